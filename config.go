@@ -1,0 +1,204 @@
+package vitals
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"time"
+)
+
+// Defaults of [Config]; a zero field takes its default.
+const (
+	DefaultConnectionRetention    = 24 * time.Hour
+	DefaultQueueSampleInterval    = time.Second
+	DefaultQueueWindow            = 5 * time.Minute
+	DefaultQueueOverflowThreshold = 0.8
+	DefaultCacheHitWindow         = 15 * time.Minute
+	DefaultFeatureUsageWindow     = 24 * time.Hour
+	DefaultFeatureTimeZone        = "UTC"
+	DefaultMaxKeys                = 1000
+	DefaultCardinalityLimit       = 10000
+	DefaultCollectionBudget       = 100 * time.Millisecond
+)
+
+// ErrInvalidConfig is wrapped by every error of [Config.Validate].
+var ErrInvalidConfig = errors.New("vitals: invalid config")
+
+// Config holds the settings of the trackers and of the MeterProvider that
+// [Start] builds. Its zero value is valid: every zero field takes the
+// default named in its comment. Negative values are never defaults; they are
+// errors reported by [Config.Validate].
+type Config struct {
+	// ConnectionRetention is how long a connection may go unused before it
+	// is expired, counted as "expired" and forgotten, so that leaked
+	// connections cannot grow memory without bound. Default 24h; allowed
+	// 1s to 720h.
+	ConnectionRetention time.Duration
+
+	// QueueSampleInterval is how often the queue monitor samples its probes
+	// in the background. Default 1s; allowed 10ms to 1h.
+	QueueSampleInterval time.Duration
+	// QueueWindow is the recent window over which queue statistics (min,
+	// mean, max depth, trend, time in overflow) are kept. Default 5m;
+	// allowed 1s to 24h, and at least QueueSampleInterval.
+	QueueWindow time.Duration
+	// QueueOverflowThreshold is the utilization (depth over capacity) at or
+	// above which a queue counts as overflowing. Default 0.8; allowed
+	// above 0 up to 1.
+	QueueOverflowThreshold float64
+
+	// CacheHitWindow is the rolling window of the cache hit ratio. Default
+	// 15m; allowed 1s to 24h.
+	CacheHitWindow time.Duration
+
+	// FeatureUsageWindow is the window over which feature usage, unique
+	// users and success ratio are reported; adoption trends compare it with
+	// the window before. Default 24h; allowed 1m to 720h.
+	FeatureUsageWindow time.Duration
+	// FeatureTimeZone is the IANA time zone of the peak-usage hour, such as
+	// "Europe/Berlin". Default "UTC".
+	FeatureTimeZone string
+	// UserHashKey is the HMAC-SHA256 key with which user identifiers are
+	// hashed before they are counted; raw identifiers are never stored or
+	// exported. Processes that share a key count the same user alike. Nil
+	// means a random key per process. When set: 16 to 1024 bytes.
+	UserHashKey []byte
+
+	// MaxPools, MaxQueues, MaxCaches and MaxFeatures bound the number of
+	// distinct pools, queues, caches and features each tracker keeps;
+	// further keys are folded into one overflow series and a warning is
+	// reported once. Default 1000 each; allowed 1 up to (not including)
+	// CardinalityLimit.
+	MaxPools    int
+	MaxQueues   int
+	MaxCaches   int
+	MaxFeatures int
+
+	// CardinalityLimit is the most series any one instrument keeps per
+	// collection in the MeterProvider that Start builds; the OTel SDK folds
+	// the rest into an otel.metric.overflow series. vitals sets it on
+	// purpose, above its own per-kind limits, instead of the SDK's silent
+	// default of 2000. Ignored under WithMeterProvider, where the user's
+	// provider decides (see sdkmetric.WithCardinalityLimit). Default 10000;
+	// allowed 1 to 1000000.
+	CardinalityLimit int
+
+	// CollectionBudget is the time one collection of vitals' metrics may take
+	// before it is reported as over budget. Default 100ms; allowed 1ms to 1m.
+	CollectionBudget time.Duration
+
+	// Exemplars turns on exemplars (trace-based filter) in the MeterProvider
+	// that Start builds. Off by default: exemplars make each collection about
+	// eight times dearer. OTEL_METRICS_EXEMPLAR_FILTER, when set, wins.
+	Exemplars bool
+}
+
+// ConfigError describes one invalid field of a [Config]. It wraps
+// [ErrInvalidConfig].
+type ConfigError struct {
+	// Field is the name of the Config field, such as "QueueWindow".
+	Field string
+	// Value is the value given.
+	Value any
+	// Allowed describes the allowed values.
+	Allowed string
+}
+
+// Error returns a message naming the field, the value and the allowed range.
+func (e *ConfigError) Error() string {
+	return fmt.Sprintf("vitals: Config.%s = %v: allowed %s", e.Field, e.Value, e.Allowed)
+}
+
+// Unwrap returns [ErrInvalidConfig].
+func (e *ConfigError) Unwrap() error { return ErrInvalidConfig }
+
+// withDefaults returns c with every zero field set to its default.
+func (c Config) withDefaults() Config {
+	setDur := func(d *time.Duration, def time.Duration) {
+		if *d == 0 {
+			*d = def
+		}
+	}
+	setInt := func(n *int, def int) {
+		if *n == 0 {
+			*n = def
+		}
+	}
+	setDur(&c.ConnectionRetention, DefaultConnectionRetention)
+	setDur(&c.QueueSampleInterval, DefaultQueueSampleInterval)
+	setDur(&c.QueueWindow, DefaultQueueWindow)
+	setDur(&c.CacheHitWindow, DefaultCacheHitWindow)
+	setDur(&c.FeatureUsageWindow, DefaultFeatureUsageWindow)
+	setDur(&c.CollectionBudget, DefaultCollectionBudget)
+	if c.QueueOverflowThreshold == 0 {
+		c.QueueOverflowThreshold = DefaultQueueOverflowThreshold
+	}
+	if c.FeatureTimeZone == "" {
+		c.FeatureTimeZone = DefaultFeatureTimeZone
+	}
+	setInt(&c.MaxPools, DefaultMaxKeys)
+	setInt(&c.MaxQueues, DefaultMaxKeys)
+	setInt(&c.MaxCaches, DefaultMaxKeys)
+	setInt(&c.MaxFeatures, DefaultMaxKeys)
+	setInt(&c.CardinalityLimit, DefaultCardinalityLimit)
+	return c
+}
+
+// Validate reports every invalid field of c, after zero fields take their
+// defaults, as [*ConfigError]s joined with [errors.Join]; it returns nil for
+// a valid Config. Each error names the field, the value and the allowed
+// range, and wraps [ErrInvalidConfig].
+func (c Config) Validate() error {
+	c = c.withDefaults()
+	var errs []error
+	bad := func(field string, value any, allowed string) {
+		errs = append(errs, &ConfigError{Field: field, Value: value, Allowed: allowed})
+	}
+	durations := []struct {
+		field    string
+		value    time.Duration
+		min, max time.Duration
+	}{
+		{"ConnectionRetention", c.ConnectionRetention, time.Second, 720 * time.Hour},
+		{"QueueSampleInterval", c.QueueSampleInterval, 10 * time.Millisecond, time.Hour},
+		{"QueueWindow", c.QueueWindow, time.Second, 24 * time.Hour},
+		{"CacheHitWindow", c.CacheHitWindow, time.Second, 24 * time.Hour},
+		{"FeatureUsageWindow", c.FeatureUsageWindow, time.Minute, 720 * time.Hour},
+		{"CollectionBudget", c.CollectionBudget, time.Millisecond, time.Minute},
+	}
+	for _, d := range durations {
+		if d.value < d.min || d.value > d.max {
+			bad(d.field, d.value, fmt.Sprintf("%v to %v (0 means the default)", d.min, d.max))
+		}
+	}
+	if c.QueueWindow < c.QueueSampleInterval && c.QueueSampleInterval > 0 {
+		bad("QueueWindow", c.QueueWindow, fmt.Sprintf("at least QueueSampleInterval (%v)", c.QueueSampleInterval))
+	}
+	if t := c.QueueOverflowThreshold; math.IsNaN(t) || t <= 0 || t > 1 {
+		bad("QueueOverflowThreshold", t, "above 0 up to 1 (0 means the default 0.8)")
+	}
+	if _, err := time.LoadLocation(c.FeatureTimeZone); err != nil {
+		bad("FeatureTimeZone", fmt.Sprintf("%q", c.FeatureTimeZone), "an IANA time zone name such as \"UTC\" or \"Europe/Berlin\"")
+	}
+	if n := len(c.UserHashKey); c.UserHashKey != nil && (n < 16 || n > 1024) {
+		bad("UserHashKey", fmt.Sprintf("%d bytes", n), "16 to 1024 bytes, or nil for a random key per process")
+	}
+	if c.CardinalityLimit < 1 || c.CardinalityLimit > 1_000_000 {
+		bad("CardinalityLimit", c.CardinalityLimit, "1 to 1000000 (0 means the default)")
+	}
+	limits := []struct {
+		field string
+		value int
+	}{
+		{"MaxPools", c.MaxPools},
+		{"MaxQueues", c.MaxQueues},
+		{"MaxCaches", c.MaxCaches},
+		{"MaxFeatures", c.MaxFeatures},
+	}
+	for _, l := range limits {
+		if l.value < 1 || l.value >= c.CardinalityLimit {
+			bad(l.field, l.value, fmt.Sprintf("1 to %d, below CardinalityLimit (0 means the default)", c.CardinalityLimit-1))
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,52 @@
+// Package exporters builds the [go.opentelemetry.io/otel/sdk/metric.Reader]s
+// that carry vitals' metrics out of the process: OTLP over gRPC or HTTP to
+// any OTLP backend, a Prometheus /metrics endpoint, the console, or nothing.
+// It knows nothing of vitals' trackers; any MeterProvider can use its
+// readers.
+//
+// [New] returns one reader per configured exporter. Several exporters at
+// once work: OTEL_METRICS_EXPORTER=otlp,prometheus yields an OTLP reader and
+// a Prometheus reader, and a MeterProvider made with both sends every metric
+// to each.
+//
+// # Configuration
+//
+// The standard OpenTelemetry environment variables configure the readers;
+// explicit options, such as [WithExporters] or [WithOTLPEndpoint], override
+// them.
+//
+//   - OTEL_METRICS_EXPORTER: a comma-separated list of "otlp" (the default
+//     when unset), "prometheus", "console" and "none". "none" alone means no
+//     reader; it cannot be combined with other names.
+//   - OTEL_EXPORTER_OTLP_METRICS_PROTOCOL, else OTEL_EXPORTER_OTLP_PROTOCOL:
+//     "http/protobuf" (the default) or "grpc".
+//   - OTEL_EXPORTER_OTLP_ENDPOINT, _HEADERS, _INSECURE, _TIMEOUT,
+//     _COMPRESSION, _CERTIFICATE, their _METRICS_ forms, and
+//     OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: read by the OTLP
+//     exporters of the OpenTelemetry Go SDK themselves, with the meaning the
+//     specification gives them.
+//   - OTEL_EXPORTER_PROMETHEUS_HOST and OTEL_EXPORTER_PROMETHEUS_PORT: where
+//     the Prometheus endpoint listens. vitals listens on 127.0.0.1:9464 by
+//     default, loopback only, so that metrics are not exposed beyond the host
+//     unless asked for.
+//   - OTEL_METRIC_EXPORT_INTERVAL and OTEL_METRIC_EXPORT_TIMEOUT: the period
+//     and timeout, in milliseconds, of the periodic readers (OTLP and console).
+//
+// This follows the contrib package
+// [go.opentelemetry.io/contrib/exporters/autoexport] in names, defaults and
+// the exporters it builds, with two differences: autoexport reads a single
+// exporter name from the process environment, so it cannot build the
+// members of a list, and its Prometheus reader does not tell the address it
+// bound. vitals splits the list itself and returns a [*PrometheusReader]
+// whose [PrometheusReader.Addr] does.
+//
+// # Failure
+//
+// An exporter that cannot reach its backend never blocks or fails the code
+// that records metrics: the periodic readers export in the background, and
+// their errors, like those of the Prometheus HTTP server, go to
+// [go.opentelemetry.io/otel.Handle]. Shutting a reader down honours the
+// deadline of its context. Configuration errors, such as an unknown exporter
+// name or protocol, are returned by [New], wrapping [ErrUnknownExporter],
+// [ErrUnsupportedProtocol] or [ErrInvalidSetting].
+package exporters // import "github.com/otelvitals/vitals/exporters"

@@ -1,0 +1,88 @@
+package exporters
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+)
+
+var (
+	// ErrUnknownExporter is returned for an exporter name other than otlp,
+	// prometheus, console and none, or for none combined with another.
+	ErrUnknownExporter = errors.New("exporters: unknown exporter")
+	// ErrUnsupportedProtocol is returned for an OTLP protocol other than
+	// grpc and http/protobuf.
+	ErrUnsupportedProtocol = errors.New("exporters: unsupported OTLP protocol")
+	// ErrInvalidSetting is returned for an option or environment value that
+	// cannot be used, such as a malformed address or endpoint URL.
+	ErrInvalidSetting = errors.New("exporters: invalid setting")
+)
+
+// New returns one reader for each configured exporter, in the order they are
+// named (see the package documentation for the environment variables and
+// their defaults). With "none" it returns no readers and no error.
+//
+// On error no reader is left running: those already built are shut down.
+// The caller owns the readers; passing them to a MeterProvider makes the
+// provider's Shutdown shut them down.
+func New(ctx context.Context, opts ...Option) ([]sdkmetric.Reader, error) {
+	cfg := newConfig(opts)
+	names, err := cfg.exporterNames()
+	if err != nil {
+		return nil, err
+	}
+	readers := make([]sdkmetric.Reader, 0, len(names))
+	for _, name := range names {
+		var r sdkmetric.Reader
+		switch name {
+		case OTLP:
+			r, err = newOTLP(ctx, cfg)
+		case Prometheus:
+			r, err = newPrometheus(cfg)
+		case Console:
+			r, err = newConsole(cfg)
+		}
+		if err != nil {
+			for _, built := range readers {
+				err = errors.Join(err, built.Shutdown(ctx))
+			}
+			return nil, fmt.Errorf("exporters: building %s: %w", name, err)
+		}
+		readers = append(readers, r)
+	}
+	return readers, nil
+}
+
+// NewOTLP returns a periodic reader exporting over OTLP, with the protocol,
+// endpoint and headers of the options, else of the environment.
+func NewOTLP(ctx context.Context, opts ...Option) (sdkmetric.Reader, error) {
+	return newOTLP(ctx, newConfig(opts))
+}
+
+// NewPrometheus returns a reader serving the Prometheus text format on
+// /metrics at the options' address, else the environment's, else
+// [DefaultPrometheusAddress]. It is listening when NewPrometheus returns.
+func NewPrometheus(opts ...Option) (*PrometheusReader, error) {
+	return newPrometheus(newConfig(opts))
+}
+
+// NewConsole returns a periodic reader writing each export as JSON to the
+// console writer (os.Stdout unless [WithConsoleWriter] says otherwise).
+func NewConsole(opts ...Option) (sdkmetric.Reader, error) {
+	return newConsole(newConfig(opts))
+}
+
+// periodicOptions returns the periodic reader options of cfg; unset ones
+// leave the SDK to read OTEL_METRIC_EXPORT_INTERVAL and _TIMEOUT.
+func (c config) periodicOptions() []sdkmetric.PeriodicReaderOption {
+	var opts []sdkmetric.PeriodicReaderOption
+	if c.interval > 0 {
+		opts = append(opts, sdkmetric.WithInterval(c.interval))
+	}
+	if c.timeout > 0 {
+		opts = append(opts, sdkmetric.WithTimeout(c.timeout))
+	}
+	return opts
+}

@@ -1,0 +1,94 @@
+package exporters
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.opentelemetry.io/otel"
+	promexporter "go.opentelemetry.io/otel/exporters/prometheus"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+)
+
+// PrometheusReader is a reader that serves the metrics of its MeterProvider
+// in the Prometheus text format on /metrics. Each scrape collects; nothing
+// is exported in the background. Its own Prometheus registry holds only the
+// provider's metrics, not those of the client_golang default registry.
+//
+// It is safe for concurrent use. Shutdown stops the HTTP server and the
+// reader; it is idempotent.
+type PrometheusReader struct {
+	sdkmetric.Reader
+
+	addr     net.Addr
+	server   *http.Server
+	stopOnce sync.Once
+	stopErr  error
+}
+
+// Addr returns the address the endpoint listens on; with port 0 requested,
+// it tells the port chosen.
+func (r *PrometheusReader) Addr() net.Addr { return r.addr }
+
+// URL returns the URL of the /metrics endpoint.
+func (r *PrometheusReader) URL() string { return "http://" + r.addr.String() + "/metrics" }
+
+// Shutdown stops the HTTP server, waiting for scrapes in flight until ctx is
+// done, and then the reader. It is idempotent.
+func (r *PrometheusReader) Shutdown(ctx context.Context) error {
+	r.stopOnce.Do(func() {
+		r.stopErr = errors.Join(r.server.Shutdown(ctx), r.Reader.Shutdown(ctx))
+	})
+	return r.stopErr
+}
+
+func newPrometheus(cfg config) (*PrometheusReader, error) {
+	addr, err := cfg.prometheusAddress()
+	if err != nil {
+		return nil, err
+	}
+	reg := prometheus.NewRegistry()
+	exp, err := promexporter.New(promexporter.WithRegisterer(reg))
+	if err != nil {
+		return nil, fmt.Errorf("prometheus exporter: %w", err)
+	}
+	lis, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", addr)
+	if err != nil {
+		return nil, errors.Join(
+			fmt.Errorf("prometheus exporter: listening on %s: %w", addr, err),
+			exp.Shutdown(context.Background()),
+		)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{
+		ErrorLog:      promErrorLog{},
+		ErrorHandling: promhttp.ContinueOnError,
+	}))
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
+	go func() {
+		if err := srv.Serve(lis); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			otel.Handle(fmt.Errorf("exporters: prometheus endpoint %s stopped: %w", lis.Addr(), err))
+		}
+	}()
+	return &PrometheusReader{Reader: exp, addr: lis.Addr(), server: srv}, nil
+}
+
+// promErrorLog passes the errors of promhttp (a metric that failed to
+// gather or encode) to otel.Handle.
+type promErrorLog struct{}
+
+func (promErrorLog) Println(v ...any) {
+	otel.Handle(fmt.Errorf("exporters: prometheus endpoint: %s", fmt.Sprint(v...)))
+}

@@ -1,0 +1,326 @@
+package testbackend
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	collmetricpb "go.opentelemetry.io/proto/otlp/collector/metrics/v1"
+	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
+	metricpb "go.opentelemetry.io/proto/otlp/metrics/v1"
+	"google.golang.org/protobuf/encoding/protojson"
+)
+
+// CollectorEnv names the collector binary; the default is
+// .cache/otelcol/otelcol-vitals in the module, where make collector puts it.
+const CollectorEnv = "VITALS_OTELCOL"
+
+// Collector is a running OpenTelemetry Collector. It receives OTLP on
+// GRPCEndpoint and HTTPEndpoint and writes every request it receives to a
+// JSON-lines file (appending across restarts), which [Collector.Points]
+// reads back; it also serves what it received in the Prometheus format at
+// PrometheusURL.
+type Collector struct {
+	// GRPCEndpoint is the OTLP/gRPC receiver, as http://127.0.0.1:port.
+	GRPCEndpoint string
+	// HTTPEndpoint is the OTLP/HTTP receiver, as http://127.0.0.1:port.
+	HTTPEndpoint string
+	// PrometheusAddr is the host:port of the collector's Prometheus exporter.
+	PrometheusAddr string
+	// PrometheusURL is the /metrics URL of the collector's Prometheus exporter.
+	PrometheusURL string
+
+	file string
+	proc *process
+}
+
+// StartCollector starts a collector on free loopback ports, waits until it
+// listens, and stops it when t ends. It skips or fails t (see the package
+// documentation) when the binary is missing.
+func StartCollector(t testing.TB) *Collector {
+	t.Helper()
+	bin := binary(CollectorEnv, ".cache/otelcol/otelcol-vitals")
+	if bin == "" {
+		missing(t, "OpenTelemetry Collector not found (%s or .cache/otelcol/otelcol-vitals; build it with make collector)", CollectorEnv)
+	}
+	dir := t.TempDir()
+	grpcPort, httpPort, promPort := freePort(t), freePort(t), freePort(t)
+	c := &Collector{
+		GRPCEndpoint:   fmt.Sprintf("http://127.0.0.1:%d", grpcPort),
+		HTTPEndpoint:   fmt.Sprintf("http://127.0.0.1:%d", httpPort),
+		PrometheusAddr: fmt.Sprintf("127.0.0.1:%d", promPort),
+		file:           filepath.Join(dir, "metrics.jsonl"),
+	}
+	c.PrometheusURL = "http://" + c.PrometheusAddr + "/metrics"
+	config := fmt.Sprintf(`receivers:
+  otlp:
+    protocols:
+      grpc:
+        endpoint: 127.0.0.1:%d
+      http:
+        endpoint: 127.0.0.1:%d
+exporters:
+  file:
+    path: %s
+    format: json
+    append: true
+    flush_interval: 50ms
+  prometheus:
+    endpoint: %s
+service:
+  telemetry:
+    metrics:
+      level: none
+  pipelines:
+    metrics:
+      receivers: [otlp]
+      exporters: [file, prometheus]
+`, grpcPort, httpPort, c.file, c.PrometheusAddr)
+	cfgPath := filepath.Join(dir, "otelcol.yaml")
+	if err := os.WriteFile(cfgPath, []byte(config), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c.proc = &process{
+		name: "otelcol",
+		bin:  bin,
+		args: []string{"--config", cfgPath},
+		dir:  dir,
+		log:  filepath.Join(dir, "collector.log"),
+	}
+	t.Cleanup(func() {
+		c.proc.stop(syscall.SIGTERM, 10*time.Second)
+		if t.Failed() {
+			t.Logf("collector log (last lines):\n%s", c.proc.tail(40))
+		}
+	})
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// Start starts a stopped collector again, on the same ports and file, and
+// waits until it listens.
+func (c *Collector) Start() error {
+	if err := c.proc.start(); err != nil {
+		return err
+	}
+	if err := c.proc.waitTCP(c.GRPCEndpoint[len("http://"):], 20*time.Second); err != nil {
+		return err
+	}
+	return c.proc.waitHTTP(c.PrometheusURL, 20*time.Second)
+}
+
+// Stop stops the collector gracefully (SIGTERM), letting it flush its file.
+func (c *Collector) Stop() { c.proc.stop(syscall.SIGTERM, 10*time.Second) }
+
+// Kill stops the collector at once (SIGKILL), as a crash would.
+func (c *Collector) Kill() { c.proc.stop(syscall.SIGKILL, 10*time.Second) }
+
+// Point is one data point the collector received, flattened.
+type Point struct {
+	// Metric is the metric name; Unit and Description are its unit and
+	// description.
+	Metric, Unit, Description string
+	// Scope is the instrumentation scope name.
+	Scope string
+	// Resource and Attrs are the resource and data point attributes,
+	// rendered as strings.
+	Resource, Attrs map[string]string
+	// Type is "sum", "gauge" or "histogram".
+	Type string
+	// Monotonic and Cumulative describe a sum (Cumulative also a histogram).
+	Monotonic, Cumulative bool
+	// Int holds integer values, and Double float ones (IsInt tells which).
+	Int    int64
+	Double float64
+	IsInt  bool
+	// Count, Sum, Bounds and BucketCounts hold a histogram point.
+	Count        uint64
+	Sum          float64
+	Bounds       []float64
+	BucketCounts []uint64
+	// Time is the point's timestamp.
+	Time time.Time
+}
+
+// Value returns the point's number as a float64, whichever type it has.
+func (p Point) Value() float64 {
+	if p.IsInt {
+		return float64(p.Int)
+	}
+	return p.Double
+}
+
+// Points returns every data point in the collector's file, in the order
+// received.
+func (c *Collector) Points() ([]Point, error) {
+	f, err := os.Open(c.file)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var lines [][]byte
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1024*1024), 64*1024*1024)
+	for sc.Scan() {
+		if len(sc.Bytes()) > 0 {
+			lines = append(lines, append([]byte(nil), sc.Bytes()...))
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	var out []Point
+	for i, line := range lines {
+		var req collmetricpb.ExportMetricsServiceRequest
+		if err := (protojson.UnmarshalOptions{DiscardUnknown: true}).Unmarshal(line, &req); err != nil {
+			if i == len(lines)-1 {
+				break // the collector is writing this line right now
+			}
+			return nil, fmt.Errorf("%s line %d: %w", c.file, i+1, err)
+		}
+		out = append(out, flatten(&req)...)
+	}
+	return out, nil
+}
+
+// Last returns the last point received of metric whose attributes include
+// every pair of attrs.
+func (c *Collector) Last(metric string, attrs map[string]string) (Point, bool, error) {
+	pts, err := c.Points()
+	if err != nil {
+		return Point{}, false, err
+	}
+	for i := len(pts) - 1; i >= 0; i-- {
+		if pts[i].Metric == metric && contains(pts[i].Attrs, attrs) {
+			return pts[i], true, nil
+		}
+	}
+	return Point{}, false, nil
+}
+
+// WaitLast polls until a point of metric with attrs satisfies ok, or ctx
+// ends, and returns the last such point seen.
+func (c *Collector) WaitLast(ctx context.Context, metric string, attrs map[string]string, ok func(Point) bool) (Point, error) {
+	var last Point
+	var found bool
+	for {
+		p, has, err := c.Last(metric, attrs)
+		if err != nil {
+			return p, err
+		}
+		if has {
+			last, found = p, true
+			if ok(p) {
+				return p, nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			if !found {
+				return last, fmt.Errorf("collector received no %s %v: %w", metric, attrs, ctx.Err())
+			}
+			return last, fmt.Errorf("collector's last %s %v is %+v, not the value wanted: %w", metric, attrs, last, ctx.Err())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+func contains(have, want map[string]string) bool {
+	for k, v := range want {
+		if have[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+func flatten(req *collmetricpb.ExportMetricsServiceRequest) []Point {
+	var out []Point
+	for _, rm := range req.GetResourceMetrics() {
+		res := attrMap(rm.GetResource().GetAttributes())
+		for _, sm := range rm.GetScopeMetrics() {
+			for _, m := range sm.GetMetrics() {
+				base := Point{
+					Metric: m.GetName(), Unit: m.GetUnit(), Description: m.GetDescription(),
+					Scope: sm.GetScope().GetName(), Resource: res,
+				}
+				switch d := m.GetData().(type) {
+				case *metricpb.Metric_Sum:
+					for _, dp := range d.Sum.GetDataPoints() {
+						p := numberPoint(base, dp)
+						p.Type = "sum"
+						p.Monotonic = d.Sum.GetIsMonotonic()
+						p.Cumulative = d.Sum.GetAggregationTemporality() == metricpb.AggregationTemporality_AGGREGATION_TEMPORALITY_CUMULATIVE
+						out = append(out, p)
+					}
+				case *metricpb.Metric_Gauge:
+					for _, dp := range d.Gauge.GetDataPoints() {
+						p := numberPoint(base, dp)
+						p.Type = "gauge"
+						out = append(out, p)
+					}
+				case *metricpb.Metric_Histogram:
+					for _, dp := range d.Histogram.GetDataPoints() {
+						p := base
+						p.Type = "histogram"
+						p.Cumulative = d.Histogram.GetAggregationTemporality() == metricpb.AggregationTemporality_AGGREGATION_TEMPORALITY_CUMULATIVE
+						p.Attrs = attrMap(dp.GetAttributes())
+						p.Count, p.Sum = dp.GetCount(), dp.GetSum()
+						p.Bounds, p.BucketCounts = dp.GetExplicitBounds(), dp.GetBucketCounts()
+						p.Time = time.Unix(0, int64(dp.GetTimeUnixNano()))
+						out = append(out, p)
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+func numberPoint(base Point, dp *metricpb.NumberDataPoint) Point {
+	p := base
+	p.Attrs = attrMap(dp.GetAttributes())
+	p.Time = time.Unix(0, int64(dp.GetTimeUnixNano()))
+	switch v := dp.GetValue().(type) {
+	case *metricpb.NumberDataPoint_AsInt:
+		p.Int, p.IsInt = v.AsInt, true
+	case *metricpb.NumberDataPoint_AsDouble:
+		p.Double = v.AsDouble
+	}
+	return p
+}
+
+func attrMap(kvs []*commonpb.KeyValue) map[string]string {
+	m := make(map[string]string, len(kvs))
+	for _, kv := range kvs {
+		m[kv.GetKey()] = anyString(kv.GetValue())
+	}
+	return m
+}
+
+func anyString(v *commonpb.AnyValue) string {
+	switch x := v.GetValue().(type) {
+	case *commonpb.AnyValue_StringValue:
+		return x.StringValue
+	case *commonpb.AnyValue_IntValue:
+		return strconv.FormatInt(x.IntValue, 10)
+	case *commonpb.AnyValue_DoubleValue:
+		return strconv.FormatFloat(x.DoubleValue, 'g', -1, 64)
+	case *commonpb.AnyValue_BoolValue:
+		return strconv.FormatBool(x.BoolValue)
+	default:
+		return v.String()
+	}
+}

@@ -1,0 +1,170 @@
+package testbackend
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// PrometheusEnv names the Prometheus server binary; the default is
+// /usr/bin/prometheus, from Debian's prometheus package.
+const PrometheusEnv = "VITALS_PROMETHEUS"
+
+// Prometheus is a running Prometheus server that scrapes its targets every
+// second.
+type Prometheus struct {
+	// URL is the server's base URL, http://127.0.0.1:port.
+	URL string
+
+	proc *process
+}
+
+// StartPrometheus starts a Prometheus server on a free loopback port,
+// scraping each target (host:port, path /metrics) every second under the
+// job "vitals", waits until it is ready, and stops it when t ends. It skips
+// or fails t (see the package documentation) when the binary is missing.
+//
+// Prometheus takes about six seconds after start before its first scraped
+// sample can be queried; use [Prometheus.WaitFor] rather than sleeping.
+func StartPrometheus(t testing.TB, targets ...string) *Prometheus {
+	t.Helper()
+	bin := binary(PrometheusEnv, "/usr/bin/prometheus")
+	if bin == "" {
+		missing(t, "Prometheus server not found (%s or /usr/bin/prometheus; install Debian's prometheus package)", PrometheusEnv)
+	}
+	dir := t.TempDir()
+	port := freePort(t)
+	quoted := make([]string, len(targets))
+	for i, tg := range targets {
+		quoted[i] = strconv.Quote(tg)
+	}
+	config := fmt.Sprintf(`global:
+  scrape_interval: 1s
+  scrape_timeout: 1s
+  evaluation_interval: 1s
+scrape_configs:
+  - job_name: vitals
+    static_configs:
+      - targets: [%s]
+`, strings.Join(quoted, ", "))
+	cfgPath := filepath.Join(dir, "prometheus.yml")
+	if err := os.WriteFile(cfgPath, []byte(config), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := &Prometheus{URL: fmt.Sprintf("http://127.0.0.1:%d", port)}
+	p.proc = &process{
+		name: "prometheus",
+		bin:  bin,
+		args: []string{
+			"--config.file=" + cfgPath,
+			"--storage.tsdb.path=" + filepath.Join(dir, "data"),
+			fmt.Sprintf("--web.listen-address=127.0.0.1:%d", port),
+		},
+		dir: dir,
+		log: filepath.Join(dir, "prometheus.log"),
+	}
+	t.Cleanup(func() {
+		p.proc.stop(syscall.SIGTERM, 10*time.Second)
+		if t.Failed() {
+			t.Logf("prometheus log (last lines):\n%s", p.proc.tail(40))
+		}
+	})
+	if err := p.proc.start(); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.proc.waitHTTP(p.URL+"/-/ready", 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// Sample is one element of an instant query's result.
+type Sample struct {
+	// Labels are the series' labels, __name__ included.
+	Labels map[string]string
+	// Value is the sample's value.
+	Value float64
+}
+
+// Query runs an instant query through /api/v1/query and returns its vector.
+func (p *Prometheus) Query(ctx context.Context, query string) ([]Sample, error) {
+	u := p.URL + "/api/v1/query?" + url.Values{"query": {query}}.Encode()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Status    string `json:"status"`
+		ErrorType string `json:"errorType"`
+		Error     string `json:"error"`
+		Data      struct {
+			ResultType string `json:"resultType"`
+			Result     []struct {
+				Metric map[string]string `json:"metric"`
+				Value  [2]any            `json:"value"`
+			} `json:"result"`
+		} `json:"data"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		return nil, fmt.Errorf("query %q: decoding the answer (HTTP %d): %w", query, resp.StatusCode, err)
+	}
+	if body.Status != "success" {
+		return nil, fmt.Errorf("query %q: %s: %s", query, body.ErrorType, body.Error)
+	}
+	if body.Data.ResultType != "vector" {
+		return nil, fmt.Errorf("query %q: result type %q, want vector", query, body.Data.ResultType)
+	}
+	out := make([]Sample, 0, len(body.Data.Result))
+	for _, r := range body.Data.Result {
+		s, ok := r.Value[1].(string)
+		if !ok {
+			return nil, fmt.Errorf("query %q: value %v is not a string", query, r.Value[1])
+		}
+		v, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			return nil, fmt.Errorf("query %q: value %q: %w", query, s, err)
+		}
+		out = append(out, Sample{Labels: r.Metric, Value: v})
+	}
+	return out, nil
+}
+
+// WaitFor polls query every 200ms until ok accepts its result or ctx ends,
+// and returns the last result.
+func (p *Prometheus) WaitFor(ctx context.Context, query string, ok func([]Sample) bool) ([]Sample, error) {
+	var last []Sample
+	var lastErr error
+	for {
+		res, err := p.Query(ctx, query)
+		if err == nil {
+			last = res
+			if ok(res) {
+				return res, nil
+			}
+		} else {
+			lastErr = err
+		}
+		select {
+		case <-ctx.Done():
+			if lastErr != nil && last == nil {
+				return nil, fmt.Errorf("query %q: %w (last error: %v)", query, ctx.Err(), lastErr)
+			}
+			return last, fmt.Errorf("query %q: last result %+v: %w", query, last, ctx.Err())
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}

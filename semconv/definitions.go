@@ -1,0 +1,393 @@
+package semconv
+
+import (
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/semconv/v1.43.0/dbconv"
+)
+
+// officialConvention is the Convention of metrics that follow the official
+// OpenTelemetry semantic conventions.
+const officialConvention = "OpenTelemetry semantic conventions v1.43.0"
+
+var (
+	connKeys       = []attribute.Key{ConnectionTypeKey, ConnectionPoolKey}
+	queueKeys      = []attribute.Key{QueueTypeKey, QueueNameKey}
+	cacheKeys      = []attribute.Key{CacheTypeKey, CacheNameKey}
+	featureKeys    = []attribute.Key{FeatureTypeKey, FeatureNameKey}
+	dbPoolKeys     = []attribute.Key{DBClientConnectionPoolNameKey}
+	dbPoolAndState = []attribute.Key{DBClientConnectionPoolNameKey, DBClientConnectionStateKey}
+)
+
+// keys returns base followed by more, in a new slice.
+func keys(base []attribute.Key, more ...attribute.Key) []attribute.Key {
+	return append(append([]attribute.Key(nil), base...), more...)
+}
+
+// Connection metrics, reported by instrument/conn.
+var (
+	// ConnectionOpen is the number of open connections, by type and pool,
+	// and by state where the pool reports acquire and release.
+	ConnectionOpen = Int64ObservableUpDownCounter{Metric{
+		Name:        "vitals.connection.open",
+		Unit:        "{connection}",
+		Description: "Number of open connections.",
+		Kind:        KindInt64ObservableUpDownCounter,
+		Signal:      SignalConnection,
+		Attributes:  keys(connKeys, ConnectionStateKey),
+	}}
+	// ConnectionEvents counts connection lifecycle events: created, reused,
+	// destroyed and expired.
+	ConnectionEvents = Int64Counter{Metric{
+		Name:        "vitals.connection.events",
+		Unit:        "{event}",
+		Description: "Connection lifecycle events: created, reused, destroyed and expired.",
+		Kind:        KindInt64Counter,
+		Signal:      SignalConnection,
+		Attributes:  keys(connKeys, ConnectionEventKey),
+	}}
+	// ConnectionLifetime is the distribution of the lifetimes of closed
+	// connections, recorded when a connection is destroyed or expires.
+	ConnectionLifetime = Float64Histogram{Metric{
+		Name:        "vitals.connection.lifetime",
+		Unit:        "s",
+		Description: "Lifetime of connections, from creation to destruction or expiry.",
+		Kind:        KindFloat64Histogram,
+		Signal:      SignalConnection,
+		Attributes:  keys(connKeys),
+		Buckets:     ageBuckets,
+	}}
+	// ConnectionAgeDistribution is the live-age distribution of open
+	// connections: for each age bound, the number of open connections at
+	// most that old (cumulative, like histogram buckets).
+	ConnectionAgeDistribution = Int64ObservableGauge{Metric{
+		Name:        "vitals.connection.age.distribution",
+		Unit:        "{connection}",
+		Description: "Open connections whose age is at most the bound in vitals.connection.age.le, in seconds.",
+		Kind:        KindInt64ObservableGauge,
+		Signal:      SignalConnection,
+		Attributes:  keys(connKeys, ConnectionAgeBoundKey),
+	}}
+	// ConnectionAgeOldest is the age of the oldest open connection.
+	ConnectionAgeOldest = Float64ObservableGauge{Metric{
+		Name:        "vitals.connection.age.oldest",
+		Unit:        "s",
+		Description: "Age of the oldest open connection.",
+		Kind:        KindFloat64ObservableGauge,
+		Signal:      SignalConnection,
+		Attributes:  keys(connKeys),
+	}}
+	// ConnectionAgeMean is the mean age of the open connections.
+	ConnectionAgeMean = Float64ObservableGauge{Metric{
+		Name:        "vitals.connection.age.mean",
+		Unit:        "s",
+		Description: "Mean age of the open connections.",
+		Kind:        KindFloat64ObservableGauge,
+		Signal:      SignalConnection,
+		Attributes:  keys(connKeys),
+	}}
+	// ConnectionHealth is the age-based health of a pool, from 0 (worst)
+	// to 1 (best).
+	ConnectionHealth = Float64ObservableGauge{Metric{
+		Name:        "vitals.connection.health",
+		Unit:        "1",
+		Description: "Age-based health of a connection pool, from 0 (worst) to 1 (best).",
+		Kind:        KindFloat64ObservableGauge,
+		Signal:      SignalConnection,
+		Attributes:  keys(connKeys),
+	}}
+
+	// DBClientConnectionCount is the official db.client.connection.count:
+	// the connections of a database/sql pool by state (used or idle).
+	DBClientConnectionCount = Int64ObservableUpDownCounter{Metric{
+		Name:        dbconv.ClientConnectionCount{}.Name(),
+		Unit:        dbconv.ClientConnectionCount{}.Unit(),
+		Description: dbconv.ClientConnectionCount{}.Description(),
+		Kind:        KindInt64ObservableUpDownCounter,
+		Signal:      SignalConnection,
+		Attributes:  dbPoolAndState,
+		Convention:  officialConvention,
+	}}
+	// DBClientConnectionMax is the official db.client.connection.max: the
+	// maximum number of open connections a database/sql pool allows.
+	DBClientConnectionMax = Int64ObservableUpDownCounter{Metric{
+		Name:        dbconv.ClientConnectionMax{}.Name(),
+		Unit:        dbconv.ClientConnectionMax{}.Unit(),
+		Description: dbconv.ClientConnectionMax{}.Description(),
+		Kind:        KindInt64ObservableUpDownCounter,
+		Signal:      SignalConnection,
+		Attributes:  dbPoolKeys,
+		Convention:  officialConvention,
+	}}
+	// DBClientConnectionIdleMax is the official
+	// db.client.connection.idle.max: the maximum number of idle
+	// connections a database/sql pool keeps.
+	DBClientConnectionIdleMax = Int64ObservableUpDownCounter{Metric{
+		Name:        dbconv.ClientConnectionIdleMax{}.Name(),
+		Unit:        dbconv.ClientConnectionIdleMax{}.Unit(),
+		Description: dbconv.ClientConnectionIdleMax{}.Description(),
+		Kind:        KindInt64ObservableUpDownCounter,
+		Signal:      SignalConnection,
+		Attributes:  dbPoolKeys,
+		Convention:  officialConvention,
+	}}
+)
+
+// Queue metrics, reported by instrument/queue.
+var (
+	// QueueDepth is the current number of items in a queue.
+	QueueDepth = Int64ObservableGauge{Metric{
+		Name:        "vitals.queue.depth",
+		Unit:        "{item}",
+		Description: "Current number of items in the queue.",
+		Kind:        KindInt64ObservableGauge,
+		Signal:      SignalQueue,
+		Attributes:  keys(queueKeys),
+	}}
+	// QueueCapacity is the number of items a queue can hold.
+	QueueCapacity = Int64ObservableGauge{Metric{
+		Name:        "vitals.queue.capacity",
+		Unit:        "{item}",
+		Description: "Number of items the queue can hold.",
+		Kind:        KindInt64ObservableGauge,
+		Signal:      SignalQueue,
+		Attributes:  keys(queueKeys),
+	}}
+	// QueueUtilization is depth over capacity, from 0 to 1.
+	QueueUtilization = Float64ObservableGauge{Metric{
+		Name:        "vitals.queue.utilization",
+		Unit:        "1",
+		Description: "Queue depth over capacity, from 0 to 1.",
+		Kind:        KindFloat64ObservableGauge,
+		Signal:      SignalQueue,
+		Attributes:  keys(queueKeys),
+	}}
+	// QueueDepthSampled is the distribution of sampled queue depths.
+	QueueDepthSampled = Float64Histogram{Metric{
+		Name:        "vitals.queue.depth.sampled",
+		Unit:        "{item}",
+		Description: "Distribution of queue depths over samples.",
+		Kind:        KindFloat64Histogram,
+		Signal:      SignalQueue,
+		Attributes:  keys(queueKeys),
+		Buckets:     depthBuckets,
+	}}
+	// QueueOverflows counts overflow events: transitions of utilization
+	// from below the overflow threshold to at or above it.
+	QueueOverflows = Int64Counter{Metric{
+		Name:        "vitals.queue.overflows",
+		Unit:        "{overflow}",
+		Description: "Transitions of queue utilization from below the overflow threshold to at or above it.",
+		Kind:        KindInt64Counter,
+		Signal:      SignalQueue,
+		Attributes:  keys(queueKeys),
+	}}
+	// QueueOverflowTime is the total time a queue has spent at or above
+	// its overflow threshold.
+	QueueOverflowTime = Float64ObservableCounter{Metric{
+		Name:        "vitals.queue.overflow.time",
+		Unit:        "s",
+		Description: "Total time the queue has spent at or above its overflow threshold.",
+		Kind:        KindFloat64ObservableCounter,
+		Signal:      SignalQueue,
+		Attributes:  keys(queueKeys),
+	}}
+	// QueueWaitTime is the time items spend in a queue, from enter to leave.
+	QueueWaitTime = Float64Histogram{Metric{
+		Name:        "vitals.queue.wait_time",
+		Unit:        "s",
+		Description: "Time an item spent in the queue, from enter to leave.",
+		Kind:        KindFloat64Histogram,
+		Signal:      SignalQueue,
+		Attributes:  keys(queueKeys),
+		Buckets:     latencyBuckets,
+	}}
+)
+
+// Cache metrics, reported by instrument/cache.
+var (
+	// CacheOperations counts cache lookups by result (hit or miss).
+	CacheOperations = Int64Counter{Metric{
+		Name:        "vitals.cache.operations",
+		Unit:        "{operation}",
+		Description: "Cache lookups, by result (hit or miss).",
+		Kind:        KindInt64Counter,
+		Signal:      SignalCache,
+		Attributes:  keys(cacheKeys, CacheResultKey),
+	}}
+	// CacheOperationDuration is the duration of cache lookups by result.
+	CacheOperationDuration = Float64Histogram{Metric{
+		Name:        "vitals.cache.operation.duration",
+		Unit:        "s",
+		Description: "Duration of cache lookups, by result (hit or miss).",
+		Kind:        KindFloat64Histogram,
+		Signal:      SignalCache,
+		Attributes:  keys(cacheKeys, CacheResultKey),
+		Buckets:     latencyBuckets,
+	}}
+	// CacheHitRatio is the hit ratio over the rolling hit-rate window.
+	CacheHitRatio = Float64ObservableGauge{Metric{
+		Name:        "vitals.cache.hit_ratio",
+		Unit:        "1",
+		Description: "Share of lookups that hit, over the rolling hit-rate window.",
+		Kind:        KindFloat64ObservableGauge,
+		Signal:      SignalCache,
+		Attributes:  keys(cacheKeys),
+	}}
+	// CacheEfficiency is the efficiency score of a cache, from 0 to 1.
+	CacheEfficiency = Float64ObservableGauge{Metric{
+		Name:        "vitals.cache.efficiency",
+		Unit:        "1",
+		Description: "Cache efficiency score from hit ratio and hit/miss latency, from 0 (worst) to 1 (best).",
+		Kind:        KindFloat64ObservableGauge,
+		Signal:      SignalCache,
+		Attributes:  keys(cacheKeys),
+	}}
+	// CacheSets counts entries written to a cache.
+	CacheSets = Int64Counter{Metric{
+		Name:        "vitals.cache.sets",
+		Unit:        "{entry}",
+		Description: "Entries written to the cache.",
+		Kind:        KindInt64Counter,
+		Signal:      SignalCache,
+		Attributes:  keys(cacheKeys),
+	}}
+	// CacheEvictions counts entries evicted from a cache.
+	CacheEvictions = Int64Counter{Metric{
+		Name:        "vitals.cache.evictions",
+		Unit:        "{entry}",
+		Description: "Entries evicted from the cache.",
+		Kind:        KindInt64Counter,
+		Signal:      SignalCache,
+		Attributes:  keys(cacheKeys),
+	}}
+	// CacheSize is the number of entries a cache holds, where reported.
+	CacheSize = Int64ObservableGauge{Metric{
+		Name:        "vitals.cache.size",
+		Unit:        "{entry}",
+		Description: "Number of entries in the cache.",
+		Kind:        KindInt64ObservableGauge,
+		Signal:      SignalCache,
+		Attributes:  keys(cacheKeys),
+	}}
+)
+
+// Feature metrics, reported by instrument/feature.
+var (
+	// FeatureUsage counts uses of a feature by pattern and outcome.
+	FeatureUsage = Int64Counter{Metric{
+		Name:        "vitals.feature.usage",
+		Unit:        "{use}",
+		Description: "Uses of a feature, by usage pattern and outcome.",
+		Kind:        KindInt64Counter,
+		Signal:      SignalFeature,
+		Attributes:  keys(featureKeys, FeaturePatternKey, FeatureOutcomeKey),
+	}}
+	// FeatureDuration is the duration of feature uses.
+	FeatureDuration = Float64Histogram{Metric{
+		Name:        "vitals.feature.duration",
+		Unit:        "s",
+		Description: "Duration of a feature use.",
+		Kind:        KindFloat64Histogram,
+		Signal:      SignalFeature,
+		Attributes:  keys(featureKeys),
+		Buckets:     latencyBuckets,
+	}}
+	// FeatureUsers is the estimated number of distinct users of a feature
+	// over the usage window.
+	FeatureUsers = Int64ObservableGauge{Metric{
+		Name:        "vitals.feature.users",
+		Unit:        "{user}",
+		Description: "Estimated distinct users of the feature over the usage window.",
+		Kind:        KindInt64ObservableGauge,
+		Signal:      SignalFeature,
+		Attributes:  keys(featureKeys),
+	}}
+	// FeatureSuccessRatio is the share of successful uses of a feature.
+	FeatureSuccessRatio = Float64ObservableGauge{Metric{
+		Name:        "vitals.feature.success_ratio",
+		Unit:        "1",
+		Description: "Share of the feature's uses that succeeded, over the usage window.",
+		Kind:        KindFloat64ObservableGauge,
+		Signal:      SignalFeature,
+		Attributes:  keys(featureKeys),
+	}}
+)
+
+// Health and self-monitoring metrics, reported by the vitals package.
+var (
+	// HealthScore is the health score, from 0 (unhealthy) to 100
+	// (healthy), overall and per component.
+	HealthScore = Float64ObservableGauge{Metric{
+		Name:        "vitals.health.score",
+		Unit:        "1",
+		Description: "Health score from 0 (unhealthy) to 100 (healthy), overall and per component.",
+		Kind:        KindFloat64ObservableGauge,
+		Signal:      SignalHealth,
+		Attributes:  []attribute.Key{HealthComponentKey},
+	}}
+	// InputRejected counts calls whose input a tracker rejected or clamped
+	// (negative depth, NaN duration, unknown connection, …), by error type.
+	InputRejected = Int64Counter{Metric{
+		Name:        "vitals.input.rejected",
+		Unit:        "{call}",
+		Description: "Calls whose input was rejected or clamped, by signal and error type.",
+		Kind:        KindInt64Counter,
+		Signal:      SignalHealth,
+		Attributes:  []attribute.Key{SignalKey, ErrorTypeKey},
+	}}
+	// SelfDuration is the time vitals itself spends on a collection or a
+	// snapshot.
+	SelfDuration = Float64Histogram{Metric{
+		Name:        "vitals.self.duration",
+		Unit:        "s",
+		Description: "Time vitals spends on its own work, by operation (collect or snapshot).",
+		Kind:        KindFloat64Histogram,
+		Signal:      SignalHealth,
+		Attributes:  []attribute.Key{OperationKey},
+		Buckets:     latencyBuckets,
+	}}
+)
+
+// All returns the definition of every metric vitals emits, grouped by
+// signal, in the order of the reference table. Each call returns new
+// slices; changing them changes nothing in the package.
+func All() []Metric {
+	defs := []Metric{
+		ConnectionOpen.Metric,
+		ConnectionEvents.Metric,
+		ConnectionLifetime.Metric,
+		ConnectionAgeDistribution.Metric,
+		ConnectionAgeOldest.Metric,
+		ConnectionAgeMean.Metric,
+		ConnectionHealth.Metric,
+		DBClientConnectionCount.Metric,
+		DBClientConnectionMax.Metric,
+		DBClientConnectionIdleMax.Metric,
+		QueueDepth.Metric,
+		QueueCapacity.Metric,
+		QueueUtilization.Metric,
+		QueueDepthSampled.Metric,
+		QueueOverflows.Metric,
+		QueueOverflowTime.Metric,
+		QueueWaitTime.Metric,
+		CacheOperations.Metric,
+		CacheOperationDuration.Metric,
+		CacheHitRatio.Metric,
+		CacheEfficiency.Metric,
+		CacheSets.Metric,
+		CacheEvictions.Metric,
+		CacheSize.Metric,
+		FeatureUsage.Metric,
+		FeatureDuration.Metric,
+		FeatureUsers.Metric,
+		FeatureSuccessRatio.Metric,
+		HealthScore.Metric,
+		InputRejected.Metric,
+		SelfDuration.Metric,
+	}
+	for i := range defs {
+		defs[i].Attributes = append([]attribute.Key(nil), defs[i].Attributes...)
+		defs[i].Buckets = cloneBuckets(defs[i].Buckets)
+	}
+	return defs
+}

@@ -1,0 +1,40 @@
+// Package semconv is the single source of truth for every metric vitals
+// emits: its name, unit, description, instrument kind, attribute keys and,
+// for histograms, bucket boundaries.
+//
+// Trackers never spell a metric name themselves. They create their
+// instruments through the typed definitions here, such as
+// [ConnectionEvents] or [CacheOperationDuration], which
+//
+//   - give the instrument its name, unit and description;
+//   - give histograms their bucket boundaries as instrument advice
+//     ([go.opentelemetry.io/otel/metric.WithExplicitBucketBoundaries]), so the
+//     boundaries hold under any MeterProvider, even one without vitals' views;
+//   - return a no-op instrument together with the error when the meter
+//     refuses to create one, so the caller always has something usable.
+//
+// # Names
+//
+// Where the meaning matches an official OpenTelemetry semantic convention
+// exactly, the official name is used: the database/sql integration reports
+// its pool through the db.client.connection.* family of semantic conventions
+// v1.43.0 ([DBClientConnectionCount] and its siblings). Everything else lives
+// under the vitals.* namespace.
+//
+// # Buckets
+//
+//   - [AgeBuckets]: connection ages and lifetimes, 1 s to 12 h and above.
+//   - [DepthBuckets]: queue depths, 0 to 2500 items and above.
+//   - [LatencyBuckets]: operation latencies (cache lookups, feature calls,
+//     queue waits), 50 µs to 10 s and above.
+//
+// [Views] returns the same boundaries as [go.opentelemetry.io/otel/sdk/metric.View]s
+// for those who want them set explicitly on their MeterProvider.
+//
+// # Reference
+//
+// [All] lists every definition; docs/metrics.md is generated from it with
+// go generate, and a test fails when that table is stale.
+package semconv // import "github.com/otelvitals/vitals/semconv"
+
+//go:generate go run ../internal/cmd/metricsdoc -o ../docs/metrics.md

@@ -1,0 +1,190 @@
+package vitals
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/metric"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/exemplar"
+	"go.opentelemetry.io/otel/sdk/resource"
+
+	"github.com/otelvitals/vitals/exporters"
+	"github.com/otelvitals/vitals/internal/version"
+	"github.com/otelvitals/vitals/semconv"
+)
+
+// ScopeName is the instrumentation scope name of the meter the vitals package
+// records with.
+const ScopeName = "github.com/otelvitals/vitals"
+
+// Version returns the version of vitals.
+func Version() string { return version.Version }
+
+// System is a running vitals setup, made by [Start]: the MeterProvider
+// metrics go through, its readers, and the configuration of the trackers.
+//
+// Its methods are safe for concurrent use.
+type System struct {
+	config   Config
+	provider metric.MeterProvider
+	sdk      *sdkmetric.MeterProvider // nil when the provider is the user's
+	resource *resource.Resource
+	readers  []sdkmetric.Reader
+
+	shutdownOnce sync.Once
+	shutdownErr  error
+}
+
+// Start builds everything vitals needs and returns the running [System]:
+//
+//   - the resource: service name and attributes from OTEL_SERVICE_NAME and
+//     OTEL_RESOURCE_ATTRIBUTES, host, process and SDK attributes, merged
+//     under [WithResource]'s;
+//   - the readers of the configured exporters (package
+//     [github.com/otelvitals/vitals/exporters]: OTLP over HTTP by default,
+//     Prometheus, console, several at once, or none), plus [WithReader]'s;
+//   - a MeterProvider with vitals' views (semconv.Views()), exemplars off
+//     unless [Config].Exemplars or OTEL_METRICS_EXEMPLAR_FILTER ask for them,
+//     and the cardinality limit of [Config].CardinalityLimit.
+//
+// With [WithMeterProvider] none of this is built: vitals records into the
+// given provider.
+//
+// Start does not set the global MeterProvider; call
+// otel.SetMeterProvider(sys.MeterProvider()) to do so.
+//
+// An invalid [Config] or exporter setting is returned as an error and nothing
+// is left running. Call [System.Shutdown] when done to flush and stop.
+func Start(ctx context.Context, opts ...Option) (*System, error) {
+	var o options
+	for _, opt := range opts {
+		if opt != nil {
+			opt.apply(&o)
+		}
+	}
+	if err := o.config.Validate(); err != nil {
+		return nil, err
+	}
+	s := &System{config: o.config.withDefaults()}
+	if o.provider != nil {
+		s.provider = o.provider
+		return s, nil
+	}
+
+	res, err := buildResource(ctx, o.resource)
+	if err != nil {
+		return nil, err
+	}
+	readers, err := exporters.New(ctx, o.exporters...)
+	if err != nil {
+		return nil, fmt.Errorf("vitals: %w", err)
+	}
+	readers = append(readers, o.readers...)
+
+	mpOpts := []sdkmetric.Option{
+		sdkmetric.WithResource(res),
+		sdkmetric.WithView(semconv.Views()...),
+		sdkmetric.WithView(o.views...),
+		sdkmetric.WithCardinalityLimit(s.config.CardinalityLimit),
+	}
+	if strings.TrimSpace(os.Getenv("OTEL_METRICS_EXEMPLAR_FILTER")) == "" {
+		filter := exemplar.AlwaysOffFilter
+		if s.config.Exemplars {
+			filter = exemplar.TraceBasedFilter
+		}
+		mpOpts = append(mpOpts, sdkmetric.WithExemplarFilter(filter))
+	}
+	for _, r := range readers {
+		mpOpts = append(mpOpts, sdkmetric.WithReader(r))
+	}
+	s.sdk = sdkmetric.NewMeterProvider(mpOpts...)
+	s.provider = s.sdk
+	s.resource = res
+	s.readers = readers
+	return s, nil
+}
+
+// buildResource detects the process's resource and merges user over it.
+// Detectors that fail in part (a host without a machine ID, say) leave
+// their other attributes; the failure goes to otel.Handle.
+func buildResource(ctx context.Context, user *resource.Resource) (*resource.Resource, error) {
+	detected, err := resource.New(ctx,
+		resource.WithFromEnv(),
+		resource.WithTelemetrySDK(),
+		resource.WithHost(),
+		resource.WithProcessPID(),
+		resource.WithProcessExecutableName(),
+		resource.WithProcessRuntimeName(),
+		resource.WithProcessRuntimeVersion(),
+	)
+	switch {
+	case errors.Is(err, resource.ErrPartialResource):
+		otel.Handle(fmt.Errorf("vitals: resource detection: %w", err))
+	case err != nil:
+		return nil, fmt.Errorf("vitals: resource detection: %w", err)
+	}
+	res, err := resource.Merge(resource.Default(), detected)
+	if err != nil {
+		return nil, fmt.Errorf("vitals: resource: %w", err)
+	}
+	if user != nil {
+		if res, err = resource.Merge(res, user); err != nil {
+			return nil, fmt.Errorf("vitals: merging WithResource: %w", err)
+		}
+	}
+	return res, nil
+}
+
+// MeterProvider returns the provider vitals records into: the one Start
+// built, or the one given to [WithMeterProvider].
+func (s *System) MeterProvider() metric.MeterProvider { return s.provider }
+
+// Config returns the configuration in force, with defaults filled in.
+func (s *System) Config() Config {
+	c := s.config
+	c.UserHashKey = append([]byte(nil), c.UserHashKey...)
+	return c
+}
+
+// Resource returns the resource of the provider Start built, or nil under
+// [WithMeterProvider].
+func (s *System) Resource() *resource.Resource { return s.resource }
+
+// Readers returns the readers of the provider Start built: the exporters'
+// first, in the order they were named, then [WithReader]'s. It is empty
+// under [WithMeterProvider]. A Prometheus exporter's reader is an
+// [*exporters.PrometheusReader], which tells the address it listens on.
+func (s *System) Readers() []sdkmetric.Reader {
+	return append([]sdkmetric.Reader(nil), s.readers...)
+}
+
+// ForceFlush exports what has been recorded so far through every periodic
+// reader, waiting until ctx is done at the longest. Under
+// [WithMeterProvider] it does nothing.
+func (s *System) ForceFlush(ctx context.Context) error {
+	if s.sdk == nil {
+		return nil
+	}
+	return s.sdk.ForceFlush(ctx)
+}
+
+// Shutdown flushes what has been recorded, then stops the exporters and the
+// provider Start built, waiting until ctx is done at the longest; an
+// exporter that cannot reach its backend makes it return ctx's error, not
+// hang. Recording after Shutdown is a no-op. Under [WithMeterProvider] the
+// user's provider is left running. Shutdown is idempotent: later calls
+// return the first call's result.
+func (s *System) Shutdown(ctx context.Context) error {
+	s.shutdownOnce.Do(func() {
+		if s.sdk != nil {
+			s.shutdownErr = s.sdk.Shutdown(ctx)
+		}
+	})
+	return s.shutdownErr
+}
