@@ -40,14 +40,14 @@ type optionFunc func(*config)
 func (f optionFunc) apply(c *config) { f(c) }
 
 type config struct {
-	exporters    []string // nil: from the environment
-	protocol     string   // "": from the environment
-	endpoint     string   // "": from the environment (read by the OTLP exporter)
-	headers      map[string]string
-	promAddr     string // "": from the environment
-	interval     time.Duration
-	timeout      time.Duration
-	consoleOut   io.Writer
+	exporters  []string // nil: from the environment
+	protocol   string   // "": from the environment
+	endpoint   string   // "": from the environment (read by the OTLP exporter)
+	headers    map[string]string
+	promAddr   string // "": from the environment
+	interval   time.Duration
+	timeout    time.Duration
+	consoleOut io.Writer
 }
 
 // WithExporters sets the exporters to build, overriding
