@@ -21,6 +21,9 @@ const (
 	DefaultCollectionBudget       = 100 * time.Millisecond
 )
 
+// maxCardinalityLimit is the largest allowed Config.CardinalityLimit.
+const maxCardinalityLimit = 1_000_000
+
 // ErrInvalidConfig is wrapped by every error of [Config.Validate].
 var ErrInvalidConfig = errors.New("vitals: invalid config")
 
@@ -183,8 +186,13 @@ func (c Config) Validate() error {
 	if n := len(c.UserHashKey); c.UserHashKey != nil && (n < 16 || n > 1024) {
 		bad("UserHashKey", fmt.Sprintf("%d bytes", n), "16 to 1024 bytes, or nil for a random key per process")
 	}
-	if c.CardinalityLimit < 1 || c.CardinalityLimit > 1_000_000 {
-		bad("CardinalityLimit", c.CardinalityLimit, "1 to 1000000 (0 means the default)")
+	// The per-kind limits must sit below the cardinality limit; when that
+	// is itself invalid, they are checked against its largest allowed value.
+	limitOK := c.CardinalityLimit >= 1 && c.CardinalityLimit <= maxCardinalityLimit
+	ceiling := c.CardinalityLimit
+	if !limitOK {
+		bad("CardinalityLimit", c.CardinalityLimit, fmt.Sprintf("1 to %d (0 means the default)", maxCardinalityLimit))
+		ceiling = maxCardinalityLimit
 	}
 	limits := []struct {
 		field string
@@ -196,8 +204,8 @@ func (c Config) Validate() error {
 		{"MaxFeatures", c.MaxFeatures},
 	}
 	for _, l := range limits {
-		if l.value < 1 || l.value >= c.CardinalityLimit {
-			bad(l.field, l.value, fmt.Sprintf("1 to %d, below CardinalityLimit (0 means the default)", c.CardinalityLimit-1))
+		if l.value < 1 || l.value >= ceiling {
+			bad(l.field, l.value, fmt.Sprintf("1 to %d, below CardinalityLimit (0 means the default)", ceiling-1))
 		}
 	}
 	return errors.Join(errs...)

@@ -26,10 +26,12 @@ import (
 type PrometheusReader struct {
 	sdkmetric.Reader
 
-	addr     net.Addr
-	server   *http.Server
-	stopOnce sync.Once
-	stopErr  error
+	addr      net.Addr
+	lis       net.Listener
+	server    *http.Server
+	serveDone chan struct{}
+	stopOnce  sync.Once
+	stopErr   error
 }
 
 // Addr returns the address the endpoint listens on; with port 0 requested,
@@ -40,10 +42,22 @@ func (r *PrometheusReader) Addr() net.Addr { return r.addr }
 func (r *PrometheusReader) URL() string { return "http://" + r.addr.String() + "/metrics" }
 
 // Shutdown stops the HTTP server, waiting for scrapes in flight until ctx is
-// done, and then the reader. It is idempotent.
+// done, and then the reader. The port is free when it returns. It is
+// idempotent.
 func (r *PrometheusReader) Shutdown(ctx context.Context) error {
 	r.stopOnce.Do(func() {
-		r.stopErr = errors.Join(r.server.Shutdown(ctx), r.Reader.Shutdown(ctx))
+		err := r.server.Shutdown(ctx)
+		// The server closes only the listeners Serve has taken up; close
+		// this one too, in case its goroutine has not got that far yet.
+		if cerr := r.lis.Close(); cerr != nil && !errors.Is(cerr, net.ErrClosed) {
+			err = errors.Join(err, cerr)
+		}
+		select {
+		case <-r.serveDone:
+		case <-ctx.Done():
+			err = errors.Join(err, ctx.Err())
+		}
+		r.stopErr = errors.Join(err, r.Reader.Shutdown(ctx))
 	})
 	return r.stopErr
 }
@@ -77,12 +91,15 @@ func newPrometheus(cfg config) (*PrometheusReader, error) {
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       120 * time.Second,
 	}
+	r := &PrometheusReader{Reader: exp, addr: lis.Addr(), lis: lis, server: srv, serveDone: make(chan struct{})}
 	go func() {
-		if err := srv.Serve(lis); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		defer close(r.serveDone)
+		err := srv.Serve(lis)
+		if err != nil && !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
 			otel.Handle(fmt.Errorf("exporters: prometheus endpoint %s stopped: %w", lis.Addr(), err))
 		}
 	}()
-	return &PrometheusReader{Reader: exp, addr: lis.Addr(), server: srv}, nil
+	return r, nil
 }
 
 // promErrorLog passes the errors of promhttp (a metric that failed to
