@@ -1,0 +1,59 @@
+# vitals: the two commands are `make demo` (the main job) and `make test`
+# (installs and builds the real backends, then runs every test).
+
+GO          ?= go
+CACHE       := $(CURDIR)/.cache
+STATICCHECK := $(CACHE)/bin/staticcheck
+STATICCHECK_VERSION := v0.8.2
+DEMO_FLAGS  ?=
+
+export VITALS_OTELCOL ?= $(CACHE)/otelcol/otelcol-vitals
+
+.PHONY: demo test unit lint fmt bench collector backends generate clean
+
+## demo: run the simulated service (Ctrl-C to stop; DEMO_FLAGS="-duration 30s")
+demo:
+	$(GO) run ./examples/demo $(DEMO_FLAGS)
+
+## test: install and build the backends, lint, then run unit, integration,
+## race and example tests with real backends required
+test: backends lint
+	VITALS_REQUIRE_BACKENDS=1 $(GO) test -race -count=1 ./...
+	$(GO) test -count=1 -run '^$$' -bench . -benchtime 1x ./benchmarks/...
+
+## unit: the tests without the backend setup (backend tests skip if absent)
+unit:
+	$(GO) test -count=1 ./...
+
+## lint: gofmt, go vet and staticcheck must be clean
+lint: $(STATICCHECK)
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.cache/*')); \
+	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(STATICCHECK) ./...
+
+$(STATICCHECK):
+	GOBIN=$(CACHE)/bin $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+## fmt: format the code
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+## bench: side-by-side benchmarks with a benchstat table
+bench:
+	scripts/bench.sh
+
+## collector: build the OpenTelemetry Collector the integration tests use
+collector:
+	scripts/backends.sh collector
+
+## backends: install Debian packages and build the collector
+backends:
+	scripts/backends.sh all
+
+## generate: regenerate docs/metrics.md from package semconv
+generate:
+	$(GO) generate ./...
+
+clean:
+	rm -rf $(CACHE)

@@ -1,0 +1,104 @@
+package vitals_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"log"
+	"net/http"
+	"strings"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+
+	"github.com/otelvitals/vitals"
+	"github.com/otelvitals/vitals/exporters"
+	"github.com/otelvitals/vitals/semconv"
+)
+
+// Start vitals with a Prometheus endpoint, record, and read the endpoint.
+// Without options, the exporters come from OTEL_METRICS_EXPORTER and its
+// sibling variables.
+func ExampleStart() {
+	ctx := context.Background()
+	sys, err := vitals.Start(ctx, vitals.WithExporterOptions(
+		exporters.WithExporters(exporters.Prometheus),
+		exporters.WithPrometheusAddress("127.0.0.1:0"), // any free port; the default is 127.0.0.1:9464
+	))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer sys.Shutdown(ctx)
+
+	ops, _ := semconv.CacheOperations.New(sys.MeterProvider().Meter("example"))
+	hit := metric.WithAttributeSet(attribute.NewSet(
+		semconv.CacheNameKey.String("users"),
+		semconv.CacheResultKey.String(semconv.CacheResultHit),
+	))
+	ops.Add(ctx, 3, hit)
+
+	prom := sys.Readers()[0].(*exporters.PrometheusReader)
+	resp, err := http.Get(prom.URL())
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		if line := sc.Text(); strings.HasPrefix(line, "vitals_cache_operations_total{") {
+			fmt.Println("vitals_cache_operations_total", line[strings.LastIndex(line, " ")+1:])
+		}
+	}
+	// Output: vitals_cache_operations_total 3
+}
+
+// Read metrics back in process with a ManualReader, and no exporter.
+func ExampleWithReader() {
+	ctx := context.Background()
+	reader := sdkmetric.NewManualReader()
+	sys, err := vitals.Start(ctx,
+		vitals.WithReader(reader),
+		vitals.WithExporterOptions(exporters.WithExporters(exporters.None)),
+	)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer sys.Shutdown(ctx)
+
+	sets, _ := semconv.CacheSets.New(sys.MeterProvider().Meter("example"))
+	sets.Add(ctx, 5)
+
+	var rm metricdata.ResourceMetrics
+	if err := reader.Collect(ctx, &rm); err != nil {
+		log.Fatal(err)
+	}
+	m := rm.ScopeMetrics[0].Metrics[0]
+	fmt.Println(m.Name, m.Data.(metricdata.Sum[int64]).DataPoints[0].Value)
+	// Output: vitals.cache.sets 5
+}
+
+// Drop vitals into a service that already has a MeterProvider: vitals
+// records into it and builds no exporters of its own.
+func ExampleWithMeterProvider() {
+	ctx := context.Background()
+	mp := sdkmetric.NewMeterProvider() // the service's own pipeline
+	defer mp.Shutdown(ctx)
+
+	sys, err := vitals.Start(ctx, vitals.WithMeterProvider(mp))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer sys.Shutdown(ctx) // leaves mp running
+
+	fmt.Println(sys.MeterProvider() == mp, len(sys.Readers()))
+	// Output: true 0
+}
+
+// Validate names the field, the value and the allowed range.
+func ExampleConfig_Validate() {
+	cfg := vitals.Config{QueueOverflowThreshold: 1.5}
+	fmt.Println(cfg.Validate())
+	// Output: vitals: Config.QueueOverflowThreshold = 1.5: allowed above 0 up to 1 (0 means the default 0.8)
+}

@@ -1,0 +1,113 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// TestDemoRuns runs the demo on free ports for a few seconds and checks that
+// its service answers, that the Prometheus endpoint carries the cache and
+// queue metrics the load moves, that /healthz answers JSON, and that
+// everything is closed when run returns.
+func TestDemoRuns(t *testing.T) {
+	ready := make(chan [2]string, 1)
+	errc := make(chan error, 1)
+	var out strings.Builder
+	go func() {
+		errc <- run(context.Background(), options{
+			addr: "127.0.0.1:0", metricsAddr: "127.0.0.1:0",
+			rate: 300, duration: 3 * time.Second, refresh: 500 * time.Millisecond,
+		}, &syncWriter{w: &out}, ready)
+	}()
+	var addrs [2]string
+	select {
+	case addrs = <-ready:
+	case err := <-errc:
+		t.Fatalf("demo stopped before it was ready: %v", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("demo not ready after 10s")
+	}
+	service, metrics := addrs[0], addrs[1]
+
+	time.Sleep(1500 * time.Millisecond) // let the load generator move the numbers
+	body := get(t, "http://"+metrics+"/metrics")
+	for _, want := range []string{
+		`vitals_cache_operations_total{`,
+		`vitals_cache_result="hit"`,
+		`vitals_cache_result="miss"`,
+		`vitals_cache_operation_duration_seconds_bucket{`,
+		`vitals_queue_capacity{`,
+		`vitals_queue_wait_time_seconds_count{`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	var health map[string]any
+	if err := json.Unmarshal([]byte(get(t, "http://"+service+"/healthz")), &health); err != nil {
+		t.Fatalf("/healthz: %v", err)
+	}
+	if health["status"] != "ok" {
+		t.Errorf("/healthz status %v", health["status"])
+	}
+
+	select {
+	case err := <-errc:
+		if err != nil {
+			t.Fatalf("run: %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("demo did not stop after -duration")
+	}
+	if !strings.Contains(out.String(), "cache application/users") {
+		t.Errorf("summary missing from the output:\n%s", out.String())
+	}
+	for _, addr := range addrs {
+		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+			c.Close()
+			t.Errorf("%s still listens after the demo stopped", addr)
+		}
+	}
+}
+
+func get(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("%s: %d %s", url, resp.StatusCode, b)
+	}
+	return string(b)
+}
+
+// syncWriter serializes writes to w; the test reads w after run returns.
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}

@@ -1,0 +1,301 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+
+	"github.com/otelvitals/vitals/semconv"
+)
+
+const (
+	cacheCapacity = 500 // entries; the user space is larger, so the cache misses
+	queueCapacity = 64  // report jobs waiting for a worker
+	workers       = 4
+)
+
+// service is the simulated application: a user lookup through a cache in
+// front of a slow store, and report jobs handed to a bounded worker queue.
+// It records what happens through vitals' metric definitions.
+type service struct {
+	mu    sync.Mutex
+	cache map[string]string
+
+	jobs    chan job
+	wg      sync.WaitGroup
+	started time.Time
+
+	hit, miss, cacheAttrs metric.MeasurementOption
+	queueAttrs            metric.MeasurementOption
+	ops                   metric.Int64Counter
+	opDuration            metric.Float64Histogram
+	sets, evictions       metric.Int64Counter
+	overflows             metric.Int64Counter
+	wait                  metric.Float64Histogram
+	reg                   metric.Registration
+}
+
+type job struct {
+	enqueued time.Time
+	done     chan struct{}
+}
+
+func newService(mp metric.MeterProvider) (*service, error) {
+	m := mp.Meter("github.com/otelvitals/vitals/examples/demo")
+	cacheKeys := []attribute.KeyValue{
+		semconv.CacheTypeKey.String("application"),
+		semconv.CacheNameKey.String("users"),
+	}
+	s := &service{
+		cache:   make(map[string]string, cacheCapacity),
+		jobs:    make(chan job, queueCapacity),
+		started: time.Now(),
+		// Attribute sets are built once; recording keeps the options.
+		hit:        metric.WithAttributeSet(attribute.NewSet(append(cacheKeys, semconv.CacheResultKey.String(semconv.CacheResultHit))...)),
+		miss:       metric.WithAttributeSet(attribute.NewSet(append(cacheKeys, semconv.CacheResultKey.String(semconv.CacheResultMiss))...)),
+		cacheAttrs: metric.WithAttributeSet(attribute.NewSet(cacheKeys...)),
+		queueAttrs: metric.WithAttributeSet(attribute.NewSet(
+			semconv.QueueTypeKey.String("http"),
+			semconv.QueueNameKey.String("report_jobs"),
+		)),
+	}
+	var errs []error
+	add := func(err error) { errs = append(errs, err) }
+	var err error
+	s.ops, err = semconv.CacheOperations.New(m)
+	add(err)
+	s.opDuration, err = semconv.CacheOperationDuration.New(m)
+	add(err)
+	s.sets, err = semconv.CacheSets.New(m)
+	add(err)
+	s.evictions, err = semconv.CacheEvictions.New(m)
+	add(err)
+	s.overflows, err = semconv.QueueOverflows.New(m)
+	add(err)
+	s.wait, err = semconv.QueueWaitTime.New(m)
+	add(err)
+	size, err := semconv.CacheSize.New(m)
+	add(err)
+	depth, err := semconv.QueueDepth.New(m)
+	add(err)
+	capacity, err := semconv.QueueCapacity.New(m)
+	add(err)
+	util, err := semconv.QueueUtilization.New(m)
+	add(err)
+	// One callback reads the state at collection time.
+	s.reg, err = m.RegisterCallback(func(_ context.Context, o metric.Observer) error {
+		s.mu.Lock()
+		n := len(s.cache)
+		s.mu.Unlock()
+		o.ObserveInt64(size, int64(n), s.cacheAttrs)
+		d := len(s.jobs)
+		qa := s.queueAttrs
+		o.ObserveInt64(depth, int64(d), qa)
+		o.ObserveInt64(capacity, queueCapacity, qa)
+		o.ObserveFloat64(util, float64(d)/queueCapacity, qa)
+		return nil
+	}, size, depth, capacity, util)
+	add(err)
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	for range workers {
+		s.wg.Add(1)
+		go s.work()
+	}
+	return s, nil
+}
+
+// lookup returns the user with id, from the cache or else the slow store.
+func (s *service) lookup(ctx context.Context, id string) string {
+	start := time.Now()
+	s.mu.Lock()
+	v, ok := s.cache[id]
+	s.mu.Unlock()
+	if ok {
+		s.ops.Add(ctx, 1, s.hit)
+		s.opDuration.Record(ctx, time.Since(start).Seconds(), s.hit)
+		return v
+	}
+	s.ops.Add(ctx, 1, s.miss)
+	v = s.store(id)
+	s.opDuration.Record(ctx, time.Since(start).Seconds(), s.miss)
+
+	s.mu.Lock()
+	if len(s.cache) >= cacheCapacity {
+		for k := range s.cache { // evict one entry at random
+			delete(s.cache, k)
+			break
+		}
+		s.evictions.Add(ctx, 1, s.cacheAttrs)
+	}
+	s.cache[id] = v
+	s.mu.Unlock()
+	s.sets.Add(ctx, 1, s.cacheAttrs)
+	return v
+}
+
+// store is the slow backing store: 1–4 ms per read.
+func (s *service) store(id string) string {
+	time.Sleep(time.Millisecond + rand.N(3*time.Millisecond))
+	return "user-" + id
+}
+
+// enqueue hands a report job to the workers and waits for it; it reports
+// false at once when the queue is full.
+func (s *service) enqueue(ctx context.Context) bool {
+	j := job{enqueued: time.Now(), done: make(chan struct{})}
+	select {
+	case s.jobs <- j:
+	default:
+		s.overflows.Add(ctx, 1, s.queueAttrs)
+		return false
+	}
+	select {
+	case <-j.done:
+	case <-ctx.Done():
+	}
+	return true
+}
+
+func (s *service) work() {
+	defer s.wg.Done()
+	for j := range s.jobs {
+		s.wait.Record(context.Background(), time.Since(j.enqueued).Seconds(), s.queueAttrs)
+		time.Sleep(5*time.Millisecond + rand.N(15*time.Millisecond))
+		close(j.done)
+	}
+}
+
+// close stops the workers and unregisters the callback.
+func (s *service) close() error {
+	close(s.jobs)
+	s.wg.Wait()
+	return s.reg.Unregister()
+}
+
+// server is the running HTTP server of the service.
+type server struct {
+	addr string
+	srv  *http.Server
+	done chan error
+}
+
+func (s *service) serve(addr, metricsURL string, exporterNames []string) (*server, error) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/users/{id}", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintln(w, s.lookup(r.Context(), r.PathValue("id")))
+	})
+	mux.HandleFunc("GET /api/report", func(w http.ResponseWriter, r *http.Request) {
+		if !s.enqueue(r.Context()) {
+			http.Error(w, "report queue full", http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "report done")
+	})
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{
+			"status":         "ok",
+			"uptime_seconds": int(time.Since(s.started).Seconds()),
+			"exporters":      exporterNames,
+			"metrics_url":    metricsURL,
+			"queue_depth":    len(s.jobs),
+			"queue_capacity": queueCapacity,
+		})
+	})
+	lis, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("demo: listening on %s: %w", addr, err)
+	}
+	sv := &server{
+		addr: lis.Addr().String(),
+		srv:  &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second},
+		done: make(chan error, 1),
+	}
+	go func() { sv.done <- sv.srv.Serve(lis) }()
+	return sv, nil
+}
+
+func (sv *server) shutdown(ctx context.Context) error {
+	err := sv.srv.Shutdown(ctx)
+	if serr := <-sv.done; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
+		err = errors.Join(err, serr)
+	}
+	return err
+}
+
+// generateLoad sends about rate requests per second to the service until
+// ctx is done: user lookups with a skewed choice of user, so that some users
+// are hot and hit the cache, and report jobs, in a burst every 15 seconds
+// that overflows the queue.
+func generateLoad(ctx context.Context, baseURL string, rate int) {
+	if rate <= 0 {
+		return
+	}
+	client := &http.Client{
+		Timeout:   2 * time.Second,
+		Transport: &http.Transport{MaxIdleConnsPerHost: 32},
+	}
+	defer client.CloseIdleConnections()
+	zipf := rand.NewZipf(rand.New(rand.NewPCG(1, 2)), 1.1, 4, 20000)
+	var zmu sync.Mutex
+	user := func() string {
+		zmu.Lock()
+		defer zmu.Unlock()
+		return strconv.FormatUint(zipf.Uint64(), 10)
+	}
+
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	get := func(path string) {
+		defer wg.Done()
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, baseURL+path, nil)
+		if err != nil {
+			return
+		}
+		if resp, err := client.Do(req); err == nil {
+			resp.Body.Close()
+		}
+	}
+	tick := time.NewTicker(time.Second / time.Duration(rate))
+	defer tick.Stop()
+	burst := time.NewTicker(15 * time.Second)
+	defer burst.Stop()
+	inflight := make(chan struct{}, 256) // bounds concurrent requests
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-burst.C:
+			for range 2 * queueCapacity {
+				wg.Add(1)
+				go get("/api/report")
+			}
+		case <-tick.C:
+			path := "/api/users/" + user()
+			if rand.N(10) == 0 {
+				path = "/api/report"
+			}
+			select {
+			case inflight <- struct{}{}:
+				wg.Add(1)
+				go func() {
+					defer func() { <-inflight }()
+					get(path)
+				}()
+			default: // the service is saturated; drop this request
+			}
+		}
+	}
+}

@@ -1,0 +1,122 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+
+	"github.com/otelvitals/vitals/semconv"
+)
+
+// summary prints a one-screen view of the metrics, as the exporters see
+// them, read through a ManualReader on the same MeterProvider.
+type summary struct {
+	out                    io.Writer
+	reader                 *sdkmetric.ManualReader
+	serviceURL, metricsURL string
+	started                time.Time
+	clear                  bool
+}
+
+// figures are the numbers the summary shows, taken from one collection.
+type figures struct {
+	hits, misses, sets, evictions int64
+	size                          int64
+	hitMean, missMean             float64 // seconds
+	depth, capacity               int64
+	overflows                     int64
+	waitCount                     uint64
+	waitMean                      float64
+}
+
+func (s *summary) print(ctx context.Context) {
+	var rm metricdata.ResourceMetrics
+	if err := s.reader.Collect(ctx, &rm); err != nil {
+		return
+	}
+	f := read(rm)
+	var b strings.Builder
+	if s.clear {
+		b.WriteString("\033[H\033[2J")
+	}
+	fmt.Fprintf(&b, "vitals demo  up %s   service %s   metrics %s\n\n",
+		time.Since(s.started).Truncate(time.Second), s.serviceURL, s.metricsURL)
+	total := f.hits + f.misses
+	ratio := 0.0
+	if total > 0 {
+		ratio = float64(f.hits) / float64(total)
+	}
+	fmt.Fprintf(&b, "cache application/users   lookups %d   hit ratio %.1f%%   size %d   sets %d   evictions %d\n",
+		total, 100*ratio, f.size, f.sets, f.evictions)
+	fmt.Fprintf(&b, "                          mean hit %s   mean miss %s\n",
+		time.Duration(f.hitMean*1e9).Round(time.Microsecond), time.Duration(f.missMean*1e9).Round(time.Microsecond))
+	util := 0.0
+	if f.capacity > 0 {
+		util = float64(f.depth) / float64(f.capacity)
+	}
+	fmt.Fprintf(&b, "queue http/report_jobs    depth %d/%d (%.0f%%)   overflows %d   waits %d   mean wait %s\n",
+		f.depth, f.capacity, 100*util, f.overflows, f.waitCount, time.Duration(f.waitMean*1e9).Round(time.Microsecond))
+	fmt.Fprintln(s.out, b.String())
+}
+
+// read extracts the figures from a collection.
+func read(rm metricdata.ResourceMetrics) figures {
+	var f figures
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			switch data := m.Data.(type) {
+			case metricdata.Sum[int64]:
+				for _, dp := range data.DataPoints {
+					switch m.Name {
+					case semconv.CacheOperations.Name:
+						if v, _ := dp.Attributes.Value(semconv.CacheResultKey); v.AsString() == semconv.CacheResultHit {
+							f.hits += dp.Value
+						} else {
+							f.misses += dp.Value
+						}
+					case semconv.CacheSets.Name:
+						f.sets += dp.Value
+					case semconv.CacheEvictions.Name:
+						f.evictions += dp.Value
+					case semconv.QueueOverflows.Name:
+						f.overflows += dp.Value
+					}
+				}
+			case metricdata.Gauge[int64]:
+				for _, dp := range data.DataPoints {
+					switch m.Name {
+					case semconv.CacheSize.Name:
+						f.size = dp.Value
+					case semconv.QueueDepth.Name:
+						f.depth = dp.Value
+					case semconv.QueueCapacity.Name:
+						f.capacity = dp.Value
+					}
+				}
+			case metricdata.Histogram[float64]:
+				for _, dp := range data.DataPoints {
+					mean := 0.0
+					if dp.Count > 0 {
+						mean = dp.Sum / float64(dp.Count)
+					}
+					switch m.Name {
+					case semconv.CacheOperationDuration.Name:
+						if v, _ := dp.Attributes.Value(semconv.CacheResultKey); v.AsString() == semconv.CacheResultHit {
+							f.hitMean = mean
+						} else {
+							f.missMean = mean
+						}
+					case semconv.QueueWaitTime.Name:
+						f.waitCount, f.waitMean = dp.Count, mean
+					}
+				}
+			}
+		}
+	}
+	return f
+}
