@@ -1,0 +1,62 @@
+// Package benchmarks compares, in one go test -bench run, the same
+// instrumentation work done by vitals, by the raw OpenTelemetry Go SDK and by
+// Prometheus client_golang. It holds benchmarks and their tests only.
+//
+// # What is compared
+//
+// Each benchmark is a group of rows, one sub-benchmark per implementation,
+// named with an impl key (BenchmarkCounterAdd/impl=otel-kept-set). Every row
+// records into one series with the two attributes a cache tracker carries
+// (vitals.cache.type="application", vitals.cache.name="users"), on an
+// instrument made before the timed loop:
+//
+//   - BenchmarkCounterAdd, BenchmarkCounterAddParallel: add 1 to a counter.
+//   - BenchmarkHistogramRecord, BenchmarkHistogramRecordParallel: record a
+//     latency, varying per iteration, in a histogram with the buckets of
+//     semconv.LatencyBuckets.
+//
+// The Parallel groups run the same operation on the same series from all
+// GOMAXPROCS goroutines of b.RunParallel. The rows are:
+//
+//   - otel-kept-set: the OTel SDK (ManualReader, exemplars off, as vitals
+//     configures its provider) with a []metric.AddOption or
+//     []metric.RecordOption built once from a precomputed attribute.Set and
+//     kept: the best a careful hand-written OTel user gets, and the baseline
+//     of every ratio.
+//   - otel-set-per-call: the same set, wrapped in metric.WithAttributeSet on
+//     every call.
+//   - otel-attrs-per-call: metric.WithAttributes(attribute.String(…), …) on
+//     every call: what most instrumented code does.
+//   - prom-kept: client_golang on a Counter or Observer resolved once with
+//     WithLabelValues and kept.
+//   - prom-labels-per-call: client_golang with WithLabelValues on every call.
+//   - atomic (counters only): a bare atomic.Int64.Add, the floor.
+//
+// vitals' own rows (a cache hit, a queue sample, a connection use, a feature
+// use on a handle) join these groups as impl=vitals-<op>.
+//
+// Every row reports allocations, and checks after its loop that the
+// instrument counted exactly one operation per iteration; the tests of this
+// package read exact sums, counts and buckets back through a ManualReader
+// and a Registry, and hold the kept paths to zero allocations.
+//
+// # Running
+//
+// From the module root, make bench (scripts/bench.sh) runs every group
+// -count times, keeps the raw output in .cache/bench/latest.txt and prints a
+// benchstat table with the implementations side by side, followed by the
+// ratio of each row's median ns/op to the otel-kept-set and prom-kept
+// medians of its group. COUNT and BENCHTIME set the number of runs and the
+// time of each. A single group runs with
+//
+//	go test ./benchmarks -run '^$' -bench 'CounterAdd$' -benchmem -count 10
+//
+// # Reading the ratios
+//
+// Only ratios within one run mean anything: absolute ns/op move with the
+// machine and its load, while rows of the same group measured in the same
+// run share them. A ratio of 0.5 to otel-kept-set means the row does the
+// same work in half the time; compare vitals' rows with otel-kept-set (the
+// best raw OTel), with otel-attrs-per-call (what most code does) and with
+// prom-kept. The benchmarks assert no timings; see README.md.
+package benchmarks

@@ -1,0 +1,55 @@
+// Command ratio prints, for each benchmark group of a go test -bench output,
+// the median ns/op of every row and its ratio to the median of baseline rows
+// of the same group, measured in the same run. scripts/bench.sh runs it
+// after benchstat:
+//
+//	go run ./benchmarks/internal/ratio [-base otel-kept-set,prom-kept] [file ...]
+//
+// A group is a benchmark name without its impl key
+// (BenchmarkCounterAdd/impl=prom-kept-2 is row prom-kept of group
+// CounterAdd); lines of benchmarks without an impl key are ignored. With no
+// file it reads standard input.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+func main() {
+	base := flag.String("base", "otel-kept-set,prom-kept", "comma-separated impl names of the baseline rows")
+	flag.Parse()
+	if err := run(os.Stdout, flag.Args(), strings.Split(*base, ",")); err != nil {
+		fmt.Fprintln(os.Stderr, "ratio:", err)
+		os.Exit(1)
+	}
+}
+
+// run reads the files named (standard input if none) and writes the ratio
+// table of their benchmark results to w.
+func run(w io.Writer, files, bases []string) error {
+	var res results
+	if len(files) == 0 {
+		if err := res.parse(os.Stdin); err != nil {
+			return fmt.Errorf("standard input: %w", err)
+		}
+	}
+	for _, name := range files {
+		f, err := os.Open(name)
+		if err != nil {
+			return err
+		}
+		err = res.parse(f)
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+	}
+	if len(res.groups) == 0 {
+		return fmt.Errorf("no benchmark results with an impl key")
+	}
+	return res.write(w, bases)
+}
