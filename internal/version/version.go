@@ -1,5 +1,3 @@
-// Package version holds the version of vitals, shared by every package of
-// the module that names its instrumentation scope.
 package version
 
 // Version is the version of vitals, reported as the instrumentation scope

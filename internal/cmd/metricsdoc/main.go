@@ -1,5 +1,3 @@
-// Command metricsdoc writes the metric reference table generated from the
-// definitions in package semconv. It is run by go generate ./semconv.
 package main
 
 import (
