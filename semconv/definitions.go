@@ -36,21 +36,23 @@ var (
 		Attributes:  keys(connKeys, ConnectionStateKey),
 	}}
 	// ConnectionEvents counts connection lifecycle events: created, reused,
-	// destroyed and expired.
-	ConnectionEvents = Int64Counter{Metric{
+	// destroyed and expired. The tracker counts them in atomics and
+	// publishes them at collection, hence an observable counter.
+	ConnectionEvents = Int64ObservableCounter{Metric{
 		Name:        "vitals.connection.events",
 		Unit:        "{event}",
 		Description: "Connection lifecycle events: created, reused, destroyed and expired.",
-		Kind:        KindInt64Counter,
+		Kind:        KindInt64ObservableCounter,
 		Signal:      SignalConnection,
 		Attributes:  keys(connKeys, ConnectionEventKey),
 	}}
 	// ConnectionLifetime is the distribution of the lifetimes of closed
-	// connections, recorded when a connection is destroyed or expires.
+	// connections, recorded when a connection is destroyed. Expired
+	// connections, whose end is unknown, are not recorded.
 	ConnectionLifetime = Float64Histogram{Metric{
 		Name:        "vitals.connection.lifetime",
 		Unit:        "s",
-		Description: "Lifetime of connections, from creation to destruction or expiry.",
+		Description: "Lifetime of destroyed connections, from creation to destruction.",
 		Kind:        KindFloat64Histogram,
 		Signal:      SignalConnection,
 		Attributes:  keys(connKeys),

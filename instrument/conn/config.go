@@ -1,0 +1,100 @@
+package conn
+
+import (
+	"time"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/metric"
+)
+
+// Defaults of the options.
+const (
+	DefaultRetention = 24 * time.Hour
+	DefaultMaxPools  = 1000
+	DefaultMaxAge    = time.Hour
+	// MaxNameLength is the longest connection type or pool name kept, in
+	// bytes; longer names are cut (on a rune boundary) and counted.
+	MaxNameLength = 256
+)
+
+// Option configures [New].
+type Option interface {
+	applyConn(*config)
+}
+
+type optionFunc func(*config)
+
+func (f optionFunc) applyConn(c *config) { f(c) }
+
+type config struct {
+	provider  metric.MeterProvider
+	now       func() time.Time
+	retention time.Duration
+	maxPools  int
+	maxAge    time.Duration
+}
+
+func newConfig(opts []Option) config {
+	var c config
+	for _, o := range opts {
+		if o != nil {
+			o.applyConn(&c)
+		}
+	}
+	if c.provider == nil {
+		c.provider = otel.GetMeterProvider()
+	}
+	if c.retention <= 0 {
+		c.retention = DefaultRetention
+	}
+	if c.maxPools <= 0 {
+		c.maxPools = DefaultMaxPools
+	}
+	if c.maxAge <= 0 {
+		c.maxAge = DefaultMaxAge
+	}
+	return c
+}
+
+// WithMeterProvider sets the MeterProvider the tracker records into. The
+// default, and what a nil mp keeps, is the global provider
+// (otel.GetMeterProvider()), which delegates to the SDK once one is set.
+func WithMeterProvider(mp metric.MeterProvider) Option {
+	return optionFunc(func(c *config) {
+		if mp != nil {
+			c.provider = mp
+		}
+	})
+}
+
+// WithClock sets the function the tracker reads the time from, called on
+// every operation; tests pass a fake to move time by hand. The default, and
+// what a nil now keeps, is a shared coarse clock that refreshes every 10 ms
+// and costs an atomic load to read: ages and lifetimes are then exact to
+// 10 ms.
+func WithClock(now func() time.Time) Option {
+	return optionFunc(func(c *config) { c.now = now })
+}
+
+// WithRetention sets how long a connection may go unused before it is
+// expired: counted as an "expired" event and forgotten, so that leaked
+// connections cannot grow memory without bound. Default 24h; values <= 0
+// keep the default.
+func WithRetention(d time.Duration) Option {
+	return optionFunc(func(c *config) { c.retention = d })
+}
+
+// WithMaxPools bounds the distinct (type, pool) pairs the tracker keeps;
+// further pools share one overflow pool, marked vitals.overflow=true, and a
+// warning goes to otel.Handle once. Default 1000; values <= 0 keep the
+// default. Keep it below the MeterProvider's cardinality limit divided by
+// the series a pool has (its open connection states and its 13 age bounds).
+func WithMaxPools(n int) Option {
+	return optionFunc(func(c *config) { c.maxPools = n })
+}
+
+// WithMaxAge sets the age past which an open connection counts against its
+// pool's health. Default 1h; values <= 0 keep the default.
+func WithMaxAge(d time.Duration) Option {
+	return optionFunc(func(c *config) { c.maxAge = d })
+}

@@ -1,0 +1,102 @@
+package conn
+
+import (
+	"context"
+	"sync/atomic"
+	"time"
+)
+
+// Connection states held in Conn.state.
+const (
+	stateIdle int32 = iota
+	stateUsed
+	stateClosed
+)
+
+// Conn is the handle of one open connection, returned by [Pool.Open]. Its
+// methods are safe for concurrent use and cost a few atomic operations:
+// no lock, no allocation. After Close, or once the connection has expired,
+// they are counted no-ops.
+type Conn struct {
+	pool     *Pool
+	created  int64 // clock nanoseconds
+	lastUsed atomic.Int64
+	state    atomic.Int32
+	id       string // keyed API only
+
+	// Guarded by the pool's mutex.
+	prev, next *Conn
+	seq        uint64
+}
+
+// Use records one use of the connection, counted as a "reused" event, and
+// marks it as used now for the retention.
+func (c *Conn) Use() {
+	if c.state.Load() == stateClosed {
+		c.pool.t.reject(reasonUseAfterClose)
+		return
+	}
+	c.lastUsed.Store(c.pool.t.clock.Nanotime())
+	c.pool.reused.Add(1)
+}
+
+// Acquire records that the pool handed the connection out: a use, and the
+// state "used" until [Conn.Release]. Pools that call Acquire and Release
+// report their open connections by state.
+func (c *Conn) Acquire() {
+	if !c.state.CompareAndSwap(stateIdle, stateUsed) {
+		if c.state.Load() == stateClosed {
+			c.pool.t.reject(reasonUseAfterClose)
+			return
+		}
+		// Already used: one more use of a shared connection.
+		c.lastUsed.Store(c.pool.t.clock.Nanotime())
+		c.pool.reused.Add(1)
+		return
+	}
+	c.pool.stateful.Store(true)
+	c.pool.used.Add(1)
+	c.lastUsed.Store(c.pool.t.clock.Nanotime())
+	c.pool.reused.Add(1)
+}
+
+// Release records that the connection went back to its pool, idle.
+// Releasing a connection that is not acquired is a counted no-op.
+func (c *Conn) Release() {
+	if !c.state.CompareAndSwap(stateUsed, stateIdle) {
+		c.pool.t.reject(reasonReleaseNotHeld)
+		return
+	}
+	c.pool.used.Add(-1)
+	c.lastUsed.Store(c.pool.t.clock.Nanotime())
+}
+
+// Close records the destruction of the connection and its lifetime. A
+// second Close, or a Close after the connection expired, is a counted no-op.
+func (c *Conn) Close() {
+	c.close(context.Background())
+}
+
+func (c *Conn) close(ctx context.Context) bool {
+	prev := c.state.Swap(stateClosed)
+	if prev == stateClosed {
+		c.pool.t.reject(reasonDoubleClose)
+		return false
+	}
+	if prev == stateUsed {
+		c.pool.used.Add(-1)
+	}
+	p := c.pool
+	p.mu.Lock()
+	now := p.t.clock.Nanotime()
+	p.ages.remove(c)
+	p.mu.Unlock()
+	p.destroyed.Add(1)
+	p.t.inst.lifetime.Record(ctx, float64(now-c.created)/1e9, p.recordOpt)
+	return true
+}
+
+// Age returns how long the connection has been open.
+func (c *Conn) Age() time.Duration {
+	return time.Duration(c.pool.t.clock.Nanotime() - c.created)
+}

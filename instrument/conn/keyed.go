@@ -1,0 +1,131 @@
+package conn
+
+import (
+	"context"
+	"fmt"
+	"hash/maphash"
+	"sync"
+)
+
+// keyedTable maps the IDs of the keyed API to connections, in shards so
+// that unrelated IDs do not contend for one lock.
+type keyedTable struct {
+	seed   maphash.Seed
+	shards [64]keyedShard
+}
+
+type keyedShard struct {
+	mu  sync.Mutex
+	ids map[string]*Conn
+}
+
+func (k *keyedTable) init() {
+	k.seed = maphash.MakeSeed()
+	for i := range k.shards {
+		k.shards[i].ids = make(map[string]*Conn)
+	}
+}
+
+func (k *keyedTable) shard(id string) *keyedShard {
+	return &k.shards[maphash.String(k.seed, id)%uint64(len(k.shards))]
+}
+
+// forget removes id if it still maps to c.
+func (k *keyedTable) forget(id string, c *Conn) {
+	s := k.shard(id)
+	s.mu.Lock()
+	if s.ids[id] == c {
+		delete(s.ids, id)
+	}
+	s.mu.Unlock()
+}
+
+// len returns the number of IDs held.
+func (k *keyedTable) len() int {
+	n := 0
+	for i := range k.shards {
+		s := &k.shards[i]
+		s.mu.Lock()
+		n += len(s.ids)
+		s.mu.Unlock()
+	}
+	return n
+}
+
+// Created records a new connection under id, of type connType in pool, for
+// code that already names its connections. It is the drop-in form of
+// t.Pool(connType, pool).Open(): each call looks the pool and the ID up in
+// maps under locks, so it costs several times the handle API; keep handles
+// where the code allows.
+//
+// An empty id returns [ErrEmptyID], and an id already open returns
+// [ErrDuplicateConnection]; both are counted and change nothing.
+func (t *Tracker) Created(id, connType, pool string) error {
+	if id == "" {
+		t.reject(reasonEmptyID)
+		return ErrEmptyID
+	}
+	p := t.Pool(connType, pool)
+	s := t.keyed.shard(id)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.ids[id]; ok {
+		t.reject(reasonDuplicateID)
+		return fmt.Errorf("%w: %q", ErrDuplicateConnection, id)
+	}
+	c := p.Open()
+	c.id = id
+	s.ids[id] = c
+	return nil
+}
+
+// Used records a use of the connection id, as [Conn.Use] does. An unknown
+// id returns [ErrUnknownConnection], counted.
+func (t *Tracker) Used(id string) error {
+	c, err := t.lookup(id)
+	if err != nil {
+		return err
+	}
+	c.Use()
+	return nil
+}
+
+// Destroyed records the destruction of the connection id and forgets the
+// ID, as [Conn.Close] does. An unknown id (never created, destroyed before,
+// or expired) returns [ErrUnknownConnection], counted.
+func (t *Tracker) Destroyed(id string) error {
+	if id == "" {
+		t.reject(reasonEmptyID)
+		return ErrEmptyID
+	}
+	s := t.keyed.shard(id)
+	s.mu.Lock()
+	c, ok := s.ids[id]
+	delete(s.ids, id)
+	s.mu.Unlock()
+	if !ok {
+		t.reject(reasonUnknownID)
+		return fmt.Errorf("%w: %q", ErrUnknownConnection, id)
+	}
+	if !c.close(context.Background()) {
+		// It expired between the lookup and the close.
+		return fmt.Errorf("%w: %q", ErrUnknownConnection, id)
+	}
+	return nil
+}
+
+func (t *Tracker) lookup(id string) (*Conn, error) {
+	if id == "" {
+		t.reject(reasonEmptyID)
+		return nil, ErrEmptyID
+	}
+	s := t.keyed.shard(id)
+	s.mu.Lock()
+	c, ok := s.ids[id]
+	s.mu.Unlock()
+	if !ok {
+		t.reject(reasonUnknownID)
+		return nil, fmt.Errorf("%w: %q", ErrUnknownConnection, id)
+	}
+	return c, nil
+}

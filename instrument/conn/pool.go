@@ -1,0 +1,176 @@
+package conn
+
+import (
+	"sync"
+	"sync/atomic"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+
+	"github.com/otelvitals/vitals/semconv"
+)
+
+// Pool is the handle of one pool of connections of one type, returned by
+// [Tracker.Pool]. Its methods are safe for concurrent use.
+type Pool struct {
+	t        *Tracker
+	typ      string
+	name     string
+	overflow bool
+
+	created   atomic.Int64
+	reused    atomic.Int64
+	destroyed atomic.Int64
+	expired   atomic.Int64
+	used      atomic.Int64 // acquired and not released
+	stateful  atomic.Bool  // Acquire was called once
+
+	mu   sync.Mutex // guards ages
+	ages *ages
+
+	// Options built once, kept for every record and observation.
+	recordOpt   metric.RecordOption
+	poolOpt     metric.ObserveOption
+	usedOpt     metric.ObserveOption
+	idleOpt     metric.ObserveOption
+	eventOpts   [4]metric.ObserveOption // created, reused, destroyed, expired
+	ageOpts     []metric.ObserveOption  // per age bound, then +Inf
+	maxAgeIndex int
+}
+
+func (t *Tracker) newPool(typ, name string, overflow bool) *Pool {
+	p := &Pool{t: t, typ: typ, name: name, overflow: overflow, ages: newAges(t.ageBounds)}
+	base := []attribute.KeyValue{semconv.ConnectionTypeKey.String(typ), semconv.ConnectionPoolKey.String(name)}
+	if overflow {
+		base = []attribute.KeyValue{semconv.Overflow}
+	}
+	with := func(extra ...attribute.KeyValue) attribute.Set {
+		kvs := append(append([]attribute.KeyValue(nil), base...), extra...)
+		return attribute.NewSet(kvs...)
+	}
+	set := with()
+	p.recordOpt = metric.WithAttributeSet(set)
+	p.poolOpt = metric.WithAttributeSet(set)
+	p.usedOpt = metric.WithAttributeSet(with(semconv.ConnectionStateKey.String(semconv.ConnectionStateUsed)))
+	p.idleOpt = metric.WithAttributeSet(with(semconv.ConnectionStateKey.String(semconv.ConnectionStateIdle)))
+	for i, ev := range []string{
+		semconv.ConnectionEventCreated, semconv.ConnectionEventReused,
+		semconv.ConnectionEventDestroyed, semconv.ConnectionEventExpired,
+	} {
+		p.eventOpts[i] = metric.WithAttributeSet(with(semconv.ConnectionEventKey.String(ev)))
+	}
+	for _, label := range t.ageLabels {
+		p.ageOpts = append(p.ageOpts, metric.WithAttributeSet(with(semconv.ConnectionAgeBoundKey.String(label))))
+	}
+	p.ageOpts = append(p.ageOpts, metric.WithAttributeSet(with(semconv.ConnectionAgeBoundKey.String("+Inf"))))
+	p.maxAgeIndex = len(t.ageBounds) - 1
+	return p
+}
+
+// Type returns the pool's connection type, and Name its name; both are
+// empty for the overflow pool.
+func (p *Pool) Type() string { return p.typ }
+
+// Name returns the pool's name.
+func (p *Pool) Name() string { return p.name }
+
+// Open records a new connection, counted as a "created" event, and returns
+// its handle. It takes the pool's lock briefly and makes one allocation, the
+// handle.
+func (p *Pool) Open() *Conn {
+	c := &Conn{pool: p}
+	p.mu.Lock()
+	c.created = p.t.clock.Nanotime()
+	c.lastUsed.Store(c.created)
+	p.ages.add(c)
+	p.mu.Unlock()
+	p.created.Add(1)
+	return c
+}
+
+// Track runs fn inside the life of a new connection: it opens one, passes
+// it to fn, and closes it when fn returns or panics. It returns fn's error.
+//
+//	err := pool.Track(func(c *conn.Conn) error {
+//		c.Use()
+//		return work()
+//	})
+func (p *Pool) Track(fn func(c *Conn) error) error {
+	c := p.Open()
+	defer c.Close()
+	return fn(c)
+}
+
+// Wrap returns fn wrapped so that each call runs inside the life of a new
+// connection of p, as [Pool.Track] does.
+func Wrap(p *Pool, fn func(c *Conn) error) func() error {
+	return func() error { return p.Track(fn) }
+}
+
+// observe reports the pool's series at now.
+func (p *Pool) observe(o metric.Observer, now int64) {
+	in := &p.t.inst
+	ps := p.read(now)
+	if ps.Stateful {
+		o.ObserveInt64(in.open, ps.Used, p.usedOpt)
+		o.ObserveInt64(in.open, ps.Idle, p.idleOpt)
+	} else {
+		o.ObserveInt64(in.open, ps.Open, p.poolOpt)
+	}
+	o.ObserveInt64(in.events, ps.Created, p.eventOpts[0])
+	o.ObserveInt64(in.events, ps.Reused, p.eventOpts[1])
+	o.ObserveInt64(in.events, ps.Destroyed, p.eventOpts[2])
+	o.ObserveInt64(in.events, ps.Expired, p.eventOpts[3])
+	for i, a := range ps.Ages {
+		o.ObserveInt64(in.ageDist, a.Count, p.ageOpts[i])
+	}
+	o.ObserveInt64(in.ageDist, ps.Open, p.ageOpts[len(p.ageOpts)-1])
+	o.ObserveFloat64(in.ageOldest, ps.OldestSeconds, p.poolOpt)
+	o.ObserveFloat64(in.ageMean, ps.MeanAgeSeconds, p.poolOpt)
+	o.ObserveFloat64(in.health, ps.Health, p.poolOpt)
+}
+
+// health is the pool's age-based health from 0 to 1:
+//
+//	health = (1 - old/open) × (1 - expired/(destroyed + expired))
+//
+// where old counts the open connections older than the max age. The first
+// factor falls as connections fail to rotate; the second as connections are
+// leaked (expired rather than closed). Each factor is 1 when its
+// denominator is 0.
+func (p *Pool) health(open, young int64) float64 {
+	h := 1.0
+	if open > 0 {
+		h *= 1 - float64(open-young)/float64(open)
+	}
+	expired, destroyed := p.expired.Load(), p.destroyed.Load()
+	if ended := expired + destroyed; ended > 0 {
+		h *= 1 - float64(expired)/float64(ended)
+	}
+	return h
+}
+
+// expire removes the connections unused for longer than retention at now
+// and returns them. Only connections created before now-retention can
+// qualify, and the list is in creation order, so the walk stops at the
+// first younger one.
+func (p *Pool) expire(now, retention int64) []*Conn {
+	var gone []*Conn
+	p.mu.Lock()
+	for c := p.ages.head; c != nil && now-c.created > retention; {
+		next := c.next
+		if now-c.lastUsed.Load() > retention {
+			if prev := c.state.Swap(stateClosed); prev != stateClosed {
+				if prev == stateUsed {
+					p.used.Add(-1)
+				}
+				p.ages.remove(c)
+				gone = append(gone, c)
+			}
+		}
+		c = next
+	}
+	p.mu.Unlock()
+	p.expired.Add(int64(len(gone)))
+	return gone
+}

@@ -1,0 +1,253 @@
+package conn
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unicode/utf8"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+
+	"github.com/otelvitals/vitals/internal/clock"
+	"github.com/otelvitals/vitals/internal/version"
+	"github.com/otelvitals/vitals/semconv"
+)
+
+// ScopeName is the instrumentation scope of the tracker's meter.
+const ScopeName = "github.com/otelvitals/vitals/instrument/conn"
+
+// Tracker tracks the life of connections, per connection type and pool. Make
+// one with [New], get a [Pool] handle per pool with [Tracker.Pool], and keep
+// the handle. A Tracker is safe for concurrent use.
+type Tracker struct {
+	cfg          config
+	clock        clock.Clock
+	releaseClock func()
+	ageBounds    []int64 // nanoseconds: semconv.AgeBuckets, then the max age
+	ageLabels    []string
+
+	inst instrumentation
+	reg  metric.Registration
+
+	mu       sync.Mutex // guards pools and overflow
+	pools    map[poolKey]*Pool
+	order    []*Pool // pools in creation order, for collection and snapshots
+	overflow *Pool
+	warned   atomic.Bool
+
+	keyed keyedTable
+
+	stop      chan struct{}
+	done      chan struct{}
+	closeOnce sync.Once
+	closeErr  error
+	closed    atomic.Bool
+}
+
+type poolKey struct{ typ, name string }
+
+// New returns a Tracker recording into the configured MeterProvider (the
+// global one by default). It emits:
+//
+//   - vitals.connection.open: open connections by type, pool and, for pools
+//     that report acquire and release, state (used or idle);
+//   - vitals.connection.events: created, reused, destroyed and expired
+//     connections;
+//   - vitals.connection.lifetime: lifetimes of destroyed connections, in
+//     1 s to 12 h buckets;
+//   - vitals.connection.age.distribution, .age.oldest and .age.mean: the ages
+//     of the open connections, computed at collection;
+//   - vitals.connection.health: each pool's age-based health, 0 to 1;
+//   - vitals.input.rejected: calls whose input was rejected or cleaned.
+//
+// A background goroutine expires connections unused for longer than the
+// retention; [Tracker.Close] stops it. If creating an instrument or
+// registering the callback fails, New returns the error together with a
+// Tracker that works with whatever could be made.
+func New(opts ...Option) (*Tracker, error) {
+	cfg := newConfig(opts)
+	t := &Tracker{
+		cfg:   cfg,
+		pools: make(map[poolKey]*Pool),
+		stop:  make(chan struct{}),
+		done:  make(chan struct{}),
+	}
+	if cfg.now != nil {
+		t.clock, t.releaseClock = clock.FromFunc(cfg.now), func() {}
+	} else {
+		t.clock, t.releaseClock = clock.Shared()
+	}
+	for _, b := range semconv.AgeBuckets() {
+		t.ageBounds = append(t.ageBounds, int64(b*float64(time.Second)))
+		t.ageLabels = append(t.ageLabels, strconv.FormatFloat(b, 'f', -1, 64))
+	}
+	t.ageBounds = append(t.ageBounds, int64(cfg.maxAge))
+	t.keyed.init()
+
+	meter := cfg.provider.Meter(ScopeName, metric.WithInstrumentationVersion(version.Version))
+	err := t.inst.init(meter)
+	t.reg, err = t.inst.register(meter, t.observe, err)
+	go t.expireLoop()
+	return t, err
+}
+
+// Pool returns the handle of the pool named name of connections of type
+// connType ("database", "http", "redis", "grpc" or any other string), making
+// it on first use. Keep the handle: Pool takes a lock and a map lookup,
+// the handle's methods do not.
+//
+// Names are cleaned rather than refused: invalid UTF-8 becomes U+FFFD, an
+// empty name becomes "unknown", and a name longer than [MaxNameLength] bytes
+// is cut; each cleaning is counted in vitals.input.rejected. Once the
+// tracker holds its maximum of pools, Pool returns the shared overflow pool.
+func (t *Tracker) Pool(connType, name string) *Pool {
+	connType = t.cleanName(connType)
+	name = t.cleanName(name)
+	key := poolKey{connType, name}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if p, ok := t.pools[key]; ok {
+		return p
+	}
+	if len(t.pools) >= t.cfg.maxPools {
+		if t.overflow == nil {
+			t.overflow = t.newPool("", "", true)
+			t.order = append(t.order, t.overflow)
+		}
+		if t.warned.CompareAndSwap(false, true) {
+			otel.Handle(fmt.Errorf("%w: %d pools; further pools are recorded as one series with vitals.overflow=true", ErrPoolLimit, t.cfg.maxPools))
+		}
+		return t.overflow
+	}
+	p := t.newPool(connType, name, false)
+	t.pools[key] = p
+	t.order = append(t.order, p)
+	return p
+}
+
+// cleanName makes s a valid, bounded attribute value, counting each repair.
+func (t *Tracker) cleanName(s string) string {
+	if !utf8.ValidString(s) {
+		t.reject(reasonInvalidUTF8)
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	if len(s) > MaxNameLength {
+		t.reject(reasonNameTooLong)
+		cut := MaxNameLength
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut]
+	}
+	if s == "" {
+		t.reject(reasonEmptyName)
+		s = "unknown"
+	}
+	return s
+}
+
+// pools returns the pools in creation order, overflow included.
+func (t *Tracker) poolList() []*Pool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return append([]*Pool(nil), t.order...)
+}
+
+// observe is the tracker's one callback: it reads every pool's counters and
+// ages.
+func (t *Tracker) observe(_ context.Context, o metric.Observer) error {
+	now := t.clock.Nanotime()
+	for _, p := range t.poolList() {
+		p.observe(o, now)
+	}
+	return nil
+}
+
+// expireLoop expires idle connections until Close, every minute or every
+// quarter of the retention if that is shorter.
+func (t *Tracker) expireLoop() {
+	defer close(t.done)
+	every := min(time.Minute, t.cfg.retention/4)
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		select {
+		case <-t.stop:
+			return
+		case <-tick.C:
+			t.expire()
+		}
+	}
+}
+
+// expire forgets, in every pool, the connections unused for longer than the
+// retention, counting them as expired.
+func (t *Tracker) expire() {
+	now := t.clock.Nanotime()
+	for _, p := range t.poolList() {
+		for _, c := range p.expire(now, int64(t.cfg.retention)) {
+			if c.id != "" {
+				t.keyed.forget(c.id, c)
+			}
+		}
+	}
+}
+
+// Close stops the tracker: the expiry goroutine ends and the callback is
+// unregistered, so the tracker's observable metrics are no longer reported.
+// Handles stay safe to call and do nothing that is reported. Close is
+// idempotent.
+func (t *Tracker) Close() error {
+	t.closeOnce.Do(func() {
+		t.closed.Store(true)
+		close(t.stop)
+		<-t.done
+		if t.reg != nil {
+			t.closeErr = t.reg.Unregister()
+		}
+		t.releaseClock()
+	})
+	return t.closeErr
+}
+
+// Errors of the keyed API and of the tracker's limits.
+var (
+	// ErrUnknownConnection is returned by the keyed API for an ID it does not
+	// know: never created, already destroyed, or expired.
+	ErrUnknownConnection = errors.New("conn: unknown connection")
+	// ErrDuplicateConnection is returned by [Tracker.Created] for an ID that
+	// is already open.
+	ErrDuplicateConnection = errors.New("conn: duplicate connection")
+	// ErrEmptyID is returned by the keyed API for an empty ID.
+	ErrEmptyID = errors.New("conn: empty connection ID")
+	// ErrPoolLimit is reported through otel.Handle, once, when the tracker
+	// reaches its maximum of pools.
+	ErrPoolLimit = errors.New("conn: pool limit reached")
+)
+
+// Reasons counted in vitals.input.rejected (error.type).
+const (
+	reasonInvalidUTF8    = "invalid_utf8"
+	reasonNameTooLong    = "name_too_long"
+	reasonEmptyName      = "empty_name"
+	reasonDoubleClose    = "double_close"
+	reasonUseAfterClose  = "use_after_close"
+	reasonUnknownID      = "unknown_id"
+	reasonDuplicateID    = "duplicate_id"
+	reasonEmptyID        = "empty_id"
+	reasonReleaseNotHeld = "release_not_acquired"
+)
+
+func (t *Tracker) reject(reason string) {
+	t.inst.rejected.Add(context.Background(), 1, metric.WithAttributeSet(attribute.NewSet(
+		semconv.SignalKey.String(semconv.SignalConnection),
+		semconv.ErrorTypeKey.String(reason),
+	)))
+}
