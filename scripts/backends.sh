@@ -25,7 +25,11 @@ log() { printf '[backends] %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
 # Debian packages the tests need, each with the binary that proves it is there.
-PACKAGES=(prometheus:/usr/bin/prometheus prometheus:/usr/bin/promtool)
+PACKAGES=(
+  prometheus:/usr/bin/prometheus prometheus:/usr/bin/promtool
+  postgresql-15:/usr/lib/postgresql/15/bin/postgres postgresql-15:/usr/lib/postgresql/15/bin/initdb
+  redis-server:/usr/bin/redis-server redis-server:/usr/bin/redis-cli
+)
 
 deps() {
   local missing=() entry pkg bin
@@ -37,6 +41,8 @@ deps() {
     log "Debian packages present"
     return 0
   fi
+  # Only packages whose binaries are missing are named: naming an installed
+  # one would upgrade it to the candidate version.
   mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
   local sudo=
   [ "$(id -u)" -eq 0 ] || sudo=sudo
@@ -53,9 +59,20 @@ deps() {
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   [ "$created" -eq 0 ] || $sudo rm -f /usr/sbin/policy-rc.d
-  # The package may have started its own server on :9090; the tests use
-  # their own ports, but a stray service is not wanted.
-  $sudo service prometheus stop >/dev/null 2>&1 || true
+  # A package may have started its own server (prometheus on :9090, the
+  # postgresql "main" cluster on :5432, redis on :6379); the tests use their
+  # own ports, but a stray service is not wanted. Only services of packages
+  # installed just now are stopped.
+  local svc
+  for pkg in "${missing[@]}"; do
+    case $pkg in
+      prometheus) svc=prometheus ;;
+      postgresql-15) svc=postgresql ;;
+      redis-server) svc=redis-server ;;
+      *) continue ;;
+    esac
+    $sudo service "$svc" stop >/dev/null 2>&1 || true
+  done
   for entry in "${PACKAGES[@]}"; do
     bin=${entry#*:}
     [ -x "$bin" ] || die "$bin still missing after installing ${entry%%:*}"

@@ -26,7 +26,7 @@ var (
 )
 
 func event(e string) attribute.KeyValue { return semconv.ConnectionEventKey.String(e) }
-func le(s string) attribute.KeyValue     { return semconv.ConnectionAgeBoundKey.String(s) }
+func le(s string) attribute.KeyValue    { return semconv.ConnectionAgeBoundKey.String(s) }
 
 // TestScriptedLifecycle drives one pool through a script on a fake clock and
 // reads every metric back exactly.
