@@ -92,7 +92,7 @@ func (c *Conn) close(ctx context.Context) bool {
 	p.ages.remove(c)
 	p.mu.Unlock()
 	p.destroyed.Add(1)
-	p.t.inst.lifetime.Record(ctx, float64(now-c.created)/1e9, p.recordOpt)
+	p.t.inst.lifetime.Record(ctx, float64(now-c.created)/1e9, p.recordOpts...)
 	return true
 }
 

@@ -29,7 +29,7 @@ type Pool struct {
 	ages *ages
 
 	// Options built once, kept for every record and observation.
-	recordOpt   metric.RecordOption
+	recordOpts  []metric.RecordOption
 	poolOpt     metric.ObserveOption
 	usedOpt     metric.ObserveOption
 	idleOpt     metric.ObserveOption
@@ -49,7 +49,7 @@ func (t *Tracker) newPool(typ, name string, overflow bool) *Pool {
 		return attribute.NewSet(kvs...)
 	}
 	set := with()
-	p.recordOpt = metric.WithAttributeSet(set)
+	p.recordOpts = []metric.RecordOption{metric.WithAttributeSet(set)}
 	p.poolOpt = metric.WithAttributeSet(set)
 	p.usedOpt = metric.WithAttributeSet(with(semconv.ConnectionStateKey.String(semconv.ConnectionStateUsed)))
 	p.idleOpt = metric.WithAttributeSet(with(semconv.ConnectionStateKey.String(semconv.ConnectionStateIdle)))

@@ -1,0 +1,15 @@
+// Package nethttp tracks the TCP connections of a net/http server with
+// [github.com/otelvitals/vitals/instrument/conn]: every connection the
+// server accepts is a tracked connection of one pool, with its real age,
+// its requests counted as uses, and its state (used while serving a
+// request, idle between requests on a keep-alive connection).
+//
+//	tr, _ := conn.New()
+//	srv := &http.Server{Addr: "127.0.0.1:8080", Handler: mux}
+//	nethttp.TrackServer(srv, tr.Pool("http", "api"))
+//
+// The server's ConnState hook reports each transition: new (created),
+// active (acquired: a use), idle (released), and closed or hijacked
+// (destroyed: a hijacked connection, such as a WebSocket, has left the
+// server, and its lifetime as an HTTP connection ends there).
+package nethttp // import "github.com/otelvitals/vitals/integrations/nethttp"
