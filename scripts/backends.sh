@@ -3,7 +3,7 @@
 # tests run against. The tests start and stop the processes themselves
 # (internal/testbackend); this script only makes sure the binaries exist.
 #
-#   scripts/backends.sh deps        install missing Debian packages (prometheus, promtool)
+#   scripts/backends.sh deps        install missing Debian packages (prometheus, postgresql-15, redis-server)
 #   scripts/backends.sh collector   build the OpenTelemetry Collector from internal/otelcol/builder.yaml
 #   scripts/backends.sh all         both
 #   scripts/backends.sh env         print the environment the tests read
@@ -106,6 +106,8 @@ collector() {
 print_env() {
   echo "export VITALS_OTELCOL=$COL_BIN"
   echo "export VITALS_PROMETHEUS=/usr/bin/prometheus"
+  echo "export VITALS_PGBIN=/usr/lib/postgresql/15/bin"
+  echo "export VITALS_REDIS_SERVER=/usr/bin/redis-server"
 }
 
 case ${1:-all} in

@@ -23,6 +23,10 @@ const (
 	// bucket of the live-age distribution ("+Inf" for the last one).
 	ConnectionAgeBoundKey = attribute.Key("vitals.connection.age.le")
 
+	// DBCloseReasonKey is why a database/sql pool closed a connection:
+	// "max_idle", "max_idle_time" or "max_lifetime".
+	DBCloseReasonKey = attribute.Key("vitals.db.close_reason")
+
 	// QueueTypeKey is the kind of queue: "http", "database",
 	// "ml_inference", "redis" or any custom string.
 	QueueTypeKey = attribute.Key("vitals.queue.type")
@@ -116,3 +120,10 @@ const (
 // limit allows, further keys are recorded into the one series marked
 // vitals.overflow=true instead of a series of their own.
 var Overflow = OverflowKey.Bool(true)
+
+// Values of [DBCloseReasonKey].
+const (
+	DBCloseReasonMaxIdle     = "max_idle"
+	DBCloseReasonMaxIdleTime = "max_idle_time"
+	DBCloseReasonMaxLifetime = "max_lifetime"
+)

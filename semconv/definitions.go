@@ -120,17 +120,35 @@ var (
 		Attributes:  dbPoolKeys,
 		Convention:  officialConvention,
 	}}
-	// DBClientConnectionIdleMax is the official
-	// db.client.connection.idle.max: the maximum number of idle
-	// connections a database/sql pool keeps.
-	DBClientConnectionIdleMax = Int64ObservableUpDownCounter{Metric{
-		Name:        dbconv.ClientConnectionIdleMax{}.Name(),
-		Unit:        dbconv.ClientConnectionIdleMax{}.Unit(),
-		Description: dbconv.ClientConnectionIdleMax{}.Description(),
-		Kind:        KindInt64ObservableUpDownCounter,
+	// DBConnectionWaits counts the connections a database/sql pool's
+	// callers waited for (sql.DBStats.WaitCount).
+	DBConnectionWaits = Int64ObservableCounter{Metric{
+		Name:        "vitals.db.connection.waits",
+		Unit:        "{wait}",
+		Description: "Connections callers waited for because the pool was at its maximum.",
+		Kind:        KindInt64ObservableCounter,
 		Signal:      SignalConnection,
 		Attributes:  dbPoolKeys,
-		Convention:  officialConvention,
+	}}
+	// DBConnectionWaitTime is the total time a database/sql pool's callers
+	// waited for a connection (sql.DBStats.WaitDuration).
+	DBConnectionWaitTime = Float64ObservableCounter{Metric{
+		Name:        "vitals.db.connection.wait_time",
+		Unit:        "s",
+		Description: "Total time callers waited for a connection.",
+		Kind:        KindFloat64ObservableCounter,
+		Signal:      SignalConnection,
+		Attributes:  dbPoolKeys,
+	}}
+	// DBConnectionClosed counts the connections a database/sql pool closed
+	// on its own, by reason: max_idle, max_idle_time or max_lifetime.
+	DBConnectionClosed = Int64ObservableCounter{Metric{
+		Name:        "vitals.db.connection.closed",
+		Unit:        "{connection}",
+		Description: "Connections the pool closed on its own, by reason (max_idle, max_idle_time, max_lifetime).",
+		Kind:        KindInt64ObservableCounter,
+		Signal:      SignalConnection,
+		Attributes:  keys(dbPoolKeys, DBCloseReasonKey),
 	}}
 )
 
@@ -364,7 +382,9 @@ func All() []Metric {
 		ConnectionHealth.Metric,
 		DBClientConnectionCount.Metric,
 		DBClientConnectionMax.Metric,
-		DBClientConnectionIdleMax.Metric,
+		DBConnectionWaits.Metric,
+		DBConnectionWaitTime.Metric,
+		DBConnectionClosed.Metric,
 		QueueDepth.Metric,
 		QueueCapacity.Metric,
 		QueueUtilization.Metric,

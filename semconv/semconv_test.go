@@ -105,7 +105,6 @@ func TestOfficialNames(t *testing.T) {
 	}{
 		{semconv.DBClientConnectionCount.Metric, "db.client.connection.count", "{connection}"},
 		{semconv.DBClientConnectionMax.Metric, "db.client.connection.max", "{connection}"},
-		{semconv.DBClientConnectionIdleMax.Metric, "db.client.connection.idle.max", "{connection}"},
 	}
 	for _, tt := range tests {
 		if tt.def.Name != tt.name || tt.def.Unit != tt.unit {

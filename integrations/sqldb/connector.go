@@ -1,0 +1,159 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"io"
+
+	"github.com/otelvitals/vitals/instrument/conn"
+)
+
+// Connector returns a driver.Connector that opens connections through c and
+// tracks each of them in pool. Pass it to [sql.OpenDB].
+func Connector(c driver.Connector, pool *conn.Pool) driver.Connector {
+	return &connector{Connector: c, pool: pool}
+}
+
+// Open opens a database as [sql.Open] does, with driverName's connections
+// tracked in pool. The driver must be registered, and implement
+// driver.DriverContext or accept dsn in driver.Driver.Open.
+func Open(driverName, dsn string, pool *conn.Pool) (*sql.DB, error) {
+	probe, err := sql.Open(driverName, dsn)
+	if err != nil {
+		return nil, err
+	}
+	drv := probe.Driver()
+	if err := probe.Close(); err != nil {
+		return nil, err
+	}
+	var c driver.Connector = dsnConnector{dsn: dsn, driver: drv}
+	if dc, ok := drv.(driver.DriverContext); ok {
+		if c, err = dc.OpenConnector(dsn); err != nil {
+			return nil, err
+		}
+	}
+	return sql.OpenDB(Connector(c, pool)), nil
+}
+
+type dsnConnector struct {
+	dsn    string
+	driver driver.Driver
+}
+
+func (c dsnConnector) Connect(context.Context) (driver.Conn, error) { return c.driver.Open(c.dsn) }
+func (c dsnConnector) Driver() driver.Driver                        { return c.driver }
+
+type connector struct {
+	driver.Connector
+	pool *conn.Pool
+}
+
+// Connect opens a connection and starts tracking it.
+func (c *connector) Connect(ctx context.Context) (driver.Conn, error) {
+	dc, err := c.Connector.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &trackedConn{Conn: dc, tracked: c.pool.Open()}, nil
+}
+
+// Close closes the wrapped connector if it can be closed; sql.DB.Close
+// calls it.
+func (c *connector) Close() error {
+	if cl, ok := c.Connector.(io.Closer); ok {
+		return cl.Close()
+	}
+	return nil
+}
+
+// trackedConn is a driver connection whose life is tracked. It implements
+// every optional connection interface, forwarding to the driver's
+// connection where it implements them and answering as database/sql
+// expects of a connection that does not (driver.ErrSkip, nil, true).
+type trackedConn struct {
+	driver.Conn
+	tracked *conn.Conn
+}
+
+var (
+	_ driver.ConnPrepareContext = (*trackedConn)(nil)
+	_ driver.ConnBeginTx        = (*trackedConn)(nil)
+	_ driver.QueryerContext     = (*trackedConn)(nil)
+	_ driver.ExecerContext      = (*trackedConn)(nil)
+	_ driver.Pinger             = (*trackedConn)(nil)
+	_ driver.SessionResetter    = (*trackedConn)(nil)
+	_ driver.Validator          = (*trackedConn)(nil)
+	_ driver.NamedValueChecker  = (*trackedConn)(nil)
+)
+
+// Close closes the driver's connection and records its destruction.
+func (c *trackedConn) Close() error {
+	err := c.Conn.Close()
+	c.tracked.Close()
+	return err
+}
+
+// ResetSession is called by database/sql before it reuses a connection from
+// its pool: it counts the reuse.
+func (c *trackedConn) ResetSession(ctx context.Context) error {
+	c.tracked.Use()
+	if r, ok := c.Conn.(driver.SessionResetter); ok {
+		return r.ResetSession(ctx)
+	}
+	return nil
+}
+
+func (c *trackedConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
+	if p, ok := c.Conn.(driver.ConnPrepareContext); ok {
+		return p.PrepareContext(ctx, query)
+	}
+	return c.Conn.Prepare(query)
+}
+
+func (c *trackedConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	if b, ok := c.Conn.(driver.ConnBeginTx); ok {
+		return b.BeginTx(ctx, opts)
+	}
+	if opts.Isolation != driver.IsolationLevel(sql.LevelDefault) || opts.ReadOnly {
+		return nil, errors.New("sqldb: the driver supports neither isolation levels nor read-only transactions")
+	}
+	//lint:ignore SA1019 the driver's connection offers nothing newer
+	return c.Conn.Begin()
+}
+
+func (c *trackedConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	if q, ok := c.Conn.(driver.QueryerContext); ok {
+		return q.QueryContext(ctx, query, args)
+	}
+	return nil, driver.ErrSkip
+}
+
+func (c *trackedConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	if e, ok := c.Conn.(driver.ExecerContext); ok {
+		return e.ExecContext(ctx, query, args)
+	}
+	return nil, driver.ErrSkip
+}
+
+func (c *trackedConn) Ping(ctx context.Context) error {
+	if p, ok := c.Conn.(driver.Pinger); ok {
+		return p.Ping(ctx)
+	}
+	return nil
+}
+
+func (c *trackedConn) IsValid() bool {
+	if v, ok := c.Conn.(driver.Validator); ok {
+		return v.IsValid()
+	}
+	return true
+}
+
+func (c *trackedConn) CheckNamedValue(nv *driver.NamedValue) error {
+	if n, ok := c.Conn.(driver.NamedValueChecker); ok {
+		return n.CheckNamedValue(nv)
+	}
+	return driver.ErrSkip
+}

@@ -1,0 +1,28 @@
+// Package sqldb tracks the connections of a database/sql pool.
+//
+// Two views, used together or apart:
+//
+//   - [Connector] (or [Open]) wraps a driver so that every physical
+//     connection the pool opens is a tracked connection of a
+//     [github.com/otelvitals/vitals/instrument/conn] pool: its real age and
+//     lifetime, created when the driver connects, reused each time
+//     database/sql takes it from the pool again, destroyed when the pool
+//     closes it (after SetConnMaxLifetime, say).
+//   - [RegisterStats] reports the pool's [sql.DBStats] at each collection
+//     with the official semantic conventions: db.client.connection.count by
+//     state (used, idle) and db.client.connection.max, with vitals'
+//     vitals.db.connection.waits, .wait_time and .closed (by reason).
+//
+// For example:
+//
+//	tr, _ := conn.New()
+//	connector, _ := pgxstdlib.GetConnector(cfg) // any driver.Connector
+//	db := sql.OpenDB(sqldb.Connector(connector, tr.Pool("database", "primary")))
+//	reg, _ := sqldb.RegisterStats(db, "primary")
+//	defer reg.Unregister()
+//
+// The wrapped connections keep every optional interface of database/sql's
+// driver package that the driver's connections implement (contexts,
+// session reset, validation, named value checks, ping), so the pool behaves
+// as it did unwrapped.
+package sqldb // import "github.com/otelvitals/vitals/integrations/sqldb"

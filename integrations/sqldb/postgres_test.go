@@ -1,0 +1,153 @@
+package sqldb_test
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"go.uber.org/goleak"
+
+	"github.com/otelvitals/vitals"
+	"github.com/otelvitals/vitals/exporters"
+	"github.com/otelvitals/vitals/instrument/conn"
+	"github.com/otelvitals/vitals/integrations/sqldb"
+	"github.com/otelvitals/vitals/internal/testbackend"
+	"github.com/otelvitals/vitals/semconv"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// TestPostgresRotation runs 200 concurrent queries for 6 s through a pool of
+// at most 5 connections that each live at most 2 s, against a real
+// PostgreSQL, exporting over OTLP to a real collector. What the collector
+// receives must show at most 5 open connections, rotation (more than 5
+// created, some destroyed with lifetimes in the 1–5 s bucket) and callers
+// waiting for connections.
+func TestPostgresRotation(t *testing.T) {
+	pg := testbackend.StartPostgres(t)
+	col := testbackend.StartCollector(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+
+	sys, err := vitals.Start(ctx, vitals.WithExporterOptions(
+		exporters.WithExporters(exporters.OTLP),
+		exporters.WithOTLPProtocol(exporters.ProtocolGRPC),
+		exporters.WithOTLPEndpoint(col.GRPCEndpoint),
+		exporters.WithExportInterval(500*time.Millisecond),
+	))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := conn.New(conn.WithMeterProvider(sys.MeterProvider()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sqldb.Open("pgx", pg.DSN, tr.Pool("database", "primary"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.SetMaxOpenConns(5)
+	db.SetConnMaxLifetime(2 * time.Second)
+	reg, err := sqldb.RegisterStats(db, "primary", sqldb.WithMeterProvider(sys.MeterProvider()))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	runFor := 6 * time.Second
+	deadline := time.Now().Add(runFor)
+	var wg sync.WaitGroup
+	var queries sync.Map
+	for w := range 200 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			n := 0
+			for time.Now().Before(deadline) {
+				var one int
+				if err := db.QueryRowContext(ctx, "select 1 from pg_sleep(0.005)").Scan(&one); err != nil {
+					t.Error(err)
+					return
+				}
+				n++
+			}
+			queries.Store(w, n)
+		}()
+	}
+	wg.Wait()
+	stats := db.Stats()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := reg.Unregister(); err != nil {
+		t.Fatal(err)
+	}
+	snap := tr.Snapshot().Pools[0]
+	// Shutdown's final export carries the tracker's values after db.Close;
+	// the tracker stops after it.
+	if err := sys.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.Close(); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("DBStats: %+v", stats)
+	t.Logf("tracker: %+v", snap)
+
+	pts, err := col.Points()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := map[string]string{
+		string(semconv.ConnectionTypeKey): "database",
+		string(semconv.ConnectionPoolKey): "primary",
+	}
+	var opens []int64
+	last := map[string]testbackend.Point{}
+	for _, p := range pts {
+		switch p.Metric {
+		case semconv.ConnectionOpen.Name:
+			opens = append(opens, p.Int)
+		case semconv.ConnectionEvents.Name:
+			last[p.Attrs[string(semconv.ConnectionEventKey)]] = p
+		case semconv.ConnectionLifetime.Name, semconv.DBConnectionWaits.Name:
+			last[p.Metric] = p
+		}
+	}
+	if len(opens) < 5 {
+		t.Fatalf("collector received %d points of %s over 6 s of 0.5 s exports", len(opens), semconv.ConnectionOpen.Name)
+	}
+	if m := slices.Max(opens); m > 5 {
+		t.Errorf("open connections peaked at %d with SetMaxOpenConns(5)", m)
+	}
+	if c := last["created"]; c.Int <= 5 || !contains(c.Attrs, pool) {
+		t.Errorf("created %d (%v): want more than 5, as connections rotate every 2 s", c.Int, c.Attrs)
+	}
+	if d := last["destroyed"]; d.Int <= 0 {
+		t.Errorf("destroyed %d, want > 0", d.Int)
+	}
+	life := last[semconv.ConnectionLifetime.Name]
+	if i := slices.Index(life.Bounds, 5); i < 0 || life.BucketCounts[i] == 0 {
+		t.Errorf("lifetimes %v over bounds %v: want some in (1, 5]", life.BucketCounts, life.Bounds)
+	}
+	if w := last[semconv.DBConnectionWaits.Name]; w.Int <= 0 || w.Attrs[string(semconv.DBClientConnectionPoolNameKey)] != "primary" {
+		t.Errorf("DBStats waits %+v, want > 0 for pool primary", w)
+	}
+	if snap.Created != last["created"].Int || snap.Destroyed != last["destroyed"].Int {
+		t.Errorf("collector's last values (created %d, destroyed %d) differ from the tracker's final %d, %d",
+			last["created"].Int, last["destroyed"].Int, snap.Created, snap.Destroyed)
+	}
+}
+
+func contains(have, want map[string]string) bool {
+	for k, v := range want {
+		if have[k] != v {
+			return false
+		}
+	}
+	return true
+}
