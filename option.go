@@ -63,6 +63,10 @@ func WithResource(res *resource.Resource) Option {
 // WithReader adds r to the MeterProvider beside the exporters' readers, for
 // example a [sdkmetric.NewManualReader] to read metrics back in tests. Nil
 // readers are ignored.
+//
+// A reader added here cannot carry vitals' fast histogram path, so with one
+// the trackers record their histograms through the SDK's own, which every
+// reader sees: correct, at the SDK's cost per record.
 func WithReader(r sdkmetric.Reader) Option {
 	return optionFunc(func(o *options) {
 		if r != nil {

@@ -15,6 +15,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/resource"
 
 	"github.com/otelvitals/vitals/exporters"
+	"github.com/otelvitals/vitals/internal/fasthist"
 	"github.com/otelvitals/vitals/internal/version"
 	"github.com/otelvitals/vitals/semconv"
 )
@@ -81,7 +82,16 @@ func Start(ctx context.Context, opts ...Option) (*System, error) {
 	if err != nil {
 		return nil, err
 	}
-	readers, err := exporters.New(ctx, o.exporters...)
+	// When vitals builds every reader, each can carry the fast histogram
+	// path's producer; a reader from WithReader cannot, so then trackers
+	// record through the SDK's histograms.
+	var fast *fasthist.Registry
+	exporterOpts := o.exporters
+	if len(o.readers) == 0 {
+		fast = fasthist.NewRegistry()
+		exporterOpts = append(append([]exporters.Option(nil), o.exporters...), exporters.WithProducer(fast))
+	}
+	readers, err := exporters.New(ctx, exporterOpts...)
 	if err != nil {
 		return nil, fmt.Errorf("vitals: %w", err)
 	}
@@ -105,6 +115,9 @@ func Start(ctx context.Context, opts ...Option) (*System, error) {
 	}
 	s.sdk = sdkmetric.NewMeterProvider(mpOpts...)
 	s.provider = s.sdk
+	if fast != nil {
+		s.provider = fasthist.NewProvider(s.sdk, fast)
+	}
 	s.resource = res
 	s.readers = readers
 	return s, nil
@@ -142,7 +155,10 @@ func buildResource(ctx context.Context, user *resource.Resource) (*resource.Reso
 }
 
 // MeterProvider returns the provider vitals records into: the one Start
-// built, or the one given to [WithMeterProvider].
+// built, or the one given to [WithMeterProvider]. Pass it to trackers made
+// outside Start: under the provider Start built, when it built every reader,
+// their histograms take vitals' fast path (atomic buckets, published to
+// those readers) instead of the SDK's locked histograms.
 func (s *System) MeterProvider() metric.MeterProvider { return s.provider }
 
 // Config returns the configuration in force, with defaults filled in.

@@ -9,10 +9,12 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/exemplar"
 
 	"github.com/otelvitals/vitals/instrument/conn"
+	"github.com/otelvitals/vitals/internal/fasthist"
 )
 
 // connFixture is a connection tracker on a MeterProvider configured as
-// vitals configures its own, with one pool.
+// vitals.Start configures its own when it builds every reader: exemplars
+// off, and the fast histogram path's producer on the reader. One pool.
 type connFixture struct {
 	reader *sdkmetric.ManualReader
 	tr     *conn.Tracker
@@ -21,12 +23,13 @@ type connFixture struct {
 
 func newConnFixture(tb testing.TB) *connFixture {
 	tb.Helper()
-	reader := sdkmetric.NewManualReader()
+	fast := fasthist.NewRegistry()
+	reader := sdkmetric.NewManualReader(sdkmetric.WithProducer(fast))
 	mp := sdkmetric.NewMeterProvider(
 		sdkmetric.WithReader(reader),
 		sdkmetric.WithExemplarFilter(exemplar.AlwaysOffFilter),
 	)
-	tr, err := conn.New(conn.WithMeterProvider(mp))
+	tr, err := conn.New(conn.WithMeterProvider(fasthist.NewProvider(mp, fast)))
 	if err != nil {
 		tb.Fatal(err)
 	}

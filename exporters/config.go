@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 )
 
 // Exporter names accepted by [WithExporters] and OTEL_METRICS_EXPORTER.
@@ -48,6 +50,7 @@ type config struct {
 	interval   time.Duration
 	timeout    time.Duration
 	consoleOut io.Writer
+	producers  []sdkmetric.Producer
 }
 
 // WithExporters sets the exporters to build, overriding
@@ -117,6 +120,16 @@ func WithConsoleWriter(w io.Writer) Option {
 	return optionFunc(func(c *config) {
 		if w != nil {
 			c.consoleOut = w
+		}
+	})
+}
+
+// WithProducer adds a producer of external metrics to every reader built:
+// each collection or scrape includes what p produces. Nil is ignored.
+func WithProducer(p sdkmetric.Producer) Option {
+	return optionFunc(func(c *config) {
+		if p != nil {
+			c.producers = append(c.producers, p)
 		}
 	})
 }

@@ -84,5 +84,8 @@ func (c config) periodicOptions() []sdkmetric.PeriodicReaderOption {
 	if c.timeout > 0 {
 		opts = append(opts, sdkmetric.WithTimeout(c.timeout))
 	}
+	for _, p := range c.producers {
+		opts = append(opts, sdkmetric.WithProducer(p))
+	}
 	return opts
 }

@@ -68,7 +68,11 @@ func newPrometheus(cfg config) (*PrometheusReader, error) {
 		return nil, err
 	}
 	reg := prometheus.NewRegistry()
-	exp, err := promexporter.New(promexporter.WithRegisterer(reg))
+	promOpts := []promexporter.Option{promexporter.WithRegisterer(reg)}
+	for _, p := range cfg.producers {
+		promOpts = append(promOpts, promexporter.WithProducer(p))
+	}
+	exp, err := promexporter.New(promOpts...)
 	if err != nil {
 		return nil, fmt.Errorf("prometheus exporter: %w", err)
 	}

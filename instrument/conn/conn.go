@@ -92,7 +92,11 @@ func (c *Conn) close(ctx context.Context) bool {
 	p.ages.remove(c)
 	p.mu.Unlock()
 	p.destroyed.Add(1)
-	p.t.inst.lifetime.Record(ctx, float64(now-c.created)/1e9, p.recordOpts...)
+	if p.lifetime != nil {
+		p.lifetime.Record(float64(now-c.created) / 1e9)
+	} else {
+		p.t.inst.lifetime.Record(ctx, float64(now-c.created)/1e9, p.recordOpts...)
+	}
 	return true
 }
 

@@ -21,8 +21,9 @@ type instrumentation struct {
 }
 
 // init creates the instruments; each that fails is a no-op, and the errors
-// are joined.
-func (in *instrumentation) init(m metric.Meter) error {
+// are joined. The lifetime histogram is made only with sdkLifetime; without,
+// lifetimes take the fast path and in.lifetime stays nil.
+func (in *instrumentation) init(m metric.Meter, sdkLifetime bool) error {
 	var errs []error
 	keep := func(err error) {
 		if err != nil {
@@ -34,8 +35,10 @@ func (in *instrumentation) init(m metric.Meter) error {
 	keep(err)
 	in.events, err = semconv.ConnectionEvents.New(m)
 	keep(err)
-	in.lifetime, err = semconv.ConnectionLifetime.New(m)
-	keep(err)
+	if sdkLifetime {
+		in.lifetime, err = semconv.ConnectionLifetime.New(m)
+		keep(err)
+	}
 	in.ageDist, err = semconv.ConnectionAgeDistribution.New(m)
 	keep(err)
 	in.ageOldest, err = semconv.ConnectionAgeOldest.New(m)

@@ -6,7 +6,10 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
+	sdkinstrumentation "go.opentelemetry.io/otel/sdk/instrumentation"
 
+	"github.com/otelvitals/vitals/internal/fasthist"
+	"github.com/otelvitals/vitals/internal/version"
 	"github.com/otelvitals/vitals/semconv"
 )
 
@@ -27,6 +30,11 @@ type Pool struct {
 
 	mu   sync.Mutex // guards ages
 	ages *ages
+
+	// lifetime is the pool's series on the fast histogram path, nil when
+	// lifetimes go through the SDK; dropLifetime removes it.
+	lifetime     *fasthist.Histogram
+	dropLifetime func()
 
 	// Options built once, kept for every record and observation.
 	recordOpts  []metric.RecordOption
@@ -64,6 +72,15 @@ func (t *Tracker) newPool(typ, name string, overflow bool) *Pool {
 	}
 	p.ageOpts = append(p.ageOpts, metric.WithAttributeSet(with(semconv.ConnectionAgeBoundKey.String("+Inf"))))
 	p.maxAgeIndex = len(t.ageBounds) - 1
+	if t.fast != nil {
+		d := semconv.ConnectionLifetime
+		p.lifetime, p.dropLifetime = t.fast.Add(fasthist.Desc{
+			Scope:       sdkinstrumentation.Scope{Name: ScopeName, Version: version.Version},
+			Name:        d.Name,
+			Unit:        d.Unit,
+			Description: d.Description,
+		}, set, semconv.AgeBuckets())
+	}
 	return p
 }
 

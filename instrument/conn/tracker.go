@@ -16,6 +16,7 @@ import (
 	"go.opentelemetry.io/otel/metric"
 
 	"github.com/otelvitals/vitals/internal/clock"
+	"github.com/otelvitals/vitals/internal/fasthist"
 	"github.com/otelvitals/vitals/internal/version"
 	"github.com/otelvitals/vitals/semconv"
 )
@@ -35,6 +36,7 @@ type Tracker struct {
 
 	inst instrumentation
 	reg  metric.Registration
+	fast *fasthist.Registry // nil: lifetimes go through the SDK histogram
 
 	mu       sync.Mutex // guards pools and overflow
 	pools    map[poolKey]*Pool
@@ -91,8 +93,9 @@ func New(opts ...Option) (*Tracker, error) {
 	t.ageBounds = append(t.ageBounds, int64(cfg.maxAge))
 	t.keyed.init()
 
+	t.fast = fasthist.From(cfg.provider)
 	meter := cfg.provider.Meter(ScopeName, metric.WithInstrumentationVersion(version.Version))
-	err := t.inst.init(meter)
+	err := t.inst.init(meter, t.fast == nil)
 	t.reg, err = t.inst.register(meter, t.observe, err)
 	go t.expireLoop()
 	return t, err
@@ -211,6 +214,11 @@ func (t *Tracker) Close() error {
 		<-t.done
 		if t.reg != nil {
 			t.closeErr = t.reg.Unregister()
+		}
+		for _, p := range t.poolList() {
+			if p.dropLifetime != nil {
+				p.dropLifetime()
+			}
 		}
 		t.releaseClock()
 	})

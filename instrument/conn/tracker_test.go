@@ -1,8 +1,10 @@
 package conn
 
 import (
+	"context"
 	"errors"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -11,8 +13,12 @@ import (
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.uber.org/goleak"
 
+	"github.com/otelvitals/vitals/internal/clock"
+	"github.com/otelvitals/vitals/internal/fasthist"
 	"github.com/otelvitals/vitals/semconv"
 )
 
@@ -438,3 +444,48 @@ func abs(x float64) float64 {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// TestFastLifetimePath runs the tracker under a provider that carries the
+// fast histogram path, as vitals.Start's does, and reads the lifetimes back
+// through a reader with the registry as its producer.
+func TestFastLifetimePath(t *testing.T) {
+	fast := fasthist.NewRegistry()
+	reader := sdkmetric.NewManualReader(sdkmetric.WithProducer(fast))
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	defer mp.Shutdown(context.Background())
+	fake := clock.NewFake(t0)
+	tr, err := New(WithMeterProvider(fasthist.NewProvider(mp, fast)), WithClock(fake.Now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := tr.Pool("database", "main")
+	for _, life := range []time.Duration{500 * time.Millisecond, 3 * time.Second, 3 * time.Second, 2 * time.Hour} {
+		c := p.Open()
+		fake.Advance(life)
+		c.Close()
+	}
+	collect := func() metricdata.ResourceMetrics {
+		var rm metricdata.ResourceMetrics
+		if err := reader.Collect(context.Background(), &rm); err != nil {
+			t.Fatal(err)
+		}
+		return rm
+	}
+	h, ok := histogram(t, collect(), semconv.ConnectionLifetime.Name, dbType, mainKey)
+	if !ok {
+		t.Fatal("no lifetime histogram from the fast path")
+	}
+	if h.Count != 4 || h.Sum != 7206.5 || !slices.Equal(h.Bounds, semconv.AgeBuckets()) {
+		t.Fatalf("lifetimes %+v", h)
+	}
+	if want := []uint64{1, 2, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0}; // 2h is in (3600, 7200]
+	!slices.Equal(h.BucketCounts, want) {
+		t.Fatalf("buckets %v, want %v", h.BucketCounts, want)
+	}
+	if err := tr.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := histogram(t, collect(), semconv.ConnectionLifetime.Name, dbType, mainKey); ok {
+		t.Fatal("lifetimes still produced after Close")
+	}
+}

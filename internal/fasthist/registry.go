@@ -1,0 +1,138 @@
+package fasthist
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/sdk/instrumentation"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+)
+
+// Desc describes the metric a histogram series belongs to.
+type Desc struct {
+	Scope       instrumentation.Scope
+	Name        string
+	Unit        string
+	Description string
+}
+
+// Registry holds histogram series and produces them for readers. It is safe
+// for concurrent use.
+type Registry struct {
+	mu     sync.Mutex
+	series map[*series]struct{}
+	order  []*series
+}
+
+type series struct {
+	desc  Desc
+	attrs attribute.Set
+	start time.Time
+	hist  *Histogram
+}
+
+var _ sdkmetric.Producer = (*Registry)(nil)
+
+// NewRegistry returns an empty registry.
+func NewRegistry() *Registry { return &Registry{series: make(map[*series]struct{})} }
+
+// Add registers a series of the metric desc with attrs and bounds, and
+// returns its histogram and a function that removes the series; the
+// function is idempotent.
+func (r *Registry) Add(desc Desc, attrs attribute.Set, bounds []float64) (*Histogram, func()) {
+	s := &series{desc: desc, attrs: attrs, start: time.Now(), hist: NewHistogram(bounds)}
+	r.mu.Lock()
+	r.series[s] = struct{}{}
+	r.order = append(r.order, s)
+	r.mu.Unlock()
+	var once sync.Once
+	return s.hist, func() {
+		once.Do(func() {
+			r.mu.Lock()
+			delete(r.series, s)
+			r.mu.Unlock()
+		})
+	}
+}
+
+// Produce returns every registered series as cumulative histograms, grouped
+// by scope and metric in registration order.
+func (r *Registry) Produce(context.Context) ([]metricdata.ScopeMetrics, error) {
+	r.mu.Lock()
+	live := r.order[:0]
+	for _, s := range r.order {
+		if _, ok := r.series[s]; ok {
+			live = append(live, s)
+		}
+	}
+	r.order = live
+	list := append([]*series(nil), live...)
+	r.mu.Unlock()
+
+	now := time.Now()
+	var out []metricdata.ScopeMetrics
+	scopeAt := map[instrumentation.Scope]int{}
+	metricAt := map[Desc][2]int{}
+	for _, s := range list {
+		counts, count, sum := s.hist.Load(nil)
+		dp := metricdata.HistogramDataPoint[float64]{
+			Attributes:   s.attrs,
+			StartTime:    s.start,
+			Time:         now,
+			Count:        count,
+			Bounds:       s.hist.Bounds(),
+			BucketCounts: counts,
+			Sum:          sum,
+		}
+		at, ok := metricAt[s.desc]
+		if !ok {
+			si, ok := scopeAt[s.desc.Scope]
+			if !ok {
+				si = len(out)
+				scopeAt[s.desc.Scope] = si
+				out = append(out, metricdata.ScopeMetrics{Scope: s.desc.Scope})
+			}
+			out[si].Metrics = append(out[si].Metrics, metricdata.Metrics{
+				Name:        s.desc.Name,
+				Description: s.desc.Description,
+				Unit:        s.desc.Unit,
+				Data:        metricdata.Histogram[float64]{Temporality: metricdata.CumulativeTemporality},
+			})
+			at = [2]int{si, len(out[si].Metrics) - 1}
+			metricAt[s.desc] = at
+		}
+		m := &out[at[0]].Metrics[at[1]]
+		h := m.Data.(metricdata.Histogram[float64])
+		h.DataPoints = append(h.DataPoints, dp)
+		m.Data = h
+	}
+	return out, nil
+}
+
+// Provider is a MeterProvider that carries a Registry: the provider vitals
+// builds, whose readers all produce the registry's series.
+type Provider struct {
+	metric.MeterProvider
+	registry *Registry
+}
+
+// NewProvider returns mp carrying r.
+func NewProvider(mp metric.MeterProvider, r *Registry) *Provider {
+	return &Provider{MeterProvider: mp, registry: r}
+}
+
+// Unwrap returns the wrapped provider.
+func (p *Provider) Unwrap() metric.MeterProvider { return p.MeterProvider }
+
+// From returns the registry mp carries, or nil when mp is not a [Provider]:
+// the caller must then record through mp's own histograms.
+func From(mp metric.MeterProvider) *Registry {
+	if p, ok := mp.(*Provider); ok {
+		return p.registry
+	}
+	return nil
+}
