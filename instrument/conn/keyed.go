@@ -15,8 +15,32 @@ type keyedTable struct {
 }
 
 type keyedShard struct {
-	mu  sync.Mutex
-	ids map[string]*Conn
+	mu   sync.Mutex
+	ids  map[string]*Conn
+	peak int // most IDs held since the map was last made
+}
+
+// shrinkFloor is the peak below which a shard's map is never remade.
+const shrinkFloor = 64
+
+// put stores c under id; the caller holds s.mu.
+func (s *keyedShard) put(id string, c *Conn) {
+	s.ids[id] = c
+	s.peak = max(s.peak, len(s.ids))
+}
+
+// del removes id; the caller holds s.mu. Go maps keep their memory when
+// emptied, so once a shard holds a quarter of its peak its map is made
+// anew: a million leaked IDs, once expired, give their memory back.
+func (s *keyedShard) del(id string) {
+	delete(s.ids, id)
+	if s.peak > shrinkFloor && len(s.ids)*4 < s.peak {
+		ids := make(map[string]*Conn, len(s.ids))
+		for k, v := range s.ids {
+			ids[k] = v
+		}
+		s.ids, s.peak = ids, len(ids)
+	}
 }
 
 func (k *keyedTable) init() {
@@ -35,7 +59,7 @@ func (k *keyedTable) forget(id string, c *Conn) {
 	s := k.shard(id)
 	s.mu.Lock()
 	if s.ids[id] == c {
-		delete(s.ids, id)
+		s.del(id)
 	}
 	s.mu.Unlock()
 }
@@ -75,7 +99,7 @@ func (t *Tracker) Created(id, connType, pool string) error {
 	}
 	c := p.Open()
 	c.id = id
-	s.ids[id] = c
+	s.put(id, c)
 	return nil
 }
 
@@ -101,7 +125,9 @@ func (t *Tracker) Destroyed(id string) error {
 	s := t.keyed.shard(id)
 	s.mu.Lock()
 	c, ok := s.ids[id]
-	delete(s.ids, id)
+	if ok {
+		s.del(id)
+	}
 	s.mu.Unlock()
 	if !ok {
 		t.reject(reasonUnknownID)
