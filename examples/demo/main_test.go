@@ -51,6 +51,10 @@ func TestDemoRuns(t *testing.T) {
 		`vitals_cache_operation_duration_seconds_bucket{`,
 		`vitals_queue_capacity{`,
 		`vitals_queue_wait_time_seconds_count{`,
+		`vitals_connection_events_total{`,
+		`vitals_connection_pool="users_db"`,
+		`vitals_connection_pool="demo_server"`,
+		`vitals_connection_age_distribution{`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %s", want)

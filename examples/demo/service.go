@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -15,6 +16,8 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 
+	"github.com/otelvitals/vitals/instrument/conn"
+	"github.com/otelvitals/vitals/integrations/nethttp"
 	"github.com/otelvitals/vitals/semconv"
 )
 
@@ -30,6 +33,9 @@ const (
 type service struct {
 	mu    sync.Mutex
 	cache map[string]string
+
+	db    *dbPool
+	conns *conn.Tracker
 
 	jobs    chan job
 	wg      sync.WaitGroup
@@ -52,6 +58,10 @@ type job struct {
 
 func newService(mp metric.MeterProvider) (*service, error) {
 	m := mp.Meter("github.com/otelvitals/vitals/examples/demo")
+	conns, err := conn.New(conn.WithMeterProvider(mp), conn.WithRetention(time.Minute))
+	if err != nil {
+		return nil, err
+	}
 	cacheKeys := []attribute.KeyValue{
 		semconv.CacheTypeKey.String("application"),
 		semconv.CacheNameKey.String("users"),
@@ -69,9 +79,10 @@ func newService(mp metric.MeterProvider) (*service, error) {
 			semconv.QueueNameKey.String("report_jobs"),
 		)),
 	}
+	s.conns = conns
+	s.db = newDBPool(conns.Pool("database", "users_db"), 8, 20*time.Second)
 	var errs []error
 	add := func(err error) { errs = append(errs, err) }
-	var err error
 	s.ops, err = semconv.CacheOperations.New(m)
 	add(err)
 	s.opDuration, err = semconv.CacheOperationDuration.New(m)
@@ -145,9 +156,10 @@ func (s *service) lookup(ctx context.Context, id string) string {
 	return v
 }
 
-// store is the slow backing store: 1–4 ms per read.
+// store is the slow backing store: 1–4 ms per read on a pooled database
+// connection.
 func (s *service) store(id string) string {
-	time.Sleep(time.Millisecond + rand.N(3*time.Millisecond))
+	s.db.query(func() { time.Sleep(time.Millisecond + rand.N(3*time.Millisecond)) })
 	return "user-" + id
 }
 
@@ -177,11 +189,13 @@ func (s *service) work() {
 	}
 }
 
-// close stops the workers and unregisters the callback.
+// close stops the workers, closes the database pool and unregisters the
+// callbacks.
 func (s *service) close() error {
 	close(s.jobs)
 	s.wg.Wait()
-	return s.reg.Unregister()
+	s.db.close()
+	return errors.Join(s.reg.Unregister(), s.conns.Close())
 }
 
 // server is the running HTTP server of the service.
@@ -223,6 +237,7 @@ func (s *service) serve(addr, metricsURL string, exporterNames []string) (*serve
 		srv:  &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second},
 		done: make(chan error, 1),
 	}
+	nethttp.TrackServer(sv.srv, s.conns.Pool("http", "demo_server"))
 	go func() { sv.done <- sv.srv.Serve(lis) }()
 	return sv, nil
 }
@@ -265,6 +280,8 @@ func generateLoad(ctx context.Context, baseURL string, rate int) {
 			return
 		}
 		if resp, err := client.Do(req); err == nil {
+			// Drain the body, or the connection cannot be reused.
+			_, _ = io.Copy(io.Discard, resp.Body)
 			resp.Body.Close()
 		}
 	}

@@ -10,12 +10,14 @@ import (
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
+	"github.com/otelvitals/vitals/instrument/conn"
 	"github.com/otelvitals/vitals/semconv"
 )
 
 // summary prints a one-screen view of the metrics, as the exporters see
 // them, read through a ManualReader on the same MeterProvider.
 type summary struct {
+	conns                  *conn.Tracker
 	out                    io.Writer
 	reader                 *sdkmetric.ManualReader
 	serviceURL, metricsURL string
@@ -61,6 +63,10 @@ func (s *summary) print(ctx context.Context) {
 	}
 	fmt.Fprintf(&b, "queue http/report_jobs    depth %d/%d (%.0f%%)   overflows %d   waits %d   mean wait %s\n",
 		f.depth, f.capacity, 100*util, f.overflows, f.waitCount, time.Duration(f.waitMean*1e9).Round(time.Microsecond))
+	for _, p := range s.conns.Snapshot().Pools {
+		fmt.Fprintf(&b, "pool %-20s open %d (used %d)   created %d   reused %d   destroyed %d   expired %d   oldest %.0fs   health %.2f\n",
+			p.Type+"/"+p.Name, p.Open, p.Used, p.Created, p.Reused, p.Destroyed, p.Expired, p.OldestSeconds, p.Health)
+	}
 	fmt.Fprintln(s.out, b.String())
 }
 
