@@ -157,3 +157,20 @@ func BenchmarkConnCollect(b *testing.B) {
 		})
 	}
 }
+
+// TestConnHandleAllocations checks the allocation budget of the handle
+// API: none for a use, one (the handle) for a whole open and close.
+func TestConnHandleAllocations(t *testing.T) {
+	f := newConnFixture(t)
+	c := f.pool.Open()
+	if n := testing.AllocsPerRun(1000, c.Use); n != 0 {
+		t.Errorf("Conn.Use: %v allocs, want 0", n)
+	}
+	if n := testing.AllocsPerRun(1000, func() { f.pool.Open().Close() }); n > 1 {
+		t.Errorf("Open+Close: %v allocs, want at most 1", n)
+	}
+	s := f.pool0(t)
+	if s.Reused != 1001 || s.Destroyed != 1001 || s.Open != 1 {
+		t.Fatalf("the measured calls did not all count: %+v", s)
+	}
+}
