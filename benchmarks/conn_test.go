@@ -105,9 +105,25 @@ func BenchmarkConnOpenClose(b *testing.B) {
 }
 
 // BenchmarkConnLife compares one connection life (open, use, close) through
-// the handle API with the same through the keyed API.
+// the handle API with the same through the keyed API, and with what
+// recording it by hand on the raw OTel SDK takes: three counter adds
+// (created, reused, destroyed) and a lifetime record, on kept options.
 func BenchmarkConnLife(b *testing.B) {
 	runRows(b, []row{
+		{"otel-kept-set", func(b *testing.B) {
+			c := newOTelCounter(b)
+			h := newOTelHistogram(b)
+			ctx := context.Background()
+			i := 0
+			for b.Loop() {
+				c.addKeptSet(ctx)
+				c.addKeptSet(ctx)
+				c.addKeptSet(ctx)
+				h.recordKeptSet(ctx, latency(i))
+				i++
+			}
+			checkCount(b, h.count(b))
+		}},
 		{"vitals-handle", func(b *testing.B) {
 			f := newConnFixture(b)
 			for b.Loop() {
@@ -140,7 +156,7 @@ func BenchmarkConnLife(b *testing.B) {
 // with 1,000,000 open connections: its cost must not grow with them.
 func BenchmarkConnCollect(b *testing.B) {
 	for _, n := range []int{1_000, 1_000_000} {
-		b.Run("open="+strconv.Itoa(n), func(b *testing.B) {
+		b.Run("impl=vitals-open-"+strconv.Itoa(n), func(b *testing.B) {
 			b.ReportAllocs()
 			f := newConnFixture(b)
 			for range n {

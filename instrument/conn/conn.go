@@ -36,8 +36,18 @@ func (c *Conn) Use() {
 		c.pool.t.reject(reasonUseAfterClose)
 		return
 	}
-	c.lastUsed.Store(c.pool.t.clock.Nanotime())
+	c.touch()
 	c.pool.reused.Add(1)
+}
+
+// touch marks the connection as used now. The coarse clock moves every
+// 10 ms, so most calls find the time already stored and skip the write,
+// which keeps the connection's cache line shared between cores that use it
+// at once.
+func (c *Conn) touch() {
+	if now := c.pool.t.clock.Nanotime(); c.lastUsed.Load() != now {
+		c.lastUsed.Store(now)
+	}
 }
 
 // Acquire records that the pool handed the connection out: a use, and the
@@ -50,13 +60,15 @@ func (c *Conn) Acquire() {
 			return
 		}
 		// Already used: one more use of a shared connection.
-		c.lastUsed.Store(c.pool.t.clock.Nanotime())
+		c.touch()
 		c.pool.reused.Add(1)
 		return
 	}
-	c.pool.stateful.Store(true)
+	if !c.pool.stateful.Load() {
+		c.pool.stateful.Store(true)
+	}
 	c.pool.used.Add(1)
-	c.lastUsed.Store(c.pool.t.clock.Nanotime())
+	c.touch()
 	c.pool.reused.Add(1)
 }
 
@@ -68,7 +80,7 @@ func (c *Conn) Release() {
 		return
 	}
 	c.pool.used.Add(-1)
-	c.lastUsed.Store(c.pool.t.clock.Nanotime())
+	c.touch()
 }
 
 // Close records the destruction of the connection and its lifetime. A
