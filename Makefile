@@ -16,9 +16,14 @@ demo:
 	$(GO) run ./examples/demo $(DEMO_FLAGS)
 
 ## test: install and build the backends, lint, then run unit, integration,
-## race and example tests with real backends required
+## race and example tests with real backends required, in the core module
+## and in each nested module (integrations/*/go.mod), which ./... skips; then
+## the heap measurements, which the race detector would distort, and one
+## pass of every benchmark
 test: backends lint
 	VITALS_REQUIRE_BACKENDS=1 $(GO) test -race -count=1 ./...
+	for m in $(dir $(wildcard integrations/*/go.mod)); do (cd $$m && VITALS_REQUIRE_BACKENDS=1 $(GO) test -race -count=1 ./...) || exit 1; done
+	$(GO) test -count=1 -run 'GiveMemoryBack' ./instrument/...
 	$(GO) test -count=1 -run '^$$' -bench . -benchtime 1x ./benchmarks/...
 
 ## unit: the tests without the backend setup (backend tests skip if absent)
@@ -31,6 +36,7 @@ lint: $(STATICCHECK)
 	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(STATICCHECK) ./...
+	for m in $(dir $(wildcard integrations/*/go.mod)); do (cd $$m && $(GO) vet ./... && $(STATICCHECK) ./...) || exit 1; done
 
 $(STATICCHECK):
 	GOBIN=$(CACHE)/bin $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)

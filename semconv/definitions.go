@@ -99,7 +99,8 @@ var (
 	}}
 
 	// DBClientConnectionCount is the official db.client.connection.count:
-	// the connections of a database/sql pool by state (used or idle).
+	// the connections of a database client pool (database/sql, go-redis) by
+	// state (used or idle).
 	DBClientConnectionCount = Int64ObservableUpDownCounter{Metric{
 		Name:        dbconv.ClientConnectionCount{}.Name(),
 		Unit:        dbconv.ClientConnectionCount{}.Unit(),
@@ -110,7 +111,7 @@ var (
 		Convention:  officialConvention,
 	}}
 	// DBClientConnectionMax is the official db.client.connection.max: the
-	// maximum number of open connections a database/sql pool allows.
+	// maximum number of open connections a database client pool allows.
 	DBClientConnectionMax = Int64ObservableUpDownCounter{Metric{
 		Name:        dbconv.ClientConnectionMax{}.Name(),
 		Unit:        dbconv.ClientConnectionMax{}.Unit(),
@@ -120,8 +121,8 @@ var (
 		Attributes:  dbPoolKeys,
 		Convention:  officialConvention,
 	}}
-	// DBConnectionWaits counts the connections a database/sql pool's
-	// callers waited for (sql.DBStats.WaitCount).
+	// DBConnectionWaits counts the connections a database client pool's
+	// callers waited for (sql.DBStats.WaitCount, go-redis WaitCount).
 	DBConnectionWaits = Int64ObservableCounter{Metric{
 		Name:        "vitals.db.connection.waits",
 		Unit:        "{wait}",
@@ -130,8 +131,9 @@ var (
 		Signal:      SignalConnection,
 		Attributes:  dbPoolKeys,
 	}}
-	// DBConnectionWaitTime is the total time a database/sql pool's callers
-	// waited for a connection (sql.DBStats.WaitDuration).
+	// DBConnectionWaitTime is the total time a database client pool's
+	// callers waited for a connection (sql.DBStats.WaitDuration, go-redis
+	// WaitDurationNs).
 	DBConnectionWaitTime = Float64ObservableCounter{Metric{
 		Name:        "vitals.db.connection.wait_time",
 		Unit:        "s",
