@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"time"
+
+	"github.com/otelvitals/vitals/instrument/conn"
 )
 
 // Defaults of [Config]; a zero field takes its default.
@@ -17,7 +19,7 @@ const (
 	DefaultFeatureUsageWindow     = 24 * time.Hour
 	DefaultFeatureTimeZone        = "UTC"
 	DefaultMaxKeys                = 1000
-	DefaultCardinalityLimit       = 10000
+	DefaultCardinalityLimit       = 20000
 	DefaultCollectionBudget       = 100 * time.Millisecond
 )
 
@@ -70,8 +72,10 @@ type Config struct {
 	// MaxPools, MaxQueues, MaxCaches and MaxFeatures bound the number of
 	// distinct pools, queues, caches and features each tracker keeps;
 	// further keys are folded into one overflow series and a warning is
-	// reported once. Default 1000 each; allowed 1 up to (not including)
-	// CardinalityLimit.
+	// reported once. Default 1000 each; allowed from 1 up to what fits
+	// under CardinalityLimit: a pool has up to 13 series in one instrument
+	// (the live-age distribution), so MaxPools × 13 plus the overflow
+	// series must stay below it.
 	MaxPools    int
 	MaxQueues   int
 	MaxCaches   int
@@ -194,18 +198,22 @@ func (c Config) Validate() error {
 		bad("CardinalityLimit", c.CardinalityLimit, fmt.Sprintf("1 to %d (0 means the default)", maxCardinalityLimit))
 		ceiling = maxCardinalityLimit
 	}
+	// Each key of a kind has up to perKey series in one instrument; with its
+	// overflow series they must all fit under the cardinality limit.
 	limits := []struct {
-		field string
-		value int
+		field  string
+		value  int
+		perKey int
 	}{
-		{"MaxPools", c.MaxPools},
-		{"MaxQueues", c.MaxQueues},
-		{"MaxCaches", c.MaxCaches},
-		{"MaxFeatures", c.MaxFeatures},
+		{"MaxPools", c.MaxPools, conn.SeriesPerPool},
+		{"MaxQueues", c.MaxQueues, 1},
+		{"MaxCaches", c.MaxCaches, 1},
+		{"MaxFeatures", c.MaxFeatures, 1},
 	}
 	for _, l := range limits {
-		if l.value < 1 || l.value >= ceiling {
-			bad(l.field, l.value, fmt.Sprintf("1 to %d, below CardinalityLimit (0 means the default)", ceiling-1))
+		most := (ceiling-1)/l.perKey - 1 // room for the overflow series too
+		if l.value < 1 || l.value > most {
+			bad(l.field, l.value, fmt.Sprintf("1 to %d, so that its %d series per key and the overflow series stay below CardinalityLimit (0 means the default)", most, l.perKey))
 		}
 	}
 	return errors.Join(errs...)

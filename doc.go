@@ -37,7 +37,7 @@
 // The OpenTelemetry Go SDK keeps at most 2000 series per instrument by
 // default and folds the rest into an otel.metric.overflow series. The
 // provider Start builds uses [Config].CardinalityLimit instead (default
-// 10000), above vitals' own per-kind limits (MaxPools, MaxQueues, MaxCaches,
+// 20000), above vitals' own per-kind limits (MaxPools, MaxQueues, MaxCaches,
 // MaxFeatures; default 1000 each), so that vitals' overflow series, not the
 // SDK's, take the excess. Under [WithMeterProvider], raise the limit of your
 // provider with sdkmetric.WithCardinalityLimit if vitals' series exceed it.

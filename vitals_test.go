@@ -162,16 +162,16 @@ func TestExemplars(t *testing.T) {
 // TestCardinalityLimit checks that the provider keeps Config.CardinalityLimit
 // series per instrument and folds the rest into the SDK's overflow series.
 func TestCardinalityLimit(t *testing.T) {
-	cfg := vitals.Config{CardinalityLimit: 5, MaxPools: 4, MaxQueues: 4, MaxCaches: 4, MaxFeatures: 4}
+	cfg := vitals.Config{CardinalityLimit: 30, MaxPools: 1, MaxQueues: 3, MaxCaches: 3, MaxFeatures: 3}
 	sys, reader := startManual(t, vitals.WithConfig(cfg))
 	c, _ := semconv.CacheOperations.New(sys.MeterProvider().Meter("test"))
-	for i := range 10 {
+	for i := range 40 {
 		c.Add(context.Background(), 1, metric.WithAttributes(attribute.Int("i", i)))
 	}
 	m, _ := findMetric(collect(t, reader), semconv.CacheOperations.Name)
 	pts := m.Data.(metricdata.Sum[int64]).DataPoints
-	if len(pts) != 5 {
-		t.Fatalf("%d series, want the limit 5", len(pts))
+	if len(pts) != 30 {
+		t.Fatalf("%d series, want the limit 30", len(pts))
 	}
 	var total, overflow int64
 	for _, p := range pts {
@@ -180,8 +180,8 @@ func TestCardinalityLimit(t *testing.T) {
 			overflow = p.Value
 		}
 	}
-	if total != 10 || overflow != 6 {
-		t.Fatalf("total %d overflow %d, want 10 and 6", total, overflow)
+	if total != 40 || overflow != 11 {
+		t.Fatalf("total %d overflow %d, want 40 and 11", total, overflow)
 	}
 }
 

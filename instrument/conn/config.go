@@ -98,3 +98,8 @@ func WithMaxPools(n int) Option {
 func WithMaxAge(d time.Duration) Option {
 	return optionFunc(func(c *config) { c.maxAge = d })
 }
+
+// SeriesPerPool is the most series one pool has in a single instrument: the
+// live-age distribution's 12 bounds and +Inf. Keep the MeterProvider's
+// cardinality limit above the pool limit times this.
+const SeriesPerPool = 13
