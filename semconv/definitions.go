@@ -194,12 +194,13 @@ var (
 		Buckets:     depthBuckets,
 	}}
 	// QueueOverflows counts overflow events: transitions of utilization
-	// from below the overflow threshold to at or above it.
-	QueueOverflows = Int64Counter{Metric{
+	// from below the overflow threshold to at or above it. The monitor
+	// counts them in atomics and publishes them at collection.
+	QueueOverflows = Int64ObservableCounter{Metric{
 		Name:        "vitals.queue.overflows",
 		Unit:        "{overflow}",
 		Description: "Transitions of queue utilization from below the overflow threshold to at or above it.",
-		Kind:        KindInt64Counter,
+		Kind:        KindInt64ObservableCounter,
 		Signal:      SignalQueue,
 		Attributes:  keys(queueKeys),
 	}}
@@ -210,6 +211,25 @@ var (
 		Unit:        "s",
 		Description: "Total time the queue has spent at or above its overflow threshold.",
 		Kind:        KindFloat64ObservableCounter,
+		Signal:      SignalQueue,
+		Attributes:  keys(queueKeys),
+	}}
+	// QueueDepthMax is the largest depth sampled over the recent window.
+	QueueDepthMax = Int64ObservableGauge{Metric{
+		Name:        "vitals.queue.depth.max",
+		Unit:        "{item}",
+		Description: "Largest queue depth sampled over the recent window.",
+		Kind:        KindInt64ObservableGauge,
+		Signal:      SignalQueue,
+		Attributes:  keys(queueKeys),
+	}}
+	// QueueRejected counts items a queue turned away because it was full
+	// or they waited too long.
+	QueueRejected = Int64ObservableCounter{Metric{
+		Name:        "vitals.queue.rejected",
+		Unit:        "{item}",
+		Description: "Items the queue turned away, full or timed out.",
+		Kind:        KindInt64ObservableCounter,
 		Signal:      SignalQueue,
 		Attributes:  keys(queueKeys),
 	}}
@@ -391,8 +411,10 @@ func All() []Metric {
 		QueueCapacity.Metric,
 		QueueUtilization.Metric,
 		QueueDepthSampled.Metric,
+		QueueDepthMax.Metric,
 		QueueOverflows.Metric,
 		QueueOverflowTime.Metric,
+		QueueRejected.Metric,
 		QueueWaitTime.Metric,
 		CacheOperations.Metric,
 		CacheOperationDuration.Metric,

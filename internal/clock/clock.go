@@ -36,6 +36,17 @@ type funcClock struct {
 func (c *funcClock) Now() time.Time  { return c.now() }
 func (c *funcClock) Nanotime() int64 { return int64(c.now().Sub(c.origin)) }
 
+// Monotonic returns the system clock read exactly on every call: Nanotime
+// is time.Since a fixed origin, about 25 ns, half a time.Now. Trackers that
+// time short intervals (queue waits) use it where the coarse clock's 10 ms
+// would be too rough.
+func Monotonic() Clock { return monotonic{origin: time.Now()} }
+
+type monotonic struct{ origin time.Time }
+
+func (m monotonic) Now() time.Time  { return time.Now() }
+func (m monotonic) Nanotime() int64 { return int64(time.Since(m.origin)) }
+
 // coarse is the process's shared coarse clock.
 type coarse struct {
 	origin time.Time

@@ -73,3 +73,12 @@ func BenchmarkNanotime(b *testing.B) {
 	}
 	_ = sink
 }
+
+func TestMonotonicMoves(t *testing.T) {
+	c := Monotonic()
+	a := c.Nanotime()
+	time.Sleep(2 * time.Millisecond)
+	if d := c.Nanotime() - a; d < int64(2*time.Millisecond) {
+		t.Fatalf("moved %dns over a 2ms sleep", d)
+	}
+}

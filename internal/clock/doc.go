@@ -9,6 +9,8 @@
 //     load of a reading refreshed every [Resolution] by one goroutine shared
 //     by every tracker of the process, started by the first [Shared] and
 //     stopped when the last release is called.
+//   - [Monotonic] reads the system's monotonic clock on every call, for
+//     short intervals that 10 ms would blur.
 //   - [FromFunc] wraps an injected now function, exact on every call; tests
 //     pass a [Fake] through it to move time by hand.
 package clock

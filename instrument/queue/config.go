@@ -1,0 +1,120 @@
+package queue
+
+import (
+	"math"
+	"time"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/metric"
+)
+
+// Defaults of the options.
+const (
+	DefaultSampleInterval    = time.Second
+	DefaultOverflowThreshold = 0.8
+	DefaultWindow            = 5 * time.Minute
+	DefaultMaxQueues         = 1000
+	// MaxNameLength is the longest queue type or name kept, in bytes;
+	// longer names are cut (on a rune boundary) and counted.
+	MaxNameLength = 256
+)
+
+// Built-in queue types; any other string works too.
+const (
+	TypeHTTP        = "http"
+	TypeDatabase    = "database"
+	TypeMLInference = "ml_inference"
+	TypeRedis       = "redis"
+)
+
+// Option configures [New].
+type Option interface {
+	applyQueue(*config)
+}
+
+type optionFunc func(*config)
+
+func (f optionFunc) applyQueue(c *config) { f(c) }
+
+type config struct {
+	provider  metric.MeterProvider
+	now       func() time.Time
+	interval  time.Duration
+	threshold float64
+	window    time.Duration
+	maxQueues int
+}
+
+func newConfig(opts []Option) config {
+	var c config
+	for _, o := range opts {
+		if o != nil {
+			o.applyQueue(&c)
+		}
+	}
+	if c.provider == nil {
+		c.provider = otel.GetMeterProvider()
+	}
+	if c.interval <= 0 {
+		c.interval = DefaultSampleInterval
+	}
+	if math.IsNaN(c.threshold) || c.threshold <= 0 || c.threshold > 1 {
+		c.threshold = DefaultOverflowThreshold
+	}
+	if c.window <= 0 {
+		c.window = DefaultWindow
+	}
+	if c.window < c.interval {
+		c.window = c.interval
+	}
+	if c.maxQueues <= 0 {
+		c.maxQueues = DefaultMaxQueues
+	}
+	return c
+}
+
+// WithMeterProvider sets the MeterProvider the monitor records into. The
+// default, and what a nil mp keeps, is the global provider.
+func WithMeterProvider(mp metric.MeterProvider) Option {
+	return optionFunc(func(c *config) {
+		if mp != nil {
+			c.provider = mp
+		}
+	})
+}
+
+// WithClock sets the function the monitor reads the time from; tests pass a
+// fake. The default, and what a nil now keeps, is the system's monotonic
+// clock.
+func WithClock(now func() time.Time) Option {
+	return optionFunc(func(c *config) { c.now = now })
+}
+
+// WithSampleInterval sets how often the background sampler, once started
+// with [Monitor.Start], samples the depth of probed queues and of queues fed
+// by Enter and Leave. Default 1s; values <= 0 keep the default.
+func WithSampleInterval(d time.Duration) Option {
+	return optionFunc(func(c *config) { c.interval = d })
+}
+
+// WithOverflowThreshold sets the utilization (depth over capacity) at or
+// above which a queue overflows. Default 0.8; values outside (0, 1] keep
+// the default.
+func WithOverflowThreshold(u float64) Option {
+	return optionFunc(func(c *config) { c.threshold = u })
+}
+
+// WithWindow sets the recent window of the min, mean and max depth and of
+// the trend. Default 5m; values <= 0 keep the default, and a window shorter
+// than the sample interval is raised to it.
+func WithWindow(d time.Duration) Option {
+	return optionFunc(func(c *config) { c.window = d })
+}
+
+// WithMaxQueues bounds the distinct (type, name) queues the monitor keeps;
+// further queues share one overflow queue, marked vitals.overflow=true, and
+// a warning goes to otel.Handle once. Default 1000; values <= 0 keep the
+// default.
+func WithMaxQueues(n int) Option {
+	return optionFunc(func(c *config) { c.maxQueues = n })
+}

@@ -1,0 +1,59 @@
+// Package queue monitors how full queues are: depth against capacity,
+// utilization, overflows and time spent overflowing, waits, and the shape of
+// the depth over a recent window, for any kind of queue: an HTTP server's
+// admission queue, a database pool's waiters, an inference queue, a Redis
+// pipeline, a channel, a worker pool.
+//
+// # Three ways to feed a queue
+//
+//	m, _ := queue.New()
+//
+//	// Pushed: the code that owns the queue reports its depth.
+//	q := m.Queue(queue.TypeDatabase, "waiters", 50)
+//	q.Sample(len(waiters))
+//
+//	// Owned: items enter and leave; the depth is kept in atomics and each
+//	// item's wait is recorded.
+//	t := q.Enter()
+//	defer t.Leave()
+//
+//	// Probed: the monitor asks, at each collection and, once started, at
+//	// every sample interval.
+//	m.Observe(queue.TypeMLInference, "jobs", queue.Chan(jobs))
+//	m.Start(ctx)
+//	defer m.Shutdown(ctx)
+//
+// Keep the handles: [Monitor.Queue] takes a lock and a map lookup, the
+// handle's methods a few atomic operations. Each pushed sample, probe read
+// and background sample of an owned queue is one sample of the depth
+// histogram and of the window.
+//
+// # Overflow
+//
+// A queue overflows while its utilization (depth over capacity) is at or
+// above the threshold (default 0.8, [WithOverflowThreshold]). An overflow
+// event is a transition from below to at or above it, detected wherever the
+// depth changes (each sample, Enter and Leave), so the count reflects what
+// the queue did, not how often it was sampled; the time between entering
+// and leaving overflow is summed. A queue of unknown capacity (0) never
+// overflows.
+//
+// # Window and trend
+//
+// Over the recent window (default 5m, [WithWindow]) the monitor keeps the
+// min, mean and max depth of the samples, in 30 time buckets (exact to a
+// bucket), and the share of the window spent in overflow. The trend compares
+// the mean depth of the newest third of the window with the oldest third:
+// growing when it is higher by more than 5% of the capacity (of the oldest
+// mean for a queue without capacity, and at least one item), declining when
+// lower by as much, stable otherwise or without samples in both thirds.
+// [Monitor.Snapshot] returns all of it.
+//
+// # Bad input
+//
+// Nothing panics. A negative depth passed to [Queue.Sample] returns
+// [ErrNegativeDepth] and is dropped; a negative capacity is taken as 0; a
+// depth above the capacity is kept (utilization above 1); a Leave that
+// would take the depth below 0 is ignored; names are cleaned as in package
+// conn. Each is counted in vitals.input.rejected with its reason.
+package queue // import "github.com/otelvitals/vitals/instrument/queue"

@@ -1,0 +1,298 @@
+package queue
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unicode/utf8"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	sdkinstrumentation "go.opentelemetry.io/otel/sdk/instrumentation"
+
+	"github.com/otelvitals/vitals/internal/clock"
+	"github.com/otelvitals/vitals/internal/fasthist"
+	"github.com/otelvitals/vitals/internal/version"
+	"github.com/otelvitals/vitals/semconv"
+)
+
+// ScopeName is the instrumentation scope of the monitor's meter.
+const ScopeName = "github.com/otelvitals/vitals/instrument/queue"
+
+// Monitor watches queues: their depth against capacity, overflows, waits and
+// the shape of their depth over a recent window. Make one with [New], get a
+// handle per queue with [Monitor.Queue] or [Monitor.Observe], and keep it. A
+// Monitor is safe for concurrent use.
+type Monitor struct {
+	cfg   config
+	clock clock.Clock
+	ctx   context.Context
+	inst  instrumentation
+	reg   metric.Registration
+	fast  *fasthist.Registry
+
+	mu       sync.Mutex // guards queues, order, overflow
+	queues   map[queueKey]*Queue
+	order    []*Queue
+	overflow *Queue
+	warned   atomic.Bool
+
+	runMu   sync.Mutex // guards stop and done
+	stop    chan struct{}
+	done    chan struct{}
+	stopped atomic.Bool
+}
+
+type queueKey struct{ typ, name string }
+
+// New returns a Monitor recording into the configured MeterProvider (the
+// global one by default). It emits, per queue:
+//
+//   - vitals.queue.depth, vitals.queue.capacity and vitals.queue.utilization
+//     (depth over capacity), read at collection;
+//   - vitals.queue.depth.sampled: the depth histogram over samples, in
+//     0 to 2500 buckets;
+//   - vitals.queue.depth.max: the largest depth over the window;
+//   - vitals.queue.overflows and vitals.queue.overflow.time: transitions
+//     into overflow, and the time spent there;
+//   - vitals.queue.wait_time: the wait from Enter to Leave;
+//   - vitals.queue.rejected: items turned away;
+//   - vitals.input.rejected: calls whose input was rejected or cleaned.
+//
+// Probes are read at every collection; call [Monitor.Start] to sample them,
+// and queues fed by Enter and Leave, in the background as well.
+func New(opts ...Option) (*Monitor, error) {
+	cfg := newConfig(opts)
+	m := &Monitor{cfg: cfg, ctx: context.Background(), queues: make(map[queueKey]*Queue)}
+	if cfg.now != nil {
+		m.clock = clock.FromFunc(cfg.now)
+	} else {
+		m.clock = clock.Monotonic()
+	}
+	m.fast = fasthist.From(cfg.provider)
+	meter := cfg.provider.Meter(ScopeName, metric.WithInstrumentationVersion(version.Version))
+	err := m.inst.init(meter, m.fast == nil)
+	m.reg, err = m.inst.register(meter, m.observe, err)
+	return m, err
+}
+
+func (m *Monitor) desc(d semconv.Metric) fasthist.Desc {
+	return fasthist.Desc{
+		Scope:       sdkinstrumentation.Scope{Name: ScopeName, Version: version.Version},
+		Name:        d.Name,
+		Unit:        d.Unit,
+		Description: d.Description,
+	}
+}
+
+// Queue returns the handle of the queue name of type queueType ("http",
+// "database", "ml_inference", "redis" or any other string) holding at most
+// capacity items, making it on first use; a later call with another
+// capacity sets it. A capacity of 0 means unknown (no utilization, no
+// overflow); a negative one is counted as bad input and taken as 0.
+//
+// Keep the handle: Queue takes a lock and a map lookup, the handle's
+// methods do not. Names are cleaned as for connection pools: invalid UTF-8
+// becomes U+FFFD, an empty name "unknown", and a name longer than
+// [MaxNameLength] bytes is cut, each counted. Past the queue limit, Queue
+// returns the shared overflow queue.
+func (m *Monitor) Queue(queueType, name string, capacity int) *Queue {
+	q := m.queue(queueType, name, capacity, nil)
+	return q
+}
+
+// Observe registers a queue whose depth and capacity probe reports, and
+// returns its handle. The probe is read at every collection and, once the
+// monitor is started, at every sample interval; each read is a sample. A
+// nil probe makes Observe the same as [Monitor.Queue] with capacity 0.
+//
+//	jobs := make(chan Job, 100)
+//	m.Observe(queue.TypeMLInference, "inference_jobs", queue.Chan(jobs))
+func (m *Monitor) Observe(queueType, name string, probe Probe) *Queue {
+	return m.queue(queueType, name, 0, probe)
+}
+
+func (m *Monitor) queue(typ, name string, capacity int, probe Probe) *Queue {
+	typ, name = m.clean(typ), m.clean(name)
+	if capacity < 0 {
+		m.reject(reasonNegativeCapacity)
+		capacity = 0
+	}
+	key := queueKey{typ, name}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if q, ok := m.queues[key]; ok {
+		if probe == nil {
+			q.capacity.Store(int64(capacity))
+		}
+		return q
+	}
+	if len(m.queues) >= m.cfg.maxQueues {
+		if m.overflow == nil {
+			m.overflow = m.newQueue("", "", true, 0, nil)
+			m.order = append(m.order, m.overflow)
+		}
+		if m.warned.CompareAndSwap(false, true) {
+			otel.Handle(fmt.Errorf("%w: %d queues; further queues are recorded as one series with vitals.overflow=true", ErrQueueLimit, m.cfg.maxQueues))
+		}
+		return m.overflow
+	}
+	q := m.newQueue(typ, name, false, capacity, probe)
+	m.queues[key] = q
+	m.order = append(m.order, q)
+	return q
+}
+
+func (m *Monitor) queueList() []*Queue {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]*Queue(nil), m.order...)
+}
+
+// clean makes s a valid, bounded attribute value, counting each repair.
+func (m *Monitor) clean(s string) string {
+	if !utf8.ValidString(s) {
+		m.reject(reasonInvalidUTF8)
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	if len(s) > MaxNameLength {
+		m.reject(reasonNameTooLong)
+		cut := MaxNameLength
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut]
+	}
+	if s == "" {
+		m.reject(reasonEmptyName)
+		s = "unknown"
+	}
+	return s
+}
+
+// Start starts the background sampler: every sample interval it reads each
+// probe and samples the depth of each queue fed by Enter and Leave. It
+// returns at once; the sampler runs until [Monitor.Shutdown] or until ctx is
+// done. Starting a started monitor does nothing.
+func (m *Monitor) Start(ctx context.Context) error {
+	if m.stopped.Load() {
+		return errors.New("queue: Start after Shutdown")
+	}
+	m.runMu.Lock()
+	defer m.runMu.Unlock()
+	if m.stop != nil {
+		return nil
+	}
+	m.stop, m.done = make(chan struct{}), make(chan struct{})
+	go m.run(ctx, m.stop, m.done)
+	return nil
+}
+
+func (m *Monitor) run(ctx context.Context, stop, done chan struct{}) {
+	defer close(done)
+	tick := time.NewTicker(m.cfg.interval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-stop:
+			return
+		case <-tick.C:
+			m.sampleAll()
+		}
+	}
+}
+
+// sampleAll takes one sample of every probed or Enter/Leave queue.
+func (m *Monitor) sampleAll() {
+	now := m.clock.Nanotime()
+	for _, q := range m.queueList() {
+		switch {
+		case q.probe != nil:
+			q.read(now)
+		case q.owned.Load():
+			q.sample(q.depth.Load(), now)
+		}
+	}
+}
+
+// Shutdown stops the background sampler, waiting for it until ctx is done,
+// and unregisters the monitor's callback, so that its observable metrics
+// are no longer reported. Handles stay safe to use. Shutdown is idempotent.
+func (m *Monitor) Shutdown(ctx context.Context) error {
+	if !m.stopped.CompareAndSwap(false, true) {
+		return nil
+	}
+	m.runMu.Lock()
+	stop, done := m.stop, m.done
+	m.runMu.Unlock()
+	var err error
+	if stop != nil {
+		close(stop)
+		select {
+		case <-done:
+		case <-ctx.Done():
+			err = ctx.Err()
+		}
+	}
+	if m.reg != nil {
+		err = errors.Join(err, m.reg.Unregister())
+	}
+	for _, q := range m.queueList() {
+		for _, drop := range q.drop {
+			drop()
+		}
+	}
+	return err
+}
+
+// observe is the monitor's one callback.
+func (m *Monitor) observe(_ context.Context, o metric.Observer) error {
+	now := m.clock.Nanotime()
+	in := &m.inst
+	for _, q := range m.queueList() {
+		if q.probe != nil {
+			q.read(now)
+		}
+		depth, capacity := q.depth.Load(), q.capacity.Load()
+		o.ObserveInt64(in.depth, depth, q.observeOpt)
+		if capacity > 0 {
+			o.ObserveInt64(in.capacity, capacity, q.observeOpt)
+			o.ObserveFloat64(in.utilization, utilization(depth, capacity), q.observeOpt)
+		}
+		q.mu.Lock()
+		st := q.win.stats(now)
+		q.mu.Unlock()
+		if st.samples > 0 {
+			o.ObserveInt64(in.depthMax, st.max, q.observeOpt)
+		}
+		o.ObserveInt64(in.overflows, q.overflows.Load(), q.observeOpt)
+		o.ObserveFloat64(in.overflowTime, float64(q.overflowTime(now))/1e9, q.observeOpt)
+		o.ObserveInt64(in.rejectedItems, q.rejected.Load(), q.observeOpt)
+	}
+	return nil
+}
+
+// Reasons counted in vitals.input.rejected (error.type).
+const (
+	reasonNegativeDepth      = "negative_depth"
+	reasonNegativeCapacity   = "negative_capacity"
+	reasonDepthAboveCapacity = "depth_above_capacity"
+	reasonLeaveWithoutEnter  = "leave_without_enter"
+	reasonInvalidUTF8        = "invalid_utf8"
+	reasonNameTooLong        = "name_too_long"
+	reasonEmptyName          = "empty_name"
+)
+
+func (m *Monitor) reject(reason string) {
+	m.inst.rejected.Add(m.ctx, 1, metric.WithAttributeSet(attribute.NewSet(
+		semconv.SignalKey.String(semconv.SignalQueue),
+		semconv.ErrorTypeKey.String(reason),
+	)))
+}

@@ -1,0 +1,233 @@
+package queue
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"sync"
+	"sync/atomic"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+
+	"github.com/otelvitals/vitals/internal/fasthist"
+	"github.com/otelvitals/vitals/semconv"
+)
+
+// Errors of the queue API.
+var (
+	// ErrNegativeDepth is returned by [Queue.Sample] for a depth below 0; the
+	// sample is dropped.
+	ErrNegativeDepth = errors.New("queue: negative depth")
+	// ErrQueueLimit is reported through otel.Handle, once, when the monitor
+	// reaches its maximum of queues.
+	ErrQueueLimit = errors.New("queue: queue limit reached")
+)
+
+// Probe reports a queue's depth and capacity when the monitor asks; see
+// [Monitor.Observe]. It is called from the sampler and from collections, so
+// it must be quick and safe for concurrent use.
+type Probe func() (depth, capacity int)
+
+// Chan returns a probe of ch: its length and its capacity.
+func Chan[T any](ch chan T) Probe {
+	return func() (int, int) { return len(ch), cap(ch) }
+}
+
+// Queue is the handle of one queue, returned by [Monitor.Queue] or
+// [Monitor.Observe]. Its methods are safe for concurrent use.
+type Queue struct {
+	m        *Monitor
+	typ      string
+	name     string
+	overflow bool
+	probe    Probe
+
+	depth     atomic.Int64
+	capacity  atomic.Int64
+	owned     atomic.Bool // Enter was called: the sampler samples the depth
+	over      atomic.Bool
+	overSince atomic.Int64 // clock nanoseconds when the current overflow began
+	overTotal atomic.Int64 // nanoseconds in overflow, ended spells only
+	overflows atomic.Int64
+	rejected  atomic.Int64
+
+	mu  sync.Mutex // guards win
+	win *window
+
+	depthHist, waitHist *fasthist.Histogram // nil: the SDK's histograms
+	drop                []func()
+	recordOpts          []metric.RecordOption
+	observeOpt          metric.ObserveOption
+}
+
+func (m *Monitor) newQueue(typ, name string, overflow bool, capacity int, probe Probe) *Queue {
+	q := &Queue{m: m, typ: typ, name: name, overflow: overflow, probe: probe, win: newWindow(int64(m.cfg.window))}
+	q.capacity.Store(int64(capacity))
+	set := attribute.NewSet(semconv.QueueTypeKey.String(typ), semconv.QueueNameKey.String(name))
+	if overflow {
+		set = attribute.NewSet(semconv.Overflow)
+	}
+	q.recordOpts = []metric.RecordOption{metric.WithAttributeSet(set)}
+	q.observeOpt = metric.WithAttributeSet(set)
+	if m.fast != nil {
+		var drop func()
+		q.depthHist, drop = m.fast.Add(m.desc(semconv.QueueDepthSampled.Metric), set, semconv.DepthBuckets())
+		q.drop = append(q.drop, drop)
+		q.waitHist, drop = m.fast.Add(m.desc(semconv.QueueWaitTime.Metric), set, semconv.LatencyBuckets())
+		q.drop = append(q.drop, drop)
+	}
+	return q
+}
+
+// Type returns the queue's type, and [Queue.Name] its name; both are empty
+// for the overflow queue.
+func (q *Queue) Type() string { return q.typ }
+
+// Name returns the queue's name.
+func (q *Queue) Name() string { return q.name }
+
+// SetCapacity changes the queue's capacity. A capacity of 0 or less means
+// unknown: no utilization is reported and the queue never overflows;
+// negative values are counted as bad input.
+func (q *Queue) SetCapacity(capacity int) {
+	if capacity < 0 {
+		q.m.reject(reasonNegativeCapacity)
+		capacity = 0
+	}
+	q.capacity.Store(int64(capacity))
+}
+
+// Sample records the queue's depth, pushed by the code that owns the queue:
+// it becomes the current depth, one sample of the depth histogram and of the
+// window, and may start or end an overflow. A negative depth returns
+// [ErrNegativeDepth], counted, and is dropped; a depth above the capacity
+// is kept (utilization then exceeds 1) and counted.
+func (q *Queue) Sample(depth int) error {
+	if depth < 0 {
+		q.m.reject(reasonNegativeDepth)
+		return fmt.Errorf("%w: %d", ErrNegativeDepth, depth)
+	}
+	q.depth.Store(int64(depth))
+	q.sample(int64(depth), q.m.clock.Nanotime())
+	return nil
+}
+
+// sample records one depth sample taken at now.
+func (q *Queue) sample(depth, now int64) {
+	capacity := q.capacity.Load()
+	if capacity > 0 && depth > capacity {
+		q.m.reject(reasonDepthAboveCapacity)
+	}
+	if q.depthHist != nil {
+		q.depthHist.Record(float64(depth))
+	} else {
+		q.m.inst.depthSampled.Record(q.m.ctx, float64(depth), q.recordOpts...)
+	}
+	q.check(depth, capacity, now)
+	q.mu.Lock()
+	q.win.add(now, depth, q.overflowTime(now))
+	q.mu.Unlock()
+}
+
+// check starts or ends an overflow on a transition of utilization across
+// the threshold, so the count of overflows depends on what the queue did,
+// not on how often it was sampled.
+func (q *Queue) check(depth, capacity, now int64) {
+	if capacity <= 0 {
+		return
+	}
+	if float64(depth) >= q.m.cfg.threshold*float64(capacity) {
+		if !q.over.Load() && q.over.CompareAndSwap(false, true) {
+			q.overSince.Store(now)
+			q.overflows.Add(1)
+		}
+	} else if q.over.Load() && q.over.CompareAndSwap(true, false) {
+		q.overTotal.Add(now - q.overSince.Load())
+	}
+}
+
+// Ticket is an item's place in a queue, from [Queue.Enter] to
+// [Ticket.Leave]. It is a value: keeping it allocates nothing.
+type Ticket struct {
+	q  *Queue
+	at int64
+}
+
+// Enter records an item joining the queue: the depth rises by one, which
+// may start an overflow. Call Leave on the returned ticket when the item
+// leaves; the wait between the two is recorded.
+func (q *Queue) Enter() Ticket {
+	now := q.m.clock.Nanotime()
+	if !q.owned.Load() {
+		q.owned.Store(true)
+	}
+	d := q.depth.Add(1)
+	q.check(d, q.capacity.Load(), now)
+	return Ticket{q: q, at: now}
+}
+
+// Leave records the item leaving the queue and its wait. The depth never
+// goes below 0: a Leave that would take it there is a counted no-op, and a
+// zero Ticket's Leave does nothing.
+func (t Ticket) Leave() {
+	q := t.q
+	if q == nil {
+		return
+	}
+	now := q.m.clock.Nanotime()
+	d := q.depth.Add(-1)
+	if d < 0 {
+		q.depth.Add(1)
+		q.m.reject(reasonLeaveWithoutEnter)
+		return
+	}
+	wait := float64(now-t.at) / 1e9
+	if q.waitHist != nil {
+		q.waitHist.Record(wait)
+	} else {
+		q.m.inst.wait.Record(q.m.ctx, wait, q.recordOpts...)
+	}
+	q.check(d, q.capacity.Load(), now)
+}
+
+// Reject counts an item the queue turned away: full, or waited too long.
+func (q *Queue) Reject() { q.rejected.Add(1) }
+
+// Depth returns the current depth: the last sample, or what Enter and Leave
+// left.
+func (q *Queue) Depth() int { return int(q.depth.Load()) }
+
+// read samples a probed queue.
+func (q *Queue) read(now int64) {
+	depth, capacity := q.probe()
+	if capacity < 0 {
+		q.m.reject(reasonNegativeCapacity)
+		capacity = 0
+	}
+	if depth < 0 {
+		q.m.reject(reasonNegativeDepth)
+		return
+	}
+	q.capacity.Store(int64(capacity))
+	q.depth.Store(int64(depth))
+	q.sample(int64(depth), now)
+}
+
+// overflowTime returns the time spent in overflow up to now, the current
+// spell included.
+func (q *Queue) overflowTime(now int64) int64 {
+	total := q.overTotal.Load()
+	if q.over.Load() {
+		total += max(now-q.overSince.Load(), 0)
+	}
+	return total
+}
+
+// utilization returns depth over capacity, NaN with no capacity.
+func utilization(depth, capacity int64) float64 {
+	if capacity <= 0 {
+		return math.NaN()
+	}
+	return float64(depth) / float64(capacity)
+}
