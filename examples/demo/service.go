@@ -17,6 +17,7 @@ import (
 	"go.opentelemetry.io/otel/metric"
 
 	"github.com/otelvitals/vitals/instrument/conn"
+	"github.com/otelvitals/vitals/instrument/queue"
 	"github.com/otelvitals/vitals/integrations/nethttp"
 	"github.com/otelvitals/vitals/semconv"
 )
@@ -34,26 +35,25 @@ type service struct {
 	mu    sync.Mutex
 	cache map[string]string
 
-	db    *dbPool
-	conns *conn.Tracker
+	db      *dbPool
+	conns   *conn.Tracker
+	queues  *queue.Monitor
+	reports *queue.Queue
 
 	jobs    chan job
 	wg      sync.WaitGroup
 	started time.Time
 
 	hit, miss, cacheAttrs metric.MeasurementOption
-	queueAttrs            metric.MeasurementOption
 	ops                   metric.Int64Counter
 	opDuration            metric.Float64Histogram
 	sets, evictions       metric.Int64Counter
-	overflows             metric.Int64Counter
-	wait                  metric.Float64Histogram
 	reg                   metric.Registration
 }
 
 type job struct {
-	enqueued time.Time
-	done     chan struct{}
+	ticket queue.Ticket
+	done   chan struct{}
 }
 
 func newService(mp metric.MeterProvider) (*service, error) {
@@ -74,11 +74,12 @@ func newService(mp metric.MeterProvider) (*service, error) {
 		hit:        metric.WithAttributeSet(attribute.NewSet(append(cacheKeys, semconv.CacheResultKey.String(semconv.CacheResultHit))...)),
 		miss:       metric.WithAttributeSet(attribute.NewSet(append(cacheKeys, semconv.CacheResultKey.String(semconv.CacheResultMiss))...)),
 		cacheAttrs: metric.WithAttributeSet(attribute.NewSet(cacheKeys...)),
-		queueAttrs: metric.WithAttributeSet(attribute.NewSet(
-			semconv.QueueTypeKey.String("http"),
-			semconv.QueueNameKey.String("report_jobs"),
-		)),
 	}
+	s.queues, err = queue.New(queue.WithMeterProvider(mp), queue.WithSampleInterval(100*time.Millisecond), queue.WithWindow(time.Minute))
+	if err != nil {
+		return nil, errors.Join(err, conns.Close())
+	}
+	s.reports = s.queues.Queue(queue.TypeHTTP, "report_jobs", queueCapacity)
 	s.conns = conns
 	s.db = newDBPool(conns.Pool("database", "users_db"), 8, 20*time.Second)
 	var errs []error
@@ -91,32 +92,18 @@ func newService(mp metric.MeterProvider) (*service, error) {
 	add(err)
 	s.evictions, err = semconv.CacheEvictions.New(m)
 	add(err)
-	s.overflows, err = semconv.QueueOverflows.New(m)
-	add(err)
-	s.wait, err = semconv.QueueWaitTime.New(m)
-	add(err)
 	size, err := semconv.CacheSize.New(m)
 	add(err)
-	depth, err := semconv.QueueDepth.New(m)
-	add(err)
-	capacity, err := semconv.QueueCapacity.New(m)
-	add(err)
-	util, err := semconv.QueueUtilization.New(m)
-	add(err)
-	// One callback reads the state at collection time.
+	// One callback reads the cache's size at collection time.
 	s.reg, err = m.RegisterCallback(func(_ context.Context, o metric.Observer) error {
 		s.mu.Lock()
 		n := len(s.cache)
 		s.mu.Unlock()
 		o.ObserveInt64(size, int64(n), s.cacheAttrs)
-		d := len(s.jobs)
-		qa := s.queueAttrs
-		o.ObserveInt64(depth, int64(d), qa)
-		o.ObserveInt64(capacity, queueCapacity, qa)
-		o.ObserveFloat64(util, float64(d)/queueCapacity, qa)
 		return nil
-	}, size, depth, capacity, util)
+	}, size)
 	add(err)
+	add(s.queues.Start(context.Background()))
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
@@ -166,11 +153,12 @@ func (s *service) store(id string) string {
 // enqueue hands a report job to the workers and waits for it; it reports
 // false at once when the queue is full.
 func (s *service) enqueue(ctx context.Context) bool {
-	j := job{enqueued: time.Now(), done: make(chan struct{})}
+	j := job{ticket: s.reports.Enter(), done: make(chan struct{})}
 	select {
 	case s.jobs <- j:
 	default:
-		s.overflows.Add(ctx, 1, s.queueAttrs)
+		j.ticket.Cancel() // turned away, never queued
+		s.reports.Reject()
 		return false
 	}
 	select {
@@ -183,7 +171,7 @@ func (s *service) enqueue(ctx context.Context) bool {
 func (s *service) work() {
 	defer s.wg.Done()
 	for j := range s.jobs {
-		s.wait.Record(context.Background(), time.Since(j.enqueued).Seconds(), s.queueAttrs)
+		j.ticket.Leave() // a worker took it: its wait ends
 		time.Sleep(5*time.Millisecond + rand.N(15*time.Millisecond))
 		close(j.done)
 	}
@@ -195,7 +183,7 @@ func (s *service) close() error {
 	close(s.jobs)
 	s.wg.Wait()
 	s.db.close()
-	return errors.Join(s.reg.Unregister(), s.conns.Close())
+	return errors.Join(s.reg.Unregister(), s.conns.Close(), s.queues.Shutdown(context.Background()))
 }
 
 // server is the running HTTP server of the service.

@@ -11,6 +11,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/otelvitals/vitals/instrument/conn"
+	"github.com/otelvitals/vitals/instrument/queue"
 	"github.com/otelvitals/vitals/semconv"
 )
 
@@ -18,6 +19,7 @@ import (
 // them, read through a ManualReader on the same MeterProvider.
 type summary struct {
 	conns                  *conn.Tracker
+	queues                 *queue.Monitor
 	out                    io.Writer
 	reader                 *sdkmetric.ManualReader
 	serviceURL, metricsURL string
@@ -30,8 +32,6 @@ type figures struct {
 	hits, misses, sets, evictions int64
 	size                          int64
 	hitMean, missMean             float64 // seconds
-	depth, capacity               int64
-	overflows                     int64
 	waitCount                     uint64
 	waitMean                      float64
 }
@@ -57,12 +57,12 @@ func (s *summary) print(ctx context.Context) {
 		total, 100*ratio, f.size, f.sets, f.evictions)
 	fmt.Fprintf(&b, "                          mean hit %s   mean miss %s\n",
 		time.Duration(f.hitMean*1e9).Round(time.Microsecond), time.Duration(f.missMean*1e9).Round(time.Microsecond))
-	util := 0.0
-	if f.capacity > 0 {
-		util = float64(f.depth) / float64(f.capacity)
+	for _, q := range s.queues.Snapshot().Queues {
+		fmt.Fprintf(&b, "queue %-19s depth %d/%d (%.0f%%)   window max %d, mean %.1f, %s   overflows %d   rejected %d\n",
+			q.Type+"/"+q.Name, q.Depth, q.Capacity, 100*q.Utilization, q.MaxDepth, q.MeanDepth, q.Trend, q.Overflows, q.Rejected)
 	}
-	fmt.Fprintf(&b, "queue http/report_jobs    depth %d/%d (%.0f%%)   overflows %d   waits %d   mean wait %s\n",
-		f.depth, f.capacity, 100*util, f.overflows, f.waitCount, time.Duration(f.waitMean*1e9).Round(time.Microsecond))
+	fmt.Fprintf(&b, "                          waits %d   mean wait %s\n",
+		f.waitCount, time.Duration(f.waitMean*1e9).Round(time.Microsecond))
 	for _, p := range s.conns.Snapshot().Pools {
 		fmt.Fprintf(&b, "pool %-20s open %d (used %d)   created %d   reused %d   destroyed %d   expired %d   oldest %.0fs   health %.2f\n",
 			p.Type+"/"+p.Name, p.Open, p.Used, p.Created, p.Reused, p.Destroyed, p.Expired, p.OldestSeconds, p.Health)
@@ -89,8 +89,6 @@ func read(rm metricdata.ResourceMetrics) figures {
 						f.sets += dp.Value
 					case semconv.CacheEvictions.Name:
 						f.evictions += dp.Value
-					case semconv.QueueOverflows.Name:
-						f.overflows += dp.Value
 					}
 				}
 			case metricdata.Gauge[int64]:
@@ -98,10 +96,6 @@ func read(rm metricdata.ResourceMetrics) figures {
 					switch m.Name {
 					case semconv.CacheSize.Name:
 						f.size = dp.Value
-					case semconv.QueueDepth.Name:
-						f.depth = dp.Value
-					case semconv.QueueCapacity.Name:
-						f.capacity = dp.Value
 					}
 				}
 			case metricdata.Histogram[float64]:

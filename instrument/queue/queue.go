@@ -191,6 +191,23 @@ func (t Ticket) Leave() {
 	q.check(d, q.capacity.Load(), now)
 }
 
+// Cancel records the item leaving the queue without a wait to record: it
+// was never really queued, as when it is turned away at once because the
+// queue is full. The depth falls as with Leave.
+func (t Ticket) Cancel() {
+	q := t.q
+	if q == nil {
+		return
+	}
+	d := q.depth.Add(-1)
+	if d < 0 {
+		q.depth.Add(1)
+		q.m.reject(reasonLeaveWithoutEnter)
+		return
+	}
+	q.check(d, q.capacity.Load(), q.m.clock.Nanotime())
+}
+
 // Reject counts an item the queue turned away: full, or waited too long.
 func (q *Queue) Reject() { q.rejected.Add(1) }
 
