@@ -1,0 +1,24 @@
+// Package admission is an HTTP admission queue: middleware that lets at
+// most a given number of requests run at once, queues the excess in arrival
+// order for a bounded time, and turns the rest away with 503 Service
+// Unavailable and a Retry-After header, reporting all of it through a
+// [github.com/otelvitals/vitals/instrument/queue] monitor.
+//
+//	m, _ := queue.New()
+//	limit := admission.New(m, "api", admission.Config{Limit: 4, QueueLength: 50, Timeout: time.Second})
+//	http.ListenAndServe("127.0.0.1:8080", limit.Handler(mux))
+//
+// Two queues are reported, of type "http":
+//
+//   - name: the admission queue, of capacity QueueLength: the requests
+//     waiting for a slot. A request that cannot run at once enters it, and
+//     leaves it when a slot frees up (oldest first), its wait recorded. A
+//     request that finds it full is turned away at once (counted in
+//     vitals.queue.rejected); one that waits longer than Timeout, or whose
+//     client gives up, leaves with its wait recorded and is counted as
+//     rejected.
+//   - name + "_in_flight": the requests running, against Limit.
+//
+// With Limit 0 nothing is limited: every request is admitted at once and
+// only the in-flight queue (of unknown capacity) is reported.
+package admission // import "github.com/otelvitals/vitals/integrations/admission"
