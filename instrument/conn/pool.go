@@ -38,11 +38,13 @@ type Pool struct {
 
 	// Options built once, kept for every record and observation.
 	recordOpts  []metric.RecordOption
-	poolOpt     metric.ObserveOption
-	usedOpt     metric.ObserveOption
-	idleOpt     metric.ObserveOption
-	eventOpts   [4]metric.ObserveOption // created, reused, destroyed, expired
-	ageOpts     []metric.ObserveOption  // per age bound, then +Inf
+	// Observe options are kept as slices: a single option passed to the
+	// variadic Observe would escape to the heap on every call.
+	poolOpts    []metric.ObserveOption
+	usedOpts    []metric.ObserveOption
+	idleOpts    []metric.ObserveOption
+	eventOpts   [4][]metric.ObserveOption // created, reused, destroyed, expired
+	ageOpts     [][]metric.ObserveOption  // per age bound, then +Inf
 	maxAgeIndex int
 }
 
@@ -58,19 +60,22 @@ func (t *Tracker) newPool(typ, name string, overflow bool) *Pool {
 	}
 	set := with()
 	p.recordOpts = []metric.RecordOption{metric.WithAttributeSet(set)}
-	p.poolOpt = metric.WithAttributeSet(set)
-	p.usedOpt = metric.WithAttributeSet(with(semconv.ConnectionStateKey.String(semconv.ConnectionStateUsed)))
-	p.idleOpt = metric.WithAttributeSet(with(semconv.ConnectionStateKey.String(semconv.ConnectionStateIdle)))
+	observe := func(s attribute.Set) []metric.ObserveOption {
+		return []metric.ObserveOption{metric.WithAttributeSet(s)}
+	}
+	p.poolOpts = observe(set)
+	p.usedOpts = observe(with(semconv.ConnectionStateKey.String(semconv.ConnectionStateUsed)))
+	p.idleOpts = observe(with(semconv.ConnectionStateKey.String(semconv.ConnectionStateIdle)))
 	for i, ev := range []string{
 		semconv.ConnectionEventCreated, semconv.ConnectionEventReused,
 		semconv.ConnectionEventDestroyed, semconv.ConnectionEventExpired,
 	} {
-		p.eventOpts[i] = metric.WithAttributeSet(with(semconv.ConnectionEventKey.String(ev)))
+		p.eventOpts[i] = observe(with(semconv.ConnectionEventKey.String(ev)))
 	}
 	for _, label := range t.ageLabels {
-		p.ageOpts = append(p.ageOpts, metric.WithAttributeSet(with(semconv.ConnectionAgeBoundKey.String(label))))
+		p.ageOpts = append(p.ageOpts, observe(with(semconv.ConnectionAgeBoundKey.String(label))))
 	}
-	p.ageOpts = append(p.ageOpts, metric.WithAttributeSet(with(semconv.ConnectionAgeBoundKey.String("+Inf"))))
+	p.ageOpts = append(p.ageOpts, observe(with(semconv.ConnectionAgeBoundKey.String("+Inf"))))
 	p.maxAgeIndex = len(t.ageBounds) - 1
 	if t.fast != nil {
 		d := semconv.ConnectionLifetime
@@ -129,22 +134,22 @@ func (p *Pool) observe(o metric.Observer, now int64) {
 	in := &p.t.inst
 	ps := p.read(now)
 	if ps.Stateful {
-		o.ObserveInt64(in.open, ps.Used, p.usedOpt)
-		o.ObserveInt64(in.open, ps.Idle, p.idleOpt)
+		o.ObserveInt64(in.open, ps.Used, p.usedOpts...)
+		o.ObserveInt64(in.open, ps.Idle, p.idleOpts...)
 	} else {
-		o.ObserveInt64(in.open, ps.Open, p.poolOpt)
+		o.ObserveInt64(in.open, ps.Open, p.poolOpts...)
 	}
-	o.ObserveInt64(in.events, ps.Created, p.eventOpts[0])
-	o.ObserveInt64(in.events, ps.Reused, p.eventOpts[1])
-	o.ObserveInt64(in.events, ps.Destroyed, p.eventOpts[2])
-	o.ObserveInt64(in.events, ps.Expired, p.eventOpts[3])
+	o.ObserveInt64(in.events, ps.Created, p.eventOpts[0]...)
+	o.ObserveInt64(in.events, ps.Reused, p.eventOpts[1]...)
+	o.ObserveInt64(in.events, ps.Destroyed, p.eventOpts[2]...)
+	o.ObserveInt64(in.events, ps.Expired, p.eventOpts[3]...)
 	for i, a := range ps.Ages {
-		o.ObserveInt64(in.ageDist, a.Count, p.ageOpts[i])
+		o.ObserveInt64(in.ageDist, a.Count, p.ageOpts[i]...)
 	}
-	o.ObserveInt64(in.ageDist, ps.Open, p.ageOpts[len(p.ageOpts)-1])
-	o.ObserveFloat64(in.ageOldest, ps.OldestSeconds, p.poolOpt)
-	o.ObserveFloat64(in.ageMean, ps.MeanAgeSeconds, p.poolOpt)
-	o.ObserveFloat64(in.health, ps.Health, p.poolOpt)
+	o.ObserveInt64(in.ageDist, ps.Open, p.ageOpts[len(p.ageOpts)-1]...)
+	o.ObserveFloat64(in.ageOldest, ps.OldestSeconds, p.poolOpts...)
+	o.ObserveFloat64(in.ageMean, ps.MeanAgeSeconds, p.poolOpts...)
+	o.ObserveFloat64(in.health, ps.Health, p.poolOpts...)
 }
 
 // health is the pool's age-based health from 0 to 1:

@@ -12,11 +12,11 @@ import (
 	"unicode/utf8"
 
 	"go.opentelemetry.io/otel"
-	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 
 	"github.com/otelvitals/vitals/internal/clock"
 	"github.com/otelvitals/vitals/internal/fasthist"
+	"github.com/otelvitals/vitals/internal/rejected"
 	"github.com/otelvitals/vitals/internal/version"
 	"github.com/otelvitals/vitals/semconv"
 )
@@ -37,6 +37,8 @@ type Tracker struct {
 	inst instrumentation
 	reg  metric.Registration
 	fast *fasthist.Registry // nil: lifetimes go through the SDK histogram
+
+	rejects *rejected.Counter
 
 	mu       sync.Mutex // guards pools and overflow
 	pools    map[poolKey]*Pool
@@ -96,6 +98,9 @@ func New(opts ...Option) (*Tracker, error) {
 	t.fast = fasthist.From(cfg.provider)
 	meter := cfg.provider.Meter(ScopeName, metric.WithInstrumentationVersion(version.Version))
 	err := t.inst.init(meter, t.fast == nil)
+	t.rejects = rejected.New(t.inst.rejected, semconv.SignalConnection,
+		reasonInvalidUTF8, reasonNameTooLong, reasonEmptyName, reasonDoubleClose,
+		reasonUseAfterClose, reasonUnknownID, reasonDuplicateID, reasonEmptyID, reasonReleaseNotHeld)
 	t.reg, err = t.inst.register(meter, t.observe, err)
 	go t.expireLoop()
 	return t, err
@@ -253,9 +258,4 @@ const (
 	reasonReleaseNotHeld = "release_not_acquired"
 )
 
-func (t *Tracker) reject(reason string) {
-	t.inst.rejected.Add(context.Background(), 1, metric.WithAttributeSet(attribute.NewSet(
-		semconv.SignalKey.String(semconv.SignalConnection),
-		semconv.ErrorTypeKey.String(reason),
-	)))
-}
+func (t *Tracker) reject(reason string) { t.rejects.Add(reason) }

@@ -11,12 +11,12 @@ import (
 	"unicode/utf8"
 
 	"go.opentelemetry.io/otel"
-	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	sdkinstrumentation "go.opentelemetry.io/otel/sdk/instrumentation"
 
 	"github.com/otelvitals/vitals/internal/clock"
 	"github.com/otelvitals/vitals/internal/fasthist"
+	"github.com/otelvitals/vitals/internal/rejected"
 	"github.com/otelvitals/vitals/internal/version"
 	"github.com/otelvitals/vitals/semconv"
 )
@@ -35,6 +35,8 @@ type Monitor struct {
 	inst  instrumentation
 	reg   metric.Registration
 	fast  *fasthist.Registry
+
+	rejects *rejected.Counter
 
 	mu       sync.Mutex // guards queues, order, overflow
 	queues   map[queueKey]*Queue
@@ -77,6 +79,9 @@ func New(opts ...Option) (*Monitor, error) {
 	m.fast = fasthist.From(cfg.provider)
 	meter := cfg.provider.Meter(ScopeName, metric.WithInstrumentationVersion(version.Version))
 	err := m.inst.init(meter, m.fast == nil)
+	m.rejects = rejected.New(m.inst.rejected, semconv.SignalQueue,
+		reasonNegativeDepth, reasonNegativeCapacity, reasonDepthAboveCapacity,
+		reasonLeaveWithoutEnter, reasonInvalidUTF8, reasonNameTooLong, reasonEmptyName)
 	m.reg, err = m.inst.register(meter, m.observe, err)
 	return m, err
 }
@@ -261,20 +266,20 @@ func (m *Monitor) observe(_ context.Context, o metric.Observer) error {
 			q.read(now)
 		}
 		depth, capacity := q.depth.Load(), q.capacity.Load()
-		o.ObserveInt64(in.depth, depth, q.observeOpt)
+		o.ObserveInt64(in.depth, depth, q.observeOpts...)
 		if capacity > 0 {
-			o.ObserveInt64(in.capacity, capacity, q.observeOpt)
-			o.ObserveFloat64(in.utilization, utilization(depth, capacity), q.observeOpt)
+			o.ObserveInt64(in.capacity, capacity, q.observeOpts...)
+			o.ObserveFloat64(in.utilization, utilization(depth, capacity), q.observeOpts...)
 		}
 		q.mu.Lock()
 		st := q.win.stats(now)
 		q.mu.Unlock()
 		if st.samples > 0 {
-			o.ObserveInt64(in.depthMax, st.max, q.observeOpt)
+			o.ObserveInt64(in.depthMax, st.max, q.observeOpts...)
 		}
-		o.ObserveInt64(in.overflows, q.overflows.Load(), q.observeOpt)
-		o.ObserveFloat64(in.overflowTime, float64(q.overflowTime(now))/1e9, q.observeOpt)
-		o.ObserveInt64(in.rejectedItems, q.rejected.Load(), q.observeOpt)
+		o.ObserveInt64(in.overflows, q.overflows.Load(), q.observeOpts...)
+		o.ObserveFloat64(in.overflowTime, float64(q.overflowTime(now))/1e9, q.observeOpts...)
+		o.ObserveInt64(in.rejectedItems, q.rejected.Load(), q.observeOpts...)
 	}
 	return nil
 }
@@ -290,9 +295,4 @@ const (
 	reasonEmptyName          = "empty_name"
 )
 
-func (m *Monitor) reject(reason string) {
-	m.inst.rejected.Add(m.ctx, 1, metric.WithAttributeSet(attribute.NewSet(
-		semconv.SignalKey.String(semconv.SignalQueue),
-		semconv.ErrorTypeKey.String(reason),
-	)))
-}
+func (m *Monitor) reject(reason string) { m.rejects.Add(reason) }

@@ -58,7 +58,7 @@ type Queue struct {
 	depthHist, waitHist *fasthist.Histogram // nil: the SDK's histograms
 	drop                []func()
 	recordOpts          []metric.RecordOption
-	observeOpt          metric.ObserveOption
+	observeOpts         []metric.ObserveOption
 }
 
 func (m *Monitor) newQueue(typ, name string, overflow bool, capacity int, probe Probe) *Queue {
@@ -69,7 +69,7 @@ func (m *Monitor) newQueue(typ, name string, overflow bool, capacity int, probe 
 		set = attribute.NewSet(semconv.Overflow)
 	}
 	q.recordOpts = []metric.RecordOption{metric.WithAttributeSet(set)}
-	q.observeOpt = metric.WithAttributeSet(set)
+	q.observeOpts = []metric.ObserveOption{metric.WithAttributeSet(set)}
 	if m.fast != nil {
 		var drop func()
 		q.depthHist, drop = m.fast.Add(m.desc(semconv.QueueDepthSampled.Metric), set, semconv.DepthBuckets())

@@ -26,10 +26,20 @@ type Registry struct {
 	mu     sync.Mutex
 	series map[*series]struct{}
 	order  []*series
+	groups map[Desc]*group // one per metric, made at Add
 }
 
-type series struct {
+// group is one metric: the series of one Desc share it, so that Produce
+// groups them by pointer rather than by hashing descriptions.
+type group struct {
 	desc  Desc
+	scope *scopeGroup
+}
+
+type scopeGroup struct{ scope instrumentation.Scope }
+
+type series struct {
+	group *group
 	attrs attribute.Set
 	start time.Time
 	hist  *Histogram
@@ -38,14 +48,29 @@ type series struct {
 var _ sdkmetric.Producer = (*Registry)(nil)
 
 // NewRegistry returns an empty registry.
-func NewRegistry() *Registry { return &Registry{series: make(map[*series]struct{})} }
+func NewRegistry() *Registry {
+	return &Registry{series: make(map[*series]struct{}), groups: make(map[Desc]*group)}
+}
 
 // Add registers a series of the metric desc with attrs and bounds, and
 // returns its histogram and a function that removes the series; the
 // function is idempotent.
 func (r *Registry) Add(desc Desc, attrs attribute.Set, bounds []float64) (*Histogram, func()) {
-	s := &series{desc: desc, attrs: attrs, start: time.Now(), hist: NewHistogram(bounds)}
+	s := &series{attrs: attrs, start: time.Now(), hist: NewHistogram(bounds)}
 	r.mu.Lock()
+	g, ok := r.groups[desc]
+	if !ok {
+		sg := &scopeGroup{scope: desc.Scope}
+		for _, other := range r.groups {
+			if other.desc.Scope == desc.Scope {
+				sg = other.scope
+				break
+			}
+		}
+		g = &group{desc: desc, scope: sg}
+		r.groups[desc] = g
+	}
+	s.group = g
 	r.series[s] = struct{}{}
 	r.order = append(r.order, s)
 	r.mu.Unlock()
@@ -75,8 +100,8 @@ func (r *Registry) Produce(context.Context) ([]metricdata.ScopeMetrics, error) {
 
 	now := time.Now()
 	var out []metricdata.ScopeMetrics
-	scopeAt := map[instrumentation.Scope]int{}
-	metricAt := map[Desc][2]int{}
+	scopeAt := map[*scopeGroup]int{}
+	metricAt := map[*group][2]int{}
 	for _, s := range list {
 		counts, count, sum := s.hist.Load(nil)
 		dp := metricdata.HistogramDataPoint[float64]{
@@ -88,22 +113,23 @@ func (r *Registry) Produce(context.Context) ([]metricdata.ScopeMetrics, error) {
 			BucketCounts: counts,
 			Sum:          sum,
 		}
-		at, ok := metricAt[s.desc]
+		at, ok := metricAt[s.group]
 		if !ok {
-			si, ok := scopeAt[s.desc.Scope]
+			si, ok := scopeAt[s.group.scope]
 			if !ok {
 				si = len(out)
-				scopeAt[s.desc.Scope] = si
-				out = append(out, metricdata.ScopeMetrics{Scope: s.desc.Scope})
+				scopeAt[s.group.scope] = si
+				out = append(out, metricdata.ScopeMetrics{Scope: s.group.scope.scope})
 			}
+			d := s.group.desc
 			out[si].Metrics = append(out[si].Metrics, metricdata.Metrics{
-				Name:        s.desc.Name,
-				Description: s.desc.Description,
-				Unit:        s.desc.Unit,
+				Name:        d.Name,
+				Description: d.Description,
+				Unit:        d.Unit,
 				Data:        metricdata.Histogram[float64]{Temporality: metricdata.CumulativeTemporality},
 			})
 			at = [2]int{si, len(out[si].Metrics) - 1}
-			metricAt[s.desc] = at
+			metricAt[s.group] = at
 		}
 		m := &out[at[0]].Metrics[at[1]]
 		h := m.Data.(metricdata.Histogram[float64])
