@@ -37,7 +37,7 @@ type Pool struct {
 	dropLifetime func()
 
 	// Options built once, kept for every record and observation.
-	recordOpts  []metric.RecordOption
+	recordOpts []metric.RecordOption
 	// Observe options are kept as slices: a single option passed to the
 	// variadic Observe would escape to the heap on every call.
 	poolOpts    []metric.ObserveOption
