@@ -1,0 +1,61 @@
+package queue_test
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/otelvitals/vitals/instrument/queue"
+)
+
+// exampleClock is a clock the examples move by hand.
+type exampleClock struct{ now time.Time }
+
+func (c *exampleClock) Now() time.Time { return c.now }
+
+// Push samples of a queue the code owns, and read its state back.
+func ExampleQueue_Sample() {
+	clk := &exampleClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	m, _ := queue.New(queue.WithClock(clk.Now))
+	defer m.Shutdown(context.Background())
+
+	q := m.Queue(queue.TypeDatabase, "waiters", 10) // keep the handle
+	for _, depth := range []int{2, 9, 3} {
+		_ = q.Sample(depth)
+		clk.now = clk.now.Add(time.Second)
+	}
+	s := m.Snapshot().Queues[0]
+	fmt.Printf("depth %d/%d, window max %d, overflows %d, %.0fs in overflow\n",
+		s.Depth, s.Capacity, s.MaxDepth, s.Overflows, s.OverflowSeconds)
+	// Output: depth 3/10, window max 9, overflows 1, 1s in overflow
+}
+
+// Track items entering and leaving a queue, with their waits.
+func ExampleQueue_Enter() {
+	m, _ := queue.New()
+	defer m.Shutdown(context.Background())
+	q := m.Queue(queue.TypeMLInference, "requests", 100)
+
+	t := q.Enter() // the item joins the queue
+	fmt.Println("depth", q.Depth())
+	t.Leave() // a worker takes it; its wait is recorded
+	fmt.Println("depth", q.Depth())
+	// Output:
+	// depth 1
+	// depth 0
+}
+
+// Watch a channel: the monitor reads its length and capacity.
+func ExampleChan() {
+	m, _ := queue.New()
+	defer m.Shutdown(context.Background())
+	jobs := make(chan string, 4)
+	m.Observe(queue.TypeMLInference, "jobs", queue.Chan(jobs))
+	jobs <- "a"
+	jobs <- "b"
+	if err := m.Start(context.Background()); err != nil { // sample every interval in the background
+		fmt.Println(err)
+	}
+	fmt.Println(queue.Chan(jobs)())
+	// Output: 2 4
+}
