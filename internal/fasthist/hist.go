@@ -2,24 +2,37 @@ package fasthist
 
 import (
 	"math"
+	"math/rand/v2"
 	"sort"
 	"sync/atomic"
 )
 
+// stripes is the number of copies of a histogram's counters. Record adds to
+// one chosen at random, so goroutines on different cores rarely write the
+// same cache line; Load adds the copies up.
+const stripes = 4
+
 // Histogram is a cumulative explicit-bucket histogram whose Record is
-// lock-free. Its methods are safe for concurrent use.
+// lock-free and scales across cores. Its methods are safe for concurrent
+// use.
 type Histogram struct {
 	bounds  []float64
+	stripes [stripes]stripe
+}
+
+type stripe struct {
 	counts  []atomic.Uint64 // len(bounds)+1; bucket i holds (bounds[i-1], bounds[i]]
 	sumBits atomic.Uint64   // float64 bits
+	_       [48]byte        // keeps the next stripe's sum off this cache line
 }
 
 // NewHistogram returns a histogram with the given ascending bounds, copied.
 func NewHistogram(bounds []float64) *Histogram {
-	return &Histogram{
-		bounds: append([]float64(nil), bounds...),
-		counts: make([]atomic.Uint64, len(bounds)+1),
+	h := &Histogram{bounds: append([]float64(nil), bounds...)}
+	for i := range h.stripes {
+		h.stripes[i].counts = make([]atomic.Uint64, len(bounds)+1)
 	}
+	return h
 }
 
 // Record adds v. NaN and infinite values are dropped: they would poison the
@@ -39,10 +52,11 @@ func (h *Histogram) Record(v float64) {
 	} else {
 		i = sort.SearchFloat64s(h.bounds, v)
 	}
-	h.counts[i].Add(1)
+	st := &h.stripes[rand.Uint32()%stripes]
+	st.counts[i].Add(1)
 	for {
-		old := h.sumBits.Load()
-		if h.sumBits.CompareAndSwap(old, math.Float64bits(math.Float64frombits(old)+v)) {
+		old := st.sumBits.Load()
+		if st.sumBits.CompareAndSwap(old, math.Float64bits(math.Float64frombits(old)+v)) {
 			return
 		}
 	}
@@ -56,11 +70,21 @@ func (h *Histogram) Bounds() []float64 { return h.bounds }
 // may include a value whose bucket was read before it landed; the count is
 // always the total of the buckets returned.
 func (h *Histogram) Load(dst []uint64) (counts []uint64, count uint64, sum float64) {
-	counts = dst[:0]
-	for i := range h.counts {
-		c := h.counts[i].Load()
-		counts = append(counts, c)
-		count += c
+	n := len(h.bounds) + 1
+	if cap(dst) >= n {
+		counts = dst[:n]
+		clear(counts)
+	} else {
+		counts = make([]uint64, n)
 	}
-	return counts, count, math.Float64frombits(h.sumBits.Load())
+	for s := range h.stripes {
+		st := &h.stripes[s]
+		for i := range st.counts {
+			c := st.counts[i].Load()
+			counts[i] += c
+			count += c
+		}
+		sum += math.Float64frombits(st.sumBits.Load())
+	}
+	return counts, count, sum
 }
