@@ -8,19 +8,17 @@ import (
 	"net/http"
 	"strings"
 
-	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/metric"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/otelvitals/vitals"
 	"github.com/otelvitals/vitals/exporters"
-	"github.com/otelvitals/vitals/semconv"
+	"github.com/otelvitals/vitals/instrument/cache"
 )
 
-// Start vitals with a Prometheus endpoint, record, and read the endpoint.
-// Without options, the exporters come from OTEL_METRICS_EXPORTER and its
-// sibling variables.
+// Start vitals with a Prometheus endpoint, record cache hits, and read the
+// endpoint. Without options, the exporters come from OTEL_METRICS_EXPORTER
+// and its sibling variables.
 func ExampleStart() {
 	ctx := context.Background()
 	sys, err := vitals.Start(ctx, vitals.WithExporterOptions(
@@ -32,12 +30,12 @@ func ExampleStart() {
 	}
 	defer sys.Shutdown(ctx)
 
-	ops, _ := semconv.CacheOperations.New(sys.MeterProvider().Meter("example"))
-	hit := metric.WithAttributeSet(attribute.NewSet(
-		semconv.CacheNameKey.String("users"),
-		semconv.CacheResultKey.String(semconv.CacheResultHit),
-	))
-	ops.Add(ctx, 3, hit)
+	caches, _ := cache.New(cache.WithMeterProvider(sys.MeterProvider()))
+	defer caches.Close()
+	users := caches.Cache(cache.TypeApplication, "users")
+	for range 3 {
+		users.CountHit()
+	}
 
 	prom := sys.Readers()[0].(*exporters.PrometheusReader)
 	resp, err := http.Get(prom.URL())
@@ -47,11 +45,12 @@ func ExampleStart() {
 	defer resp.Body.Close()
 	sc := bufio.NewScanner(resp.Body)
 	for sc.Scan() {
-		if line := sc.Text(); strings.HasPrefix(line, "vitals_cache_operations_total{") {
-			fmt.Println("vitals_cache_operations_total", line[strings.LastIndex(line, " ")+1:])
+		line := sc.Text()
+		if strings.HasPrefix(line, "vitals_cache_operations_total{") && strings.Contains(line, `vitals_cache_result="hit"`) {
+			fmt.Println("hits:", line[strings.LastIndex(line, " ")+1:])
 		}
 	}
-	// Output: vitals_cache_operations_total 3
+	// Output: hits: 3
 }
 
 // Read metrics back in process with a ManualReader, and no exporter.
@@ -67,15 +66,21 @@ func ExampleWithReader() {
 	}
 	defer sys.Shutdown(ctx)
 
-	sets, _ := semconv.CacheSets.New(sys.MeterProvider().Meter("example"))
-	sets.Add(ctx, 5)
+	caches, _ := cache.New(cache.WithMeterProvider(sys.MeterProvider()))
+	defer caches.Close()
+	caches.Cache(cache.TypeSession, "sessions").Set(5)
 
 	var rm metricdata.ResourceMetrics
 	if err := reader.Collect(ctx, &rm); err != nil {
 		log.Fatal(err)
 	}
-	m := rm.ScopeMetrics[0].Metrics[0]
-	fmt.Println(m.Name, m.Data.(metricdata.Sum[int64]).DataPoints[0].Value)
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			if m.Name == "vitals.cache.sets" {
+				fmt.Println(m.Name, m.Data.(metricdata.Sum[int64]).DataPoints[0].Value)
+			}
+		}
+	}
 	// Output: vitals.cache.sets 5
 }
 

@@ -60,7 +60,7 @@ func (r recording) attrs() metric.MeasurementOption {
 func (r recording) record(t *testing.T, mp metric.MeterProvider) {
 	t.Helper()
 	m := mp.Meter("github.com/otelvitals/vitals/integration")
-	ops, err := semconv.CacheOperations.New(m)
+	ops, err := testCounter.New(m)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +109,7 @@ func TestOTLPToCollector(t *testing.T) {
 			}
 
 			match := map[string]string{"run": rec.run}
-			sum, err := col.WaitLast(ctx, semconv.CacheOperations.Name, match, func(p testbackend.Point) bool {
+			sum, err := col.WaitLast(ctx, testCounter.Name, match, func(p testbackend.Point) bool {
 				return p.Int == rec.wantTotal
 			})
 			if err != nil {
@@ -118,7 +118,7 @@ func TestOTLPToCollector(t *testing.T) {
 			if sum.Type != "sum" || !sum.Monotonic || !sum.Cumulative || !sum.IsInt {
 				t.Errorf("counter arrived as %+v, want a cumulative monotonic int sum", sum)
 			}
-			if sum.Unit != semconv.CacheOperations.Unit || sum.Attrs[string(semconv.CacheNameKey)] != "it" {
+			if sum.Unit != testCounter.Unit || sum.Attrs[string(semconv.CacheNameKey)] != "it" {
 				t.Errorf("unit %q attrs %v", sum.Unit, sum.Attrs)
 			}
 			if got := sum.Resource["service.name"]; got != "vitals-integration" {
@@ -186,7 +186,7 @@ func TestPrometheusServerScrapes(t *testing.T) {
 		query string
 		want  float64
 	}{
-		{"vitals_cache_operations_total" + sel, float64(rec.wantTotal)},
+		{"test_requests_total" + sel, float64(rec.wantTotal)},
 		{"vitals_cache_operation_duration_seconds_count" + sel, float64(len(rec.durations))},
 		{"vitals_cache_operation_duration_seconds_sum" + sel, rec.wantSum},
 	}

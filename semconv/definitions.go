@@ -247,12 +247,13 @@ var (
 
 // Cache metrics, reported by instrument/cache.
 var (
-	// CacheOperations counts cache lookups by result (hit or miss).
-	CacheOperations = Int64Counter{Metric{
+	// CacheOperations counts cache lookups by result (hit or miss). The
+	// monitor counts them in atomics and publishes them at collection.
+	CacheOperations = Int64ObservableCounter{Metric{
 		Name:        "vitals.cache.operations",
 		Unit:        "{operation}",
 		Description: "Cache lookups, by result (hit or miss).",
-		Kind:        KindInt64Counter,
+		Kind:        KindInt64ObservableCounter,
 		Signal:      SignalCache,
 		Attributes:  keys(cacheKeys, CacheResultKey),
 	}}
@@ -285,20 +286,20 @@ var (
 		Attributes:  keys(cacheKeys),
 	}}
 	// CacheSets counts entries written to a cache.
-	CacheSets = Int64Counter{Metric{
+	CacheSets = Int64ObservableCounter{Metric{
 		Name:        "vitals.cache.sets",
 		Unit:        "{entry}",
 		Description: "Entries written to the cache.",
-		Kind:        KindInt64Counter,
+		Kind:        KindInt64ObservableCounter,
 		Signal:      SignalCache,
 		Attributes:  keys(cacheKeys),
 	}}
 	// CacheEvictions counts entries evicted from a cache.
-	CacheEvictions = Int64Counter{Metric{
+	CacheEvictions = Int64ObservableCounter{Metric{
 		Name:        "vitals.cache.evictions",
 		Unit:        "{entry}",
 		Description: "Entries evicted from the cache.",
-		Kind:        KindInt64Counter,
+		Kind:        KindInt64ObservableCounter,
 		Signal:      SignalCache,
 		Attributes:  keys(cacheKeys),
 	}}

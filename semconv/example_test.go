@@ -52,12 +52,12 @@ func ExampleAll() {
 		}
 	}
 	// Output:
-	// vitals.cache.operations Int64Counter
+	// vitals.cache.operations Int64ObservableCounter
 	// vitals.cache.operation.duration Float64Histogram
 	// vitals.cache.hit_ratio Float64ObservableGauge
 	// vitals.cache.efficiency Float64ObservableGauge
-	// vitals.cache.sets Int64Counter
-	// vitals.cache.evictions Int64Counter
+	// vitals.cache.sets Int64ObservableCounter
+	// vitals.cache.evictions Int64ObservableCounter
 	// vitals.cache.size Int64ObservableGauge
 }
 

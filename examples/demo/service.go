@@ -13,13 +13,12 @@ import (
 	"sync"
 	"time"
 
-	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 
+	"github.com/otelvitals/vitals/instrument/cache"
 	"github.com/otelvitals/vitals/instrument/conn"
 	"github.com/otelvitals/vitals/instrument/queue"
 	"github.com/otelvitals/vitals/integrations/nethttp"
-	"github.com/otelvitals/vitals/semconv"
 )
 
 const (
@@ -29,8 +28,9 @@ const (
 )
 
 // service is the simulated application: a user lookup through a cache in
-// front of a slow store, and report jobs handed to a bounded worker queue.
-// It records what happens through vitals' metric definitions.
+// front of a slow store on a pooled database connection, and report jobs
+// handed to a bounded worker queue. It records what happens through
+// vitals' trackers.
 type service struct {
 	mu    sync.Mutex
 	cache map[string]string
@@ -39,16 +39,12 @@ type service struct {
 	conns   *conn.Tracker
 	queues  *queue.Monitor
 	reports *queue.Queue
+	caches  *cache.Monitor
+	users   *cache.Cache
 
 	jobs    chan job
 	wg      sync.WaitGroup
 	started time.Time
-
-	hit, miss, cacheAttrs metric.MeasurementOption
-	ops                   metric.Int64Counter
-	opDuration            metric.Float64Histogram
-	sets, evictions       metric.Int64Counter
-	reg                   metric.Registration
 }
 
 type job struct {
@@ -57,55 +53,31 @@ type job struct {
 }
 
 func newService(mp metric.MeterProvider) (*service, error) {
-	m := mp.Meter("github.com/otelvitals/vitals/examples/demo")
 	conns, err := conn.New(conn.WithMeterProvider(mp), conn.WithRetention(time.Minute))
 	if err != nil {
 		return nil, err
 	}
-	cacheKeys := []attribute.KeyValue{
-		semconv.CacheTypeKey.String("application"),
-		semconv.CacheNameKey.String("users"),
+	queues, err := queue.New(queue.WithMeterProvider(mp), queue.WithSampleInterval(100*time.Millisecond), queue.WithWindow(time.Minute))
+	if err != nil {
+		return nil, errors.Join(err, conns.Close())
+	}
+	caches, err := cache.New(cache.WithMeterProvider(mp), cache.WithWindow(time.Minute))
+	if err != nil {
+		return nil, errors.Join(err, conns.Close(), queues.Shutdown(context.Background()))
 	}
 	s := &service{
 		cache:   make(map[string]string, cacheCapacity),
 		jobs:    make(chan job, queueCapacity),
 		started: time.Now(),
-		// Attribute sets are built once; recording keeps the options.
-		hit:        metric.WithAttributeSet(attribute.NewSet(append(cacheKeys, semconv.CacheResultKey.String(semconv.CacheResultHit))...)),
-		miss:       metric.WithAttributeSet(attribute.NewSet(append(cacheKeys, semconv.CacheResultKey.String(semconv.CacheResultMiss))...)),
-		cacheAttrs: metric.WithAttributeSet(attribute.NewSet(cacheKeys...)),
+		conns:   conns,
+		db:      newDBPool(conns.Pool("database", "users_db"), 8, 20*time.Second),
+		queues:  queues,
+		reports: queues.Queue(queue.TypeHTTP, "report_jobs", queueCapacity),
+		caches:  caches,
+		users:   caches.Cache(cache.TypeApplication, "users"),
 	}
-	s.queues, err = queue.New(queue.WithMeterProvider(mp), queue.WithSampleInterval(100*time.Millisecond), queue.WithWindow(time.Minute))
-	if err != nil {
-		return nil, errors.Join(err, conns.Close())
-	}
-	s.reports = s.queues.Queue(queue.TypeHTTP, "report_jobs", queueCapacity)
-	s.conns = conns
-	s.db = newDBPool(conns.Pool("database", "users_db"), 8, 20*time.Second)
-	var errs []error
-	add := func(err error) { errs = append(errs, err) }
-	s.ops, err = semconv.CacheOperations.New(m)
-	add(err)
-	s.opDuration, err = semconv.CacheOperationDuration.New(m)
-	add(err)
-	s.sets, err = semconv.CacheSets.New(m)
-	add(err)
-	s.evictions, err = semconv.CacheEvictions.New(m)
-	add(err)
-	size, err := semconv.CacheSize.New(m)
-	add(err)
-	// One callback reads the cache's size at collection time.
-	s.reg, err = m.RegisterCallback(func(_ context.Context, o metric.Observer) error {
-		s.mu.Lock()
-		n := len(s.cache)
-		s.mu.Unlock()
-		o.ObserveInt64(size, int64(n), s.cacheAttrs)
-		return nil
-	}, size)
-	add(err)
-	add(s.queues.Start(context.Background()))
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
+	if err := queues.Start(context.Background()); err != nil {
+		return nil, errors.Join(err, s.closeTrackers())
 	}
 	for range workers {
 		s.wg.Add(1)
@@ -115,19 +87,18 @@ func newService(mp metric.MeterProvider) (*service, error) {
 }
 
 // lookup returns the user with id, from the cache or else the slow store.
-func (s *service) lookup(ctx context.Context, id string) string {
-	start := time.Now()
+func (s *service) lookup(id string) string {
+	op := s.users.Start()
 	s.mu.Lock()
 	v, ok := s.cache[id]
 	s.mu.Unlock()
 	if ok {
-		s.ops.Add(ctx, 1, s.hit)
-		s.opDuration.Record(ctx, time.Since(start).Seconds(), s.hit)
+		op.Hit()
+		op.End()
 		return v
 	}
-	s.ops.Add(ctx, 1, s.miss)
 	v = s.store(id)
-	s.opDuration.Record(ctx, time.Since(start).Seconds(), s.miss)
+	op.End() // a miss, timed with the trip to the store
 
 	s.mu.Lock()
 	if len(s.cache) >= cacheCapacity {
@@ -135,11 +106,13 @@ func (s *service) lookup(ctx context.Context, id string) string {
 			delete(s.cache, k)
 			break
 		}
-		s.evictions.Add(ctx, 1, s.cacheAttrs)
+		s.users.Evicted(1)
 	}
 	s.cache[id] = v
+	n := len(s.cache)
 	s.mu.Unlock()
-	s.sets.Add(ctx, 1, s.cacheAttrs)
+	s.users.Set(1)
+	s.users.SetSize(n)
 	return v
 }
 
@@ -183,7 +156,11 @@ func (s *service) close() error {
 	close(s.jobs)
 	s.wg.Wait()
 	s.db.close()
-	return errors.Join(s.reg.Unregister(), s.conns.Close(), s.queues.Shutdown(context.Background()))
+	return s.closeTrackers()
+}
+
+func (s *service) closeTrackers() error {
+	return errors.Join(s.conns.Close(), s.queues.Shutdown(context.Background()), s.caches.Close())
 }
 
 // server is the running HTTP server of the service.
@@ -196,7 +173,7 @@ type server struct {
 func (s *service) serve(addr, metricsURL string, exporterNames []string) (*server, error) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/users/{id}", func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprintln(w, s.lookup(r.Context(), r.PathValue("id")))
+		fmt.Fprintln(w, s.lookup(r.PathValue("id")))
 	})
 	mux.HandleFunc("GET /api/report", func(w http.ResponseWriter, r *http.Request) {
 		if !s.enqueue(r.Context()) {

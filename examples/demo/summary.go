@@ -10,6 +10,7 @@ import (
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
+	"github.com/otelvitals/vitals/instrument/cache"
 	"github.com/otelvitals/vitals/instrument/conn"
 	"github.com/otelvitals/vitals/instrument/queue"
 	"github.com/otelvitals/vitals/semconv"
@@ -18,6 +19,7 @@ import (
 // summary prints a one-screen view of the metrics, as the exporters see
 // them, read through a ManualReader on the same MeterProvider.
 type summary struct {
+	caches                 *cache.Monitor
 	conns                  *conn.Tracker
 	queues                 *queue.Monitor
 	out                    io.Writer
@@ -27,13 +29,11 @@ type summary struct {
 	clear                  bool
 }
 
-// figures are the numbers the summary shows, taken from one collection.
+// figures are the numbers the summary takes from a collection, what the
+// exporters see, rather than from a tracker's snapshot.
 type figures struct {
-	hits, misses, sets, evictions int64
-	size                          int64
-	hitMean, missMean             float64 // seconds
-	waitCount                     uint64
-	waitMean                      float64
+	waitCount uint64
+	waitMean  float64 // seconds
 }
 
 func (s *summary) print(ctx context.Context) {
@@ -48,15 +48,12 @@ func (s *summary) print(ctx context.Context) {
 	}
 	fmt.Fprintf(&b, "vitals demo  up %s   service %s   metrics %s\n\n",
 		time.Since(s.started).Truncate(time.Second), s.serviceURL, s.metricsURL)
-	total := f.hits + f.misses
-	ratio := 0.0
-	if total > 0 {
-		ratio = float64(f.hits) / float64(total)
+	for _, c := range s.caches.Snapshot().Caches {
+		fmt.Fprintf(&b, "cache %-19s lookups %d   hit ratio %.1f%% (window %.1f%%)   efficiency %.2f   size %d   sets %d   evictions %d\n",
+			c.Type+"/"+c.Name, c.Hits+c.Misses, 100*c.HitRatio, 100*c.WindowHitRatio, c.Efficiency, c.Size, c.Sets, c.Evictions)
+		fmt.Fprintf(&b, "                          mean hit %s   mean miss %s\n",
+			time.Duration(c.MeanHitSeconds*1e9).Round(time.Microsecond), time.Duration(c.MeanMissSeconds*1e9).Round(time.Microsecond))
 	}
-	fmt.Fprintf(&b, "cache application/users   lookups %d   hit ratio %.1f%%   size %d   sets %d   evictions %d\n",
-		total, 100*ratio, f.size, f.sets, f.evictions)
-	fmt.Fprintf(&b, "                          mean hit %s   mean miss %s\n",
-		time.Duration(f.hitMean*1e9).Round(time.Microsecond), time.Duration(f.missMean*1e9).Round(time.Microsecond))
 	for _, q := range s.queues.Snapshot().Queues {
 		fmt.Fprintf(&b, "queue %-19s depth %d/%d (%.0f%%)   window max %d, mean %.1f, %s   overflows %d   rejected %d\n",
 			q.Type+"/"+q.Name, q.Depth, q.Capacity, 100*q.Utilization, q.MaxDepth, q.MeanDepth, q.Trend, q.Overflows, q.Rejected)
@@ -75,45 +72,14 @@ func read(rm metricdata.ResourceMetrics) figures {
 	var f figures
 	for _, sm := range rm.ScopeMetrics {
 		for _, m := range sm.Metrics {
-			switch data := m.Data.(type) {
-			case metricdata.Sum[int64]:
-				for _, dp := range data.DataPoints {
-					switch m.Name {
-					case semconv.CacheOperations.Name:
-						if v, _ := dp.Attributes.Value(semconv.CacheResultKey); v.AsString() == semconv.CacheResultHit {
-							f.hits += dp.Value
-						} else {
-							f.misses += dp.Value
-						}
-					case semconv.CacheSets.Name:
-						f.sets += dp.Value
-					case semconv.CacheEvictions.Name:
-						f.evictions += dp.Value
-					}
-				}
-			case metricdata.Gauge[int64]:
-				for _, dp := range data.DataPoints {
-					switch m.Name {
-					case semconv.CacheSize.Name:
-						f.size = dp.Value
-					}
-				}
-			case metricdata.Histogram[float64]:
-				for _, dp := range data.DataPoints {
-					mean := 0.0
-					if dp.Count > 0 {
-						mean = dp.Sum / float64(dp.Count)
-					}
-					switch m.Name {
-					case semconv.CacheOperationDuration.Name:
-						if v, _ := dp.Attributes.Value(semconv.CacheResultKey); v.AsString() == semconv.CacheResultHit {
-							f.hitMean = mean
-						} else {
-							f.missMean = mean
-						}
-					case semconv.QueueWaitTime.Name:
-						f.waitCount, f.waitMean = dp.Count, mean
-					}
+			h, ok := m.Data.(metricdata.Histogram[float64])
+			if !ok || m.Name != semconv.QueueWaitTime.Name {
+				continue
+			}
+			for _, dp := range h.DataPoints {
+				f.waitCount += dp.Count
+				if f.waitCount > 0 {
+					f.waitMean = dp.Sum / float64(dp.Count)
 				}
 			}
 		}

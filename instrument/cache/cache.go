@@ -1,0 +1,293 @@
+package cache
+
+import (
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+
+	"github.com/otelvitals/vitals/internal/fasthist"
+	"github.com/otelvitals/vitals/semconv"
+)
+
+// stripes is the number of copies of a cache's counters: a lookup adds to
+// one chosen at random, so lookups on different cores rarely write the same
+// cache line.
+const stripes = 4
+
+// counters are one stripe of a cache's lookup counters.
+type counters struct {
+	hits, misses         atomic.Int64
+	hitNanos, missNanos  atomic.Int64 // durations of the timed lookups
+	timedHits, timedMiss atomic.Int64 // lookups that came with a duration
+	_                    [16]byte     // 48 + 16: one stripe per cache line
+}
+
+// totals are a cache's cumulative counts at one moment.
+type totals struct {
+	hits, misses, hitNanos, missNanos, timedHits, timedMisses int64
+}
+
+// Cache is the handle of one cache, returned by [Monitor.Cache]. Its
+// methods are safe for concurrent use and allocate nothing.
+type Cache struct {
+	m        *Monitor
+	typ      string
+	name     string
+	overflow bool
+
+	stripes   [stripes]counters
+	lastEpoch atomic.Int64 // window bucket of the latest lookup
+	sets      atomic.Int64
+	evictions atomic.Int64
+	size      atomic.Int64
+	sized     atomic.Bool
+
+	mu   sync.Mutex // guards ring
+	ring [windowBuckets]mark
+
+	hitHist, missHist *fasthist.Histogram // nil: the SDK's histogram
+	drop              []func()
+	hitRecord         []metric.RecordOption
+	missRecord        []metric.RecordOption
+	hitObserve        []metric.ObserveOption
+	missObserve       []metric.ObserveOption
+	observe           []metric.ObserveOption
+}
+
+// windowBuckets is the number of time buckets of the hit-ratio window: the
+// ratio is exact to a bucket, 1/30 of the window.
+const windowBuckets = 30
+
+// mark holds a cache's totals when the first lookup of a window bucket came.
+type mark struct {
+	epoch int64 // bucket number + 1; 0 when unused
+	at    totals
+}
+
+func (m *Monitor) newCache(typ, name string, overflow bool) *Cache {
+	c := &Cache{m: m, typ: typ, name: name, overflow: overflow}
+	c.lastEpoch.Store(-1)
+	base := []attribute.KeyValue{semconv.CacheTypeKey.String(typ), semconv.CacheNameKey.String(name)}
+	if overflow {
+		base = []attribute.KeyValue{semconv.Overflow}
+	}
+	with := func(kv ...attribute.KeyValue) attribute.Set {
+		return attribute.NewSet(append(append([]attribute.KeyValue(nil), base...), kv...)...)
+	}
+	hit, miss := with(semconv.CacheResultKey.String(semconv.CacheResultHit)), with(semconv.CacheResultKey.String(semconv.CacheResultMiss))
+	c.hitRecord = []metric.RecordOption{metric.WithAttributeSet(hit)}
+	c.missRecord = []metric.RecordOption{metric.WithAttributeSet(miss)}
+	c.hitObserve = []metric.ObserveOption{metric.WithAttributeSet(hit)}
+	c.missObserve = []metric.ObserveOption{metric.WithAttributeSet(miss)}
+	c.observe = []metric.ObserveOption{metric.WithAttributeSet(with())}
+	if m.fast != nil {
+		d := m.desc(semconv.CacheOperationDuration.Metric)
+		var drop func()
+		c.hitHist, drop = m.fast.Add(d, hit, semconv.LatencyBuckets())
+		c.drop = append(c.drop, drop)
+		c.missHist, drop = m.fast.Add(d, miss, semconv.LatencyBuckets())
+		c.drop = append(c.drop, drop)
+	}
+	return c
+}
+
+// Type returns the cache's type, and [Cache.Name] its name; both are empty
+// for the overflow cache.
+func (c *Cache) Type() string { return c.typ }
+
+// Name returns the cache's name.
+func (c *Cache) Name() string { return c.name }
+
+// Hit records a lookup that found its entry and took d. A negative d is
+// counted as a hit without a duration, and as bad input.
+func (c *Cache) Hit(d time.Duration) {
+	st := c.count()
+	st.hits.Add(1)
+	if d < 0 {
+		c.m.reject(reasonNegativeDuration)
+		return
+	}
+	st.hitNanos.Add(int64(d))
+	st.timedHits.Add(1)
+	if c.hitHist != nil {
+		c.hitHist.Record(d.Seconds())
+	} else {
+		c.m.inst.duration.Record(c.m.ctx, d.Seconds(), c.hitRecord...)
+	}
+}
+
+// Miss records a lookup that did not find its entry and took d. A negative
+// d is counted as a miss without a duration, and as bad input.
+func (c *Cache) Miss(d time.Duration) {
+	st := c.count()
+	st.misses.Add(1)
+	if d < 0 {
+		c.m.reject(reasonNegativeDuration)
+		return
+	}
+	st.missNanos.Add(int64(d))
+	st.timedMiss.Add(1)
+	if c.missHist != nil {
+		c.missHist.Record(d.Seconds())
+	} else {
+		c.m.inst.duration.Record(c.m.ctx, d.Seconds(), c.missRecord...)
+	}
+}
+
+// CountHit records a hit without a duration: the cheapest record, for hot
+// lookups not worth timing. The efficiency then weighs the hit ratio alone
+// (see the package documentation).
+func (c *Cache) CountHit() { c.count().hits.Add(1) }
+
+// CountMiss records a miss without a duration.
+func (c *Cache) CountMiss() { c.count().misses.Add(1) }
+
+// count moves the window on when the lookup opens a new bucket and returns
+// the stripe to add to.
+func (c *Cache) count() *counters {
+	if e := c.m.clock.Nanotime() / c.m.width; c.lastEpoch.Load() != e {
+		c.roll(e)
+	}
+	return &c.stripes[rand.Uint32()%stripes]
+}
+
+// roll marks the totals at the start of bucket e, once.
+func (c *Cache) roll(e int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.lastEpoch.Load() == e {
+		return
+	}
+	c.ring[e%windowBuckets] = mark{epoch: e + 1, at: c.totals()}
+	c.lastEpoch.Store(e)
+}
+
+// totals adds the stripes up.
+func (c *Cache) totals() totals {
+	var t totals
+	for i := range c.stripes {
+		st := &c.stripes[i]
+		t.hits += st.hits.Load()
+		t.misses += st.misses.Load()
+		t.hitNanos += st.hitNanos.Load()
+		t.missNanos += st.missNanos.Load()
+		t.timedHits += st.timedHits.Load()
+		t.timedMisses += st.timedMiss.Load()
+	}
+	return t
+}
+
+// Set counts n entries written to the cache.
+func (c *Cache) Set(n int) {
+	if n < 0 {
+		c.m.reject(reasonNegativeCount)
+		return
+	}
+	c.sets.Add(int64(n))
+}
+
+// Evicted counts n entries evicted from the cache.
+func (c *Cache) Evicted(n int) {
+	if n < 0 {
+		c.m.reject(reasonNegativeCount)
+		return
+	}
+	c.evictions.Add(int64(n))
+}
+
+// SetSize reports the number of entries the cache holds; once called, the
+// size is reported at every collection. A negative n is bad input, ignored.
+func (c *Cache) SetSize(n int) {
+	if n < 0 {
+		c.m.reject(reasonNegativeCount)
+		return
+	}
+	c.size.Store(int64(n))
+	if !c.sized.Load() {
+		c.sized.Store(true)
+	}
+}
+
+// Op times one lookup, from [Cache.Start] to [Op.End]: the Go form of a
+// context manager. Keep it in a local variable; it allocates nothing.
+type Op struct {
+	c     *Cache
+	start int64
+	hit   bool
+	done  bool
+}
+
+// Start begins timing a lookup.
+//
+//	op := c.Start()
+//	v, ok := lookup(key)
+//	if ok {
+//		op.Hit()
+//	}
+//	op.End()
+func (c *Cache) Start() Op { return Op{c: c, start: c.m.mono.Nanotime()} }
+
+// Hit marks the lookup as a hit; without it, End records a miss.
+func (o *Op) Hit() { o.hit = true }
+
+// End records the lookup as a hit or a miss with its duration. Ending an
+// Op twice records it once.
+func (o *Op) End() {
+	if o.done || o.c == nil {
+		return
+	}
+	o.done = true
+	d := time.Duration(o.c.m.mono.Nanotime() - o.start)
+	if o.hit {
+		o.c.Hit(d)
+	} else {
+		o.c.Miss(d)
+	}
+}
+
+// Lookup times fn, a lookup that reports whether it found its entry, and
+// records it as a hit or a miss: the Go form of a decorator.
+//
+//	v, ok := cache.Lookup(users, func() (User, bool) { return store.Get(id) })
+func Lookup[V any](c *Cache, fn func() (V, bool)) (V, bool) {
+	op := c.Start()
+	v, ok := fn()
+	if ok {
+		op.Hit()
+	}
+	op.End()
+	return v, ok
+}
+
+// Getter is any cache with a Get(K) (V, bool) method: a map behind a
+// mutex, hashicorp/golang-lru, dgraph-io/ristretto, and most others.
+type Getter[K comparable, V any] interface {
+	Get(key K) (V, bool)
+}
+
+// Instrumented is a Getter whose lookups are recorded in a Cache.
+type Instrumented[K comparable, V any] struct {
+	inner Getter[K, V]
+	cache *Cache
+}
+
+// Wrap returns g with every Get timed and recorded in c as a hit or a miss.
+// The wrapped cache is unchanged; use it for writes and everything else.
+func Wrap[K comparable, V any](g Getter[K, V], c *Cache) *Instrumented[K, V] {
+	return &Instrumented[K, V]{inner: g, cache: c}
+}
+
+// Get looks key up in the wrapped cache and records the lookup.
+func (w *Instrumented[K, V]) Get(key K) (V, bool) {
+	op := w.cache.Start()
+	v, ok := w.inner.Get(key)
+	if ok {
+		op.Hit()
+	}
+	op.End()
+	return v, ok
+}

@@ -1,0 +1,367 @@
+package cache
+
+import (
+	"context"
+	"math"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	"go.uber.org/goleak"
+
+	"github.com/otelvitals/vitals/internal/clock"
+	"github.com/otelvitals/vitals/internal/fasthist"
+	"github.com/otelvitals/vitals/semconv"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+
+type fixture struct {
+	t      *testing.T
+	clock  *clock.Fake
+	reader *sdkmetric.ManualReader
+	m      *Monitor
+}
+
+func newFixture(t *testing.T, fast bool, opts ...Option) *fixture {
+	t.Helper()
+	f := &fixture{t: t, clock: clock.NewFake(t0)}
+	var mp metric.MeterProvider
+	if fast {
+		reg := fasthist.NewRegistry()
+		f.reader = sdkmetric.NewManualReader(sdkmetric.WithProducer(reg))
+		sdk := sdkmetric.NewMeterProvider(sdkmetric.WithReader(f.reader))
+		t.Cleanup(func() { _ = sdk.Shutdown(context.Background()) })
+		mp = fasthist.NewProvider(sdk, reg)
+	} else {
+		f.reader = sdkmetric.NewManualReader()
+		sdk := sdkmetric.NewMeterProvider(sdkmetric.WithReader(f.reader))
+		t.Cleanup(func() { _ = sdk.Shutdown(context.Background()) })
+		mp = sdk
+	}
+	m, err := New(append([]Option{WithMeterProvider(mp), WithClock(f.clock.Now)}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = m.Close() })
+	f.m = m
+	return f
+}
+
+func (f *fixture) collect() metricdata.ResourceMetrics {
+	f.t.Helper()
+	var rm metricdata.ResourceMetrics
+	if err := f.reader.Collect(context.Background(), &rm); err != nil {
+		f.t.Fatal(err)
+	}
+	return rm
+}
+
+// point returns the value of the point of name with attributes kv: an
+// int64, a float64 or a histogram point.
+func point(rm metricdata.ResourceMetrics, name string, kv ...attribute.KeyValue) (any, bool) {
+	match := func(s attribute.Set) bool {
+		for _, want := range kv {
+			if got, ok := s.Value(want.Key); !ok || got != want.Value {
+				return false
+			}
+		}
+		return true
+	}
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			if m.Name != name {
+				continue
+			}
+			switch d := m.Data.(type) {
+			case metricdata.Sum[int64]:
+				for _, p := range d.DataPoints {
+					if match(p.Attributes) {
+						return p.Value, true
+					}
+				}
+			case metricdata.Gauge[int64]:
+				for _, p := range d.DataPoints {
+					if match(p.Attributes) {
+						return p.Value, true
+					}
+				}
+			case metricdata.Gauge[float64]:
+				for _, p := range d.DataPoints {
+					if match(p.Attributes) {
+						return p.Value, true
+					}
+				}
+			case metricdata.Histogram[float64]:
+				for _, p := range d.DataPoints {
+					if match(p.Attributes) {
+						return p, true
+					}
+				}
+			}
+		}
+	}
+	return nil, false
+}
+
+func want[T comparable](t *testing.T, rm metricdata.ResourceMetrics, w T, name string, kv ...attribute.KeyValue) {
+	t.Helper()
+	got, ok := point(rm, name, kv...)
+	if g, isT := got.(T); !ok || !isT || g != w {
+		t.Errorf("%s %v = %v (found %v), want %v", name, kv, got, ok, w)
+	}
+}
+
+var (
+	appType  = semconv.CacheTypeKey.String("application")
+	users    = semconv.CacheNameKey.String("users")
+	hitAttr  = semconv.CacheResultKey.String("hit")
+	missAttr = semconv.CacheResultKey.String("miss")
+)
+
+// TestWindowRollsOff records hits in minute 1 and misses in minute 16 of a
+// 15-minute window: the ratio then reflects only the misses.
+func TestWindowRollsOff(t *testing.T) {
+	for _, fast := range []bool{false, true} {
+		t.Run(map[bool]string{false: "sdk", true: "fast"}[fast], func(t *testing.T) {
+			f := newFixture(t, fast)
+			c := f.m.Cache(TypeApplication, "users")
+			for range 60 { // minute 1: one hit a second, 1 ms each
+				c.Hit(time.Millisecond)
+				f.clock.Advance(time.Second)
+			}
+			rm := f.collect()
+			want(t, rm, 1.0, semconv.CacheHitRatio.Name, appType, users)
+			want(t, rm, int64(60), semconv.CacheOperations.Name, appType, users, hitAttr)
+
+			f.clock.Advance(14 * time.Minute) // now 15:00
+			for range 30 {                    // minute 16: misses, 10 ms each
+				c.Miss(10 * time.Millisecond)
+				f.clock.Advance(2 * time.Second)
+			}
+			rm = f.collect()
+			want(t, rm, 0.0, semconv.CacheHitRatio.Name, appType, users)
+			want(t, rm, 0.0, semconv.CacheEfficiency.Name, appType, users)
+			want(t, rm, int64(60), semconv.CacheOperations.Name, appType, users, hitAttr)
+			want(t, rm, int64(30), semconv.CacheOperations.Name, appType, users, missAttr)
+
+			got, _ := point(rm, semconv.CacheOperationDuration.Name, appType, users, missAttr)
+			h := got.(metricdata.HistogramDataPoint[float64])
+			if h.Count != 30 || math.Abs(h.Sum-0.3) > 1e-9 || !slices.Equal(h.Bounds, semconv.LatencyBuckets()) {
+				t.Fatalf("miss durations %+v", h)
+			}
+			s := f.m.Snapshot().Caches[0]
+			if s.Hits != 60 || s.Misses != 30 || s.HitRatio != 60.0/90 || s.WindowLookups != 30 || s.WindowHitRatio != 0 {
+				t.Fatalf("snapshot %+v", s)
+			}
+			if s.MeanHitSeconds != 0.001 || s.MeanMissSeconds != 0.01 {
+				t.Fatalf("means %v %v", s.MeanHitSeconds, s.MeanMissSeconds)
+			}
+
+			// Mixed traffic inside the window: the ratio counts only it.
+			for range 10 {
+				c.Hit(time.Millisecond)
+			}
+			s = f.m.Snapshot().Caches[0]
+			if s.WindowLookups != 40 || s.WindowHitRatio != 0.25 {
+				t.Fatalf("after 10 more hits: %d lookups, ratio %v", s.WindowLookups, s.WindowHitRatio)
+			}
+			// Efficiency: 0.25 × (1 − 1ms/10ms) = 0.225.
+			if math.Abs(s.Efficiency-0.225) > 1e-12 {
+				t.Fatalf("efficiency %v, want 0.225", s.Efficiency)
+			}
+
+			// Past the window, nothing is left: no ratio is reported.
+			f.clock.Advance(16 * time.Minute)
+			if _, ok := point(f.collect(), semconv.CacheHitRatio.Name, appType, users); ok {
+				t.Fatal("a hit ratio was reported for a window without lookups")
+			}
+		})
+	}
+}
+
+func TestEfficiencyBoundaries(t *testing.T) {
+	ms := int64(time.Millisecond)
+	tests := []struct {
+		name string
+		t    totals
+		want float64
+	}{
+		{"no traffic", totals{}, 0},
+		{"all hits", totals{hits: 10, hitNanos: 10 * ms, timedHits: 10}, 1},
+		{"all misses", totals{misses: 10, missNanos: 10 * ms, timedMisses: 10}, 0},
+		{"hits slower than misses", totals{hits: 5, misses: 5, hitNanos: 50 * ms, missNanos: 5 * ms, timedHits: 5, timedMisses: 5}, 0},
+		{"hits as slow as misses", totals{hits: 5, misses: 5, hitNanos: 5 * ms, missNanos: 5 * ms, timedHits: 5, timedMisses: 5}, 0},
+		{"half hits, ten times faster", totals{hits: 5, misses: 5, hitNanos: 5 * ms, missNanos: 50 * ms, timedHits: 5, timedMisses: 5}, 0.45},
+		{"instant hits", totals{hits: 3, misses: 1, hitNanos: 0, missNanos: ms, timedHits: 3, timedMisses: 1}, 0.75},
+		{"untimed lookups", totals{hits: 3, misses: 1}, 0.75},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.t.efficiency(); math.Abs(got-tt.want) > 1e-12 {
+				t.Fatalf("efficiency %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+type mapCache struct {
+	mu sync.Mutex
+	m  map[string]int
+}
+
+func (c *mapCache) Get(k string) (int, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v, ok := c.m[k]
+	return v, ok
+}
+
+func TestScopesAndAdapters(t *testing.T) {
+	f := newFixture(t, true)
+	c := f.m.Cache(TypeSession, "sessions")
+
+	op := c.Start()
+	f.clock.Advance(3 * time.Millisecond)
+	op.Hit()
+	op.End()
+	op.End() // once only
+
+	miss := c.Start()
+	f.clock.Advance(7 * time.Millisecond)
+	miss.End()
+
+	v, ok := Lookup(c, func() (string, bool) { f.clock.Advance(time.Millisecond); return "x", true })
+	if v != "x" || !ok {
+		t.Fatal("Lookup changed the result")
+	}
+	store := &mapCache{m: map[string]int{"a": 1}}
+	w := Wrap[string, int](store, c)
+	if v, ok := w.Get("a"); v != 1 || !ok {
+		t.Fatal("Wrap changed a hit")
+	}
+	if _, ok := w.Get("b"); ok {
+		t.Fatal("Wrap changed a miss")
+	}
+	c.CountHit()
+	c.CountMiss()
+	c.Set(3)
+	c.Evicted(1)
+	c.SetSize(2)
+
+	s := f.m.Snapshot().Caches[0]
+	if s.Hits != 4 || s.Misses != 3 || s.Sets != 3 || s.Evictions != 1 || s.Size != 2 {
+		t.Fatalf("snapshot %+v", s)
+	}
+	if s.MeanHitSeconds != (0.003+0.001+0)/3 || s.MeanMissSeconds != 0.007/2 {
+		t.Fatalf("means %v %v", s.MeanHitSeconds, s.MeanMissSeconds)
+	}
+	rm := f.collect()
+	sessions := []attribute.KeyValue{semconv.CacheTypeKey.String("session"), semconv.CacheNameKey.String("sessions")}
+	want(t, rm, int64(3), semconv.CacheSets.Name, sessions...)
+	want(t, rm, int64(1), semconv.CacheEvictions.Name, sessions...)
+	want(t, rm, int64(2), semconv.CacheSize.Name, sessions...)
+	got, _ := point(rm, semconv.CacheOperationDuration.Name, append(sessions, hitAttr)...)
+	if h := got.(metricdata.HistogramDataPoint[float64]); h.Count != 3 {
+		t.Fatalf("timed hits %d, want 3 (CountHit is not timed)", h.Count)
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	f := newFixture(t, true)
+	c := f.m.Cache("", "a\xffb")
+	if c.Type() != "unknown" || c.Name() != "a\uFFFDb" {
+		t.Fatalf("names %q %q", c.Type(), c.Name())
+	}
+	c.Hit(-time.Second)
+	c.Set(-1)
+	c.Evicted(-1)
+	c.SetSize(-1)
+	var zero Op
+	zero.End()
+	rm := f.collect()
+	reason := func(r string) attribute.KeyValue { return semconv.ErrorTypeKey.String(r) }
+	want(t, rm, int64(1), semconv.InputRejected.Name, reason(reasonNegativeDuration))
+	want(t, rm, int64(3), semconv.InputRejected.Name, reason(reasonNegativeCount))
+	want(t, rm, int64(1), semconv.InputRejected.Name, reason(reasonEmptyName))
+	want(t, rm, int64(1), semconv.InputRejected.Name, reason(reasonInvalidUTF8))
+	if s := f.m.Snapshot().Caches[0]; s.Hits != 1 || s.Sets != 0 || s.Size != -1 {
+		t.Fatalf("%+v", s)
+	}
+}
+
+func TestCacheLimit(t *testing.T) {
+	f := newFixture(t, true, WithMaxCaches(1))
+	a, b, c := f.m.Cache("x", "a"), f.m.Cache("x", "b"), f.m.Cache("y", "c")
+	if a == b || b != c || !b.overflow {
+		t.Fatal("caches past the limit must share the overflow cache")
+	}
+	b.CountHit()
+	want(t, f.collect(), int64(1), semconv.CacheOperations.Name, semconv.Overflow, hitAttr)
+}
+
+func TestCloseUnregisters(t *testing.T) {
+	f := newFixture(t, true)
+	f.m.Cache(TypeApplication, "users").Hit(time.Millisecond)
+	if err := f.m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	rm := f.collect()
+	for _, name := range []string{semconv.CacheOperations.Name, semconv.CacheOperationDuration.Name} {
+		if _, ok := point(rm, name); ok {
+			t.Errorf("%s reported after Close", name)
+		}
+	}
+}
+
+// TestConcurrentSafe runs 8 goroutines of hits and misses with collections
+// and checks exact totals.
+func TestConcurrentSafe(t *testing.T) {
+	f := newFixture(t, true)
+	c := f.m.Cache(TypeApplication, "users")
+	const workers, ops = 8, 20000
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range ops {
+				if (i+w)%4 == 0 {
+					c.Miss(time.Microsecond)
+				} else {
+					c.Hit(time.Microsecond)
+				}
+			}
+		}()
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range 100 {
+			f.collect()
+			f.clock.Advance(time.Second)
+		}
+	}()
+	wg.Wait()
+	<-done
+	s := f.m.Snapshot().Caches[0]
+	if s.Hits != workers*ops*3/4 || s.Misses != workers*ops/4 {
+		t.Fatalf("hits %d misses %d", s.Hits, s.Misses)
+	}
+	got, _ := point(f.collect(), semconv.CacheOperationDuration.Name, appType, users, hitAttr)
+	if h := got.(metricdata.HistogramDataPoint[float64]); h.Count != workers*ops*3/4 {
+		t.Fatalf("hit durations %d", h.Count)
+	}
+}

@@ -1,0 +1,92 @@
+package cache
+
+import (
+	"time"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/metric"
+)
+
+// Defaults of the options.
+const (
+	DefaultWindow    = 15 * time.Minute
+	DefaultMaxCaches = 1000
+	// MaxNameLength is the longest cache type or name kept, in bytes;
+	// longer names are cut (on a rune boundary) and counted.
+	MaxNameLength = 256
+)
+
+// Built-in cache types; any other string works too.
+const (
+	TypeApplication   = "application"
+	TypeMLModel       = "ml_model"
+	TypeConfiguration = "configuration"
+	TypeSession       = "session"
+)
+
+// Option configures [New].
+type Option interface {
+	applyCache(*config)
+}
+
+type optionFunc func(*config)
+
+func (f optionFunc) applyCache(c *config) { f(c) }
+
+type config struct {
+	provider  metric.MeterProvider
+	now       func() time.Time
+	window    time.Duration
+	maxCaches int
+}
+
+func newConfig(opts []Option) config {
+	var c config
+	for _, o := range opts {
+		if o != nil {
+			o.applyCache(&c)
+		}
+	}
+	if c.provider == nil {
+		c.provider = otel.GetMeterProvider()
+	}
+	if c.window <= 0 {
+		c.window = DefaultWindow
+	}
+	if c.maxCaches <= 0 {
+		c.maxCaches = DefaultMaxCaches
+	}
+	return c
+}
+
+// WithMeterProvider sets the MeterProvider the monitor records into. The
+// default, and what a nil mp keeps, is the global provider.
+func WithMeterProvider(mp metric.MeterProvider) Option {
+	return optionFunc(func(c *config) {
+		if mp != nil {
+			c.provider = mp
+		}
+	})
+}
+
+// WithClock sets the function the monitor reads the time from; tests pass a
+// fake. The default, and what a nil now keeps, is the shared coarse clock
+// (10 ms), which is all the hit-ratio window needs; durations of lookups
+// are measured by the caller or by [Cache.Start] with the monotonic clock.
+func WithClock(now func() time.Time) Option {
+	return optionFunc(func(c *config) { c.now = now })
+}
+
+// WithWindow sets the rolling window of the hit ratio and the efficiency.
+// Default 15m; values <= 0 keep the default.
+func WithWindow(d time.Duration) Option {
+	return optionFunc(func(c *config) { c.window = d })
+}
+
+// WithMaxCaches bounds the distinct (type, name) caches the monitor keeps;
+// further caches share one overflow cache, marked vitals.overflow=true, and
+// a warning goes to otel.Handle once. Default 1000; values <= 0 keep the
+// default.
+func WithMaxCaches(n int) Option {
+	return optionFunc(func(c *config) { c.maxCaches = n })
+}

@@ -1,0 +1,328 @@
+package cache
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unicode/utf8"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/metric"
+	sdkinstrumentation "go.opentelemetry.io/otel/sdk/instrumentation"
+
+	"github.com/otelvitals/vitals/internal/clock"
+	"github.com/otelvitals/vitals/internal/fasthist"
+	"github.com/otelvitals/vitals/internal/rejected"
+	"github.com/otelvitals/vitals/internal/version"
+	"github.com/otelvitals/vitals/semconv"
+)
+
+// ScopeName is the instrumentation scope of the monitor's meter.
+const ScopeName = "github.com/otelvitals/vitals/instrument/cache"
+
+// ErrCacheLimit is reported through otel.Handle, once, when the monitor
+// reaches its maximum of caches.
+var ErrCacheLimit = errors.New("cache: cache limit reached")
+
+// Monitor watches how well caches hit. Make one with [New], get a handle
+// per cache with [Monitor.Cache], and keep it. A Monitor is safe for
+// concurrent use.
+type Monitor struct {
+	cfg          config
+	clock        clock.Clock // the window's clock
+	mono         clock.Clock // times lookups in Start and End
+	releaseClock func()
+	width        int64 // nanoseconds per window bucket
+	ctx          context.Context
+	inst         instrumentation
+	reg          metric.Registration
+	fast         *fasthist.Registry
+	rejects      *rejected.Counter
+
+	mu       sync.Mutex // guards caches, order, overflow
+	caches   map[cacheKey]*Cache
+	order    []*Cache
+	overflow *Cache
+	warned   atomic.Bool
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+type cacheKey struct{ typ, name string }
+
+// New returns a Monitor recording into the configured MeterProvider (the
+// global one by default). It emits, per cache:
+//
+//   - vitals.cache.operations: lookups by result (hit, miss);
+//   - vitals.cache.operation.duration: lookup durations by result, 50 µs
+//     to 10 s buckets;
+//   - vitals.cache.hit_ratio and vitals.cache.efficiency: over the rolling
+//     window, for caches looked up in it;
+//   - vitals.cache.sets, vitals.cache.evictions and vitals.cache.size, for
+//     caches that report them;
+//   - vitals.input.rejected: calls whose input was rejected or cleaned.
+func New(opts ...Option) (*Monitor, error) {
+	cfg := newConfig(opts)
+	m := &Monitor{cfg: cfg, ctx: context.Background(), caches: make(map[cacheKey]*Cache)}
+	if cfg.now != nil {
+		m.clock = clock.FromFunc(cfg.now)
+		m.mono, m.releaseClock = m.clock, func() {}
+	} else {
+		m.clock, m.releaseClock = clock.Shared()
+		m.mono = clock.Monotonic()
+	}
+	m.width = max(int64(cfg.window)/windowBuckets, 1)
+	m.fast = fasthist.From(cfg.provider)
+	meter := cfg.provider.Meter(ScopeName, metric.WithInstrumentationVersion(version.Version))
+	err := m.inst.init(meter, m.fast == nil)
+	m.rejects = rejected.New(m.inst.rejected, semconv.SignalCache,
+		reasonNegativeDuration, reasonNegativeCount, reasonInvalidUTF8, reasonNameTooLong, reasonEmptyName)
+	m.reg, err = m.inst.register(meter, m.observe, err)
+	return m, err
+}
+
+func (m *Monitor) desc(d semconv.Metric) fasthist.Desc {
+	return fasthist.Desc{
+		Scope:       sdkinstrumentation.Scope{Name: ScopeName, Version: version.Version},
+		Name:        d.Name,
+		Unit:        d.Unit,
+		Description: d.Description,
+	}
+}
+
+// Cache returns the handle of the cache name of type cacheType
+// ("application", "ml_model", "configuration", "session" or any other
+// string), making it on first use. Keep the handle: Cache takes a lock and
+// a map lookup, the handle's methods do not.
+//
+// Names are cleaned rather than refused: invalid UTF-8 becomes U+FFFD, an
+// empty name "unknown", and a name longer than [MaxNameLength] bytes is cut,
+// each counted. Past the cache limit, Cache returns the shared overflow
+// cache.
+func (m *Monitor) Cache(cacheType, name string) *Cache {
+	cacheType, name = m.clean(cacheType), m.clean(name)
+	key := cacheKey{cacheType, name}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if c, ok := m.caches[key]; ok {
+		return c
+	}
+	if len(m.caches) >= m.cfg.maxCaches {
+		if m.overflow == nil {
+			m.overflow = m.newCache("", "", true)
+			m.order = append(m.order, m.overflow)
+		}
+		if m.warned.CompareAndSwap(false, true) {
+			otel.Handle(fmt.Errorf("%w: %d caches; further caches are recorded as one series with vitals.overflow=true", ErrCacheLimit, m.cfg.maxCaches))
+		}
+		return m.overflow
+	}
+	c := m.newCache(cacheType, name, false)
+	m.caches[key] = c
+	m.order = append(m.order, c)
+	return c
+}
+
+func (m *Monitor) cacheList() []*Cache {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]*Cache(nil), m.order...)
+}
+
+func (m *Monitor) clean(s string) string {
+	if !utf8.ValidString(s) {
+		m.reject(reasonInvalidUTF8)
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	if len(s) > MaxNameLength {
+		m.reject(reasonNameTooLong)
+		cut := MaxNameLength
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut]
+	}
+	if s == "" {
+		m.reject(reasonEmptyName)
+		s = "unknown"
+	}
+	return s
+}
+
+// observe is the monitor's one callback.
+func (m *Monitor) observe(_ context.Context, o metric.Observer) error {
+	now := m.clock.Nanotime()
+	in := &m.inst
+	for _, c := range m.cacheList() {
+		t := c.totals()
+		o.ObserveInt64(in.operations, t.hits, c.hitObserve...)
+		o.ObserveInt64(in.operations, t.misses, c.missObserve...)
+		if w := c.window(now); w.lookups() > 0 {
+			o.ObserveFloat64(in.hitRatio, w.hitRatio(), c.observe...)
+			o.ObserveFloat64(in.efficiency, w.efficiency(), c.observe...)
+		}
+		if s := c.sets.Load(); s > 0 {
+			o.ObserveInt64(in.sets, s, c.observe...)
+		}
+		if e := c.evictions.Load(); e > 0 {
+			o.ObserveInt64(in.evictions, e, c.observe...)
+		}
+		if c.sized.Load() {
+			o.ObserveInt64(in.size, c.size.Load(), c.observe...)
+		}
+	}
+	return nil
+}
+
+// window returns the counts of the lookups in the window at now: the totals
+// less those marked at the oldest bucket of the window that saw a lookup.
+func (c *Cache) window(now int64) totals {
+	cur := now / c.m.width
+	first := cur - windowBuckets + 1
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var base *mark
+	for i := range c.ring {
+		mk := &c.ring[i]
+		if e := mk.epoch - 1; mk.epoch != 0 && e >= first && e <= cur && (base == nil || mk.epoch < base.epoch) {
+			base = mk
+		}
+	}
+	if base == nil {
+		return totals{} // no lookup within the window
+	}
+	t := c.totals()
+	return totals{
+		hits: t.hits - base.at.hits, misses: t.misses - base.at.misses,
+		hitNanos: t.hitNanos - base.at.hitNanos, missNanos: t.missNanos - base.at.missNanos,
+		timedHits: t.timedHits - base.at.timedHits, timedMisses: t.timedMisses - base.at.timedMisses,
+	}
+}
+
+func (t totals) lookups() int64 { return t.hits + t.misses }
+
+// hitRatio is hits over lookups, 0 without lookups.
+func (t totals) hitRatio() float64 {
+	if n := t.lookups(); n > 0 {
+		return float64(t.hits) / float64(n)
+	}
+	return 0
+}
+
+// efficiency is the score of the package documentation.
+func (t totals) efficiency() float64 {
+	h := t.hitRatio()
+	if t.timedHits == 0 || t.timedMisses == 0 {
+		return h
+	}
+	meanHit := float64(t.hitNanos) / float64(t.timedHits)
+	meanMiss := float64(t.missNanos) / float64(t.timedMisses)
+	if meanMiss <= 0 {
+		return h
+	}
+	return h * math.Min(math.Max(1-meanHit/meanMiss, 0), 1)
+}
+
+// Close unregisters the monitor's callback and removes its histograms, so
+// that its metrics are no longer reported. Handles stay safe to use. Close
+// is idempotent.
+func (m *Monitor) Close() error {
+	m.closeOnce.Do(func() {
+		if m.reg != nil {
+			m.closeErr = m.reg.Unregister()
+		}
+		for _, c := range m.cacheList() {
+			for _, drop := range c.drop {
+				drop()
+			}
+		}
+		m.releaseClock()
+	})
+	return m.closeErr
+}
+
+// Reasons counted in vitals.input.rejected (error.type).
+const (
+	reasonNegativeDuration = "negative_duration"
+	reasonNegativeCount    = "negative_count"
+	reasonInvalidUTF8      = "invalid_utf8"
+	reasonNameTooLong      = "name_too_long"
+	reasonEmptyName        = "empty_name"
+)
+
+func (m *Monitor) reject(reason string) { m.rejects.Add(reason) }
+
+// Snapshot is the state of every cache of a monitor at one moment.
+type Snapshot struct {
+	// Time is when the snapshot was taken.
+	Time time.Time `json:"time"`
+	// Caches holds one entry per cache, in the order they were made.
+	Caches []CacheSnapshot `json:"caches"`
+}
+
+// CacheSnapshot is the state of one cache.
+type CacheSnapshot struct {
+	Type     string `json:"type"`
+	Name     string `json:"name"`
+	Overflow bool   `json:"overflow,omitempty"`
+
+	// Hits and Misses count the lookups since the cache was made;
+	// HitRatio is their ratio (0 without lookups).
+	Hits     int64   `json:"hits"`
+	Misses   int64   `json:"misses"`
+	HitRatio float64 `json:"hit_ratio"`
+
+	// WindowSeconds is the rolling window; WindowLookups, WindowHitRatio and
+	// Efficiency are over it (0 without lookups in it).
+	WindowSeconds  float64 `json:"window_seconds"`
+	WindowLookups  int64   `json:"window_lookups"`
+	WindowHitRatio float64 `json:"window_hit_ratio"`
+	Efficiency     float64 `json:"efficiency"`
+
+	// MeanHitSeconds and MeanMissSeconds are the mean durations of the
+	// timed hits and misses since the cache was made, 0 without any.
+	MeanHitSeconds  float64 `json:"mean_hit_seconds"`
+	MeanMissSeconds float64 `json:"mean_miss_seconds"`
+
+	Sets      int64 `json:"sets"`
+	Evictions int64 `json:"evictions"`
+	// Size is the last size reported with SetSize, -1 if never.
+	Size int64 `json:"size"`
+}
+
+// Snapshot returns the state of every cache now.
+func (m *Monitor) Snapshot() Snapshot {
+	now := m.clock.Nanotime()
+	s := Snapshot{Time: m.clock.Now()}
+	for _, c := range m.cacheList() {
+		t := c.totals()
+		w := c.window(now)
+		cs := CacheSnapshot{
+			Type: c.typ, Name: c.name, Overflow: c.overflow,
+			Hits: t.hits, Misses: t.misses, HitRatio: t.hitRatio(),
+			WindowSeconds: m.cfg.window.Seconds(), WindowLookups: w.lookups(),
+			WindowHitRatio: w.hitRatio(), Efficiency: w.efficiency(),
+			Sets: c.sets.Load(), Evictions: c.evictions.Load(), Size: -1,
+		}
+		if w.lookups() == 0 {
+			cs.Efficiency = 0
+		}
+		if t.timedHits > 0 {
+			cs.MeanHitSeconds = float64(t.hitNanos) / float64(t.timedHits) / 1e9
+		}
+		if t.timedMisses > 0 {
+			cs.MeanMissSeconds = float64(t.missNanos) / float64(t.timedMisses) / 1e9
+		}
+		if c.sized.Load() {
+			cs.Size = c.size.Load()
+		}
+		s.Caches = append(s.Caches, cs)
+	}
+	return s
+}
