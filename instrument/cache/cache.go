@@ -16,14 +16,15 @@ import (
 // stripes is the number of copies of a cache's counters: a lookup adds to
 // one chosen at random, so lookups on different cores rarely write the same
 // cache line.
-const stripes = 4
+const stripes = 8
 
-// counters are one stripe of a cache's lookup counters.
+// counters are one stripe of a cache's lookup counters, padded to two
+// cache lines so that neighbouring stripes never share one.
 type counters struct {
 	hits, misses         atomic.Int64
 	hitNanos, missNanos  atomic.Int64 // durations of the timed lookups
 	timedHits, timedMiss atomic.Int64 // lookups that came with a duration
-	_                    [16]byte     // 48 + 16: one stripe per cache line
+	_                    [80]byte
 }
 
 // totals are a cache's cumulative counts at one moment.

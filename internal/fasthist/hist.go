@@ -10,29 +10,29 @@ import (
 // stripes is the number of copies of a histogram's counters. Record adds to
 // one chosen at random, so goroutines on different cores rarely write the
 // same cache line; Load adds the copies up.
-const stripes = 4
+const stripes = 8
 
 // Histogram is a cumulative explicit-bucket histogram whose Record is
 // lock-free and scales across cores. Its methods are safe for concurrent
 // use.
 type Histogram struct {
-	bounds  []float64
-	stripes [stripes]stripe
-}
-
-type stripe struct {
-	counts  []atomic.Uint64 // len(bounds)+1; bucket i holds (bounds[i-1], bounds[i]]
-	sumBits atomic.Uint64   // float64 bits
-	_       [48]byte        // keeps the next stripe's sum off this cache line
+	bounds []float64
+	// cells holds the stripes one after the other, stride cells apart:
+	// each stripe's bucket counts, then its sum (float64 bits), then at
+	// least 64 bytes of padding, so no two stripes share a cache line.
+	cells  []atomic.Uint64
+	stride int
 }
 
 // NewHistogram returns a histogram with the given ascending bounds, copied.
 func NewHistogram(bounds []float64) *Histogram {
-	h := &Histogram{bounds: append([]float64(nil), bounds...)}
-	for i := range h.stripes {
-		h.stripes[i].counts = make([]atomic.Uint64, len(bounds)+1)
+	used := len(bounds) + 2 // buckets and the sum
+	stride := (used + 8 + 7) &^ 7
+	return &Histogram{
+		bounds: append([]float64(nil), bounds...),
+		cells:  make([]atomic.Uint64, stripes*stride),
+		stride: stride,
 	}
-	return h
 }
 
 // Record adds v. NaN and infinite values are dropped: they would poison the
@@ -52,11 +52,12 @@ func (h *Histogram) Record(v float64) {
 	} else {
 		i = sort.SearchFloat64s(h.bounds, v)
 	}
-	st := &h.stripes[rand.Uint32()%stripes]
-	st.counts[i].Add(1)
+	st := h.cells[int(rand.Uint32()%stripes)*h.stride:]
+	st[i].Add(1)
+	sum := &st[len(h.bounds)+1]
 	for {
-		old := st.sumBits.Load()
-		if st.sumBits.CompareAndSwap(old, math.Float64bits(math.Float64frombits(old)+v)) {
+		old := sum.Load()
+		if sum.CompareAndSwap(old, math.Float64bits(math.Float64frombits(old)+v)) {
 			return
 		}
 	}
@@ -77,14 +78,14 @@ func (h *Histogram) Load(dst []uint64) (counts []uint64, count uint64, sum float
 	} else {
 		counts = make([]uint64, n)
 	}
-	for s := range h.stripes {
-		st := &h.stripes[s]
-		for i := range st.counts {
-			c := st.counts[i].Load()
+	for s := range stripes {
+		st := h.cells[s*h.stride:]
+		for i := range n {
+			c := st[i].Load()
 			counts[i] += c
 			count += c
 		}
-		sum += math.Float64frombits(st.sumBits.Load())
+		sum += math.Float64frombits(st[n].Load())
 	}
 	return counts, count, sum
 }
