@@ -1,7 +1,8 @@
 // Package goredis tracks the connections of a go-redis v9 client
-// ([github.com/redis/go-redis/v9]).
+// ([github.com/redis/go-redis/v9]), and the hits and misses of Redis used as
+// a cache.
 //
-// Two views, used together or apart:
+// Two views of the connections, used together or apart:
 //
 //   - [InstrumentClient] adds a go-redis hook that wraps every connection
 //     the client dials, so that each is a tracked connection of a
@@ -23,6 +24,11 @@
 //	goredis.InstrumentClient(rdb, tr.Pool("redis", "cache"))
 //	reg, _ := goredis.RegisterPoolStats(rdb, "cache")
 //	defer reg.Unregister()
+//
+// Redis used as a cache is watched with a [cache.Cache] of package
+// [github.com/otelvitals/vitals/instrument/cache]: [Get] replaces
+// rdb.Get(ctx, key).Result(), and [Lookup] wraps any other lookup, such as
+// HGET or GETEX; see Redis as a cache below.
 //
 // This package is a module of its own, so that programs that use vitals
 // without go-redis do not depend on it.
@@ -51,4 +57,38 @@
 // wrapped connections keep the file descriptor of the connection they
 // wrap within reach (syscall.Conn, NetConn), so go-redis still checks
 // idle connections for a server-side close before reusing them.
+//
+// # Redis as a cache
+//
+// [Get] and [Lookup] time a lookup's round trip and record it in a
+// [cache.Cache], so that the cache monitor reports Redis's hit ratio and
+// efficiency (vitals.cache.operations, vitals.cache.operation.duration,
+// vitals.cache.hit_ratio, vitals.cache.efficiency):
+//
+//	m, _ := cache.New()
+//	users := m.Cache(cache.TypeApplication, "users") // once; keep the handle
+//
+//	v, err := goredis.Get(ctx, rdb, users, "user:42")
+//	if errors.Is(err, redis.Nil) { // a miss, as without goredis
+//		v = load(42)
+//		rdb.Set(ctx, "user:42", v, time.Hour)
+//	}
+//
+//	raw, err := goredis.Lookup(users, func() *redis.StringCmd {
+//		return rdb.HGet(ctx, "user:42", "profile")
+//	}).Bytes()
+//
+// A reply is a hit and [redis.Nil] a miss, returned unchanged. Any other
+// error (a WRONGTYPE reply, a timeout, a closed client) is returned and
+// recorded as neither a hit nor a miss: an outage must not read as a
+// falling hit ratio, and a failed lookup has no duration worth comparing.
+// Count failures with the client's own instrumentation if needed.
+//
+// A miss is timed as the round trip that found nothing, not with the
+// loading that follows, so hits and misses take about as long and the
+// efficiency score, which weighs the hit ratio by how much faster hits
+// are, stays near 0. Where the efficiency matters, time the whole lookup,
+// load included, with [cache.Cache.Start] instead.
+//
+// Neither allocates beyond what go-redis does for the command.
 package goredis // import "github.com/otelvitals/vitals/integrations/goredis"

@@ -2,14 +2,17 @@ package goredis_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
+	"github.com/otelvitals/vitals/instrument/cache"
 	"github.com/otelvitals/vitals/instrument/conn"
 	"github.com/otelvitals/vitals/integrations/goredis"
 	"github.com/otelvitals/vitals/semconv"
@@ -80,4 +83,67 @@ func ExampleRegisterPoolStats() {
 	// db.client.connection.count{idle} = 0
 	// db.client.connection.count{used} = 0
 	// db.client.connection.max = 8
+}
+
+// Use Redis as a cache of users, loaded from the database on a miss, and
+// watch how well it hits. (This example needs a Redis server on
+// 127.0.0.1:6379, so it is not run.)
+func ExampleGet() {
+	m, err := cache.New() // the global MeterProvider
+	if err != nil {
+		panic(err)
+	}
+	defer m.Close()
+	users := m.Cache(cache.TypeApplication, "users") // once; keep the handle
+
+	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379"})
+	defer rdb.Close()
+	ctx := context.Background()
+	loadUser := func(id int) string { return fmt.Sprintf(`{"id":%d}`, id) } // the database
+
+	for _, id := range []int{42, 42, 7} {
+		key := fmt.Sprintf("user:%d", id)
+		v, err := goredis.Get(ctx, rdb, users, key)
+		switch {
+		case errors.Is(err, redis.Nil): // a miss: load, then fill the cache
+			v = loadUser(id)
+			if err := rdb.Set(ctx, key, v, time.Hour).Err(); err == nil {
+				users.Set(1)
+			}
+		case err != nil: // Redis failed: neither a hit nor a miss
+			fmt.Println("redis:", err)
+			continue
+		}
+		fmt.Println(key, v)
+	}
+
+	s := m.Snapshot().Caches[0]
+	fmt.Printf("hits %d, misses %d, hit ratio %.2f\n", s.Hits, s.Misses, s.WindowHitRatio)
+}
+
+// Record lookups made with other commands that answer a missing entry with
+// redis.Nil: HGET read as bytes, and GETEX, which renews the entry's time
+// to live on a hit. (This example needs a Redis server on 127.0.0.1:6379,
+// so it is not run.)
+func ExampleLookup() {
+	m, err := cache.New()
+	if err != nil {
+		panic(err)
+	}
+	defer m.Close()
+	sessions := m.Cache(cache.TypeSession, "sessions")
+
+	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379"})
+	defer rdb.Close()
+	ctx := context.Background()
+
+	profile, err := goredis.Lookup(sessions, func() *redis.StringCmd {
+		return rdb.HGet(ctx, "session:abc", "profile")
+	}).Bytes()
+	fmt.Println(len(profile), err)
+
+	token, err := goredis.Lookup(sessions, func() *redis.StringCmd {
+		return rdb.GetEx(ctx, "token:abc", 30*time.Minute)
+	}).Result()
+	fmt.Println(token, err)
 }
