@@ -40,6 +40,7 @@ type Cache struct {
 	name     string
 	overflow bool
 
+	_         [128]byte // keeps the fields above off the stripes' lines
 	stripes   [stripes]counters
 	lastEpoch atomic.Int64 // window bucket of the latest lookup
 	sets      atomic.Int64
