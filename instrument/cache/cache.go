@@ -16,7 +16,7 @@ import (
 // stripes is the number of copies of a cache's counters: a lookup adds to
 // one chosen at random, so lookups on different cores rarely write the same
 // cache line.
-const stripes = 8
+const stripes = 16
 
 // counters are one stripe of a cache's lookup counters, padded to two
 // cache lines so that neighbouring stripes never share one.

@@ -10,7 +10,7 @@ import (
 // stripes is the number of copies of a histogram's counters. Record adds to
 // one chosen at random, so goroutines on different cores rarely write the
 // same cache line; Load adds the copies up.
-const stripes = 8
+const stripes = 16
 
 // Histogram is a cumulative explicit-bucket histogram whose Record is
 // lock-free and scales across cores. Its methods are safe for concurrent
