@@ -3,20 +3,16 @@ package cache
 import (
 	"context"
 	"errors"
-	"fmt"
 	"math"
-	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
-	"unicode/utf8"
 
-	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/metric"
 	sdkinstrumentation "go.opentelemetry.io/otel/sdk/instrumentation"
 
 	"github.com/otelvitals/vitals/internal/clock"
 	"github.com/otelvitals/vitals/internal/fasthist"
+	"github.com/otelvitals/vitals/internal/keyset"
 	"github.com/otelvitals/vitals/internal/rejected"
 	"github.com/otelvitals/vitals/internal/version"
 	"github.com/otelvitals/vitals/semconv"
@@ -44,17 +40,11 @@ type Monitor struct {
 	fast         *fasthist.Registry
 	rejects      *rejected.Counter
 
-	mu       sync.Mutex // guards caches, order, overflow
-	caches   map[cacheKey]*Cache
-	order    []*Cache
-	overflow *Cache
-	warned   atomic.Bool
+	caches keyset.Set[*Cache]
 
 	closeOnce sync.Once
 	closeErr  error
 }
-
-type cacheKey struct{ typ, name string }
 
 // New returns a Monitor recording into the configured MeterProvider (the
 // global one by default). It emits, per cache:
@@ -69,7 +59,7 @@ type cacheKey struct{ typ, name string }
 //   - vitals.input.rejected: calls whose input was rejected or cleaned.
 func New(opts ...Option) (*Monitor, error) {
 	cfg := newConfig(opts)
-	m := &Monitor{cfg: cfg, ctx: context.Background(), caches: make(map[cacheKey]*Cache)}
+	m := &Monitor{cfg: cfg, ctx: context.Background(), caches: keyset.Set[*Cache]{Max: cfg.maxCaches, Limit: ErrCacheLimit}}
 	if cfg.now != nil {
 		m.clock = clock.FromFunc(cfg.now)
 		m.mono, m.releaseClock = m.clock, func() {}
@@ -106,54 +96,14 @@ func (m *Monitor) desc(d semconv.Metric) fasthist.Desc {
 // each counted. Past the cache limit, Cache returns the shared overflow
 // cache.
 func (m *Monitor) Cache(cacheType, name string) *Cache {
-	cacheType, name = m.clean(cacheType), m.clean(name)
-	key := cacheKey{cacheType, name}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if c, ok := m.caches[key]; ok {
-		return c
-	}
-	if len(m.caches) >= m.cfg.maxCaches {
-		if m.overflow == nil {
-			m.overflow = m.newCache("", "", true)
-			m.order = append(m.order, m.overflow)
-		}
-		if m.warned.CompareAndSwap(false, true) {
-			otel.Handle(fmt.Errorf("%w: %d caches; further caches are recorded as one series with vitals.overflow=true", ErrCacheLimit, m.cfg.maxCaches))
-		}
-		return m.overflow
-	}
-	c := m.newCache(cacheType, name, false)
-	m.caches[key] = c
-	m.order = append(m.order, c)
+	c, _ := m.caches.Get(m.clean(cacheType), m.clean(name), m.newCache)
 	return c
 }
 
-func (m *Monitor) cacheList() []*Cache {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return append([]*Cache(nil), m.order...)
-}
+func (m *Monitor) cacheList() []*Cache { return m.caches.List() }
 
-func (m *Monitor) clean(s string) string {
-	if !utf8.ValidString(s) {
-		m.reject(reasonInvalidUTF8)
-		s = strings.ToValidUTF8(s, "\uFFFD")
-	}
-	if len(s) > MaxNameLength {
-		m.reject(reasonNameTooLong)
-		cut := MaxNameLength
-		for cut > 0 && !utf8.RuneStart(s[cut]) {
-			cut--
-		}
-		s = s[:cut]
-	}
-	if s == "" {
-		m.reject(reasonEmptyName)
-		s = "unknown"
-	}
-	return s
-}
+// clean makes s a valid, bounded attribute value, counting each repair.
+func (m *Monitor) clean(s string) string { return keyset.Clean(s, MaxNameLength, m.reject) }
 
 // observe is the monitor's one callback.
 func (m *Monitor) observe(_ context.Context, o metric.Observer) error {
@@ -251,9 +201,9 @@ func (m *Monitor) Close() error {
 const (
 	reasonNegativeDuration = "negative_duration"
 	reasonNegativeCount    = "negative_count"
-	reasonInvalidUTF8      = "invalid_utf8"
-	reasonNameTooLong      = "name_too_long"
-	reasonEmptyName        = "empty_name"
+	reasonInvalidUTF8      = keyset.ReasonInvalidUTF8
+	reasonNameTooLong      = keyset.ReasonNameTooLong
+	reasonEmptyName        = keyset.ReasonEmptyName
 )
 
 func (m *Monitor) reject(reason string) { m.rejects.Add(reason) }

@@ -3,19 +3,16 @@ package conn
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
-	"unicode/utf8"
 
-	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/metric"
 
 	"github.com/otelvitals/vitals/internal/clock"
 	"github.com/otelvitals/vitals/internal/fasthist"
+	"github.com/otelvitals/vitals/internal/keyset"
 	"github.com/otelvitals/vitals/internal/rejected"
 	"github.com/otelvitals/vitals/internal/version"
 	"github.com/otelvitals/vitals/semconv"
@@ -40,11 +37,7 @@ type Tracker struct {
 
 	rejects *rejected.Counter
 
-	mu       sync.Mutex // guards pools and overflow
-	pools    map[poolKey]*Pool
-	order    []*Pool // pools in creation order, for collection and snapshots
-	overflow *Pool
-	warned   atomic.Bool
+	pools keyset.Set[*Pool]
 
 	keyed keyedTable
 
@@ -54,8 +47,6 @@ type Tracker struct {
 	closeErr  error
 	closed    atomic.Bool
 }
-
-type poolKey struct{ typ, name string }
 
 // New returns a Tracker recording into the configured MeterProvider (the
 // global one by default). It emits:
@@ -79,7 +70,7 @@ func New(opts ...Option) (*Tracker, error) {
 	cfg := newConfig(opts)
 	t := &Tracker{
 		cfg:   cfg,
-		pools: make(map[poolKey]*Pool),
+		pools: keyset.Set[*Pool]{Max: cfg.maxPools, Limit: ErrPoolLimit},
 		stop:  make(chan struct{}),
 		done:  make(chan struct{}),
 	}
@@ -116,57 +107,15 @@ func New(opts ...Option) (*Tracker, error) {
 // is cut; each cleaning is counted in vitals.input.rejected. Once the
 // tracker holds its maximum of pools, Pool returns the shared overflow pool.
 func (t *Tracker) Pool(connType, name string) *Pool {
-	connType = t.cleanName(connType)
-	name = t.cleanName(name)
-	key := poolKey{connType, name}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if p, ok := t.pools[key]; ok {
-		return p
-	}
-	if len(t.pools) >= t.cfg.maxPools {
-		if t.overflow == nil {
-			t.overflow = t.newPool("", "", true)
-			t.order = append(t.order, t.overflow)
-		}
-		if t.warned.CompareAndSwap(false, true) {
-			otel.Handle(fmt.Errorf("%w: %d pools; further pools are recorded as one series with vitals.overflow=true", ErrPoolLimit, t.cfg.maxPools))
-		}
-		return t.overflow
-	}
-	p := t.newPool(connType, name, false)
-	t.pools[key] = p
-	t.order = append(t.order, p)
+	p, _ := t.pools.Get(t.cleanName(connType), t.cleanName(name), t.newPool)
 	return p
 }
 
 // cleanName makes s a valid, bounded attribute value, counting each repair.
-func (t *Tracker) cleanName(s string) string {
-	if !utf8.ValidString(s) {
-		t.reject(reasonInvalidUTF8)
-		s = strings.ToValidUTF8(s, "\uFFFD")
-	}
-	if len(s) > MaxNameLength {
-		t.reject(reasonNameTooLong)
-		cut := MaxNameLength
-		for cut > 0 && !utf8.RuneStart(s[cut]) {
-			cut--
-		}
-		s = s[:cut]
-	}
-	if s == "" {
-		t.reject(reasonEmptyName)
-		s = "unknown"
-	}
-	return s
-}
+func (t *Tracker) cleanName(s string) string { return keyset.Clean(s, MaxNameLength, t.reject) }
 
-// pools returns the pools in creation order, overflow included.
-func (t *Tracker) poolList() []*Pool {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return append([]*Pool(nil), t.order...)
-}
+// poolList returns the pools in creation order, overflow included.
+func (t *Tracker) poolList() []*Pool { return t.pools.List() }
 
 // observe is the tracker's one callback: it reads every pool's counters and
 // ages.
@@ -247,9 +196,9 @@ var (
 
 // Reasons counted in vitals.input.rejected (error.type).
 const (
-	reasonInvalidUTF8    = "invalid_utf8"
-	reasonNameTooLong    = "name_too_long"
-	reasonEmptyName      = "empty_name"
+	reasonInvalidUTF8    = keyset.ReasonInvalidUTF8
+	reasonNameTooLong    = keyset.ReasonNameTooLong
+	reasonEmptyName      = keyset.ReasonEmptyName
 	reasonDoubleClose    = "double_close"
 	reasonUseAfterClose  = "use_after_close"
 	reasonUnknownID      = "unknown_id"

@@ -3,19 +3,16 @@ package queue
 import (
 	"context"
 	"errors"
-	"fmt"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
-	"unicode/utf8"
 
-	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/metric"
 	sdkinstrumentation "go.opentelemetry.io/otel/sdk/instrumentation"
 
 	"github.com/otelvitals/vitals/internal/clock"
 	"github.com/otelvitals/vitals/internal/fasthist"
+	"github.com/otelvitals/vitals/internal/keyset"
 	"github.com/otelvitals/vitals/internal/rejected"
 	"github.com/otelvitals/vitals/internal/version"
 	"github.com/otelvitals/vitals/semconv"
@@ -38,19 +35,13 @@ type Monitor struct {
 
 	rejects *rejected.Counter
 
-	mu       sync.Mutex // guards queues, order, overflow
-	queues   map[queueKey]*Queue
-	order    []*Queue
-	overflow *Queue
-	warned   atomic.Bool
+	queues keyset.Set[*Queue]
 
 	runMu   sync.Mutex // guards stop and done
 	stop    chan struct{}
 	done    chan struct{}
 	stopped atomic.Bool
 }
-
-type queueKey struct{ typ, name string }
 
 // New returns a Monitor recording into the configured MeterProvider (the
 // global one by default). It emits, per queue:
@@ -70,7 +61,7 @@ type queueKey struct{ typ, name string }
 // and queues fed by Enter and Leave, in the background as well.
 func New(opts ...Option) (*Monitor, error) {
 	cfg := newConfig(opts)
-	m := &Monitor{cfg: cfg, ctx: context.Background(), queues: make(map[queueKey]*Queue)}
+	m := &Monitor{cfg: cfg, ctx: context.Background(), queues: keyset.Set[*Queue]{Max: cfg.maxQueues, Limit: ErrQueueLimit}}
 	if cfg.now != nil {
 		m.clock = clock.FromFunc(cfg.now)
 	} else {
@@ -128,57 +119,22 @@ func (m *Monitor) queue(typ, name string, capacity int, probe Probe) *Queue {
 		m.reject(reasonNegativeCapacity)
 		capacity = 0
 	}
-	key := queueKey{typ, name}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if q, ok := m.queues[key]; ok {
-		if probe == nil {
-			q.capacity.Store(int64(capacity))
+	q, found := m.queues.Get(typ, name, func(typ, name string, overflow bool) *Queue {
+		if overflow {
+			return m.newQueue(typ, name, true, 0, nil)
 		}
-		return q
+		return m.newQueue(typ, name, false, capacity, probe)
+	})
+	if found && probe == nil {
+		q.capacity.Store(int64(capacity))
 	}
-	if len(m.queues) >= m.cfg.maxQueues {
-		if m.overflow == nil {
-			m.overflow = m.newQueue("", "", true, 0, nil)
-			m.order = append(m.order, m.overflow)
-		}
-		if m.warned.CompareAndSwap(false, true) {
-			otel.Handle(fmt.Errorf("%w: %d queues; further queues are recorded as one series with vitals.overflow=true", ErrQueueLimit, m.cfg.maxQueues))
-		}
-		return m.overflow
-	}
-	q := m.newQueue(typ, name, false, capacity, probe)
-	m.queues[key] = q
-	m.order = append(m.order, q)
 	return q
 }
 
-func (m *Monitor) queueList() []*Queue {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return append([]*Queue(nil), m.order...)
-}
+func (m *Monitor) queueList() []*Queue { return m.queues.List() }
 
 // clean makes s a valid, bounded attribute value, counting each repair.
-func (m *Monitor) clean(s string) string {
-	if !utf8.ValidString(s) {
-		m.reject(reasonInvalidUTF8)
-		s = strings.ToValidUTF8(s, "\uFFFD")
-	}
-	if len(s) > MaxNameLength {
-		m.reject(reasonNameTooLong)
-		cut := MaxNameLength
-		for cut > 0 && !utf8.RuneStart(s[cut]) {
-			cut--
-		}
-		s = s[:cut]
-	}
-	if s == "" {
-		m.reject(reasonEmptyName)
-		s = "unknown"
-	}
-	return s
-}
+func (m *Monitor) clean(s string) string { return keyset.Clean(s, MaxNameLength, m.reject) }
 
 // Start starts the background sampler: every sample interval it reads each
 // probe and samples the depth of each queue fed by Enter and Leave. It
@@ -290,9 +246,9 @@ const (
 	reasonNegativeCapacity   = "negative_capacity"
 	reasonDepthAboveCapacity = "depth_above_capacity"
 	reasonLeaveWithoutEnter  = "leave_without_enter"
-	reasonInvalidUTF8        = "invalid_utf8"
-	reasonNameTooLong        = "name_too_long"
-	reasonEmptyName          = "empty_name"
+	reasonInvalidUTF8        = keyset.ReasonInvalidUTF8
+	reasonNameTooLong        = keyset.ReasonNameTooLong
+	reasonEmptyName          = keyset.ReasonEmptyName
 )
 
 func (m *Monitor) reject(reason string) { m.rejects.Add(reason) }
