@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/otelvitals/vitals/instrument/conn"
+	"github.com/otelvitals/vitals/instrument/feature"
 )
 
 // Defaults of [Config]; a zero field takes its default.
@@ -74,8 +75,9 @@ type Config struct {
 	// further keys are folded into one overflow series and a warning is
 	// reported once. Default 1000 each; allowed from 1 up to what fits
 	// under CardinalityLimit: a pool has up to 13 series in one instrument
-	// (the live-age distribution), so MaxPools × 13 plus the overflow
-	// series must stay below it.
+	// (the live-age distribution) and a feature up to 16 (8 patterns by 2
+	// outcomes), so MaxPools × 13 and MaxFeatures × 16, plus the overflow
+	// series, must stay below it.
 	MaxPools    int
 	MaxQueues   int
 	MaxCaches   int
@@ -208,7 +210,7 @@ func (c Config) Validate() error {
 		{"MaxPools", c.MaxPools, conn.SeriesPerPool},
 		{"MaxQueues", c.MaxQueues, 1},
 		{"MaxCaches", c.MaxCaches, 1},
-		{"MaxFeatures", c.MaxFeatures, 1},
+		{"MaxFeatures", c.MaxFeatures, feature.SeriesPerFeature},
 	}
 	for _, l := range limits {
 		most := (ceiling-1)/l.perKey - 1 // room for the overflow series too

@@ -168,16 +168,16 @@ func TestExemplars(t *testing.T) {
 // TestCardinalityLimit checks that the provider keeps Config.CardinalityLimit
 // series per instrument and folds the rest into the SDK's overflow series.
 func TestCardinalityLimit(t *testing.T) {
-	cfg := vitals.Config{CardinalityLimit: 30, MaxPools: 1, MaxQueues: 3, MaxCaches: 3, MaxFeatures: 3}
+	cfg := vitals.Config{CardinalityLimit: 40, MaxPools: 1, MaxQueues: 3, MaxCaches: 3, MaxFeatures: 1}
 	sys, reader := startManual(t, vitals.WithConfig(cfg))
 	c, _ := testCounter.New(sys.MeterProvider().Meter("test"))
-	for i := range 40 {
+	for i := range 50 {
 		c.Add(context.Background(), 1, metric.WithAttributes(attribute.Int("i", i)))
 	}
 	m, _ := findMetric(collect(t, reader), testCounter.Name)
 	pts := m.Data.(metricdata.Sum[int64]).DataPoints
-	if len(pts) != 30 {
-		t.Fatalf("%d series, want the limit 30", len(pts))
+	if len(pts) != 40 {
+		t.Fatalf("%d series, want the limit 40", len(pts))
 	}
 	var total, overflow int64
 	for _, p := range pts {
@@ -186,8 +186,8 @@ func TestCardinalityLimit(t *testing.T) {
 			overflow = p.Value
 		}
 	}
-	if total != 40 || overflow != 11 {
-		t.Fatalf("total %d overflow %d, want 40 and 11", total, overflow)
+	if total != 50 || overflow != 11 {
+		t.Fatalf("total %d overflow %d, want 50 and 11", total, overflow)
 	}
 }
 

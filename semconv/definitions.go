@@ -317,11 +317,11 @@ var (
 // Feature metrics, reported by instrument/feature.
 var (
 	// FeatureUsage counts uses of a feature by pattern and outcome.
-	FeatureUsage = Int64Counter{Metric{
+	FeatureUsage = Int64ObservableCounter{Metric{
 		Name:        "vitals.feature.usage",
 		Unit:        "{use}",
 		Description: "Uses of a feature, by usage pattern and outcome.",
-		Kind:        KindInt64Counter,
+		Kind:        KindInt64ObservableCounter,
 		Signal:      SignalFeature,
 		Attributes:  keys(featureKeys, FeaturePatternKey, FeatureOutcomeKey),
 	}}

@@ -1,0 +1,273 @@
+package feature
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"hash/maphash"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/axiomhq/hyperloglog"
+	"go.opentelemetry.io/otel/metric"
+	sdkinstrumentation "go.opentelemetry.io/otel/sdk/instrumentation"
+
+	"github.com/otelvitals/vitals/internal/clock"
+	"github.com/otelvitals/vitals/internal/fasthist"
+	"github.com/otelvitals/vitals/internal/keyset"
+	"github.com/otelvitals/vitals/internal/rejected"
+	"github.com/otelvitals/vitals/internal/version"
+	"github.com/otelvitals/vitals/semconv"
+)
+
+// ScopeName is the instrumentation scope of the analytics' meter.
+const ScopeName = "github.com/otelvitals/vitals/instrument/feature"
+
+// ErrFeatureLimit is reported through otel.Handle, once, when the analytics
+// reach their maximum of features.
+var ErrFeatureLimit = errors.New("feature: feature limit reached")
+
+// Analytics tracks which features are used, by how many distinct users,
+// how successfully and how fast. Make one with [New], get a handle per
+// feature with [Analytics.Feature], and keep it. Analytics are safe for
+// concurrent use.
+type Analytics struct {
+	cfg          config
+	clock        clock.Clock
+	mono         clock.Clock
+	releaseClock func()
+	sub          int64 // nanoseconds per quarter window
+	ctx          context.Context
+	inst         instrumentation
+	reg          metric.Registration
+	fast         *fasthist.Registry
+	rejects      *rejected.Counter
+	features     keyset.Set[*Feature]
+	patterns     patternTable
+
+	seed maphash.Seed
+	key  []byte
+
+	hourMu    sync.Mutex
+	hourUntil atomic.Int64 // clock nanoseconds when the cached hour ends
+	hourNow   atomic.Int64 // hour of day, 0-23, in the configured zone
+
+	scratchMu sync.Mutex
+	merged    *hyperloglog.Sketch
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// New returns Analytics recording into the configured MeterProvider (the
+// global one by default). They emit, per feature:
+//
+//   - vitals.feature.usage: uses by pattern and outcome (success, failure);
+//   - vitals.feature.duration: durations of the timed uses;
+//   - vitals.feature.users: distinct users over the usage window,
+//     estimated;
+//   - vitals.feature.success_ratio: successful uses over the window;
+//   - vitals.input.rejected: calls whose input was rejected or cleaned.
+func New(opts ...Option) (*Analytics, error) {
+	cfg := newConfig(opts)
+	a := &Analytics{
+		cfg:      cfg,
+		ctx:      context.Background(),
+		features: keyset.Set[*Feature]{Max: cfg.maxFeatures, Limit: ErrFeatureLimit},
+		seed:     maphash.MakeSeed(),
+		key:      cfg.key,
+		merged:   hyperloglog.New14(),
+	}
+	a.patterns.init()
+	if cfg.now != nil {
+		a.clock = clock.FromFunc(cfg.now)
+		a.mono, a.releaseClock = a.clock, func() {}
+	} else {
+		a.clock, a.releaseClock = clock.Shared()
+		a.mono = clock.Monotonic()
+	}
+	a.hourUntil.Store(-1 << 62)
+	a.sub = max(int64(cfg.window)/subBuckets, 1)
+	a.fast = fasthist.From(cfg.provider)
+	meter := cfg.provider.Meter(ScopeName, metric.WithInstrumentationVersion(version.Version))
+	err := a.inst.init(meter, a.fast == nil)
+	a.rejects = rejected.New(a.inst.rejected, semconv.SignalFeature,
+		reasonNegativeDuration, reasonTooManyPatterns,
+		keyset.ReasonInvalidUTF8, keyset.ReasonNameTooLong, keyset.ReasonEmptyName)
+	a.reg, err = a.inst.register(meter, a.observe, err)
+	return a, err
+}
+
+func (a *Analytics) desc(d semconv.Metric) fasthist.Desc {
+	return fasthist.Desc{
+		Scope:       sdkinstrumentation.Scope{Name: ScopeName, Version: version.Version},
+		Name:        d.Name,
+		Unit:        d.Unit,
+		Description: d.Description,
+	}
+}
+
+// Feature returns the handle of the feature name of type featureType
+// ("feature_flag", "api_endpoint", "ml_model", "component" or any other
+// string), making it on first use. Keep the handle: Feature takes a lock
+// and a map lookup, the handle's methods do not. Names are cleaned as in
+// package conn; past the feature limit, Feature returns the shared overflow
+// feature.
+func (a *Analytics) Feature(featureType, name string) *Feature {
+	clean := func(s string) string { return keyset.Clean(s, MaxNameLength, a.reject) }
+	f, _ := a.features.Get(clean(featureType), clean(name), a.newFeature)
+	return f
+}
+
+// hashUser returns the keyed hash users are counted by; see
+// [WithUserHashKey].
+func (a *Analytics) hashUser(user string) uint64 {
+	if a.key == nil {
+		return maphash.String(a.seed, user)
+	}
+	mac := hmac.New(sha256.New, a.key)
+	mac.Write([]byte(user))
+	var sum [sha256.Size]byte
+	return binary.LittleEndian.Uint64(mac.Sum(sum[:0]))
+}
+
+// hour returns the hour of day at now in the configured zone, computing it
+// once an hour.
+func (a *Analytics) hour(now int64) int {
+	if now < a.hourUntil.Load() {
+		return int(a.hourNow.Load())
+	}
+	a.hourMu.Lock()
+	defer a.hourMu.Unlock()
+	if now < a.hourUntil.Load() {
+		return int(a.hourNow.Load())
+	}
+	wall := a.clock.Now().In(a.cfg.location)
+	next := wall.Truncate(time.Hour).Add(time.Hour)
+	a.hourNow.Store(int64(wall.Hour()))
+	a.hourUntil.Store(now + int64(next.Sub(wall)))
+	return wall.Hour()
+}
+
+// scratch returns the sketch window merges are made in, empty and locked;
+// scratchDone unlocks it.
+func (a *Analytics) scratch() *hyperloglog.Sketch {
+	a.scratchMu.Lock()
+	a.merged.Reset()
+	return a.merged
+}
+
+func (a *Analytics) scratchDone() { a.scratchMu.Unlock() }
+
+// observe is the analytics' one callback.
+func (a *Analytics) observe(_ context.Context, o metric.Observer) error {
+	now := a.clock.Nanotime()
+	in := &a.inst
+	for _, f := range a.features.List() {
+		for p := range MaxPatterns {
+			for out := range 2 {
+				if n := f.uses[p][out].Load(); n > 0 {
+					o.ObserveInt64(in.usage, n, f.usageOptions(p, out)...)
+				}
+			}
+		}
+		cur, _, users := f.window(now)
+		if cur.uses > 0 {
+			o.ObserveInt64(in.users, int64(users), f.observe...)
+			o.ObserveFloat64(in.successRatio, float64(cur.success)/float64(cur.uses), f.observe...)
+		}
+	}
+	return nil
+}
+
+// Close unregisters the analytics' callback and removes their histograms.
+// Handles stay safe to use. Close is idempotent.
+func (a *Analytics) Close() error {
+	a.closeOnce.Do(func() {
+		if a.reg != nil {
+			a.closeErr = a.reg.Unregister()
+		}
+		for _, f := range a.features.List() {
+			if f.drop != nil {
+				f.drop()
+			}
+		}
+		a.releaseClock()
+	})
+	return a.closeErr
+}
+
+// Reasons counted in vitals.input.rejected (error.type).
+const (
+	reasonNegativeDuration = "negative_duration"
+	reasonTooManyPatterns  = "too_many_patterns"
+)
+
+func (a *Analytics) reject(reason string) { a.rejects.Add(reason) }
+
+// patternTable maps usage patterns to indexes: the built-in ones, "other",
+// and custom ones up to MaxPatterns.
+type patternTable struct {
+	mu     sync.RWMutex
+	list   []string
+	custom map[string]int
+}
+
+func (t *patternTable) init() {
+	t.list = []string{PatternDirectCall, PatternBatchOperation, PatternBackgroundTask, PatternOther}
+	t.custom = map[string]int{}
+}
+
+// name returns the pattern of index i.
+func (t *patternTable) name(i int) string {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return t.list[i]
+}
+
+// index returns the index of pattern, taking a custom pattern into the
+// table while there is room and mapping it to "other" after, which
+// report counts. Built-in patterns take no lock.
+func (a *Analytics) patternIndex(pattern string) int {
+	t := &a.patterns
+	if i := t.builtin(pattern); i >= 0 {
+		return i
+	}
+	t.mu.RLock()
+	i, ok := t.custom[pattern]
+	t.mu.RUnlock()
+	if ok {
+		return i
+	}
+	pattern = keyset.Clean(pattern, MaxNameLength, a.reject)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if i, ok := t.custom[pattern]; ok {
+		return i
+	}
+	if len(t.list) >= MaxPatterns {
+		a.reject(reasonTooManyPatterns)
+		return 3
+	}
+	t.list = append(t.list, pattern)
+	t.custom[pattern] = len(t.list) - 1
+	return len(t.list) - 1
+}
+
+// builtin returns the index of a built-in pattern, -1 for another.
+func (t *patternTable) builtin(pattern string) int {
+	switch pattern {
+	case PatternDirectCall, "":
+		return 0
+	case PatternBatchOperation:
+		return 1
+	case PatternBackgroundTask:
+		return 2
+	case PatternOther:
+		return 3
+	}
+	return -1
+}

@@ -1,0 +1,137 @@
+package feature
+
+import (
+	"time"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/metric"
+)
+
+// Defaults of the options.
+const (
+	DefaultWindow      = 24 * time.Hour
+	DefaultMaxFeatures = 1000
+	// MaxPatterns is the most distinct usage patterns kept, the built-in
+	// ones included; further patterns are recorded as "other".
+	MaxPatterns = 8
+	// MaxNameLength is the longest feature type, name or pattern kept, in
+	// bytes; longer ones are cut (on a rune boundary) and counted.
+	MaxNameLength = 256
+)
+
+// Built-in feature types; any other string works too.
+const (
+	TypeFeatureFlag = "feature_flag"
+	TypeAPIEndpoint = "api_endpoint"
+	TypeMLModel     = "ml_model"
+	TypeComponent   = "component"
+)
+
+// Built-in usage patterns; any other string works too, up to MaxPatterns in
+// all.
+const (
+	PatternDirectCall     = "direct_call"
+	PatternBatchOperation = "batch_operation"
+	PatternBackgroundTask = "background_task"
+	// PatternOther collects the patterns past the limit.
+	PatternOther = "other"
+)
+
+// Option configures [New].
+type Option interface {
+	applyFeature(*config)
+}
+
+type optionFunc func(*config)
+
+func (f optionFunc) applyFeature(c *config) { f(c) }
+
+type config struct {
+	provider    metric.MeterProvider
+	now         func() time.Time
+	window      time.Duration
+	location    *time.Location
+	key         []byte
+	maxFeatures int
+}
+
+func newConfig(opts []Option) config {
+	var c config
+	for _, o := range opts {
+		if o != nil {
+			o.applyFeature(&c)
+		}
+	}
+	if c.provider == nil {
+		c.provider = otel.GetMeterProvider()
+	}
+	if c.window <= 0 {
+		c.window = DefaultWindow
+	}
+	if c.location == nil {
+		c.location = time.UTC
+	}
+	if c.maxFeatures <= 0 {
+		c.maxFeatures = DefaultMaxFeatures
+	}
+	return c
+}
+
+// WithMeterProvider sets the MeterProvider the analytics record into. The
+// default, and what a nil mp keeps, is the global provider.
+func WithMeterProvider(mp metric.MeterProvider) Option {
+	return optionFunc(func(c *config) {
+		if mp != nil {
+			c.provider = mp
+		}
+	})
+}
+
+// WithClock sets the function the analytics read the time from; tests pass
+// a fake. The default, and what a nil now keeps, is the shared coarse clock
+// (10 ms); durations are measured by the caller or by [Feature.Start] with
+// the monotonic clock.
+func WithClock(now func() time.Time) Option {
+	return optionFunc(func(c *config) { c.now = now })
+}
+
+// WithWindow sets the usage window: window usage, unique users and success
+// ratio cover it, and the adoption trend compares it with the window before.
+// Default 24h; values <= 0 keep the default.
+func WithWindow(d time.Duration) Option {
+	return optionFunc(func(c *config) { c.window = d })
+}
+
+// WithLocation sets the time zone of the peak usage hour. Default UTC; nil
+// keeps the default.
+func WithLocation(loc *time.Location) Option {
+	return optionFunc(func(c *config) { c.location = loc })
+}
+
+// WithUserHashKey sets the key user identifiers are hashed with, by
+// HMAC-SHA256, before they are counted. Processes with the same key hash a
+// user alike, so their sketches could be merged; the hash costs about
+// 180 ns a use. Without a key (the default), each process hashes with a
+// random secret seed (hash/maphash, about 5 ns): counts are exact within a
+// process, and a user's hash means nothing outside it. The key is copied; a
+// key shorter than 16 bytes is ignored.
+func WithUserHashKey(key []byte) Option {
+	return optionFunc(func(c *config) {
+		if len(key) >= 16 {
+			c.key = append([]byte(nil), key...)
+		}
+	})
+}
+
+// WithMaxFeatures bounds the distinct (type, name) features kept; further
+// features share one overflow feature, marked vitals.overflow=true, and a
+// warning goes to otel.Handle once. Default 1000; values <= 0 keep the
+// default.
+func WithMaxFeatures(n int) Option {
+	return optionFunc(func(c *config) { c.maxFeatures = n })
+}
+
+// SeriesPerFeature is the most series one feature has in a single
+// instrument: each pattern by outcome. Keep the MeterProvider's cardinality
+// limit above the feature limit times this.
+const SeriesPerFeature = 2 * MaxPatterns

@@ -1,0 +1,48 @@
+// Package feature tracks which features, API endpoints, ML models and
+// components are used, by how many distinct people, how successfully and
+// how fast, whether adoption is growing, and when usage peaks, without
+// keeping or exporting any user identifier.
+//
+//	a, _ := feature.New()
+//	search := a.Feature(feature.TypeAPIEndpoint, "/search") // once; keep it
+//	search.Record(ctx, userID, feature.PatternDirectCall, d, err == nil)
+//
+//	done := search.Start(ctx, userID, feature.PatternBatchOperation)
+//	err := work()
+//	done(err)
+//
+//	err = search.Do(ctx, userID, feature.PatternBackgroundTask, work)
+//
+// # Privacy
+//
+// A user identifier is hashed the moment it is recorded and never stored:
+// not in attributes, snapshots, logs or errors. The hash only feeds a
+// HyperLogLog sketch (github.com/axiomhq/hyperloglog, precision 14: fixed
+// memory, at most 16 KiB per quarter window per feature, standard error
+// 0.8%), which yields the number of distinct users and nothing about any of
+// them. By default the hash is hash/maphash with a random secret seed per
+// process: fast (about 5 ns), and meaningless outside the process. With
+// [WithUserHashKey] it is HMAC-SHA256 under that key (about 180 ns), the
+// same in every process that shares the key.
+//
+// # Window, trend and peak hour
+//
+// Window usage, unique users and the success ratio cover the usage window
+// (default 24h, [WithWindow]), kept in quarters: exact to a quarter of the
+// window. The adoption trend compares this window's uses with the previous
+// window's: with fewer than 10 uses in both together it is stable;
+// otherwise growing when this window has more than 10% more uses (or the
+// previous had none), declining when more than 10% fewer, stable in
+// between. The peak hour is the hour of day, in the zone of [WithLocation]
+// (UTC by default), with the most uses since the feature was made. The
+// snapshot lists the ten features most used in the window.
+//
+// # Limits and bad input
+//
+// At most [MaxPatterns] usage patterns are kept (the three built-in ones,
+// "other" and custom ones); further patterns count as "other". Past the
+// feature limit ([WithMaxFeatures], default 1000) new features share one
+// overflow series. Names are cleaned as in package conn, and a negative
+// duration records the use without it; each is counted in
+// vitals.input.rejected.
+package feature // import "github.com/otelvitals/vitals/instrument/feature"

@@ -1,0 +1,208 @@
+package feature
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/axiomhq/hyperloglog"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+
+	"github.com/otelvitals/vitals/internal/fasthist"
+	"github.com/otelvitals/vitals/semconv"
+)
+
+// subBuckets is the number of parts a window is kept in: window usage and
+// unique users are exact to a quarter of the window.
+const subBuckets = 4
+
+// Feature is the handle of one feature, returned by [Analytics.Feature].
+// Its methods are safe for concurrent use and allocate nothing.
+type Feature struct {
+	a        *Analytics
+	typ      string
+	name     string
+	overflow bool
+
+	uses      [MaxPatterns][2]atomic.Int64 // by pattern, by outcome (0 success, 1 failure)
+	durNanos  atomic.Int64
+	timed     atomic.Int64
+	hours     [24]atomic.Int64 // uses by hour of day
+
+	mu       sync.Mutex // guards sketches and counts
+	sketches [subBuckets]userBucket
+	counts   [2 * subBuckets]countBucket // this window's and the one before
+
+	hist       *fasthist.Histogram // nil: the SDK's histogram
+	drop       func()
+	base       []attribute.KeyValue
+	recordOpts []metric.RecordOption
+	observe    []metric.ObserveOption
+
+	optMu   sync.Mutex // guards useOpts, made at first collection
+	useOpts [MaxPatterns][2][]metric.ObserveOption
+}
+
+type userBucket struct {
+	epoch  int64 // sub-bucket number + 1; 0 when unused
+	sketch *hyperloglog.Sketch
+}
+
+type countBucket struct {
+	epoch         int64
+	uses, success int64
+}
+
+func (a *Analytics) newFeature(typ, name string, overflow bool) *Feature {
+	f := &Feature{a: a, typ: typ, name: name, overflow: overflow}
+	base := []attribute.KeyValue{semconv.FeatureTypeKey.String(typ), semconv.FeatureNameKey.String(name)}
+	if overflow {
+		base = []attribute.KeyValue{semconv.Overflow}
+	}
+	set := attribute.NewSet(base...)
+	f.base = base
+	f.recordOpts = []metric.RecordOption{metric.WithAttributeSet(set)}
+	f.observe = []metric.ObserveOption{metric.WithAttributeSet(set)}
+	if a.fast != nil {
+		f.hist, f.drop = a.fast.Add(a.desc(semconv.FeatureDuration.Metric), set, semconv.LatencyBuckets())
+	}
+	return f
+}
+
+// usageOptions returns the observe options of pattern p and outcome o,
+// making them the first time.
+func (f *Feature) usageOptions(p, o int) []metric.ObserveOption {
+	f.optMu.Lock()
+	defer f.optMu.Unlock()
+	if f.useOpts[p][o] == nil {
+		outcome := semconv.FeatureOutcomeSuccess
+		if o == 1 {
+			outcome = semconv.FeatureOutcomeFailure
+		}
+		kvs := append(append([]attribute.KeyValue(nil), f.base...),
+			semconv.FeaturePatternKey.String(f.a.patterns.name(p)), semconv.FeatureOutcomeKey.String(outcome))
+		f.useOpts[p][o] = []metric.ObserveOption{metric.WithAttributeSet(attribute.NewSet(kvs...))}
+	}
+	return f.useOpts[p][o]
+}
+
+// Type returns the feature's type, and [Feature.Name] its name; both are
+// empty for the overflow feature.
+func (f *Feature) Type() string { return f.typ }
+
+// Name returns the feature's name.
+func (f *Feature) Name() string { return f.name }
+
+// Record records one use of the feature by user (an identifier that is
+// hashed at once and never stored; "" for an anonymous use), in the usage
+// pattern ("direct_call", "batch_operation", "background_task" or another
+// string), taking d, and whether it succeeded. A negative d records the use
+// without a duration, counted as bad input.
+func (f *Feature) Record(ctx context.Context, user, pattern string, d time.Duration, success bool) {
+	now := f.a.clock.Nanotime()
+	p := f.a.patternIndex(pattern)
+	o := 0
+	if !success {
+		o = 1
+	}
+	f.uses[p][o].Add(1)
+	f.hours[f.a.hour(now)].Add(1)
+	if d >= 0 {
+		f.durNanos.Add(int64(d))
+		f.timed.Add(1)
+		if f.hist != nil {
+			f.hist.Record(d.Seconds())
+		} else {
+			f.a.inst.duration.Record(ctx, d.Seconds(), f.recordOpts...)
+		}
+	} else {
+		f.a.reject(reasonNegativeDuration)
+	}
+	var h uint64
+	if user != "" {
+		h = f.a.hashUser(user)
+	}
+	sub := now/f.a.sub + 1
+	f.mu.Lock()
+	if user != "" {
+		b := &f.sketches[sub%subBuckets]
+		if b.epoch != sub {
+			if b.sketch == nil {
+				b.sketch = hyperloglog.New14()
+			} else {
+				b.sketch.Reset()
+			}
+			b.epoch = sub
+		}
+		b.sketch.InsertHash(h)
+	}
+	c := &f.counts[sub%(2*subBuckets)]
+	if c.epoch != sub {
+		*c = countBucket{epoch: sub}
+	}
+	c.uses++
+	if success {
+		c.success++
+	}
+	f.mu.Unlock()
+}
+
+// Start begins timing one use by user in pattern; call the returned
+// function with the use's error (nil for success) when it ends: the Go form
+// of a context manager.
+//
+//	done := f.Start(ctx, userID, feature.PatternDirectCall)
+//	err := work()
+//	done(err)
+//
+// The returned function is a closure, one small allocation; on hot paths
+// time the use yourself and call [Feature.Record].
+func (f *Feature) Start(ctx context.Context, user, pattern string) func(error) {
+	start := f.a.mono.Nanotime()
+	return func(err error) {
+		f.Record(ctx, user, pattern, time.Duration(f.a.mono.Nanotime()-start), err == nil)
+	}
+}
+
+// Do runs fn as one use of f by user in pattern, timed, with fn's error as
+// its outcome, and returns that error: the Go form of a decorator.
+func (f *Feature) Do(ctx context.Context, user, pattern string, fn func(context.Context) error) error {
+	start := f.a.mono.Nanotime()
+	err := fn(ctx)
+	f.Record(ctx, user, pattern, time.Duration(f.a.mono.Nanotime()-start), err == nil)
+	return err
+}
+
+// window returns, at now, the uses and successes of this window and of the
+// one before, and the unique users of this window.
+func (f *Feature) window(now int64) (cur, prev countBucket, users uint64) {
+	sub := now/f.a.sub + 1
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, c := range f.counts {
+		switch age := sub - c.epoch; {
+		case c.epoch == 0 || age < 0:
+		case age < subBuckets:
+			cur.uses += c.uses
+			cur.success += c.success
+		case age < 2*subBuckets:
+			prev.uses += c.uses
+			prev.success += c.success
+		}
+	}
+	scratch := f.a.scratch()
+	defer f.a.scratchDone()
+	merged := false
+	for _, b := range f.sketches {
+		if age := sub - b.epoch; b.epoch != 0 && age >= 0 && age < subBuckets {
+			_ = scratch.Merge(b.sketch)
+			merged = true
+		}
+	}
+	if merged {
+		users = scratch.Estimate()
+	}
+	return cur, prev, users
+}

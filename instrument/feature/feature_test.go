@@ -1,0 +1,372 @@
+package feature
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	"go.uber.org/goleak"
+
+	"github.com/otelvitals/vitals/internal/clock"
+	"github.com/otelvitals/vitals/internal/fasthist"
+	"github.com/otelvitals/vitals/semconv"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// t0 is a Monday, 09:00 UTC.
+var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+
+type fixture struct {
+	t      *testing.T
+	clock  *clock.Fake
+	reader *sdkmetric.ManualReader
+	a      *Analytics
+}
+
+func newFixture(t *testing.T, fast bool, opts ...Option) *fixture {
+	t.Helper()
+	f := &fixture{t: t, clock: clock.NewFake(t0)}
+	var mp metric.MeterProvider
+	if fast {
+		reg := fasthist.NewRegistry()
+		f.reader = sdkmetric.NewManualReader(sdkmetric.WithProducer(reg))
+		sdk := sdkmetric.NewMeterProvider(sdkmetric.WithReader(f.reader))
+		t.Cleanup(func() { _ = sdk.Shutdown(context.Background()) })
+		mp = fasthist.NewProvider(sdk, reg)
+	} else {
+		f.reader = sdkmetric.NewManualReader()
+		sdk := sdkmetric.NewMeterProvider(sdkmetric.WithReader(f.reader))
+		t.Cleanup(func() { _ = sdk.Shutdown(context.Background()) })
+		mp = sdk
+	}
+	a, err := New(append([]Option{WithMeterProvider(mp), WithClock(f.clock.Now)}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = a.Close() })
+	f.a = a
+	return f
+}
+
+func (f *fixture) collect() metricdata.ResourceMetrics {
+	f.t.Helper()
+	var rm metricdata.ResourceMetrics
+	if err := f.reader.Collect(context.Background(), &rm); err != nil {
+		f.t.Fatal(err)
+	}
+	return rm
+}
+
+func point(rm metricdata.ResourceMetrics, name string, kv ...attribute.KeyValue) (any, bool) {
+	match := func(s attribute.Set) bool {
+		for _, want := range kv {
+			if got, ok := s.Value(want.Key); !ok || got != want.Value {
+				return false
+			}
+		}
+		return true
+	}
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			if m.Name != name {
+				continue
+			}
+			switch d := m.Data.(type) {
+			case metricdata.Sum[int64]:
+				for _, p := range d.DataPoints {
+					if match(p.Attributes) {
+						return p.Value, true
+					}
+				}
+			case metricdata.Gauge[int64]:
+				for _, p := range d.DataPoints {
+					if match(p.Attributes) {
+						return p.Value, true
+					}
+				}
+			case metricdata.Gauge[float64]:
+				for _, p := range d.DataPoints {
+					if match(p.Attributes) {
+						return p.Value, true
+					}
+				}
+			case metricdata.Histogram[float64]:
+				for _, p := range d.DataPoints {
+					if match(p.Attributes) {
+						return p, true
+					}
+				}
+			}
+		}
+	}
+	return nil, false
+}
+
+func want[T comparable](t *testing.T, rm metricdata.ResourceMetrics, w T, name string, kv ...attribute.KeyValue) {
+	t.Helper()
+	got, ok := point(rm, name, kv...)
+	if g, isT := got.(T); !ok || !isT || g != w {
+		t.Errorf("%s %v = %v (found %v), want %v", name, kv, got, ok, w)
+	}
+}
+
+var (
+	endpoint = semconv.FeatureTypeKey.String("api_endpoint")
+	search   = semconv.FeatureNameKey.String("/search")
+	success  = semconv.FeatureOutcomeKey.String("success")
+	failure  = semconv.FeatureOutcomeKey.String("failure")
+)
+
+func pattern(p string) attribute.KeyValue { return semconv.FeaturePatternKey.String(p) }
+
+// TestScriptedUsage records a script of uses and reads usage counts,
+// success ratio, pattern distribution, durations, unique users and the peak
+// hour back exactly.
+func TestScriptedUsage(t *testing.T) {
+	for _, fast := range []bool{false, true} {
+		t.Run(map[bool]string{false: "sdk", true: "fast"}[fast], func(t *testing.T) {
+			f := newFixture(t, fast, WithWindow(4*time.Hour))
+			ctx := context.Background()
+			s := f.a.Feature(TypeAPIEndpoint, "/search")
+			// 09:00: three users, direct calls, one failing.
+			s.Record(ctx, "alice", PatternDirectCall, 10*time.Millisecond, true)
+			s.Record(ctx, "bob", PatternDirectCall, 20*time.Millisecond, true)
+			s.Record(ctx, "carol", PatternDirectCall, 30*time.Millisecond, false)
+			// 11:30: alice again in a batch, and an anonymous background task.
+			f.clock.Advance(150 * time.Minute)
+			s.Record(ctx, "alice", PatternBatchOperation, 40*time.Millisecond, true)
+			s.Record(ctx, "", PatternBackgroundTask, -time.Second, true)
+
+			rm := f.collect()
+			want(t, rm, int64(2), semconv.FeatureUsage.Name, endpoint, search, pattern("direct_call"), success)
+			want(t, rm, int64(1), semconv.FeatureUsage.Name, endpoint, search, pattern("direct_call"), failure)
+			want(t, rm, int64(1), semconv.FeatureUsage.Name, endpoint, search, pattern("batch_operation"), success)
+			want(t, rm, int64(1), semconv.FeatureUsage.Name, endpoint, search, pattern("background_task"), success)
+			want(t, rm, int64(3), semconv.FeatureUsers.Name, endpoint, search)
+			want(t, rm, 0.8, semconv.FeatureSuccessRatio.Name, endpoint, search)
+			got, _ := point(rm, semconv.FeatureDuration.Name, endpoint, search)
+			if h := got.(metricdata.HistogramDataPoint[float64]); h.Count != 4 || math.Abs(h.Sum-0.1) > 1e-12 {
+				t.Fatalf("durations %+v, want 4 summing to 0.1s", h)
+			}
+			want(t, rm, int64(1), semconv.InputRejected.Name, semconv.ErrorTypeKey.String(reasonNegativeDuration))
+
+			snap := f.a.Snapshot().Features[0]
+			if snap.Uses != 5 || snap.Failures != 1 || snap.WindowUses != 5 || snap.UniqueUsers != 3 ||
+				snap.MeanDurationSeconds != 0.025 || snap.PeakHour != 9 || snap.HourlyUses[11] != 2 {
+				t.Fatalf("snapshot %+v", snap)
+			}
+			if fmt.Sprint(snap.Patterns) != "map[background_task:1 batch_operation:1 direct_call:3]" {
+				t.Fatalf("patterns %v", snap.Patterns)
+			}
+		})
+	}
+}
+
+// TestWindowAndTrend moves usage across windows and checks window counts,
+// unique users and the trend.
+func TestWindowAndTrend(t *testing.T) {
+	f := newFixture(t, true, WithWindow(4*time.Hour)) // quarters of 1h
+	ctx := context.Background()
+	x := f.a.Feature(TypeComponent, "exporter")
+	use := func(n int, users string) {
+		for i := range n {
+			x.Record(ctx, users+strconv.Itoa(i%7), PatternDirectCall, time.Millisecond, true)
+		}
+	}
+	use(20, "u") // window 1: 20 uses, 7 users
+	snap := f.a.Snapshot().Features[0]
+	if snap.Trend != TrendGrowing || snap.WindowUses != 20 || snap.UniqueUsers != 7 {
+		t.Fatalf("first window: %+v", snap)
+	}
+	f.clock.Advance(4 * time.Hour) // window 2: 40 uses
+	use(40, "v")
+	snap = f.a.Snapshot().Features[0]
+	if snap.WindowUses != 40 || snap.PreviousWindowUses != 20 || snap.Trend != TrendGrowing || snap.UniqueUsers != 7 {
+		t.Fatalf("second window: %+v", snap)
+	}
+	f.clock.Advance(4 * time.Hour) // window 3: 41 uses, stable
+	use(41, "w")
+	if snap = f.a.Snapshot().Features[0]; snap.Trend != TrendStable {
+		t.Fatalf("third window: %+v", snap)
+	}
+	f.clock.Advance(4 * time.Hour) // window 4: 10 uses, declining
+	use(10, "z")
+	if snap = f.a.Snapshot().Features[0]; snap.Trend != TrendDeclining || snap.WindowUses != 10 || snap.PreviousWindowUses != 41 {
+		t.Fatalf("fourth window: %+v", snap)
+	}
+	f.clock.Advance(8 * time.Hour) // nothing in either window
+	snap = f.a.Snapshot().Features[0]
+	if snap.WindowUses != 0 || snap.PreviousWindowUses != 0 || snap.UniqueUsers != 0 || snap.Trend != TrendStable || snap.Uses != 111 {
+		t.Fatalf("after two quiet windows: %+v", snap)
+	}
+	for _, tt := range []struct {
+		cur, prev int64
+		want      string
+	}{
+		{0, 0, TrendStable}, {5, 4, TrendStable}, {10, 0, TrendGrowing}, {111, 100, TrendGrowing},
+		{110, 100, TrendStable}, {90, 100, TrendStable}, {89, 100, TrendDeclining}, {0, 10, TrendDeclining},
+	} {
+		if got := trend(tt.cur, tt.prev); got != tt.want {
+			t.Errorf("trend(%d, %d) = %s, want %s", tt.cur, tt.prev, got, tt.want)
+		}
+	}
+}
+
+func TestTopAndPeakHour(t *testing.T) {
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Skip("no time zone data:", err)
+	}
+	f := newFixture(t, true, WithLocation(berlin))
+	ctx := context.Background()
+	counts := map[string]int{"a": 3, "b": 9, "c": 9, "d": 1}
+	for name, n := range counts {
+		for range n {
+			f.a.Feature(TypeFeatureFlag, name).Record(ctx, "u", PatternDirectCall, 0, true)
+		}
+	}
+	s := f.a.Snapshot()
+	var order []string
+	for _, r := range s.Top {
+		order = append(order, r.Name)
+	}
+	if strings.Join(order, ",") != "b,c,a,d" {
+		t.Fatalf("top %v, want b,c,a,d", order)
+	}
+	// 09:00 UTC is 10:00 in Berlin in March.
+	if p := s.Features[0].PeakHour; p != 10 {
+		t.Fatalf("peak hour %d, want 10 (Berlin)", p)
+	}
+}
+
+// TestUniqueUsersMillion estimates a million distinct users within 2%.
+func TestUniqueUsersMillion(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a million users")
+	}
+	f := newFixture(t, true)
+	x := f.a.Feature(TypeMLModel, "ranker")
+	ctx := context.Background()
+	const n = 1_000_000
+	for i := range n {
+		x.Record(ctx, "user-"+strconv.Itoa(i), PatternDirectCall, 0, true)
+	}
+	got := f.a.Snapshot().Features[0].UniqueUsers
+	if e := math.Abs(float64(got)-n) / n; e > 0.02 {
+		t.Fatalf("estimate %d for %d users: %.2f%% off", got, n, 100*e)
+	}
+	var sketchBytes int
+	for _, b := range x.sketches {
+		if b.sketch != nil {
+			data, _ := b.sketch.MarshalBinary()
+			sketchBytes += len(data)
+		}
+	}
+	t.Logf("estimate %d for %d users (%.3f%% off); sketch size %d bytes", got, n, 100*math.Abs(float64(got)-n)/n, sketchBytes)
+}
+
+// TestPrivacy records known user identifiers through every API and checks
+// that none appears in the collected data, the snapshot's JSON or errors.
+func TestPrivacy(t *testing.T) {
+	for _, keyed := range []bool{false, true} {
+		t.Run(map[bool]string{false: "maphash", true: "hmac"}[keyed], func(t *testing.T) {
+			var opts []Option
+			if keyed {
+				opts = append(opts, WithUserHashKey([]byte("0123456789abcdef-secret")))
+			}
+			f := newFixture(t, false, opts...)
+			ctx := context.Background()
+			users := []string{"alice@example.com", "user-8c1f2e", "+49 30 1234567"}
+			x := f.a.Feature(TypeAPIEndpoint, "/checkout")
+			for _, u := range users {
+				x.Record(ctx, u, PatternDirectCall, time.Millisecond, true)
+				f.a.Feature(TypeFeatureFlag, "new-ui").Start(ctx, u, PatternDirectCall)(errors.New("boom"))
+				_ = x.Do(ctx, u, PatternBatchOperation, func(context.Context) error { return nil })
+			}
+			rm := f.collect()
+			snap, _ := json.Marshal(f.a.Snapshot())
+			for _, u := range users {
+				if strings.Contains(fmt.Sprintf("%+v", rm), u) || strings.Contains(string(snap), u) {
+					t.Fatalf("user %q leaked", u)
+				}
+			}
+			if s := f.a.Snapshot().Features[0]; s.UniqueUsers != 3 || s.Uses != 6 {
+				t.Fatalf("%+v", s)
+			}
+		})
+	}
+}
+
+func TestPatternLimit(t *testing.T) {
+	f := newFixture(t, true)
+	x := f.a.Feature(TypeComponent, "c")
+	ctx := context.Background()
+	for i := range 10 { // 4 custom slots, then "other"
+		x.Record(ctx, "", "custom-"+strconv.Itoa(i), 0, true)
+	}
+	p := f.a.Snapshot().Features[0].Patterns
+	if len(p) != 5 || p["other"] != 6 || p["custom-3"] != 1 || p["custom-4"] != 0 {
+		t.Fatalf("patterns %v", p)
+	}
+	want(t, f.collect(), int64(6), semconv.InputRejected.Name, semconv.ErrorTypeKey.String(reasonTooManyPatterns))
+}
+
+func TestFeatureLimitAndClose(t *testing.T) {
+	f := newFixture(t, true, WithMaxFeatures(1))
+	a, b := f.a.Feature("x", "a"), f.a.Feature("x", "b")
+	if a == b || !b.overflow {
+		t.Fatal("features past the limit share the overflow feature")
+	}
+	b.Record(context.Background(), "u", "", 0, true)
+	want(t, f.collect(), int64(1), semconv.FeatureUsage.Name, semconv.Overflow)
+	if err := f.a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := point(f.collect(), semconv.FeatureUsage.Name); ok {
+		t.Fatal("usage reported after Close")
+	}
+}
+
+func TestConcurrentSafe(t *testing.T) {
+	f := newFixture(t, true)
+	x := f.a.Feature(TypeAPIEndpoint, "/x")
+	const workers, ops = 8, 10000
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range ops {
+				x.Record(context.Background(), strconv.Itoa(w), PatternDirectCall, time.Microsecond, i%10 != 0)
+			}
+		}()
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range 50 {
+			f.collect()
+			f.a.Snapshot()
+		}
+	}()
+	wg.Wait()
+	<-done
+	s := f.a.Snapshot().Features[0]
+	if s.Uses != workers*ops || s.Failures != workers*ops/10 || s.UniqueUsers != workers {
+		t.Fatalf("%+v", s)
+	}
+}

@@ -1,0 +1,144 @@
+package feature
+
+import (
+	"cmp"
+	"slices"
+	"time"
+)
+
+// Adoption trends.
+const (
+	TrendGrowing   = "growing"
+	TrendStable    = "stable"
+	TrendDeclining = "declining"
+)
+
+// minTrendUses is the fewest uses, over this window and the one before
+// together, for a trend other than stable.
+const minTrendUses = 10
+
+// Snapshot is the state of every feature at one moment. It holds no user
+// identifier, raw or hashed: only counts and estimates.
+type Snapshot struct {
+	// Time is when the snapshot was taken.
+	Time time.Time `json:"time"`
+	// WindowSeconds is the usage window.
+	WindowSeconds float64 `json:"window_seconds"`
+	// Features holds one entry per feature, in the order they were made;
+	// the overflow feature, if any, has Overflow set.
+	Features []FeatureSnapshot `json:"features"`
+	// Top lists the names of the features most used in the window, most
+	// first (ties by type and name), at most 10.
+	Top []FeatureRef `json:"top"`
+}
+
+// FeatureRef names a feature.
+type FeatureRef struct {
+	Type        string `json:"type"`
+	Name        string `json:"name"`
+	WindowUses  int64  `json:"window_uses"`
+	UniqueUsers uint64 `json:"unique_users"`
+}
+
+// FeatureSnapshot is the state of one feature.
+type FeatureSnapshot struct {
+	Type     string `json:"type"`
+	Name     string `json:"name"`
+	Overflow bool   `json:"overflow,omitempty"`
+
+	// Uses and Failures count the uses since the feature was made.
+	Uses     int64 `json:"uses"`
+	Failures int64 `json:"failures"`
+	// WindowUses, PreviousWindowUses, WindowSuccessRate and UniqueUsers
+	// cover the usage window (exact to a quarter of it); UniqueUsers is a
+	// HyperLogLog estimate (standard error 0.8%).
+	WindowUses         int64   `json:"window_uses"`
+	PreviousWindowUses int64   `json:"previous_window_uses"`
+	WindowSuccessRate  float64 `json:"window_success_rate"`
+	UniqueUsers        uint64  `json:"unique_users"`
+	// MeanDurationSeconds is the mean duration of the timed uses.
+	MeanDurationSeconds float64 `json:"mean_duration_seconds"`
+	// Patterns counts the uses by pattern.
+	Patterns map[string]int64 `json:"patterns"`
+	// Trend compares this window with the one before (see the package
+	// documentation).
+	Trend string `json:"trend"`
+	// PeakHour is the hour of day (0-23, in the configured zone) with the
+	// most uses, -1 with none; HourlyUses holds the uses of each hour.
+	PeakHour   int       `json:"peak_hour"`
+	HourlyUses [24]int64 `json:"hourly_uses"`
+}
+
+// Snapshot returns the state of every feature now.
+func (a *Analytics) Snapshot() Snapshot {
+	now := a.clock.Nanotime()
+	s := Snapshot{Time: a.clock.Now(), WindowSeconds: a.cfg.window.Seconds()}
+	for _, f := range a.features.List() {
+		fs := FeatureSnapshot{Type: f.typ, Name: f.name, Overflow: f.overflow, Patterns: map[string]int64{}, PeakHour: -1}
+		for p := range MaxPatterns {
+			n := f.uses[p][0].Load() + f.uses[p][1].Load()
+			fs.Uses += n
+			fs.Failures += f.uses[p][1].Load()
+			if n > 0 {
+				fs.Patterns[a.patterns.name(p)] = n
+			}
+		}
+		cur, prev, users := f.window(now)
+		fs.WindowUses, fs.PreviousWindowUses, fs.UniqueUsers = cur.uses, prev.uses, users
+		if cur.uses > 0 {
+			fs.WindowSuccessRate = float64(cur.success) / float64(cur.uses)
+		}
+		if t := f.timed.Load(); t > 0 {
+			fs.MeanDurationSeconds = float64(f.durNanos.Load()) / float64(t) / 1e9
+		}
+		fs.Trend = trend(cur.uses, prev.uses)
+		var peak int64
+		for h := range fs.HourlyUses {
+			fs.HourlyUses[h] = f.hours[h].Load()
+			if fs.HourlyUses[h] > peak {
+				peak, fs.PeakHour = fs.HourlyUses[h], h
+			}
+		}
+		s.Features = append(s.Features, fs)
+	}
+	s.Top = top(s.Features, 10)
+	return s
+}
+
+// trend classifies this window's uses against the previous window's: with
+// fewer than 10 uses in both together it is stable; otherwise growing when
+// this window has more than 10% more uses, declining when more than 10%
+// fewer, stable in between. A feature with no uses before is growing.
+func trend(cur, prev int64) string {
+	if cur+prev < minTrendUses {
+		return TrendStable
+	}
+	switch change := float64(cur-prev) / float64(max(prev, 1)); {
+	case prev == 0 || change > 0.1:
+		return TrendGrowing
+	case change < -0.1:
+		return TrendDeclining
+	default:
+		return TrendStable
+	}
+}
+
+// top returns at most n features with window uses, most used first.
+func top(features []FeatureSnapshot, n int) []FeatureRef {
+	var refs []FeatureRef
+	for _, f := range features {
+		if f.WindowUses > 0 && !f.Overflow {
+			refs = append(refs, FeatureRef{Type: f.Type, Name: f.Name, WindowUses: f.WindowUses, UniqueUsers: f.UniqueUsers})
+		}
+	}
+	slices.SortFunc(refs, func(x, y FeatureRef) int {
+		if c := cmp.Compare(y.WindowUses, x.WindowUses); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(x.Type, y.Type); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.Name, y.Name)
+	})
+	return refs[:min(n, len(refs))]
+}
