@@ -26,10 +26,10 @@ type Feature struct {
 	name     string
 	overflow bool
 
-	uses      [MaxPatterns][2]atomic.Int64 // by pattern, by outcome (0 success, 1 failure)
-	durNanos  atomic.Int64
-	timed     atomic.Int64
-	hours     [24]atomic.Int64 // uses by hour of day
+	uses     [MaxPatterns][2]atomic.Int64 // by pattern, by outcome (0 success, 1 failure)
+	durNanos atomic.Int64
+	timed    atomic.Int64
+	hours    [24]atomic.Int64 // uses by hour of day
 
 	mu       sync.Mutex // guards sketches and counts
 	sketches [subBuckets]userBucket
