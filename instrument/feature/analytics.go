@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
+	"hash"
 	"hash/maphash"
 	"sync"
 	"sync/atomic"
@@ -50,6 +51,7 @@ type Analytics struct {
 
 	seed maphash.Seed
 	key  []byte
+	macs sync.Pool // of *keyedMAC, with a key
 
 	hourMu    sync.Mutex
 	hourUntil atomic.Int64 // clock nanoseconds when the cached hour ends
@@ -122,16 +124,31 @@ func (a *Analytics) Feature(featureType, name string) *Feature {
 	return f
 }
 
+// keyedMAC is an HMAC-SHA256 under the configured key with buffers of its
+// own, reused through a pool so that hashing allocates nothing.
+type keyedMAC struct {
+	mac hash.Hash
+	buf []byte
+	sum [sha256.Size]byte
+}
+
 // hashUser returns the keyed hash users are counted by; see
 // [WithUserHashKey].
 func (a *Analytics) hashUser(user string) uint64 {
 	if a.key == nil {
 		return maphash.String(a.seed, user)
 	}
-	mac := hmac.New(sha256.New, a.key)
-	mac.Write([]byte(user))
-	var sum [sha256.Size]byte
-	return binary.LittleEndian.Uint64(mac.Sum(sum[:0]))
+	k, _ := a.macs.Get().(*keyedMAC)
+	if k == nil {
+		k = &keyedMAC{mac: hmac.New(sha256.New, a.key)}
+	}
+	k.mac.Reset()
+	k.buf = append(k.buf[:0], user...)
+	k.mac.Write(k.buf)
+	h := binary.LittleEndian.Uint64(k.mac.Sum(k.sum[:0]))
+	clear(k.buf) // the pool keeps no user identifier
+	a.macs.Put(k)
+	return h
 }
 
 // hour returns the hour of day at now in the configured zone, computing it
