@@ -118,6 +118,9 @@ func (c *Collector) Start() error {
 	return c.proc.waitHTTP(c.PrometheusURL, 20*time.Second)
 }
 
+// File returns the path of the collector's JSON-lines output.
+func (c *Collector) File() string { return c.file }
+
 // Stop stops the collector gracefully (SIGTERM), letting it flush its file.
 func (c *Collector) Stop() { c.proc.stop(syscall.SIGTERM, 10*time.Second) }
 
