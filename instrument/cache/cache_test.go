@@ -1,7 +1,6 @@
 package cache
 
 import (
-	"context"
 	"math"
 	"slices"
 	"sync"
@@ -9,13 +8,11 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/metric"
-	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.uber.org/goleak"
 
 	"github.com/otelvitals/vitals/internal/clock"
-	"github.com/otelvitals/vitals/internal/fasthist"
+	"github.com/otelvitals/vitals/internal/metrictest"
 	"github.com/otelvitals/vitals/semconv"
 )
 
@@ -26,29 +23,15 @@ func TestMain(m *testing.M) {
 var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
 type fixture struct {
-	t      *testing.T
 	clock  *clock.Fake
-	reader *sdkmetric.ManualReader
+	reader *metrictest.Reader
 	m      *Monitor
 }
 
 func newFixture(t *testing.T, fast bool, opts ...Option) *fixture {
 	t.Helper()
-	f := &fixture{t: t, clock: clock.NewFake(t0)}
-	var mp metric.MeterProvider
-	if fast {
-		reg := fasthist.NewRegistry()
-		f.reader = sdkmetric.NewManualReader(sdkmetric.WithProducer(reg))
-		sdk := sdkmetric.NewMeterProvider(sdkmetric.WithReader(f.reader))
-		t.Cleanup(func() { _ = sdk.Shutdown(context.Background()) })
-		mp = fasthist.NewProvider(sdk, reg)
-	} else {
-		f.reader = sdkmetric.NewManualReader()
-		sdk := sdkmetric.NewMeterProvider(sdkmetric.WithReader(f.reader))
-		t.Cleanup(func() { _ = sdk.Shutdown(context.Background()) })
-		mp = sdk
-	}
-	m, err := New(append([]Option{WithMeterProvider(mp), WithClock(f.clock.Now)}, opts...)...)
+	f := &fixture{clock: clock.NewFake(t0), reader: metrictest.NewReader(t, fast)}
+	m, err := New(append([]Option{WithMeterProvider(f.reader.Provider), WithClock(f.clock.Now)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,68 +40,13 @@ func newFixture(t *testing.T, fast bool, opts ...Option) *fixture {
 	return f
 }
 
-func (f *fixture) collect() metricdata.ResourceMetrics {
-	f.t.Helper()
-	var rm metricdata.ResourceMetrics
-	if err := f.reader.Collect(context.Background(), &rm); err != nil {
-		f.t.Fatal(err)
-	}
-	return rm
-}
+func (f *fixture) collect() metricdata.ResourceMetrics { return f.reader.Collect() }
 
-// point returns the value of the point of name with attributes kv: an
-// int64, a float64 or a histogram point.
-func point(rm metricdata.ResourceMetrics, name string, kv ...attribute.KeyValue) (any, bool) {
-	match := func(s attribute.Set) bool {
-		for _, want := range kv {
-			if got, ok := s.Value(want.Key); !ok || got != want.Value {
-				return false
-			}
-		}
-		return true
-	}
-	for _, sm := range rm.ScopeMetrics {
-		for _, m := range sm.Metrics {
-			if m.Name != name {
-				continue
-			}
-			switch d := m.Data.(type) {
-			case metricdata.Sum[int64]:
-				for _, p := range d.DataPoints {
-					if match(p.Attributes) {
-						return p.Value, true
-					}
-				}
-			case metricdata.Gauge[int64]:
-				for _, p := range d.DataPoints {
-					if match(p.Attributes) {
-						return p.Value, true
-					}
-				}
-			case metricdata.Gauge[float64]:
-				for _, p := range d.DataPoints {
-					if match(p.Attributes) {
-						return p.Value, true
-					}
-				}
-			case metricdata.Histogram[float64]:
-				for _, p := range d.DataPoints {
-					if match(p.Attributes) {
-						return p, true
-					}
-				}
-			}
-		}
-	}
-	return nil, false
-}
+var point = metrictest.Point
 
 func want[T comparable](t *testing.T, rm metricdata.ResourceMetrics, w T, name string, kv ...attribute.KeyValue) {
 	t.Helper()
-	got, ok := point(rm, name, kv...)
-	if g, isT := got.(T); !ok || !isT || g != w {
-		t.Errorf("%s %v = %v (found %v), want %v", name, kv, got, ok, w)
-	}
+	metrictest.Want(t, rm, w, name, kv...)
 }
 
 var (

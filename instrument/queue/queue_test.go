@@ -11,13 +11,12 @@ import (
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/metric"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.uber.org/goleak"
 
 	"github.com/otelvitals/vitals/internal/clock"
-	"github.com/otelvitals/vitals/internal/fasthist"
+	"github.com/otelvitals/vitals/internal/metrictest"
 	"github.com/otelvitals/vitals/semconv"
 )
 
@@ -28,9 +27,8 @@ func TestMain(m *testing.M) {
 var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
 type fixture struct {
-	t      *testing.T
 	clock  *clock.Fake
-	reader *sdkmetric.ManualReader
+	reader *metrictest.Reader
 	m      *Monitor
 }
 
@@ -38,100 +36,23 @@ type fixture struct {
 // that carries the fast histogram path, as vitals.Start's does.
 func newFixture(t *testing.T, fast bool, opts ...Option) *fixture {
 	t.Helper()
-	f := &fixture{t: t, clock: clock.NewFake(t0)}
-	var reg *fasthist.Registry
-	if fast {
-		reg = fasthist.NewRegistry()
-		f.reader = sdkmetric.NewManualReader(sdkmetric.WithProducer(reg))
-	} else {
-		f.reader = sdkmetric.NewManualReader()
-	}
-	sdk := sdkmetric.NewMeterProvider(sdkmetric.WithReader(f.reader))
-	t.Cleanup(func() { _ = sdk.Shutdown(context.Background()) })
-	var mp metric.MeterProvider = sdk
-	if fast {
-		mp = fasthist.NewProvider(sdk, reg)
-	}
-	m, err := New(append([]Option{WithMeterProvider(mp), WithClock(f.clock.Now)}, opts...)...)
+	f := &fixture{clock: clock.NewFake(t0), reader: metrictest.NewReader(t, fast)}
+	x, err := New(append([]Option{WithMeterProvider(f.reader.Provider), WithClock(f.clock.Now)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = m.Shutdown(context.Background()) })
-	f.m = m
+	t.Cleanup(func() { _ = x.Shutdown(context.Background()) })
+	f.m = x
 	return f
 }
 
-func (f *fixture) collect() metricdata.ResourceMetrics {
-	f.t.Helper()
-	var rm metricdata.ResourceMetrics
-	if err := f.reader.Collect(context.Background(), &rm); err != nil {
-		f.t.Fatal(err)
-	}
-	return rm
-}
+func (f *fixture) collect() metricdata.ResourceMetrics { return f.reader.Collect() }
 
-func find(rm metricdata.ResourceMetrics, name string, kv ...attribute.KeyValue) (any, bool) {
-	for _, sm := range rm.ScopeMetrics {
-		for _, m := range sm.Metrics {
-			if m.Name != name {
-				continue
-			}
-			switch d := m.Data.(type) {
-			case metricdata.Gauge[int64]:
-				for _, p := range d.DataPoints {
-					if has(p.Attributes, kv) {
-						return p.Value, true
-					}
-				}
-			case metricdata.Gauge[float64]:
-				for _, p := range d.DataPoints {
-					if has(p.Attributes, kv) {
-						return p.Value, true
-					}
-				}
-			case metricdata.Sum[int64]:
-				for _, p := range d.DataPoints {
-					if has(p.Attributes, kv) {
-						return p.Value, true
-					}
-				}
-			case metricdata.Sum[float64]:
-				for _, p := range d.DataPoints {
-					if has(p.Attributes, kv) {
-						return p.Value, true
-					}
-				}
-			case metricdata.Histogram[float64]:
-				for _, p := range d.DataPoints {
-					if has(p.Attributes, kv) {
-						return p, true
-					}
-				}
-			}
-		}
-	}
-	return nil, false
-}
-
-func has(set attribute.Set, kv []attribute.KeyValue) bool {
-	for _, want := range kv {
-		if got, ok := set.Value(want.Key); !ok || got != want.Value {
-			return false
-		}
-	}
-	return true
-}
+var find = metrictest.Point
 
 func want[T comparable](t *testing.T, rm metricdata.ResourceMetrics, w T, name string, kv ...attribute.KeyValue) {
 	t.Helper()
-	got, ok := find(rm, name, kv...)
-	if !ok {
-		t.Errorf("%s %v: no point", name, kv)
-		return
-	}
-	if g, ok := got.(T); !ok || g != w {
-		t.Errorf("%s %v = %v, want %v", name, kv, got, w)
-	}
+	metrictest.Want(t, rm, w, name, kv...)
 }
 
 var (

@@ -1,0 +1,117 @@
+package metrictest
+
+import (
+	"context"
+	"testing"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+
+	"github.com/otelvitals/vitals/internal/fasthist"
+)
+
+// Reader is a ManualReader and the MeterProvider it reads.
+type Reader struct {
+	t      testing.TB
+	reader *sdkmetric.ManualReader
+	// Provider is the provider to give the tracker under test.
+	Provider metric.MeterProvider
+}
+
+// NewReader returns a Reader whose provider is shut down when t ends. With
+// fast, the provider carries the fast histogram path, as the one
+// vitals.Start builds when it builds every reader.
+func NewReader(t testing.TB, fast bool) *Reader {
+	t.Helper()
+	r := &Reader{t: t}
+	var opts []sdkmetric.ManualReaderOption
+	var reg *fasthist.Registry
+	if fast {
+		reg = fasthist.NewRegistry()
+		opts = append(opts, sdkmetric.WithProducer(reg))
+	}
+	r.reader = sdkmetric.NewManualReader(opts...)
+	sdk := sdkmetric.NewMeterProvider(sdkmetric.WithReader(r.reader))
+	t.Cleanup(func() { _ = sdk.Shutdown(context.Background()) })
+	r.Provider = sdk
+	if fast {
+		r.Provider = fasthist.NewProvider(sdk, reg)
+	}
+	return r
+}
+
+// Collect collects once, failing t on error.
+func (r *Reader) Collect() metricdata.ResourceMetrics {
+	r.t.Helper()
+	var rm metricdata.ResourceMetrics
+	if err := r.reader.Collect(context.Background(), &rm); err != nil {
+		r.t.Fatal(err)
+	}
+	return rm
+}
+
+// Point returns the point of metric name whose attributes hold every pair
+// of kv: an int64 or float64 value for sums and gauges, a
+// metricdata.HistogramDataPoint[float64] for histograms.
+func Point(rm metricdata.ResourceMetrics, name string, kv ...attribute.KeyValue) (any, bool) {
+	match := func(s attribute.Set) bool {
+		for _, want := range kv {
+			if got, ok := s.Value(want.Key); !ok || got != want.Value {
+				return false
+			}
+		}
+		return true
+	}
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			if m.Name != name {
+				continue
+			}
+			switch d := m.Data.(type) {
+			case metricdata.Sum[int64]:
+				for _, p := range d.DataPoints {
+					if match(p.Attributes) {
+						return p.Value, true
+					}
+				}
+			case metricdata.Sum[float64]:
+				for _, p := range d.DataPoints {
+					if match(p.Attributes) {
+						return p.Value, true
+					}
+				}
+			case metricdata.Gauge[int64]:
+				for _, p := range d.DataPoints {
+					if match(p.Attributes) {
+						return p.Value, true
+					}
+				}
+			case metricdata.Gauge[float64]:
+				for _, p := range d.DataPoints {
+					if match(p.Attributes) {
+						return p.Value, true
+					}
+				}
+			case metricdata.Histogram[float64]:
+				for _, p := range d.DataPoints {
+					if match(p.Attributes) {
+						return p, true
+					}
+				}
+			}
+		}
+	}
+	return nil, false
+}
+
+// Want fails t unless metric name has a point with attributes kv whose
+// value is want, of want's type.
+func Want[T comparable](t testing.TB, rm metricdata.ResourceMetrics, want T, name string, kv ...attribute.KeyValue) {
+	t.Helper()
+	got, ok := Point(rm, name, kv...)
+	if g, isT := got.(T); !ok || !isT || g != want {
+		t.Errorf("%s %v = %v (found %v), want %v", name, kv, got, ok, want)
+	}
+}
