@@ -1,0 +1,70 @@
+// Package openfeaturehook records the flag evaluations of the OpenFeature
+// Go SDK ([github.com/open-feature/go-sdk/openfeature]) as feature uses of
+// a [feature.Analytics] (package
+// [github.com/otelvitals/vitals/instrument/feature]): how often each flag
+// is evaluated, by how many distinct users, how often it fails and how
+// long it takes.
+//
+//	a, _ := feature.New()
+//	openfeature.AddHooks(openfeaturehook.New(a))
+//
+// The package is named openfeaturehook, not openfeature as its directory,
+// so that it can be imported beside the SDK's package openfeature without
+// renaming either. It is a module of its own, so that programs that use
+// vitals without OpenFeature do not depend on the SDK.
+//
+// # What is recorded
+//
+// [Hook.Finally] records each evaluation once, as [feature.Feature.Record]
+// on the feature of type feature_flag named by the flag key:
+//
+//   - user: the targeting key of the evaluation context, as the Before
+//     hooks left it; "" (an anonymous use) without one;
+//   - pattern: feature.PatternDirectCall, or that of [WithPattern], or that
+//     of the [PatternHint] hook hint of the evaluation;
+//   - duration: the time from the hook's Before to its Finally, read from
+//     the monotonic clock; zero when Before was not called, which happens
+//     when the SDK skipped the Before hooks (the provider is not ready or
+//     has failed fatally, or an earlier hook's Before failed), so that the
+//     provider was never asked;
+//   - outcome: a failure when the SDK called the hook's Error (the provider
+//     returned an error, such as FLAG_NOT_FOUND, TYPE_MISMATCH or
+//     PROVIDER_NOT_READY, or a hook's Before or After failed) or when the
+//     provider gave the reason ERROR without an error code; a success
+//     otherwise, whatever the reason (STATIC, TARGETING_MATCH, DISABLED,
+//     ...).
+//
+// A type mismatch the client finds after the hooks have run (the provider
+// returned a value of another type without saying so) is not seen by
+// hooks, so it counts as a success. An evaluation rejected before the hooks
+// run (a flag key that is not UTF-8) is not counted.
+//
+// The flag's variant is not recorded: the tracker counts uses by feature,
+// pattern and outcome only, and the pattern says how a feature was used,
+// not which value it gave.
+//
+// # Pairing the stages
+//
+// The SDK gives hooks no per-evaluation storage (hook hints are read-only),
+// so a hook keeps the start time and the failure of each evaluation in
+// flight, keyed by what its stages share: the ctx (when a pointer), the
+// client's domain, the flag key and type. The targeting key is not part of
+// the key. Evaluations of one key that do not overlap in time are paired
+// exactly. Evaluations that overlap (one flag evaluated by several
+// goroutines at once under one ctx, such as context.Background()) may
+// exchange their durations and their outcomes, but the counts stay exact:
+// every use and every failure is counted once, and the durations add up to
+// the same sum as long as the SDK called the hook's Before in each. (One
+// exception: an evaluation a provider answers with the reason ERROR but no
+// error code, overlapping a failed evaluation of the same flag, may take
+// that one's failure, so that one failure goes uncounted.) At most
+// [MaxInFlight] evaluations are followed at once, and an evaluation leaves
+// nothing behind once its Finally has run.
+//
+// # Privacy
+//
+// The targeting key is read in Finally and passed to the tracker, which
+// hashes it at once and keeps only a HyperLogLog sketch of the hashes. The
+// hook neither stores it nor logs it, and returns no error. The evaluation
+// error is not kept either: only that there was one.
+package openfeaturehook // import "github.com/otelvitals/vitals/integrations/openfeature"

@@ -1,0 +1,82 @@
+package openfeaturehook_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/open-feature/go-sdk/openfeature"
+	"github.com/open-feature/go-sdk/openfeature/memprovider"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+
+	"github.com/otelvitals/vitals/instrument/feature"
+	openfeaturehook "github.com/otelvitals/vitals/integrations/openfeature"
+	"github.com/otelvitals/vitals/semconv"
+)
+
+// Record every flag evaluation of the OpenFeature API, and read the uses
+// through a MeterProvider and the tracker's snapshot.
+func ExampleNew() {
+	reader := sdkmetric.NewManualReader()
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	defer mp.Shutdown(context.Background())
+	a, err := feature.New(feature.WithMeterProvider(mp))
+	if err != nil {
+		panic(err)
+	}
+	defer a.Close()
+
+	openfeature.AddHooks(openfeaturehook.New(a))
+	defer openfeature.Shutdown() // resets the global API: provider and hooks
+	provider := memprovider.NewInMemoryProvider(map[string]memprovider.InMemoryFlag{
+		"new-checkout": {
+			Key:            "new-checkout",
+			State:          memprovider.Enabled,
+			DefaultVariant: "on",
+			Variants:       map[string]any{"on": true, "off": false},
+		},
+	})
+	if err := openfeature.SetProviderAndWait(provider); err != nil {
+		panic(err)
+	}
+
+	client := openfeature.NewDefaultClient()
+	ctx := context.Background()
+	for _, user := range []string{"alice", "bob", "alice"} {
+		client.Boolean(ctx, "new-checkout", false, openfeature.NewEvaluationContext(user, nil))
+	}
+	// Not defined: FLAG_NOT_FOUND, a failure.
+	client.Boolean(ctx, "dark-mode", false, openfeature.NewEvaluationContext("carol", nil))
+
+	for _, f := range a.Snapshot().Features {
+		fmt.Printf("%s %s: %d uses, %d failed, %d users\n", f.Type, f.Name, f.Uses, f.Failures, f.UniqueUsers)
+	}
+
+	var rm metricdata.ResourceMetrics
+	if err := reader.Collect(ctx, &rm); err != nil {
+		panic(err)
+	}
+	var lines []string
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			if m.Name != semconv.FeatureUsage.Name {
+				continue
+			}
+			for _, dp := range m.Data.(metricdata.Sum[int64]).DataPoints {
+				name, _ := dp.Attributes.Value(semconv.FeatureNameKey)
+				outcome, _ := dp.Attributes.Value(semconv.FeatureOutcomeKey)
+				lines = append(lines, fmt.Sprintf("%s{%s, %s} %d", m.Name, name.AsString(), outcome.AsString(), dp.Value))
+			}
+		}
+	}
+	slices.Sort(lines)
+	for _, l := range lines {
+		fmt.Println(l)
+	}
+	// Output:
+	// feature_flag new-checkout: 3 uses, 0 failed, 2 users
+	// feature_flag dark-mode: 1 uses, 1 failed, 1 users
+	// vitals.feature.usage{dark-mode, failure} 1
+	// vitals.feature.usage{new-checkout, success} 3
+}

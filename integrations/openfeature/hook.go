@@ -1,0 +1,131 @@
+package openfeaturehook
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/open-feature/go-sdk/openfeature"
+
+	"github.com/otelvitals/vitals/instrument/feature"
+)
+
+// maxCached bounds the feature handles a hook keeps, one per flag key;
+// the handles of further flag keys are looked up at each evaluation.
+const maxCached = 4096
+
+// Hook is an OpenFeature hook that records every flag evaluation as a use
+// of a feature_flag feature of a [feature.Analytics]; see the package
+// documentation for what is recorded. Make one with [New] and register it
+// once: on the global API (openfeature.AddHooks), on an API instance or on
+// a client. Each registration counts every evaluation it sees.
+//
+// A Hook is safe for concurrent use. Its methods never change the
+// evaluation context, never return an error, and keep no targeting key.
+type Hook struct {
+	a       *feature.Analytics
+	pattern string
+	now     func() time.Time
+
+	mu       sync.RWMutex
+	features map[string]*feature.Feature // by flag key, at most maxCached
+
+	inflight inflight
+	cacheOff atomic.Bool // maxCached reached
+}
+
+var _ openfeature.Hook = (*Hook)(nil)
+
+// New returns a hook recording the flag evaluations it sees in a as uses of
+// the feature_flag feature named by the flag key (feature.TypeFeatureFlag),
+// in the pattern feature.PatternDirectCall unless [WithPattern] or the
+// [PatternHint] hint says otherwise. The tracker then reports, per flag,
+// vitals.feature.usage by pattern and outcome, vitals.feature.duration,
+// vitals.feature.users and vitals.feature.success_ratio.
+//
+// A nil a gives a hook that records nothing.
+func New(a *feature.Analytics, opts ...Option) *Hook {
+	cfg := newConfig(opts)
+	return &Hook{
+		a:        a,
+		pattern:  cfg.pattern,
+		now:      time.Now,
+		features: map[string]*feature.Feature{},
+	}
+}
+
+// Before notes when the evaluation began. It returns no evaluation context
+// and no error.
+func (h *Hook) Before(ctx context.Context, hc openfeature.HookContext, _ openfeature.HookHints) (*openfeature.EvaluationContext, error) {
+	if h.a != nil {
+		h.inflight.begin(keyOf(ctx, hc), h.now())
+	}
+	return nil, nil
+}
+
+// After does nothing: the evaluation is recorded by [Hook.Finally]. It
+// returns no error.
+func (h *Hook) After(context.Context, openfeature.HookContext, openfeature.InterfaceEvaluationDetails, openfeature.HookHints) error {
+	return nil
+}
+
+// Error notes that the evaluation failed, for [Hook.Finally] to record. The
+// error itself is not kept.
+func (h *Hook) Error(ctx context.Context, hc openfeature.HookContext, _ error, _ openfeature.HookHints) {
+	if h.a != nil {
+		h.inflight.fail(keyOf(ctx, hc))
+	}
+}
+
+// Finally records the evaluation: a use of the flag by the evaluation
+// context's targeting key, taking the time since Before, failed if Error
+// was called or the reason is ERROR. A nil ctx is taken as
+// context.Background().
+func (h *Hook) Finally(ctx context.Context, hc openfeature.HookContext, details openfeature.InterfaceEvaluationDetails, hints openfeature.HookHints) {
+	if h.a == nil {
+		return
+	}
+	start, timed, failed := h.inflight.end(keyOf(ctx, hc))
+	var d time.Duration
+	if timed {
+		d = h.now().Sub(start) // time.Since(start) with the default clock
+	}
+	// A provider may report the reason ERROR without an error code, which
+	// the SDK does not treat as an error, so Error was not called for it.
+	// With an error code, Error was called and its failure taken above.
+	if details.Reason == openfeature.ErrorReason && details.ErrorCode == "" {
+		failed = true
+	}
+	pattern := h.pattern
+	if p, ok := hints.Value(PatternHint).(string); ok && p != "" {
+		pattern = p
+	}
+	if ctx == nil {
+		ctx = context.Background() // the tracker may hand ctx to the OTel SDK
+	}
+	h.feature(hc.FlagKey()).Record(ctx, hc.EvaluationContext().TargetingKey(), pattern, d, !failed)
+}
+
+// feature returns the handle of the flag key flag, kept for the first
+// maxCached flag keys.
+func (h *Hook) feature(flag string) *feature.Feature {
+	h.mu.RLock()
+	f := h.features[flag]
+	h.mu.RUnlock()
+	if f != nil {
+		return f
+	}
+	f = h.a.Feature(feature.TypeFeatureFlag, flag)
+	if h.cacheOff.Load() {
+		return f
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.features) >= maxCached {
+		h.cacheOff.Store(true)
+		return f
+	}
+	h.features[flag] = f
+	return f
+}
