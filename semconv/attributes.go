@@ -49,6 +49,9 @@ const (
 	// FeaturePatternKey is how a feature was used: "direct_call",
 	// "batch_operation", "background_task" or any custom string.
 	FeaturePatternKey = attribute.Key("vitals.feature.pattern")
+	// FeatureVariantKey is the variant a feature flag gave, such as "on",
+	// "off" or "blue".
+	FeatureVariantKey = attribute.Key("vitals.feature.variant")
 	// FeatureOutcomeKey is "success" or "failure".
 	FeatureOutcomeKey = attribute.Key("vitals.feature.outcome")
 

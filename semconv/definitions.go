@@ -325,6 +325,16 @@ var (
 		Signal:      SignalFeature,
 		Attributes:  keys(featureKeys, FeaturePatternKey, FeatureOutcomeKey),
 	}}
+	// FeatureVariants counts the uses of a feature by the variant it gave,
+	// for feature flags that report one.
+	FeatureVariants = Int64ObservableCounter{Metric{
+		Name:        "vitals.feature.variants",
+		Unit:        "{use}",
+		Description: "Uses of a feature by the variant it gave.",
+		Kind:        KindInt64ObservableCounter,
+		Signal:      SignalFeature,
+		Attributes:  keys(featureKeys, FeatureVariantKey),
+	}}
 	// FeatureDuration is the duration of feature uses.
 	FeatureDuration = Float64Histogram{Metric{
 		Name:        "vitals.feature.duration",
@@ -425,6 +435,7 @@ func All() []Metric {
 		CacheEvictions.Metric,
 		CacheSize.Metric,
 		FeatureUsage.Metric,
+		FeatureVariants.Metric,
 		FeatureDuration.Metric,
 		FeatureUsers.Metric,
 		FeatureSuccessRatio.Metric,

@@ -97,7 +97,7 @@ func New(opts ...Option) (*Analytics, error) {
 	meter := cfg.provider.Meter(ScopeName, metric.WithInstrumentationVersion(version.Version))
 	err := a.inst.init(meter, a.fast == nil)
 	a.rejects = rejected.New(a.inst.rejected, semconv.SignalFeature,
-		reasonNegativeDuration, reasonTooManyPatterns,
+		reasonNegativeDuration, reasonTooManyPatterns, reasonTooManyVariants,
 		keyset.ReasonInvalidUTF8, keyset.ReasonNameTooLong, keyset.ReasonEmptyName)
 	a.reg, err = a.inst.register(meter, a.observe, err)
 	return a, err
@@ -191,6 +191,11 @@ func (a *Analytics) observe(_ context.Context, o metric.Observer) error {
 				}
 			}
 		}
+		for i := range MaxVariants + 1 {
+			if n := f.variants[i].count.Load(); n > 0 {
+				o.ObserveInt64(in.variants, n, f.variantOptions(i)...)
+			}
+		}
 		cur, _, users := f.window(now)
 		if cur.uses > 0 {
 			o.ObserveInt64(in.users, int64(users), f.observe...)
@@ -221,6 +226,7 @@ func (a *Analytics) Close() error {
 const (
 	reasonNegativeDuration = "negative_duration"
 	reasonTooManyPatterns  = "too_many_patterns"
+	reasonTooManyVariants  = "too_many_variants"
 )
 
 func (a *Analytics) reject(reason string) { a.rejects.Add(reason) }

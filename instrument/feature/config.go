@@ -131,6 +131,10 @@ func WithMaxFeatures(n int) Option {
 	return optionFunc(func(c *config) { c.maxFeatures = n })
 }
 
+// MaxVariants is the most distinct variants kept per feature; further
+// variants are recorded as "other".
+const MaxVariants = 8
+
 // SeriesPerFeature is the most series one feature has in a single
 // instrument: each pattern by outcome. Keep the MeterProvider's cardinality
 // limit above the feature limit times this.

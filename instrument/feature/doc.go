@@ -37,6 +37,12 @@
 // (UTC by default), with the most uses since the feature was made. The
 // snapshot lists the ten features most used in the window.
 //
+// # Variants
+//
+// [Feature.RecordVariant] also counts the variant a feature flag gave, in
+// vitals.feature.variants and the snapshot; at most [MaxVariants] variants
+// are kept per feature, further ones count as "other".
+//
 // # Limits and bad input
 //
 // At most [MaxPatterns] usage patterns are kept (the three built-in ones,

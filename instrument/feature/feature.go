@@ -11,6 +11,7 @@ import (
 	"go.opentelemetry.io/otel/metric"
 
 	"github.com/otelvitals/vitals/internal/fasthist"
+	"github.com/otelvitals/vitals/internal/keyset"
 	"github.com/otelvitals/vitals/semconv"
 )
 
@@ -43,6 +44,16 @@ type Feature struct {
 
 	optMu   sync.Mutex // guards useOpts, made at first collection
 	useOpts [MaxPatterns][2][]metric.ObserveOption
+
+	variantMu sync.Mutex // guards the names of variants, taken in order
+	variants  [MaxVariants + 1]variantCount // the last is "other"
+	nVariants atomic.Int32
+}
+
+type variantCount struct {
+	name  string
+	count atomic.Int64
+	opts  []metric.ObserveOption
 }
 
 type userBucket struct {
@@ -147,6 +158,76 @@ func (f *Feature) Record(ctx context.Context, user, pattern string, d time.Durat
 		c.success++
 	}
 	f.mu.Unlock()
+}
+
+// RecordVariant records one use as [Feature.Record] does, and the variant
+// it gave (a feature flag's "on", "off", "blue"...). At most [MaxVariants]
+// variants are kept per feature; further ones count as "other". An empty
+// variant records the use alone.
+func (f *Feature) RecordVariant(ctx context.Context, user, pattern, variant string, d time.Duration, success bool) {
+	f.Record(ctx, user, pattern, d, success)
+	if variant != "" {
+		f.variant(variant).count.Add(1)
+	}
+}
+
+// variant returns the counter of variant, taking it in while there is room.
+// Known variants are found by a scan of at most MaxVariants names, without
+// a lock.
+func (f *Feature) variant(name string) *variantCount {
+	n := int(f.nVariants.Load())
+	for i := range n {
+		if f.variants[i].name == name {
+			return &f.variants[i]
+		}
+	}
+	f.variantMu.Lock()
+	defer f.variantMu.Unlock()
+	n = int(f.nVariants.Load())
+	for i := range n {
+		if f.variants[i].name == name {
+			return &f.variants[i]
+		}
+	}
+	if n == MaxVariants {
+		f.a.reject(reasonTooManyVariants)
+		return &f.variants[MaxVariants]
+	}
+	f.variants[n].name = keyset.Clean(name, MaxNameLength, f.a.reject)
+	f.nVariants.Store(int32(n + 1))
+	return &f.variants[n]
+}
+
+// variantOptions returns the observe options of variant i, making them the
+// first time.
+func (f *Feature) variantOptions(i int) []metric.ObserveOption {
+	f.optMu.Lock()
+	defer f.optMu.Unlock()
+	v := &f.variants[i]
+	if v.opts == nil {
+		name := v.name
+		if i == MaxVariants {
+			name = PatternOther
+		}
+		kvs := append(append([]attribute.KeyValue(nil), f.base...), semconv.FeatureVariantKey.String(name))
+		v.opts = []metric.ObserveOption{metric.WithAttributeSet(attribute.NewSet(kvs...))}
+	}
+	return v.opts
+}
+
+// variantCounts returns the uses by variant.
+func (f *Feature) variantCounts() map[string]int64 {
+	out := map[string]int64{}
+	n := int(f.nVariants.Load())
+	for i := range n {
+		if c := f.variants[i].count.Load(); c > 0 {
+			out[f.variants[i].name] = c
+		}
+	}
+	if c := f.variants[MaxVariants].count.Load(); c > 0 {
+		out[PatternOther] = c
+	}
+	return out
 }
 
 // Start begins timing one use by user in pattern; call the returned

@@ -301,3 +301,24 @@ func TestConcurrentSafe(t *testing.T) {
 		t.Fatalf("%+v", s)
 	}
 }
+
+// TestVariants records flag evaluations with variants and reads them back,
+// bounded at MaxVariants.
+func TestVariants(t *testing.T) {
+	f := newFixture(t, true)
+	ctx := context.Background()
+	flag := f.a.Feature(TypeFeatureFlag, "checkout")
+	for i := range 12 { // v0..v9, then v0 and v1 again
+		flag.RecordVariant(ctx, "u", PatternDirectCall, "v"+strconv.Itoa(i%10), 0, true)
+	}
+	flag.RecordVariant(ctx, "u", PatternDirectCall, "", 0, true) // a use without a variant
+	s := f.a.Snapshot().Features[0]
+	if s.Uses != 13 || len(s.Variants) != 9 || s.Variants["v0"] != 2 || s.Variants["v7"] != 1 || s.Variants["other"] != 2 {
+		t.Fatalf("snapshot %+v", s)
+	}
+	rm := f.collect()
+	flagAttrs := []attribute.KeyValue{semconv.FeatureTypeKey.String("feature_flag"), semconv.FeatureNameKey.String("checkout")}
+	want(t, rm, int64(2), semconv.FeatureVariants.Name, append(flagAttrs, semconv.FeatureVariantKey.String("v1"))...)
+	want(t, rm, int64(2), semconv.FeatureVariants.Name, append(flagAttrs, semconv.FeatureVariantKey.String("other"))...)
+	want(t, rm, int64(2), semconv.InputRejected.Name, semconv.ErrorTypeKey.String(reasonTooManyVariants))
+}

@@ -11,6 +11,7 @@ import (
 // instrumentation holds the analytics' instruments, made once in New.
 type instrumentation struct {
 	usage        metric.Int64ObservableCounter
+	variants     metric.Int64ObservableCounter
 	users        metric.Int64ObservableGauge
 	successRatio metric.Float64ObservableGauge
 	duration     metric.Float64Histogram // nil on the fast path
@@ -29,6 +30,8 @@ func (in *instrumentation) init(m metric.Meter, sdkHistogram bool) error {
 	var err error
 	in.usage, err = semconv.FeatureUsage.New(m)
 	keep(err)
+	in.variants, err = semconv.FeatureVariants.New(m)
+	keep(err)
 	in.users, err = semconv.FeatureUsers.New(m)
 	keep(err)
 	in.successRatio, err = semconv.FeatureSuccessRatio.New(m)
@@ -45,6 +48,6 @@ func (in *instrumentation) init(m metric.Meter, sdkHistogram bool) error {
 // register registers the analytics' one callback and joins its error to
 // prior.
 func (in *instrumentation) register(m metric.Meter, cb metric.Callback, prior error) (metric.Registration, error) {
-	reg, err := m.RegisterCallback(cb, in.usage, in.users, in.successRatio)
+	reg, err := m.RegisterCallback(cb, in.usage, in.variants, in.users, in.successRatio)
 	return reg, errors.Join(prior, err)
 }

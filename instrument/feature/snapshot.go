@@ -60,6 +60,8 @@ type FeatureSnapshot struct {
 	MeanDurationSeconds float64 `json:"mean_duration_seconds"`
 	// Patterns counts the uses by pattern.
 	Patterns map[string]int64 `json:"patterns"`
+	// Variants counts the uses recorded with a variant, by variant.
+	Variants map[string]int64 `json:"variants,omitempty"`
 	// Trend compares this window with the one before (see the package
 	// documentation).
 	Trend string `json:"trend"`
@@ -92,6 +94,9 @@ func (a *Analytics) Snapshot() Snapshot {
 			fs.MeanDurationSeconds = float64(f.durNanos.Load()) / float64(t) / 1e9
 		}
 		fs.Trend = trend(cur.uses, prev.uses)
+		if v := f.variantCounts(); len(v) > 0 {
+			fs.Variants = v
+		}
 		var peak int64
 		for h := range fs.HourlyUses {
 			fs.HourlyUses[h] = f.hours[h].Load()

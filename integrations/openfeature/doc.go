@@ -39,9 +39,9 @@
 // hooks, so it counts as a success. An evaluation rejected before the hooks
 // run (a flag key that is not UTF-8) is not counted.
 //
-// The flag's variant is not recorded: the tracker counts uses by feature,
-// pattern and outcome only, and the pattern says how a feature was used,
-// not which value it gave.
+// The variant the provider gave, when it names one, is counted with
+// [feature.Feature.RecordVariant]: in vitals.feature.variants, at most
+// feature.MaxVariants per flag, further ones as "other".
 //
 // # Pairing the stages
 //

@@ -104,7 +104,7 @@ func (h *Hook) Finally(ctx context.Context, hc openfeature.HookContext, details 
 	if ctx == nil {
 		ctx = context.Background() // the tracker may hand ctx to the OTel SDK
 	}
-	h.feature(hc.FlagKey()).Record(ctx, hc.EvaluationContext().TargetingKey(), pattern, d, !failed)
+	h.feature(hc.FlagKey()).RecordVariant(ctx, hc.EvaluationContext().TargetingKey(), pattern, details.Variant, d, !failed)
 }
 
 // feature returns the handle of the flag key flag, kept for the first

@@ -245,8 +245,14 @@ func TestHookRecordsEvaluations(t *testing.T) {
 		if f.MeanDurationSeconds <= 0 {
 			t.Errorf("%s: mean duration %v, want > 0", flag, f.MeanDurationSeconds)
 		}
-		t.Logf("%s: uses %d, failures %d, unique users %d, mean duration %.3gs",
-			flag, f.Uses, f.Failures, f.UniqueUsers, f.MeanDurationSeconds)
+		t.Logf("%s: uses %d, failures %d, unique users %d, mean duration %.3gs, variants %v",
+			flag, f.Uses, f.Failures, f.UniqueUsers, f.MeanDurationSeconds, f.Variants)
+	}
+	if v := features["new-checkout"].Variants; len(v) != 1 || v["on"] != 5 {
+		t.Errorf("new-checkout variants %v, want on: 5", v)
+	}
+	if v := features["missing"].Variants; len(v) != 0 {
+		t.Errorf("a missing flag has variants %v", v)
 	}
 
 	const p = feature.PatternDirectCall
