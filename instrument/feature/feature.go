@@ -45,7 +45,7 @@ type Feature struct {
 	optMu   sync.Mutex // guards useOpts, made at first collection
 	useOpts [MaxPatterns][2][]metric.ObserveOption
 
-	variantMu sync.Mutex // guards the names of variants, taken in order
+	variantMu sync.Mutex                    // guards the names of variants, taken in order
 	variants  [MaxVariants + 1]variantCount // the last is "other"
 	nVariants atomic.Int32
 }
