@@ -6,6 +6,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/resource"
 
 	"github.com/otelvitals/vitals/exporters"
+	"github.com/otelvitals/vitals/healthscore"
 )
 
 // Option configures [Start].
@@ -19,6 +20,7 @@ func (f optionFunc) apply(o *options) { f(o) }
 
 type options struct {
 	config    Config
+	policy    healthscore.Policy
 	provider  metric.MeterProvider
 	resource  *resource.Resource
 	readers   []sdkmetric.Reader
@@ -31,6 +33,13 @@ type options struct {
 // [Config.Validate].
 func WithConfig(c Config) Option {
 	return optionFunc(func(o *options) { o.config = c })
+}
+
+// WithHealthPolicy sets the weights and thresholds of [System.Health]; the
+// zero Policy, the default, uses the documented defaults of package
+// [github.com/otelvitals/vitals/healthscore].
+func WithHealthPolicy(p healthscore.Policy) Option {
+	return optionFunc(func(o *options) { o.policy = p })
 }
 
 // WithMeterProvider makes vitals record into mp, a service's existing

@@ -15,6 +15,11 @@ import (
 	"go.opentelemetry.io/otel/sdk/resource"
 
 	"github.com/otelvitals/vitals/exporters"
+	"github.com/otelvitals/vitals/healthscore"
+	"github.com/otelvitals/vitals/instrument/cache"
+	"github.com/otelvitals/vitals/instrument/conn"
+	"github.com/otelvitals/vitals/instrument/feature"
+	"github.com/otelvitals/vitals/instrument/queue"
 	"github.com/otelvitals/vitals/internal/fasthist"
 	"github.com/otelvitals/vitals/internal/version"
 	"github.com/otelvitals/vitals/semconv"
@@ -33,10 +38,18 @@ func Version() string { return version.Version }
 // Its methods are safe for concurrent use.
 type System struct {
 	config   Config
+	policy   healthscore.Policy
 	provider metric.MeterProvider
 	sdk      *sdkmetric.MeterProvider // nil when the provider is the user's
 	resource *resource.Resource
 	readers  []sdkmetric.Reader
+
+	conns    *conn.Tracker
+	queues   *queue.Monitor
+	caches   *cache.Monitor
+	features *feature.Analytics
+	health   metric.Registration
+	selfTime metric.Float64Histogram
 
 	shutdownOnce sync.Once
 	shutdownErr  error
@@ -72,10 +85,10 @@ func Start(ctx context.Context, opts ...Option) (*System, error) {
 	if err := o.config.Validate(); err != nil {
 		return nil, err
 	}
-	s := &System{config: o.config.withDefaults()}
+	s := &System{config: o.config.withDefaults(), policy: o.policy}
 	if o.provider != nil {
 		s.provider = o.provider
-		return s, nil
+		return s, s.startTrackers()
 	}
 
 	res, err := buildResource(ctx, o.resource)
@@ -120,6 +133,9 @@ func Start(ctx context.Context, opts ...Option) (*System, error) {
 	}
 	s.resource = res
 	s.readers = readers
+	if err := s.startTrackers(); err != nil {
+		return nil, errors.Join(err, s.sdk.Shutdown(ctx))
+	}
 	return s, nil
 }
 
@@ -198,9 +214,12 @@ func (s *System) ForceFlush(ctx context.Context) error {
 // return the first call's result.
 func (s *System) Shutdown(ctx context.Context) error {
 	s.shutdownOnce.Do(func() {
+		// The provider's final export reads the trackers, so they stop
+		// after it.
 		if s.sdk != nil {
 			s.shutdownErr = s.sdk.Shutdown(ctx)
 		}
+		s.shutdownErr = errors.Join(s.shutdownErr, s.stopTrackers(ctx))
 	})
 	return s.shutdownErr
 }
