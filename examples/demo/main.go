@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -61,6 +60,15 @@ func run(ctx context.Context, o options, out io.Writer, ready chan<- [2]string) 
 	view := sdkmetric.NewManualReader() // what the summary shows: the exporters' view of the data
 	sys, err := vitals.Start(ctx,
 		vitals.WithReader(view),
+		// Short windows, so that a few minutes of demo show every signal
+		// move; a service keeps the defaults.
+		vitals.WithConfig(vitals.Config{
+			ConnectionRetention: time.Minute,
+			QueueSampleInterval: 100 * time.Millisecond,
+			QueueWindow:         time.Minute,
+			CacheHitWindow:      time.Minute,
+			FeatureUsageWindow:  time.Minute,
+		}),
 		vitals.WithExporterOptions(
 			exporters.WithExporters(names...),
 			exporters.WithPrometheusAddress(o.metricsAddr),
@@ -82,10 +90,7 @@ func run(ctx context.Context, o options, out io.Writer, ready chan<- [2]string) 
 		}
 	}
 
-	svc, err := newService(sys.MeterProvider())
-	if err != nil {
-		return err
-	}
+	svc := newService(sys)
 	srv, err := svc.serve(o.addr, metricsURL, names)
 	if err != nil {
 		return err
@@ -101,7 +106,7 @@ func run(ctx context.Context, o options, out io.Writer, ready chan<- [2]string) 
 		generateLoad(ctx, serviceURL, o.rate)
 	}()
 
-	sum := &summary{caches: svc.caches, conns: svc.conns, queues: svc.queues, out: out, reader: view, serviceURL: serviceURL, metricsURL: metricsURL, started: time.Now(),
+	sum := &summary{sys: sys, caches: svc.caches, conns: svc.conns, queues: svc.queues, out: out, reader: view, serviceURL: serviceURL, metricsURL: metricsURL, started: time.Now(),
 		clear: isTerminal(out)}
 	tick := time.NewTicker(o.refresh)
 	defer tick.Stop()
@@ -118,7 +123,9 @@ func run(ctx context.Context, o options, out io.Writer, ready chan<- [2]string) 
 	fmt.Fprintln(out, "stopping; flushing metrics")
 	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	return errors.Join(srv.shutdown(sctx), svc.close())
+	err = srv.shutdown(sctx)
+	svc.close()
+	return err
 }
 
 // isTerminal reports whether w is a terminal, where the summary redraws in

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -13,8 +12,8 @@ import (
 	"sync"
 	"time"
 
-	"go.opentelemetry.io/otel/metric"
-
+	"github.com/otelvitals/vitals"
+	"github.com/otelvitals/vitals/healthscore"
 	"github.com/otelvitals/vitals/instrument/cache"
 	"github.com/otelvitals/vitals/instrument/conn"
 	"github.com/otelvitals/vitals/instrument/queue"
@@ -32,6 +31,7 @@ const (
 // handed to a bounded worker queue. It records what happens through
 // vitals' trackers.
 type service struct {
+	sys   *vitals.System
 	mu    sync.Mutex
 	cache map[string]string
 
@@ -52,38 +52,24 @@ type job struct {
 	done   chan struct{}
 }
 
-func newService(mp metric.MeterProvider) (*service, error) {
-	conns, err := conn.New(conn.WithMeterProvider(mp), conn.WithRetention(time.Minute))
-	if err != nil {
-		return nil, err
-	}
-	queues, err := queue.New(queue.WithMeterProvider(mp), queue.WithSampleInterval(100*time.Millisecond), queue.WithWindow(time.Minute))
-	if err != nil {
-		return nil, errors.Join(err, conns.Close())
-	}
-	caches, err := cache.New(cache.WithMeterProvider(mp), cache.WithWindow(time.Minute))
-	if err != nil {
-		return nil, errors.Join(err, conns.Close(), queues.Shutdown(context.Background()))
-	}
+func newService(sys *vitals.System) *service {
 	s := &service{
+		sys:     sys,
 		cache:   make(map[string]string, cacheCapacity),
 		jobs:    make(chan job, queueCapacity),
 		started: time.Now(),
-		conns:   conns,
-		db:      newDBPool(conns.Pool("database", "users_db"), 8, 20*time.Second),
-		queues:  queues,
-		reports: queues.Queue(queue.TypeHTTP, "report_jobs", queueCapacity),
-		caches:  caches,
-		users:   caches.Cache(cache.TypeApplication, "users"),
-	}
-	if err := queues.Start(context.Background()); err != nil {
-		return nil, errors.Join(err, s.closeTrackers())
+		conns:   sys.Connections(),
+		db:      newDBPool(sys.Connections().Pool("database", "users_db"), 8, 20*time.Second),
+		queues:  sys.Queues(),
+		reports: sys.Queues().Queue(queue.TypeHTTP, "report_jobs", queueCapacity),
+		caches:  sys.Caches(),
+		users:   sys.Caches().Cache(cache.TypeApplication, "users"),
 	}
 	for range workers {
 		s.wg.Add(1)
 		go s.work()
 	}
-	return s, nil
+	return s
 }
 
 // lookup returns the user with id, from the cache or else the slow store.
@@ -150,17 +136,12 @@ func (s *service) work() {
 	}
 }
 
-// close stops the workers, closes the database pool and unregisters the
-// callbacks.
-func (s *service) close() error {
+// close stops the workers and closes the database pool; the trackers are
+// the System's, stopped by its Shutdown.
+func (s *service) close() {
 	close(s.jobs)
 	s.wg.Wait()
 	s.db.close()
-	return s.closeTrackers()
-}
-
-func (s *service) closeTrackers() error {
-	return errors.Join(s.conns.Close(), s.queues.Shutdown(context.Background()), s.caches.Close())
 }
 
 // server is the running HTTP server of the service.
@@ -182,17 +163,7 @@ func (s *service) serve(addr, metricsURL string, exporterNames []string) (*serve
 		}
 		fmt.Fprintln(w, "report done")
 	})
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(map[string]any{
-			"status":         "ok",
-			"uptime_seconds": int(time.Since(s.started).Seconds()),
-			"exporters":      exporterNames,
-			"metrics_url":    metricsURL,
-			"queue_depth":    len(s.jobs),
-			"queue_capacity": queueCapacity,
-		})
-	})
+	mux.Handle("GET /healthz", s.sys.HealthHandler(healthscore.HandlerOptions{}))
 	lis, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("demo: listening on %s: %w", addr, err)

@@ -10,6 +10,7 @@ import (
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
+	"github.com/otelvitals/vitals"
 	"github.com/otelvitals/vitals/instrument/cache"
 	"github.com/otelvitals/vitals/instrument/conn"
 	"github.com/otelvitals/vitals/instrument/queue"
@@ -19,6 +20,7 @@ import (
 // summary prints a one-screen view of the metrics, as the exporters see
 // them, read through a ManualReader on the same MeterProvider.
 type summary struct {
+	sys                    *vitals.System
 	caches                 *cache.Monitor
 	conns                  *conn.Tracker
 	queues                 *queue.Monitor
@@ -48,6 +50,12 @@ func (s *summary) print(ctx context.Context) {
 	}
 	fmt.Fprintf(&b, "vitals demo  up %s   service %s   metrics %s\n\n",
 		time.Since(s.started).Truncate(time.Second), s.serviceURL, s.metricsURL)
+	h := s.sys.Health()
+	fmt.Fprintf(&b, "health %.0f %s", h.Score, h.Status)
+	for _, c := range h.Components {
+		fmt.Fprintf(&b, "   %s %.0f", c.Name, c.Score)
+	}
+	b.WriteString("\n\n")
 	for _, c := range s.caches.Snapshot().Caches {
 		fmt.Fprintf(&b, "cache %-19s lookups %d   hit ratio %.1f%% (window %.1f%%)   efficiency %.2f   size %d   sets %d   evictions %d\n",
 			c.Type+"/"+c.Name, c.Hits+c.Misses, 100*c.HitRatio, 100*c.WindowHitRatio, c.Efficiency, c.Size, c.Sets, c.Evictions)
