@@ -22,7 +22,9 @@ import (
 
 // startTrackers makes the four trackers under the system's provider, with
 // the Config's settings, starts the queue sampler and registers the health
-// gauges. A tracker whose instruments failed in part still works; the
+// gauges, whose callback, the costliest part of a collection of vitals'
+// metrics (it takes a snapshot and scores it), records its own duration in
+// vitals.self.duration (operation "collect"). A tracker whose instruments failed in part still works; the
 // errors are joined.
 func (s *System) startTrackers() error {
 	c := s.config
@@ -52,11 +54,13 @@ func (s *System) startTrackers() error {
 		opts[name] = []metric.ObserveOption{metric.WithAttributeSet(attribute.NewSet(semconv.HealthComponentKey.String(name)))}
 	}
 	s.health, err = meter.RegisterCallback(func(_ context.Context, o metric.Observer) error {
+		start := time.Now()
 		r := s.Health()
 		o.ObserveFloat64(score, r.Score, opts["overall"]...)
 		for _, comp := range r.Components {
 			o.ObserveFloat64(score, comp.Score, opts[comp.Name]...)
 		}
+		s.selfTime.Record(context.Background(), time.Since(start).Seconds(), collectOpt...)
 		return nil
 	}, score)
 	errs = append(errs, err)
@@ -108,7 +112,10 @@ func (s *System) Snapshot() Snapshot {
 	return snap
 }
 
-var snapshotOpt = []metric.RecordOption{metric.WithAttributeSet(attribute.NewSet(semconv.OperationKey.String("snapshot")))}
+var (
+	snapshotOpt = []metric.RecordOption{metric.WithAttributeSet(attribute.NewSet(semconv.OperationKey.String("snapshot")))}
+	collectOpt  = []metric.RecordOption{metric.WithAttributeSet(attribute.NewSet(semconv.OperationKey.String("collect")))}
+)
 
 // Health returns the health report of a fresh snapshot, scored with the
 // policy of [WithHealthPolicy] (the default policy otherwise); see package
