@@ -249,8 +249,9 @@ type CacheSnapshot struct {
 // Snapshot returns the state of every cache now.
 func (m *Monitor) Snapshot() Snapshot {
 	now := m.clock.Nanotime()
-	s := Snapshot{Time: m.clock.Now()}
-	for _, c := range m.cacheList() {
+	caches := m.cacheList()
+	s := Snapshot{Time: m.clock.Now(), Caches: make([]CacheSnapshot, 0, len(caches))}
+	for _, c := range caches {
 		t := c.totals()
 		w := c.window(now)
 		cs := CacheSnapshot{

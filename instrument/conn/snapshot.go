@@ -61,8 +61,9 @@ type AgeCount struct {
 // number of pools, not of connections.
 func (t *Tracker) Snapshot() Snapshot {
 	now := t.clock.Nanotime()
-	s := Snapshot{Time: t.clock.Now()}
-	for _, p := range t.poolList() {
+	pools := t.poolList()
+	s := Snapshot{Time: t.clock.Now(), Pools: make([]PoolSnapshot, 0, len(pools))}
+	for _, p := range pools {
 		s.Pools = append(s.Pools, p.read(now))
 	}
 	return s

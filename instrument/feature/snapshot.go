@@ -74,8 +74,9 @@ type FeatureSnapshot struct {
 // Snapshot returns the state of every feature now.
 func (a *Analytics) Snapshot() Snapshot {
 	now := a.clock.Nanotime()
-	s := Snapshot{Time: a.clock.Now(), WindowSeconds: a.cfg.window.Seconds()}
-	for _, f := range a.features.List() {
+	features := a.features.List()
+	s := Snapshot{Time: a.clock.Now(), WindowSeconds: a.cfg.window.Seconds(), Features: make([]FeatureSnapshot, 0, len(features))}
+	for _, f := range features {
 		fs := FeatureSnapshot{Type: f.typ, Name: f.name, Overflow: f.overflow, Patterns: map[string]int64{}, PeakHour: -1}
 		for p := range MaxPatterns {
 			n := f.uses[p][0].Load() + f.uses[p][1].Load()

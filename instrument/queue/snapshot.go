@@ -59,8 +59,9 @@ type QueueSnapshot struct {
 // depth is the last one sampled.
 func (m *Monitor) Snapshot() Snapshot {
 	now := m.clock.Nanotime()
-	s := Snapshot{Time: m.clock.Now()}
-	for _, q := range m.queueList() {
+	queues := m.queueList()
+	s := Snapshot{Time: m.clock.Now(), Queues: make([]QueueSnapshot, 0, len(queues))}
+	for _, q := range queues {
 		s.Queues = append(s.Queues, q.snapshot(now))
 	}
 	return s
