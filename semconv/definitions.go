@@ -372,7 +372,7 @@ var (
 	// (healthy), overall and per component.
 	HealthScore = Float64ObservableGauge{Metric{
 		Name:        "vitals.health.score",
-		Unit:        "1",
+		Unit:        "{score}",
 		Description: "Health score from 0 (unhealthy) to 100 (healthy), overall and per component.",
 		Kind:        KindFloat64ObservableGauge,
 		Signal:      SignalHealth,

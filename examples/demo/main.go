@@ -91,7 +91,7 @@ func run(ctx context.Context, o options, out io.Writer, ready chan<- [2]string) 
 	}
 
 	svc := newService(sys)
-	srv, err := svc.serve(o.addr, metricsURL, names)
+	srv, err := svc.serve(o.addr)
 	if err != nil {
 		return err
 	}

@@ -55,6 +55,11 @@ func TestDemoRuns(t *testing.T) {
 		`vitals_connection_pool="users_db"`,
 		`vitals_connection_pool="demo_server"`,
 		`vitals_connection_age_distribution{`,
+		`vitals_feature_usage_total{`,
+		`vitals_feature_variants_total{`,
+		`vitals_feature_users{`,
+		`vitals_health_score{`,
+		`vitals_health_component="overall"`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %s", want)

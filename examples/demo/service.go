@@ -16,6 +16,7 @@ import (
 	"github.com/otelvitals/vitals/healthscore"
 	"github.com/otelvitals/vitals/instrument/cache"
 	"github.com/otelvitals/vitals/instrument/conn"
+	"github.com/otelvitals/vitals/instrument/feature"
 	"github.com/otelvitals/vitals/instrument/queue"
 	"github.com/otelvitals/vitals/integrations/nethttp"
 )
@@ -42,6 +43,8 @@ type service struct {
 	caches  *cache.Monitor
 	users   *cache.Cache
 
+	newSearch *feature.Feature
+
 	jobs    chan job
 	wg      sync.WaitGroup
 	started time.Time
@@ -64,6 +67,8 @@ func newService(sys *vitals.System) *service {
 		reports: sys.Queues().Queue(queue.TypeHTTP, "report_jobs", queueCapacity),
 		caches:  sys.Caches(),
 		users:   sys.Caches().Cache(cache.TypeApplication, "users"),
+
+		newSearch: sys.Features().Feature(feature.TypeFeatureFlag, "new-search"),
 	}
 	for range workers {
 		s.wg.Add(1)
@@ -151,18 +156,38 @@ type server struct {
 	done chan error
 }
 
-func (s *service) serve(addr, metricsURL string, exporterNames []string) (*server, error) {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /api/users/{id}", func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprintln(w, s.lookup(r.PathValue("id")))
+// endpoint records each request to handle as a use of the API endpoint
+// name, by the user of the X-User header, failing on a 5xx status.
+func (s *service) endpoint(name string, handle func(http.ResponseWriter, *http.Request) int) http.Handler {
+	f := s.sys.Features().Feature(feature.TypeAPIEndpoint, name)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		code := handle(w, r)
+		f.Record(r.Context(), r.Header.Get("X-User"), feature.PatternDirectCall, time.Since(start), code < 500)
 	})
-	mux.HandleFunc("GET /api/report", func(w http.ResponseWriter, r *http.Request) {
+}
+
+func (s *service) serve(addr string) (*server, error) {
+	mux := http.NewServeMux()
+	mux.Handle("GET /api/users/{id}", s.endpoint("/api/users", func(w http.ResponseWriter, r *http.Request) int {
+		id := r.PathValue("id")
+		// A feature flag on for about a third of the users.
+		variant := "off"
+		if n, _ := strconv.Atoi(id); n%3 == 0 {
+			variant = "on"
+		}
+		s.newSearch.RecordVariant(r.Context(), r.Header.Get("X-User"), feature.PatternDirectCall, variant, 0, true)
+		fmt.Fprintln(w, s.lookup(id))
+		return http.StatusOK
+	}))
+	mux.Handle("GET /api/report", s.endpoint("/api/report", func(w http.ResponseWriter, r *http.Request) int {
 		if !s.enqueue(r.Context()) {
 			http.Error(w, "report queue full", http.StatusServiceUnavailable)
-			return
+			return http.StatusServiceUnavailable
 		}
 		fmt.Fprintln(w, "report done")
-	})
+		return http.StatusOK
+	}))
 	mux.Handle("GET /healthz", s.sys.HealthHandler(healthscore.HandlerOptions{}))
 	lis, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -215,6 +240,7 @@ func generateLoad(ctx context.Context, baseURL string, rate int) {
 		if err != nil {
 			return
 		}
+		req.Header.Set("X-User", "user-"+user())
 		if resp, err := client.Do(req); err == nil {
 			// Drain the body, or the connection cannot be reused.
 			_, _ = io.Copy(io.Discard, resp.Body)

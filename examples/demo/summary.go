@@ -68,6 +68,15 @@ func (s *summary) print(ctx context.Context) {
 	}
 	fmt.Fprintf(&b, "                          waits %d   mean wait %s\n",
 		f.waitCount, time.Duration(f.waitMean*1e9).Round(time.Microsecond))
+	fs := s.sys.Features().Snapshot()
+	for _, f := range fs.Features {
+		fmt.Fprintf(&b, "feature %-18s uses %d   users ~%d   success %.1f%%   %s   peak hour %d",
+			f.Type+" "+f.Name, f.Uses, f.UniqueUsers, 100*f.WindowSuccessRate, f.Trend, f.PeakHour)
+		if len(f.Variants) > 0 {
+			fmt.Fprintf(&b, "   variants %v", f.Variants)
+		}
+		b.WriteString("\n")
+	}
 	for _, p := range s.conns.Snapshot().Pools {
 		fmt.Fprintf(&b, "pool %-20s open %d (used %d)   created %d   reused %d   destroyed %d   expired %d   oldest %.0fs   health %.2f\n",
 			p.Type+"/"+p.Name, p.Open, p.Used, p.Created, p.Reused, p.Destroyed, p.Expired, p.OldestSeconds, p.Health)
