@@ -9,18 +9,22 @@ DEMO_FLAGS  ?=
 
 export VITALS_OTELCOL ?= $(CACHE)/otelcol/otelcol-vitals
 
-.PHONY: demo test unit lint fmt bench collector backends generate clean
+.PHONY: demo test unit lint rules fmt bench collector backends generate clean
 
 ## demo: run the simulated service (Ctrl-C to stop; DEMO_FLAGS="-duration 30s")
 demo:
 	$(GO) run ./examples/demo $(DEMO_FLAGS)
+
+## rules: check the Prometheus config and alert rules, and run their unit tests
+rules:
+	cd examples/prometheus && promtool check config prometheus.yml && promtool check rules alerts.yml && promtool test rules alerts_test.yml
 
 ## test: install and build the backends, lint, then run unit, integration,
 ## race and example tests with real backends required, in the core module
 ## and in each nested module (integrations/*/go.mod), which ./... skips; then
 ## the heap measurements, which the race detector would distort, and one
 ## pass of every benchmark
-test: backends lint
+test: backends lint rules
 	VITALS_REQUIRE_BACKENDS=1 $(GO) test -race -count=1 ./...
 	for m in $(dir $(wildcard integrations/*/go.mod)); do (cd $$m && VITALS_REQUIRE_BACKENDS=1 $(GO) test -race -count=1 ./...) || exit 1; done
 	$(GO) test -count=1 -run 'GiveMemoryBack' ./instrument/...

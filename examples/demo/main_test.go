@@ -6,6 +6,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -65,6 +68,29 @@ func TestDemoRuns(t *testing.T) {
 			t.Errorf("/metrics lacks %s", want)
 		}
 	}
+	// Every metric the alert rules use is one the demo exports.
+	rules, err := os.ReadFile(filepath.Join("..", "prometheus", "alerts.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	metricName := regexp.MustCompile(`(vitals_[a-z_]+)[^=a-z_]`) // not a label: no "=" after it
+	for _, line := range strings.Split(string(rules), "\n") {
+		if strings.Contains(line, "expr:") {
+			for _, m := range metricName.FindAllStringSubmatch(line+" ", -1) {
+				names = append(names, m[1])
+			}
+		}
+	}
+	if len(names) < 8 {
+		t.Fatalf("found only %v in alerts.yml", names)
+	}
+	for _, name := range names {
+		if !strings.Contains(body, "\n"+name+"{") {
+			t.Errorf("alerts.yml uses %s, which the demo does not export", name)
+		}
+	}
+
 	var health map[string]any
 	if err := json.Unmarshal([]byte(get(t, "http://"+service+"/healthz")), &health); err != nil {
 		t.Fatalf("/healthz: %v", err)
