@@ -106,6 +106,35 @@ service:
 	return c
 }
 
+// StartCollectorConfig starts a collector on config, a configuration of
+// its own, waits until waitAddr (host:port) accepts connections, and stops
+// it when t ends. It skips or fails t as StartCollector does.
+func StartCollectorConfig(t testing.TB, config, waitAddr string) {
+	t.Helper()
+	bin := binary(CollectorEnv, ".cache/otelcol/otelcol-vitals")
+	if bin == "" {
+		missing(t, "OpenTelemetry Collector not found (%s or .cache/otelcol/otelcol-vitals; build it with make collector)", CollectorEnv)
+	}
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "otelcol.yaml")
+	if err := os.WriteFile(cfgPath, []byte(config), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	proc := &process{name: "otelcol", bin: bin, args: []string{"--config", cfgPath}, dir: dir, log: filepath.Join(dir, "collector.log")}
+	t.Cleanup(func() {
+		proc.stop(syscall.SIGTERM, 10*time.Second)
+		if t.Failed() {
+			t.Logf("collector log (last lines):\n%s", proc.tail(40))
+		}
+	})
+	if err := proc.start(); err != nil {
+		t.Fatal(err)
+	}
+	if err := proc.waitTCP(waitAddr, 20*time.Second); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // Start starts a stopped collector again, on the same ports and file, and
 // waits until it listens.
 func (c *Collector) Start() error {
