@@ -32,9 +32,10 @@ const (
 // handed to a bounded worker queue. It records what happens through
 // vitals' trackers.
 type service struct {
-	sys   *vitals.System
-	mu    sync.Mutex
-	cache map[string]string
+	sys       *vitals.System
+	mu        sync.Mutex
+	cache     map[string]string
+	flagCache map[int]bool
 
 	db      *dbPool
 	conns   *conn.Tracker
@@ -42,6 +43,7 @@ type service struct {
 	reports *queue.Queue
 	caches  *cache.Monitor
 	users   *cache.Cache
+	flags   *cache.Cache // a small, hot configuration cache
 
 	newSearch *feature.Feature
 
@@ -57,16 +59,18 @@ type job struct {
 
 func newService(sys *vitals.System) *service {
 	s := &service{
-		sys:     sys,
-		cache:   make(map[string]string, cacheCapacity),
-		jobs:    make(chan job, queueCapacity),
-		started: time.Now(),
-		conns:   sys.Connections(),
-		db:      newDBPool(sys.Connections().Pool("database", "users_db"), 8, 20*time.Second),
-		queues:  sys.Queues(),
-		reports: sys.Queues().Queue(queue.TypeHTTP, "report_jobs", queueCapacity),
-		caches:  sys.Caches(),
-		users:   sys.Caches().Cache(cache.TypeApplication, "users"),
+		sys:       sys,
+		cache:     make(map[string]string, cacheCapacity),
+		flagCache: make(map[int]bool),
+		jobs:      make(chan job, queueCapacity),
+		started:   time.Now(),
+		conns:     sys.Connections(),
+		db:        newDBPool(sys.Connections().Pool("database", "users_db"), 8, 20*time.Second),
+		queues:    sys.Queues(),
+		reports:   sys.Queues().Queue(queue.TypeHTTP, "report_jobs", queueCapacity),
+		caches:    sys.Caches(),
+		users:     sys.Caches().Cache(cache.TypeApplication, "users"),
+		flags:     sys.Caches().Cache(cache.TypeConfiguration, "flags"),
 
 		newSearch: sys.Features().Feature(feature.TypeFeatureFlag, "new-search"),
 	}
@@ -156,6 +160,27 @@ type server struct {
 	done chan error
 }
 
+// flagConfig looks the flag configuration up in a small cache that almost
+// always hits: 16 keys, loaded once each, unlike the user cache.
+func (s *service) flagConfig(id string) {
+	n, _ := strconv.Atoi(id)
+	key := n % 16
+	op := s.flags.Start()
+	s.mu.Lock()
+	_, ok := s.flagCache[key]
+	if !ok {
+		s.flagCache[key] = true
+	}
+	s.mu.Unlock()
+	if ok {
+		op.Hit()
+	} else {
+		time.Sleep(2 * time.Millisecond) // loading the configuration
+		s.flags.Set(1)
+	}
+	op.End()
+}
+
 // endpoint records each request to handle as a use of the API endpoint
 // name, by the user of the X-User header, failing on a 5xx status.
 func (s *service) endpoint(name string, handle func(http.ResponseWriter, *http.Request) int) http.Handler {
@@ -176,6 +201,7 @@ func (s *service) serve(addr string) (*server, error) {
 		if n, _ := strconv.Atoi(id); n%3 == 0 {
 			variant = "on"
 		}
+		s.flagConfig(id)
 		s.newSearch.RecordVariant(r.Context(), r.Header.Get("X-User"), feature.PatternDirectCall, variant, 0, true)
 		fmt.Fprintln(w, s.lookup(id))
 		return http.StatusOK
