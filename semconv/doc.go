@@ -37,4 +37,4 @@
 // go generate, and a test fails when that table is stale.
 package semconv // import "github.com/otelvitals/vitals/semconv"
 
-//go:generate go run ../internal/cmd/metricsdoc -o ../docs/metrics.md
+//go:generate go run ../internal/cmd/metricsdoc -o ../docs/metrics.md -readme ../README.md

@@ -27,6 +27,23 @@ func TestReferenceIsCurrent(t *testing.T) {
 	}
 }
 
+// TestReadmeTableIsCurrent fails when the README's metric tables no longer
+// match the definitions.
+func TestReadmeTableIsCurrent(t *testing.T) {
+	path := filepath.Join("..", "..", "README.md")
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := Embed(got, semconv.All())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("%s's metric tables are stale: run go generate ./semconv and commit the result", path)
+	}
+}
+
 // TestRenderListsEveryMetric checks that each definition has exactly one row.
 func TestRenderListsEveryMetric(t *testing.T) {
 	text, err := Render(semconv.All())
