@@ -9,7 +9,7 @@ DEMO_FLAGS  ?=
 
 export VITALS_OTELCOL ?= $(CACHE)/otelcol/otelcol-vitals
 
-.PHONY: demo test unit lint rules fmt bench collector backends generate clean
+.PHONY: demo test unit lint rules fuzz fmt bench collector backends generate clean
 
 ## demo: run the simulated service (Ctrl-C to stop; DEMO_FLAGS="-duration 30s")
 demo:
@@ -44,6 +44,15 @@ lint: $(STATICCHECK)
 
 $(STATICCHECK):
 	GOBIN=$(CACHE)/bin $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+## fuzz: run every fuzz target for FUZZTIME each (their seeds run in make test)
+FUZZTIME ?= 60s
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzNamesAndIDs$$' -fuzztime $(FUZZTIME) ./instrument/conn
+	$(GO) test -run '^$$' -fuzz '^FuzzSamples$$' -fuzztime $(FUZZTIME) ./instrument/queue
+	$(GO) test -run '^$$' -fuzz '^FuzzLookups$$' -fuzztime $(FUZZTIME) ./instrument/cache
+	$(GO) test -run '^$$' -fuzz '^FuzzRecord$$' -fuzztime $(FUZZTIME) ./instrument/feature
+	$(GO) test -run '^$$' -fuzz '^FuzzConfigValidate$$' -fuzztime $(FUZZTIME) .
 
 ## fmt: format the code
 fmt:
