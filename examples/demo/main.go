@@ -106,7 +106,7 @@ func run(ctx context.Context, o options, out io.Writer, ready chan<- [2]string) 
 		generateLoad(ctx, serviceURL, o.rate)
 	}()
 
-	sum := &summary{sys: sys, caches: svc.caches, conns: svc.conns, queues: svc.queues, out: out, reader: view, serviceURL: serviceURL, metricsURL: metricsURL, started: time.Now(),
+	sum := &summary{sys: sys, out: out, reader: view, serviceURL: serviceURL, metricsURL: metricsURL, started: time.Now(),
 		clear: isTerminal(out)}
 	tick := time.NewTicker(o.refresh)
 	defer tick.Stop()

@@ -15,7 +15,6 @@ import (
 	"github.com/otelvitals/vitals"
 	"github.com/otelvitals/vitals/healthscore"
 	"github.com/otelvitals/vitals/instrument/cache"
-	"github.com/otelvitals/vitals/instrument/conn"
 	"github.com/otelvitals/vitals/instrument/feature"
 	"github.com/otelvitals/vitals/instrument/queue"
 	"github.com/otelvitals/vitals/integrations/nethttp"
@@ -38,18 +37,14 @@ type service struct {
 	flagCache map[int]bool
 
 	db      *dbPool
-	conns   *conn.Tracker
-	queues  *queue.Monitor
 	reports *queue.Queue
-	caches  *cache.Monitor
 	users   *cache.Cache
 	flags   *cache.Cache // a small, hot configuration cache
 
 	newSearch *feature.Feature
 
-	jobs    chan job
-	wg      sync.WaitGroup
-	started time.Time
+	jobs chan job
+	wg   sync.WaitGroup
 }
 
 type job struct {
@@ -63,12 +58,8 @@ func newService(sys *vitals.System) *service {
 		cache:     make(map[string]string, cacheCapacity),
 		flagCache: make(map[int]bool),
 		jobs:      make(chan job, queueCapacity),
-		started:   time.Now(),
-		conns:     sys.Connections(),
 		db:        newDBPool(sys.Connections().Pool("database", "users_db"), 8, 20*time.Second),
-		queues:    sys.Queues(),
 		reports:   sys.Queues().Queue(queue.TypeHTTP, "report_jobs", queueCapacity),
-		caches:    sys.Caches(),
 		users:     sys.Caches().Cache(cache.TypeApplication, "users"),
 		flags:     sys.Caches().Cache(cache.TypeConfiguration, "flags"),
 
@@ -224,7 +215,7 @@ func (s *service) serve(addr string) (*server, error) {
 		srv:  &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second},
 		done: make(chan error, 1),
 	}
-	nethttp.TrackServer(sv.srv, s.conns.Pool("http", "demo_server"))
+	nethttp.TrackServer(sv.srv, s.sys.Connections().Pool("http", "demo_server"))
 	go func() { sv.done <- sv.srv.Serve(lis) }()
 	return sv, nil
 }

@@ -11,9 +11,6 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/otelvitals/vitals"
-	"github.com/otelvitals/vitals/instrument/cache"
-	"github.com/otelvitals/vitals/instrument/conn"
-	"github.com/otelvitals/vitals/instrument/queue"
 	"github.com/otelvitals/vitals/semconv"
 )
 
@@ -21,9 +18,6 @@ import (
 // them, read through a ManualReader on the same MeterProvider.
 type summary struct {
 	sys                    *vitals.System
-	caches                 *cache.Monitor
-	conns                  *conn.Tracker
-	queues                 *queue.Monitor
 	out                    io.Writer
 	reader                 *sdkmetric.ManualReader
 	serviceURL, metricsURL string
@@ -50,26 +44,26 @@ func (s *summary) print(ctx context.Context) {
 	}
 	fmt.Fprintf(&b, "vitals demo  up %s   service %s   metrics %s\n\n",
 		time.Since(s.started).Truncate(time.Second), s.serviceURL, s.metricsURL)
+	snap := s.sys.Snapshot()
 	h := s.sys.Health()
 	fmt.Fprintf(&b, "health %.0f %s", h.Score, h.Status)
 	for _, c := range h.Components {
 		fmt.Fprintf(&b, "   %s %.0f", c.Name, c.Score)
 	}
 	b.WriteString("\n\n")
-	for _, c := range s.caches.Snapshot().Caches {
+	for _, c := range snap.Caches.Caches {
 		fmt.Fprintf(&b, "cache %-19s lookups %d   hit ratio %.1f%% (window %.1f%%)   efficiency %.2f   size %d   sets %d   evictions %d\n",
 			c.Type+"/"+c.Name, c.Hits+c.Misses, 100*c.HitRatio, 100*c.WindowHitRatio, c.Efficiency, c.Size, c.Sets, c.Evictions)
 		fmt.Fprintf(&b, "                          mean hit %s   mean miss %s\n",
 			time.Duration(c.MeanHitSeconds*1e9).Round(time.Microsecond), time.Duration(c.MeanMissSeconds*1e9).Round(time.Microsecond))
 	}
-	for _, q := range s.queues.Snapshot().Queues {
+	for _, q := range snap.Queues.Queues {
 		fmt.Fprintf(&b, "queue %-19s depth %d/%d (%.0f%%)   window max %d, mean %.1f, %s   overflows %d   rejected %d\n",
 			q.Type+"/"+q.Name, q.Depth, q.Capacity, 100*q.Utilization, q.MaxDepth, q.MeanDepth, q.Trend, q.Overflows, q.Rejected)
 	}
 	fmt.Fprintf(&b, "                          waits %d   mean wait %s\n",
 		f.waitCount, time.Duration(f.waitMean*1e9).Round(time.Microsecond))
-	fs := s.sys.Features().Snapshot()
-	for _, f := range fs.Features {
+	for _, f := range snap.Features.Features {
 		fmt.Fprintf(&b, "feature %-18s uses %d   users ~%d   success %.1f%%   %s   peak hour %d",
 			f.Type+" "+f.Name, f.Uses, f.UniqueUsers, 100*f.WindowSuccessRate, f.Trend, f.PeakHour)
 		if len(f.Variants) > 0 {
@@ -77,7 +71,7 @@ func (s *summary) print(ctx context.Context) {
 		}
 		b.WriteString("\n")
 	}
-	for _, p := range s.conns.Snapshot().Pools {
+	for _, p := range snap.Connections.Pools {
 		fmt.Fprintf(&b, "pool %-20s open %d (used %d)   created %d   reused %d   destroyed %d   expired %d   oldest %.0fs   health %.2f\n",
 			p.Type+"/"+p.Name, p.Open, p.Used, p.Created, p.Reused, p.Destroyed, p.Expired, p.OldestSeconds, p.Health)
 	}

@@ -46,10 +46,6 @@ type Collector struct {
 // documentation) when the binary is missing.
 func StartCollector(t testing.TB) *Collector {
 	t.Helper()
-	bin := binary(CollectorEnv, ".cache/otelcol/otelcol-vitals")
-	if bin == "" {
-		missing(t, "OpenTelemetry Collector not found (%s or .cache/otelcol/otelcol-vitals; build it with make collector)", CollectorEnv)
-	}
 	dir := t.TempDir()
 	grpcPort, httpPort, promPort := freePort(t), freePort(t), freePort(t)
 	c := &Collector{
@@ -83,23 +79,7 @@ service:
       receivers: [otlp]
       exporters: [file, prometheus]
 `, grpcPort, httpPort, c.file, c.PrometheusAddr)
-	cfgPath := filepath.Join(dir, "otelcol.yaml")
-	if err := os.WriteFile(cfgPath, []byte(config), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	c.proc = &process{
-		name: "otelcol",
-		bin:  bin,
-		args: []string{"--config", cfgPath},
-		dir:  dir,
-		log:  filepath.Join(dir, "collector.log"),
-	}
-	t.Cleanup(func() {
-		c.proc.stop(syscall.SIGTERM, 10*time.Second)
-		if t.Failed() {
-			t.Logf("collector log (last lines):\n%s", c.proc.tail(40))
-		}
-	})
+	c.proc = collectorProcess(t, dir, config)
 	if err := c.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -111,11 +91,24 @@ service:
 // it when t ends. It skips or fails t as StartCollector does.
 func StartCollectorConfig(t testing.TB, config, waitAddr string) {
 	t.Helper()
+	proc := collectorProcess(t, t.TempDir(), config)
+	if err := proc.start(); err != nil {
+		t.Fatal(err)
+	}
+	if err := proc.waitTCP(waitAddr, 20*time.Second); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// collectorProcess writes config into dir and returns the (unstarted)
+// collector process that runs on it, stopped and its log shown on failure
+// when t ends. It skips or fails t when the binary is missing.
+func collectorProcess(t testing.TB, dir, config string) *process {
+	t.Helper()
 	bin := binary(CollectorEnv, ".cache/otelcol/otelcol-vitals")
 	if bin == "" {
 		missing(t, "OpenTelemetry Collector not found (%s or .cache/otelcol/otelcol-vitals; build it with make collector)", CollectorEnv)
 	}
-	dir := t.TempDir()
 	cfgPath := filepath.Join(dir, "otelcol.yaml")
 	if err := os.WriteFile(cfgPath, []byte(config), 0o644); err != nil {
 		t.Fatal(err)
@@ -127,12 +120,7 @@ func StartCollectorConfig(t testing.TB, config, waitAddr string) {
 			t.Logf("collector log (last lines):\n%s", proc.tail(40))
 		}
 	})
-	if err := proc.start(); err != nil {
-		t.Fatal(err)
-	}
-	if err := proc.waitTCP(waitAddr, 20*time.Second); err != nil {
-		t.Fatal(err)
-	}
+	return proc
 }
 
 // Start starts a stopped collector again, on the same ports and file, and
