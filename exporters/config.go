@@ -1,6 +1,7 @@
 package exporters
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -51,6 +52,8 @@ type config struct {
 	timeout    time.Duration
 	consoleOut io.Writer
 	producers  []sdkmetric.Producer
+	backoff    time.Duration // 0: DefaultOTLPBackoff
+	spoolDir   string        // "": no spool
 }
 
 // WithExporters sets the exporters to build, overriding
@@ -88,8 +91,9 @@ func WithOTLPHeaders(headers map[string]string) Option {
 }
 
 // WithPrometheusAddress sets the host:port the Prometheus endpoint listens
-// on, overriding OTEL_EXPORTER_PROMETHEUS_HOST and _PORT. Port 0 picks a
-// free port; [PrometheusReader.Addr] tells which.
+// on, overriding OTEL_EXPORTER_PROMETHEUS_HOST and _PORT. The port is a
+// number from 0 to 65535; port 0 picks a free port, and
+// [PrometheusReader.Addr] tells which.
 func WithPrometheusAddress(hostport string) Option {
 	return optionFunc(func(c *config) { c.promAddr = hostport })
 }
@@ -132,6 +136,41 @@ func WithProducer(p sdkmetric.Producer) Option {
 			c.producers = append(c.producers, p)
 		}
 	})
+}
+
+// WithOTLPBackoff caps the wait between attempts to reach the OTLP
+// receiver: the gRPC connection's reconnects and the retries of an export
+// that failed because the receiver was unreachable start at 100ms and
+// double up to max. The default, [DefaultOTLPBackoff], is far below the gRPC
+// default of two minutes, so that exports resume within seconds of a
+// collector's restart. Values <= 0 keep the default.
+func WithOTLPBackoff(max time.Duration) Option {
+	return optionFunc(func(c *config) {
+		if max > 0 {
+			c.backoff = max
+		}
+	})
+}
+
+// WithSpoolDir turns on the spool of the OTLP exporter: if its last export
+// still cannot be delivered when it shuts down (the receiver is down while
+// the service stops), that export is written to a file in dir, created if
+// needed with owner-only permissions, and the next OTLP exporter made with
+// the same dir (normally the service's next start) delivers it in the
+// background and removes the file. With cumulative temporality, the
+// default, the last export holds every total, so a service and its
+// collector restarting together lose nothing. At most 16 files are kept,
+// the oldest dropped first; exemplars are not spooled. Give each process
+// its own dir. "" (the default) means no spool.
+func WithSpoolDir(dir string) Option {
+	return optionFunc(func(c *config) { c.spoolDir = dir })
+}
+
+func (c config) otlpBackoff() time.Duration {
+	if c.backoff > 0 {
+		return c.backoff
+	}
+	return DefaultOTLPBackoff
 }
 
 func newConfig(opts []Option) config {
@@ -213,7 +252,11 @@ func (c config) otlpProtocol() (string, error) {
 // prometheusAddress returns host:port for the Prometheus endpoint.
 func (c config) prometheusAddress() (string, error) {
 	if c.promAddr != "" {
-		if _, _, err := net.SplitHostPort(c.promAddr); err != nil {
+		_, port, err := net.SplitHostPort(c.promAddr)
+		if err == nil && !validPort(port) {
+			err = errors.New("want a port number 0-65535")
+		}
+		if err != nil {
 			return "", fmt.Errorf("%w: WithPrometheusAddress %q: %v", ErrInvalidSetting, c.promAddr, err)
 		}
 		return c.promAddr, nil
@@ -227,8 +270,14 @@ func (c config) prometheusAddress() (string, error) {
 	if port == "" {
 		port = defPort
 	}
-	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+	if !validPort(port) {
 		return "", fmt.Errorf("%w: OTEL_EXPORTER_PROMETHEUS_PORT %q: want a port number 0-65535", ErrInvalidSetting, port)
 	}
 	return net.JoinHostPort(host, port), nil
+}
+
+// validPort reports whether port is a port number, 0 to 65535.
+func validPort(port string) bool {
+	n, err := strconv.Atoi(port)
+	return err == nil && n >= 0 && n <= 65535
 }

@@ -40,6 +40,25 @@
 // bound. vitals splits the list itself and returns a [*PrometheusReader]
 // whose [PrometheusReader.Addr] does.
 //
+// # Collector restarts and the final export
+//
+// The OTLP exporter rides out a receiver that is down for a while: an
+// export that fails because the receiver cannot be reached is tried again,
+// with backoff from 100ms up to [DefaultOTLPBackoff] (see
+// [WithOTLPBackoff]), until the export's timeout; the gRPC connection
+// reconnects on the same schedule instead of gRPC's default of up to two
+// minutes. Metrics are cumulative by default, so the first export that gets
+// through after an outage carries every total: nothing recorded meanwhile
+// is lost. The final export of a shutdown is retried the same way until the
+// deadline of the context given to Shutdown.
+//
+// If the receiver is still down when that deadline passes, the final
+// export, the only one holding what was recorded since the last successful
+// export, would be lost. [WithSpoolDir] keeps it: the export is written to
+// a file and delivered by the next exporter made with the same directory,
+// normally in the service's next start, so that a service and its
+// collector restarting together lose nothing.
+//
 // # Failure
 //
 // An exporter that cannot reach its backend never blocks or fails the code

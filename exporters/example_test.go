@@ -6,6 +6,7 @@ import (
 	"io"
 	"log"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
@@ -59,4 +60,39 @@ func ExampleNewPrometheus() {
 	body, _ := io.ReadAll(resp.Body)
 	fmt.Println(resp.StatusCode, strings.Contains(string(body), "target_info"))
 	// Output: 200 true
+}
+
+// Keep the final export of a service whose collector is down when it
+// stops, and deliver it at the next start. The directory must survive
+// restarts and belong to this one process.
+func ExampleWithSpoolDir() {
+	ctx := context.Background()
+	dir, err := os.MkdirTemp("", "vitals-spool")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+
+	reader, err := exporters.NewOTLP(ctx,
+		exporters.WithOTLPProtocol(exporters.ProtocolGRPC),
+		exporters.WithOTLPEndpoint("http://127.0.0.1:4317"),
+		exporters.WithSpoolDir(dir),
+		exporters.WithOTLPBackoff(2*time.Second),
+	)
+	if err != nil {
+		log.Fatal(err)
+	}
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	counter, _ := mp.Meter("example").Int64Counter("jobs.done")
+	counter.Add(ctx, 42)
+
+	// With nothing listening on 127.0.0.1:4317, Shutdown tries until its
+	// deadline, then spools the export.
+	stopCtx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel()
+	if err := mp.Shutdown(stopCtx); err != nil {
+		entries, _ := os.ReadDir(dir)
+		fmt.Println("final export not delivered; spooled files:", len(entries))
+	}
+	// Output: final export not delivered; spooled files: 1
 }

@@ -5,10 +5,13 @@ import (
 	"fmt"
 	"net/url"
 	"path"
+	"time"
 
 	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetricgrpc"
 	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetrichttp"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/backoff"
 )
 
 func newOTLP(ctx context.Context, cfg config) (sdkmetric.Reader, error) {
@@ -23,10 +26,18 @@ func newOTLP(ctx context.Context, cfg config) (sdkmetric.Reader, error) {
 			return nil, fmt.Errorf("%w: WithOTLPEndpoint %q: want a URL such as http://127.0.0.1:4317", ErrInvalidSetting, cfg.endpoint)
 		}
 	}
+	maxWait := cfg.otlpBackoff()
+	first := min(firstBackoff, maxWait)
 	var exp sdkmetric.Exporter
 	switch proto {
 	case ProtocolGRPC:
-		var opts []otlpmetricgrpc.Option
+		opts := []otlpmetricgrpc.Option{
+			otlpmetricgrpc.WithDialOption(grpc.WithConnectParams(grpc.ConnectParams{
+				Backoff:           backoff.Config{BaseDelay: first, Multiplier: 2, Jitter: 0.2, MaxDelay: maxWait},
+				MinConnectTimeout: 5 * time.Second,
+			})),
+			otlpmetricgrpc.WithRetry(otlpmetricgrpc.RetryConfig{Enabled: true, InitialInterval: first, MaxInterval: maxWait, MaxElapsedTime: time.Minute}),
+		}
 		if endpoint != nil {
 			opts = append(opts, otlpmetricgrpc.WithEndpointURL(endpoint.String()))
 		}
@@ -35,7 +46,9 @@ func newOTLP(ctx context.Context, cfg config) (sdkmetric.Reader, error) {
 		}
 		exp, err = otlpmetricgrpc.New(ctx, opts...)
 	default:
-		var opts []otlpmetrichttp.Option
+		opts := []otlpmetrichttp.Option{
+			otlpmetrichttp.WithRetry(otlpmetrichttp.RetryConfig{Enabled: true, InitialInterval: first, MaxInterval: maxWait, MaxElapsedTime: time.Minute}),
+		}
 		if endpoint != nil {
 			// Like OTEL_EXPORTER_OTLP_ENDPOINT, the option is the base URL;
 			// metrics go to /v1/metrics below it.
@@ -51,5 +64,5 @@ func newOTLP(ctx context.Context, cfg config) (sdkmetric.Reader, error) {
 	if err != nil {
 		return nil, fmt.Errorf("OTLP %s exporter: %w", proto, err)
 	}
-	return sdkmetric.NewPeriodicReader(exp, cfg.periodicOptions()...), nil
+	return sdkmetric.NewPeriodicReader(newReliableExporter(exp, cfg), cfg.periodicOptions()...), nil
 }

@@ -2,6 +2,7 @@ package testbackend
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -204,7 +205,17 @@ func (c *Collector) Points() ([]Point, error) {
 	var out []Point
 	for i, line := range lines {
 		var req collmetricpb.ExportMetricsServiceRequest
-		if err := (protojson.UnmarshalOptions{DiscardUnknown: true}).Unmarshal(line, &req); err != nil {
+		err := unmarshalRequest(line, &req)
+		if err != nil && i < len(lines)-1 {
+			// A collector killed while writing leaves a partial request,
+			// which the restarted collector's first one then follows on
+			// the same line: keep that one.
+			if at := bytes.LastIndex(line, []byte(`{"resourceMetrics"`)); at > 0 {
+				req.Reset()
+				err = unmarshalRequest(line[at:], &req)
+			}
+		}
+		if err != nil {
 			if i == len(lines)-1 {
 				break // the collector is writing this line right now
 			}
@@ -213,6 +224,10 @@ func (c *Collector) Points() ([]Point, error) {
 		out = append(out, flatten(&req)...)
 	}
 	return out, nil
+}
+
+func unmarshalRequest(b []byte, req *collmetricpb.ExportMetricsServiceRequest) error {
+	return protojson.UnmarshalOptions{DiscardUnknown: true}.Unmarshal(b, req)
 }
 
 // Last returns the last point received of metric whose attributes include
