@@ -74,8 +74,18 @@ type System struct {
 // otel.SetMeterProvider(sys.MeterProvider()) to do so.
 //
 // An invalid [Config] or exporter setting is returned as an error and nothing
-// is left running. Call [System.Shutdown] when done to flush and stop.
+// is left running. ctx is passed to the setup (resource detection,
+// exporters); if it is already done, Start returns its error, wrapped, and
+// starts nothing.
+// A nil ctx is taken as context.Background(), and nil options are ignored.
+// Call [System.Shutdown] when done to flush and stop.
 func Start(ctx context.Context, opts ...Option) (*System, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("vitals: not started: %w", err)
+	}
 	var o options
 	for _, opt := range opts {
 		if opt != nil {
@@ -197,11 +207,14 @@ func (s *System) Readers() []sdkmetric.Reader {
 }
 
 // ForceFlush exports what has been recorded so far through every periodic
-// reader, waiting until ctx is done at the longest. Under
-// [WithMeterProvider] it does nothing.
+// reader, waiting until ctx is done at the longest; a nil ctx is taken as
+// context.Background(). Under [WithMeterProvider] it does nothing.
 func (s *System) ForceFlush(ctx context.Context) error {
 	if s.sdk == nil {
 		return nil
+	}
+	if ctx == nil {
+		ctx = context.Background()
 	}
 	return s.sdk.ForceFlush(ctx)
 }
@@ -209,10 +222,17 @@ func (s *System) ForceFlush(ctx context.Context) error {
 // Shutdown flushes what has been recorded, then stops the exporters and the
 // provider Start built, waiting until ctx is done at the longest; an
 // exporter that cannot reach its backend makes it return ctx's error, not
-// hang. Recording after Shutdown is a no-op. Under [WithMeterProvider] the
-// user's provider is left running. Shutdown is idempotent: later calls
-// return the first call's result.
+// hang. A nil ctx is taken as context.Background(); a ctx already done
+// still stops everything, only without waiting, and its error may then be
+// returned. Recording after Shutdown is a no-op: nothing is exported or
+// counted, and handles stay safe to call. Under [WithMeterProvider] the
+// user's provider is left running, and the trackers' metrics are no longer
+// reported through it. Shutdown is idempotent: later calls return the first
+// call's result.
 func (s *System) Shutdown(ctx context.Context) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	s.shutdownOnce.Do(func() {
 		// The provider's final export reads the trackers, so they stop
 		// after it.

@@ -26,8 +26,12 @@ var (
 //
 // On error no reader is left running: those already built are shut down.
 // The caller owns the readers; passing them to a MeterProvider makes the
-// provider's Shutdown shut them down.
+// provider's Shutdown shut them down. A nil ctx is taken as
+// context.Background().
 func New(ctx context.Context, opts ...Option) ([]sdkmetric.Reader, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	cfg := newConfig(opts)
 	names, err := cfg.exporterNames()
 	if err != nil {
@@ -56,8 +60,12 @@ func New(ctx context.Context, opts ...Option) ([]sdkmetric.Reader, error) {
 }
 
 // NewOTLP returns a periodic reader exporting over OTLP, with the protocol,
-// endpoint and headers of the options, else of the environment.
+// endpoint and headers of the options, else of the environment. A nil ctx
+// is taken as context.Background().
 func NewOTLP(ctx context.Context, opts ...Option) (sdkmetric.Reader, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	return newOTLP(ctx, newConfig(opts))
 }
 

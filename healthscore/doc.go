@@ -44,4 +44,12 @@
 //
 // Every rule only falls as its input worsens, so making any input worse
 // never raises a score (a property the tests check).
+//
+// # Odd input
+//
+// Score never panics and always returns scores from 0 to 100. A rule whose
+// input is NaN scores 0: input that cannot be read is not taken as
+// healthy. A rule's input past its bounds, infinite included, scores as
+// its bound does. Policy fields that are NaN, infinite or negative take
+// their defaults.
 package healthscore // import "github.com/otelvitals/vitals/healthscore"

@@ -1,9 +1,15 @@
 package healthscore
 
-import "time"
+import (
+	"math"
+	"time"
+)
 
 // Policy holds the weights and thresholds of the rules. Its zero value is
 // the default policy: every zero field takes the default its comment names.
+// So does every field that cannot be meant: a NaN, infinite or negative
+// number, or a FeatureBudget (or FeatureBudgets entry) that is not
+// positive.
 type Policy struct {
 	// DegradedBelow and UnhealthyBelow are the score thresholds of the
 	// statuses: healthy at or above DegradedBelow (default 80), degraded at
@@ -52,10 +58,11 @@ type Policy struct {
 	FeatureBudgets map[string]time.Duration
 }
 
-// withDefaults returns p with every zero field set to its default.
+// withDefaults returns p with every zero or invalid field set to its
+// default.
 func (p Policy) withDefaults() Policy {
 	def := func(v *float64, d float64) {
-		if *v == 0 {
+		if *v == 0 || *v < 0 || math.IsNaN(*v) || math.IsInf(*v, 0) {
 			*v = d
 		}
 	}
@@ -75,7 +82,7 @@ func (p Policy) withDefaults() Policy {
 	def(&p.CacheMinEfficiency, 0.5)
 	def(&p.FeatureFailureOK, 0.01)
 	def(&p.FeatureFailureMax, 0.2)
-	if p.FeatureBudget == 0 {
+	if p.FeatureBudget <= 0 {
 		p.FeatureBudget = time.Second
 	}
 	return p

@@ -193,7 +193,7 @@ func queueEntity(s queue.QueueSnapshot, p Policy) Entity {
 	if s.Capacity > 0 {
 		r.add(falling(s.Utilization, p.QueueThreshold, 1), "queue %s at %.0f%% of capacity (threshold %.0f%%)", n, 100*s.Utilization, 100*p.QueueThreshold)
 	}
-	if s.WindowOverflowShare > 0 {
+	if !(s.WindowOverflowShare <= 0) { // NaN too: it scores 0
 		window := time.Duration(s.WindowSeconds * float64(time.Second))
 		r.add(falling(s.WindowOverflowShare, 0, p.QueueMaxOverflowShare), "queue %s above its overflow threshold for %s of the last %s",
 			n, time.Duration(s.WindowOverflowShare*float64(window)).Round(time.Second), window)
@@ -233,7 +233,7 @@ func featureEntity(s feature.FeatureSnapshot, p Policy) Entity {
 	if b, ok := p.FeatureBudgets[s.Name]; ok && b > 0 {
 		budget = b
 	}
-	if s.MeanDurationSeconds > 0 {
+	if !(s.MeanDurationSeconds <= 0) { // NaN too: it scores 0
 		r.add(falling(s.MeanDurationSeconds, budget.Seconds(), 4*budget.Seconds()), "feature %s mean duration %s (budget %s)",
 			n, time.Duration(s.MeanDurationSeconds*float64(time.Second)).Round(time.Millisecond), budget)
 	}

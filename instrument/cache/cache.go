@@ -1,6 +1,7 @@
 package cache
 
 import (
+	"math"
 	"math/rand/v2"
 	"sync"
 	"sync/atomic"
@@ -104,40 +105,57 @@ func (c *Cache) Type() string { return c.typ }
 // Name returns the cache's name.
 func (c *Cache) Name() string { return c.name }
 
-// Hit records a lookup that found its entry and took d. A negative d is
-// counted as a hit without a duration, and as bad input.
+// Hit records a lookup that found its entry and took d. A negative d, or
+// the saturated math.MaxInt64 that stands for an infinite duration (what
+// time.Time.Sub returns on overflow), is counted as a hit without a
+// duration, and as bad input.
 func (c *Cache) Hit(d time.Duration) {
 	st := c.count()
 	st.hits.Add(1)
-	if d < 0 {
-		c.m.reject(reasonNegativeDuration)
+	if !c.m.validDuration(d) {
 		return
 	}
 	st.hitNanos.Add(int64(d))
 	st.timedHits.Add(1)
 	if c.hitHist != nil {
 		c.hitHist.Record(d.Seconds())
-	} else {
+	} else if !c.m.closed.Load() {
 		c.m.inst.duration.Record(c.m.ctx, d.Seconds(), c.hitRecord...)
 	}
 }
 
 // Miss records a lookup that did not find its entry and took d. A negative
-// d is counted as a miss without a duration, and as bad input.
+// or infinite (math.MaxInt64) d is counted as a miss without a duration,
+// and as bad input.
 func (c *Cache) Miss(d time.Duration) {
 	st := c.count()
 	st.misses.Add(1)
-	if d < 0 {
-		c.m.reject(reasonNegativeDuration)
+	if !c.m.validDuration(d) {
 		return
 	}
 	st.missNanos.Add(int64(d))
 	st.timedMiss.Add(1)
 	if c.missHist != nil {
 		c.missHist.Record(d.Seconds())
-	} else {
+	} else if !c.m.closed.Load() {
 		c.m.inst.duration.Record(c.m.ctx, d.Seconds(), c.missRecord...)
 	}
+}
+
+// validDuration reports whether d can be recorded as a lookup's duration,
+// counting it as bad input when not: a negative d, or math.MaxInt64, which
+// stands for an infinite duration and would overflow the sums of
+// durations.
+func (m *Monitor) validDuration(d time.Duration) bool {
+	switch {
+	case d < 0:
+		m.reject(reasonNegativeDuration)
+		return false
+	case d == math.MaxInt64:
+		m.reject(reasonInfiniteDuration)
+		return false
+	}
+	return true
 }
 
 // CountHit records a hit without a duration: the cheapest record, for hot

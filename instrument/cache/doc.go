@@ -43,7 +43,10 @@
 //
 // # Bad input
 //
-// Nothing panics. A negative duration counts the lookup without its
+// Nothing panics. A negative duration, or math.MaxInt64 (the saturated
+// value that stands for an infinite one), counts the lookup without its
 // duration; negative set, eviction or size counts are ignored; names are
 // cleaned as in package conn. Each is counted in vitals.input.rejected.
+// After [Monitor.Close], handles stay safe to call and nothing they record
+// is reported.
 package cache // import "github.com/otelvitals/vitals/instrument/cache"

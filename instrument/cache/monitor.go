@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/otel/metric"
@@ -44,6 +45,7 @@ type Monitor struct {
 
 	closeOnce sync.Once
 	closeErr  error
+	closed    atomic.Bool
 }
 
 // New returns a Monitor recording into the configured MeterProvider (the
@@ -72,7 +74,7 @@ func New(opts ...Option) (*Monitor, error) {
 	meter := cfg.provider.Meter(ScopeName, metric.WithInstrumentationVersion(version.Version))
 	err := m.inst.init(meter, m.fast == nil)
 	m.rejects = rejected.New(m.inst.rejected, semconv.SignalCache,
-		reasonNegativeDuration, reasonNegativeCount, reasonInvalidUTF8, reasonNameTooLong, reasonEmptyName)
+		reasonNegativeDuration, reasonInfiniteDuration, reasonNegativeCount, reasonInvalidUTF8, reasonNameTooLong, reasonEmptyName)
 	m.reg, err = m.inst.register(meter, m.observe, err)
 	return m, err
 }
@@ -180,10 +182,12 @@ func (t totals) efficiency() float64 {
 }
 
 // Close unregisters the monitor's callback and removes its histograms, so
-// that its metrics are no longer reported. Handles stay safe to use. Close
-// is idempotent.
+// that its metrics are no longer reported. Handles stay safe to use and
+// record nothing that is reported: no duration and no vitals.input.rejected
+// count. Close is idempotent.
 func (m *Monitor) Close() error {
 	m.closeOnce.Do(func() {
+		m.closed.Store(true)
 		if m.reg != nil {
 			m.closeErr = m.reg.Unregister()
 		}
@@ -200,13 +204,19 @@ func (m *Monitor) Close() error {
 // Reasons counted in vitals.input.rejected (error.type).
 const (
 	reasonNegativeDuration = "negative_duration"
+	reasonInfiniteDuration = "infinite_duration"
 	reasonNegativeCount    = "negative_count"
 	reasonInvalidUTF8      = keyset.ReasonInvalidUTF8
 	reasonNameTooLong      = keyset.ReasonNameTooLong
 	reasonEmptyName        = keyset.ReasonEmptyName
 )
 
-func (m *Monitor) reject(reason string) { m.rejects.Add(reason) }
+// reject counts bad input, until Close.
+func (m *Monitor) reject(reason string) {
+	if !m.closed.Load() {
+		m.rejects.Add(reason)
+	}
+}
 
 // Snapshot is the state of every cache of a monitor at one moment.
 type Snapshot struct {

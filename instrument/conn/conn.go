@@ -106,7 +106,7 @@ func (c *Conn) close(ctx context.Context) bool {
 	p.destroyed.Add(1)
 	if p.lifetime != nil {
 		p.lifetime.Record(float64(now-c.created) / 1e9)
-	} else {
+	} else if !p.t.closed.Load() {
 		p.t.inst.lifetime.Record(ctx, float64(now-c.created)/1e9, p.recordOpts...)
 	}
 	return true

@@ -159,7 +159,8 @@ func (t *Tracker) expire() {
 
 // Close stops the tracker: the expiry goroutine ends and the callback is
 // unregistered, so the tracker's observable metrics are no longer reported.
-// Handles stay safe to call and do nothing that is reported. Close is
+// Handles stay safe to call and do nothing that is reported: no lifetime is
+// recorded and no bad input counted in vitals.input.rejected. Close is
 // idempotent.
 func (t *Tracker) Close() error {
 	t.closeOnce.Do(func() {
@@ -207,4 +208,9 @@ const (
 	reasonReleaseNotHeld = "release_not_acquired"
 )
 
-func (t *Tracker) reject(reason string) { t.rejects.Add(reason) }
+// reject counts bad input, until Close.
+func (t *Tracker) reject(reason string) {
+	if !t.closed.Load() {
+		t.rejects.Add(reason)
+	}
+}

@@ -62,6 +62,7 @@ type Analytics struct {
 
 	closeOnce sync.Once
 	closeErr  error
+	closed    atomic.Bool
 }
 
 // New returns Analytics recording into the configured MeterProvider (the
@@ -97,7 +98,7 @@ func New(opts ...Option) (*Analytics, error) {
 	meter := cfg.provider.Meter(ScopeName, metric.WithInstrumentationVersion(version.Version))
 	err := a.inst.init(meter, a.fast == nil)
 	a.rejects = rejected.New(a.inst.rejected, semconv.SignalFeature,
-		reasonNegativeDuration, reasonTooManyPatterns, reasonTooManyVariants,
+		reasonNegativeDuration, reasonInfiniteDuration, reasonTooManyPatterns, reasonTooManyVariants,
 		keyset.ReasonInvalidUTF8, keyset.ReasonNameTooLong, keyset.ReasonEmptyName)
 	a.reg, err = a.inst.register(meter, a.observe, err)
 	return a, err
@@ -205,10 +206,13 @@ func (a *Analytics) observe(_ context.Context, o metric.Observer) error {
 	return nil
 }
 
-// Close unregisters the analytics' callback and removes their histograms.
-// Handles stay safe to use. Close is idempotent.
+// Close unregisters the analytics' callback and removes their histograms,
+// so that their metrics are no longer reported. Handles stay safe to use
+// and record nothing that is reported: no duration and no
+// vitals.input.rejected count. Close is idempotent.
 func (a *Analytics) Close() error {
 	a.closeOnce.Do(func() {
+		a.closed.Store(true)
 		if a.reg != nil {
 			a.closeErr = a.reg.Unregister()
 		}
@@ -225,11 +229,17 @@ func (a *Analytics) Close() error {
 // Reasons counted in vitals.input.rejected (error.type).
 const (
 	reasonNegativeDuration = "negative_duration"
+	reasonInfiniteDuration = "infinite_duration"
 	reasonTooManyPatterns  = "too_many_patterns"
 	reasonTooManyVariants  = "too_many_variants"
 )
 
-func (a *Analytics) reject(reason string) { a.rejects.Add(reason) }
+// reject counts bad input, until Close.
+func (a *Analytics) reject(reason string) {
+	if !a.closed.Load() {
+		a.rejects.Add(reason)
+	}
+}
 
 // patternTable maps usage patterns to indexes: the built-in ones, "other",
 // and custom ones up to MaxPatterns.

@@ -49,6 +49,9 @@
 // "other" and custom ones); further patterns count as "other". Past the
 // feature limit ([WithMaxFeatures], default 1000) new features share one
 // overflow series. Names are cleaned as in package conn, and a negative
-// duration records the use without it; each is counted in
-// vitals.input.rejected.
+// duration, or math.MaxInt64 (the saturated value that stands for an
+// infinite one), records the use without it; each is counted in
+// vitals.input.rejected. A nil context is taken as context.Background().
+// After [Analytics.Close], handles stay safe to call and nothing they
+// record is reported.
 package feature // import "github.com/otelvitals/vitals/instrument/feature"

@@ -2,6 +2,7 @@ package feature
 
 import (
 	"context"
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -109,9 +110,15 @@ func (f *Feature) Name() string { return f.name }
 // Record records one use of the feature by user (an identifier that is
 // hashed at once and never stored; "" for an anonymous use), in the usage
 // pattern ("direct_call", "batch_operation", "background_task" or another
-// string), taking d, and whether it succeeded. A negative d records the use
-// without a duration, counted as bad input.
+// string), taking d, and whether it succeeded. A negative d, or the
+// saturated math.MaxInt64 that stands for an infinite duration (what
+// time.Time.Sub returns on overflow), records the use without a duration,
+// counted as bad input. ctx only carries the trace of exemplars; a nil ctx
+// is taken as context.Background().
 func (f *Feature) Record(ctx context.Context, user, pattern string, d time.Duration, success bool) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	now := f.a.clock.Nanotime()
 	p := f.a.patternIndex(pattern)
 	o := 0
@@ -120,16 +127,19 @@ func (f *Feature) Record(ctx context.Context, user, pattern string, d time.Durat
 	}
 	f.uses[p][o].Add(1)
 	f.hours[f.a.hour(now)].Add(1)
-	if d >= 0 {
+	switch {
+	case d < 0:
+		f.a.reject(reasonNegativeDuration)
+	case d == math.MaxInt64:
+		f.a.reject(reasonInfiniteDuration)
+	default:
 		f.durNanos.Add(int64(d))
 		f.timed.Add(1)
 		if f.hist != nil {
 			f.hist.Record(d.Seconds())
-		} else {
+		} else if !f.a.closed.Load() {
 			f.a.inst.duration.Record(ctx, d.Seconds(), f.recordOpts...)
 		}
-	} else {
-		f.a.reject(reasonNegativeDuration)
 	}
 	var h uint64
 	if user != "" {
@@ -248,8 +258,13 @@ func (f *Feature) Start(ctx context.Context, user, pattern string) func(error) {
 }
 
 // Do runs fn as one use of f by user in pattern, timed, with fn's error as
-// its outcome, and returns that error: the Go form of a decorator.
+// its outcome, and returns that error: the Go form of a decorator. fn gets
+// ctx, context.Background() for a nil ctx; Do does not check ctx itself, so
+// a cancelled ctx is fn's to honour.
 func (f *Feature) Do(ctx context.Context, user, pattern string, fn func(context.Context) error) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	start := f.a.mono.Nanotime()
 	err := fn(ctx)
 	f.Record(ctx, user, pattern, time.Duration(f.a.mono.Nanotime()-start), err == nil)

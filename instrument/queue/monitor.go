@@ -139,10 +139,15 @@ func (m *Monitor) clean(s string) string { return keyset.Clean(s, MaxNameLength,
 // Start starts the background sampler: every sample interval it reads each
 // probe and samples the depth of each queue fed by Enter and Leave. It
 // returns at once; the sampler runs until [Monitor.Shutdown] or until ctx is
-// done. Starting a started monitor does nothing.
+// done (at once for a ctx already done). A nil ctx is taken as
+// context.Background(). Starting a started monitor does nothing; starting
+// one that was shut down returns [ErrShutdown].
 func (m *Monitor) Start(ctx context.Context) error {
 	if m.stopped.Load() {
-		return errors.New("queue: Start after Shutdown")
+		return ErrShutdown
+	}
+	if ctx == nil {
+		ctx = context.Background()
 	}
 	m.runMu.Lock()
 	defer m.runMu.Unlock()
@@ -183,12 +188,18 @@ func (m *Monitor) sampleAll() {
 	}
 }
 
-// Shutdown stops the background sampler, waiting for it until ctx is done,
-// and unregisters the monitor's callback, so that its observable metrics
-// are no longer reported. Handles stay safe to use. Shutdown is idempotent.
+// Shutdown stops the background sampler, waiting for it until ctx is done
+// (a nil ctx is taken as context.Background()), and unregisters the
+// monitor's callback, so that its observable metrics are no longer
+// reported. Handles stay safe to use and record nothing that is reported:
+// no histogram sample and no vitals.input.rejected count. Shutdown is
+// idempotent.
 func (m *Monitor) Shutdown(ctx context.Context) error {
 	if !m.stopped.CompareAndSwap(false, true) {
 		return nil
+	}
+	if ctx == nil {
+		ctx = context.Background()
 	}
 	m.runMu.Lock()
 	stop, done := m.stop, m.done
@@ -251,4 +262,9 @@ const (
 	reasonEmptyName          = keyset.ReasonEmptyName
 )
 
-func (m *Monitor) reject(reason string) { m.rejects.Add(reason) }
+// reject counts bad input, until Shutdown.
+func (m *Monitor) reject(reason string) {
+	if !m.stopped.Load() {
+		m.rejects.Add(reason)
+	}
+}

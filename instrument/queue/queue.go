@@ -22,6 +22,8 @@ var (
 	// ErrQueueLimit is reported through otel.Handle, once, when the monitor
 	// reaches its maximum of queues.
 	ErrQueueLimit = errors.New("queue: queue limit reached")
+	// ErrShutdown is returned by [Monitor.Start] after [Monitor.Shutdown].
+	ErrShutdown = errors.New("queue: monitor shut down")
 )
 
 // Probe reports a queue's depth and capacity when the monitor asks; see
@@ -121,7 +123,7 @@ func (q *Queue) sample(depth, now int64) {
 	}
 	if q.depthHist != nil {
 		q.depthHist.Record(float64(depth))
-	} else {
+	} else if !q.m.stopped.Load() {
 		q.m.inst.depthSampled.Record(q.m.ctx, float64(depth), q.recordOpts...)
 	}
 	q.check(depth, capacity, now)
@@ -185,7 +187,7 @@ func (t Ticket) Leave() {
 	wait := float64(now-t.at) / 1e9
 	if q.waitHist != nil {
 		q.waitHist.Record(wait)
-	} else {
+	} else if !q.m.stopped.Load() {
 		q.m.inst.wait.Record(q.m.ctx, wait, q.recordOpts...)
 	}
 	q.check(d, q.capacity.Load(), now)
