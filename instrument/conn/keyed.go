@@ -110,6 +110,11 @@ func (t *Tracker) Used(id string) error {
 	if err != nil {
 		return err
 	}
+	if c.state.Load() == stateClosed {
+		// It expired between the lookup and the use.
+		t.reject(reasonUnknownID)
+		return fmt.Errorf("%w: %q", ErrUnknownConnection, id)
+	}
 	c.Use()
 	return nil
 }

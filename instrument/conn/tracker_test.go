@@ -489,3 +489,33 @@ func TestFastLifetimePath(t *testing.T) {
 		t.Fatal("lifetimes still produced after Close")
 	}
 }
+
+// TestKeyedUseWhileExpiring checks the moment between an expiry closing a
+// keyed connection and forgetting its ID: Used and Destroyed already answer
+// ErrUnknownConnection, and the use is counted as an unknown ID, not as a
+// use after close.
+func TestKeyedUseWhileExpiring(t *testing.T) {
+	f := newFixture(t, WithRetention(time.Minute))
+	if err := f.tr.Created("conn_1", "database", "main"); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Advance(2 * time.Minute)
+	p := f.tr.Pool("database", "main")
+	if got := p.expire(f.tr.clock.Nanotime(), int64(time.Minute)); len(got) != 1 {
+		t.Fatalf("expired %d connections, want 1", len(got))
+	}
+	// The ID is still in the keyed index here.
+	if err := f.tr.Used("conn_1"); !errors.Is(err, ErrUnknownConnection) {
+		t.Errorf("Used = %v, want ErrUnknownConnection", err)
+	}
+	if err := f.tr.Destroyed("conn_1"); !errors.Is(err, ErrUnknownConnection) {
+		t.Errorf("Destroyed = %v, want ErrUnknownConnection", err)
+	}
+	rm := f.collect()
+	wantInt(t, rm, 0, semconv.ConnectionEvents.Name, dbType, mainKey, event("reused"))
+	wantInt(t, rm, 1, semconv.ConnectionEvents.Name, dbType, mainKey, event("expired"))
+	wantInt(t, rm, 1, semconv.InputRejected.Name, semconv.ErrorTypeKey.String(reasonUnknownID))
+	if _, found := intValue(t, rm, semconv.InputRejected.Name, semconv.ErrorTypeKey.String(reasonUseAfterClose)); found {
+		t.Error("counted as a use after close")
+	}
+}
