@@ -37,8 +37,9 @@ var ErrInvalidConfig = errors.New("vitals: invalid config")
 type Config struct {
 	// ConnectionRetention is how long a connection may go unused before it
 	// is expired, counted as "expired" and forgotten, so that leaked
-	// connections cannot grow memory without bound. Default 24h; allowed
-	// 1s to 720h.
+	// connections cannot grow memory without bound: each open connection
+	// holds about 80 bytes, or about 150 with a short ID under the keyed
+	// API, until it is closed or expires. Default 24h; allowed 1s to 720h.
 	ConnectionRetention time.Duration
 
 	// QueueSampleInterval is how often the queue monitor samples its probes

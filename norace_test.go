@@ -1,0 +1,5 @@
+//go:build !race
+
+package vitals_test
+
+const raceEnabled = false
