@@ -9,7 +9,7 @@ DEMO_FLAGS  ?=
 
 export VITALS_OTELCOL ?= $(CACHE)/otelcol/otelcol-vitals
 
-.PHONY: demo test unit lint rules fuzz fmt bench collector backends generate clean
+.PHONY: demo test unit lint rules fuzz reliability fmt bench collector backends generate clean
 
 ## demo: run the simulated service (Ctrl-C to stop; DEMO_FLAGS="-duration 30s")
 demo:
@@ -22,12 +22,12 @@ rules:
 ## test: install and build the backends, lint, then run unit, integration,
 ## race and example tests with real backends required, in the core module
 ## and in each nested module (integrations/*/go.mod), which ./... skips; then
-## the heap measurements, which the race detector would distort, and one
-## pass of every benchmark
+## the heap measurements (short forms), which the race detector would
+## distort, and one pass of every benchmark
 test: backends lint rules
 	VITALS_REQUIRE_BACKENDS=1 $(GO) test -race -count=1 ./...
 	for m in $(dir $(wildcard integrations/*/go.mod)); do (cd $$m && VITALS_REQUIRE_BACKENDS=1 $(GO) test -race -count=1 ./...) || exit 1; done
-	$(GO) test -count=1 -run 'GiveMemoryBack' ./instrument/...
+	$(GO) test -count=1 -run 'GiveMemoryBack|BoundedMemory' . ./instrument/...
 	$(GO) test -count=1 -run '^$$' -bench . -benchtime 1x ./benchmarks/...
 
 ## unit: the tests without the backend setup (backend tests skip if absent)
@@ -53,6 +53,16 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzLookups$$' -fuzztime $(FUZZTIME) ./instrument/cache
 	$(GO) test -run '^$$' -fuzz '^FuzzRecord$$' -fuzztime $(FUZZTIME) ./instrument/feature
 	$(GO) test -run '^$$' -fuzz '^FuzzConfigValidate$$' -fuzztime $(FUZZTIME) .
+	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./internal/spool
+
+## reliability: the long forms of the reliability suite (README,
+## "Reliability"): 16 goroutines x 1,000,000 operations under the race
+## detector, the full-scale memory bounds, and the collector restart, flush,
+## spool and bad-input tests three times over
+reliability: backends
+	VITALS_STRESS_OPS=1000000 $(GO) test -race -count=1 -timeout 60m -run 'Stress' -v .
+	VITALS_MEMORY_SCALE=1 $(GO) test -count=1 -timeout 30m -run 'BoundedMemory|GiveMemoryBack' -v . ./instrument/conn
+	VITALS_REQUIRE_BACKENDS=1 $(GO) test -race -count=3 -run 'NothingLost|CollectorDownAtStart|ShutdownFlushes|Spool|BadInput|Unreachable|Retries|GivesUp' . ./exporters ./internal/spool
 
 ## fmt: format the code
 fmt:
