@@ -62,7 +62,7 @@ fuzz:
 reliability: backends
 	VITALS_STRESS_OPS=1000000 $(GO) test -race -count=1 -timeout 60m -run 'Stress' -v .
 	VITALS_MEMORY_SCALE=1 $(GO) test -count=1 -timeout 30m -run 'BoundedMemory|GiveMemoryBack' -v . ./instrument/conn
-	VITALS_REQUIRE_BACKENDS=1 $(GO) test -race -count=3 -run 'NothingLost|CollectorDownAtStart|ShutdownFlushes|Spool|ShutdownLeavesNothing|BadInput|Unreachable|Retries|GivesUp' . ./exporters
+	VITALS_REQUIRE_BACKENDS=1 $(GO) test -race -count=3 -run 'NothingLost|CollectorDownAtStart|ShutdownFlushes|ShutdownWaits|Spool|ShutdownLeavesNothing|BadInput|Unreachable|Retries|GivesUp' . ./exporters
 	$(GO) test -race -count=3 ./internal/spool
 
 ## fmt: format the code

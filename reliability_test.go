@@ -278,6 +278,45 @@ func TestShutdownFlushes(t *testing.T) {
 	}
 }
 
+// TestShutdownWaitsForCollector stops a service while its collector is
+// down and starts the collector a second into Shutdown: Shutdown keeps
+// trying within its deadline, the final export gets through, nothing is
+// spooled, and the collector holds the exact totals.
+func TestShutdownWaitsForCollector(t *testing.T) {
+	for _, proto := range []string{exporters.ProtocolGRPC, exporters.ProtocolHTTPProtobuf} {
+		t.Run(proto, func(t *testing.T) {
+			col := testbackend.StartCollector(t)
+			dir := filepath.Join(t.TempDir(), "spool")
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			run := t.Name()
+			sys := startOTLP(t, ctx, col, proto, run, time.Hour, exporters.WithSpoolDir(dir))
+			w := &workload{sys: sys}
+			w.batch(90)
+			col.Kill()
+
+			restarted := make(chan error, 1)
+			go func() {
+				time.Sleep(time.Second)
+				restarted <- col.Start()
+			}()
+			shutCtx, shutCancel := context.WithTimeout(ctx, 30*time.Second)
+			err := sys.Shutdown(shutCtx)
+			shutCancel()
+			if err := <-restarted; err != nil {
+				t.Fatal(err)
+			}
+			if err != nil {
+				t.Fatalf("Shutdown: %v, want the final export delivered once the collector is back", err)
+			}
+			w.waitTotals(t, ctx, col, map[string]string{"vitals.test.run": run})
+			if files, _ := filepath.Glob(filepath.Join(dir, "*")); len(files) != 0 {
+				t.Errorf("spool holds %v after a delivered final export", files)
+			}
+		})
+	}
+}
+
 // TestSpoolDeliversFinalExport stops a service while its collector is
 // down: Shutdown retries until its deadline, then writes the final export
 // to the spool directory. The next start, with the collector back, delivers
