@@ -27,6 +27,10 @@ const (
 // maxCardinalityLimit is the largest allowed Config.CardinalityLimit.
 const maxCardinalityLimit = 1_000_000
 
+// maxConnectionIDs is the largest allowed Config.MaxConnectionIDs: about
+// 15 GB of connections.
+const maxConnectionIDs = 100_000_000
+
 // ErrInvalidConfig is wrapped by every error of [Config.Validate].
 var ErrInvalidConfig = errors.New("vitals: invalid config")
 
@@ -83,6 +87,13 @@ type Config struct {
 	MaxQueues   int
 	MaxCaches   int
 	MaxFeatures int
+
+	// MaxConnectionIDs bounds the connection IDs the keyed connection API
+	// (Connections().Created) holds at once, about 150 bytes each; past it
+	// Created returns conn.ErrIDLimit, counted, and a warning is reported
+	// once. Connections held by handle are bounded by ConnectionRetention
+	// alone. Default 1000000; allowed 1 to 100000000.
+	MaxConnectionIDs int
 
 	// CardinalityLimit is the most series any one instrument keeps per
 	// collection in the MeterProvider that Start builds; the OTel SDK folds
@@ -150,6 +161,7 @@ func (c Config) withDefaults() Config {
 	setInt(&c.MaxQueues, DefaultMaxKeys)
 	setInt(&c.MaxCaches, DefaultMaxKeys)
 	setInt(&c.MaxFeatures, DefaultMaxKeys)
+	setInt(&c.MaxConnectionIDs, conn.DefaultMaxIDs)
 	setInt(&c.CardinalityLimit, DefaultCardinalityLimit)
 	return c
 }
@@ -189,6 +201,9 @@ func (c Config) Validate() error {
 	}
 	if _, err := time.LoadLocation(c.FeatureTimeZone); err != nil {
 		bad("FeatureTimeZone", fmt.Sprintf("%q", c.FeatureTimeZone), "an IANA time zone name such as \"UTC\" or \"Europe/Berlin\"")
+	}
+	if c.MaxConnectionIDs < 1 || c.MaxConnectionIDs > maxConnectionIDs {
+		bad("MaxConnectionIDs", c.MaxConnectionIDs, fmt.Sprintf("1 to %d (0 means the default)", maxConnectionIDs))
 	}
 	if n := len(c.UserHashKey); c.UserHashKey != nil && (n < 16 || n > 1024) {
 		bad("UserHashKey", fmt.Sprintf("%d bytes", n), "16 to 1024 bytes, or nil for a random key per process")

@@ -71,6 +71,8 @@ func TestConfigValidateRejects(t *testing.T) {
 		{"max features above a small cardinality limit", vitals.Config{CardinalityLimit: 100, MaxPools: 6, MaxQueues: 10, MaxCaches: 10, MaxFeatures: 6}, "MaxFeatures", "6", "1 to 5"},
 		{"negative cardinality limit", vitals.Config{CardinalityLimit: -1, MaxPools: 1, MaxQueues: 1, MaxCaches: 1, MaxFeatures: 1}, "CardinalityLimit", "-1", "1 to 1000000"},
 		{"cardinality limit too high", vitals.Config{CardinalityLimit: 2_000_000}, "CardinalityLimit", "2000000", "1 to 1000000"},
+		{"negative connection ID limit", vitals.Config{MaxConnectionIDs: -1}, "MaxConnectionIDs", "-1", "1 to 100000000"},
+		{"connection ID limit too high", vitals.Config{MaxConnectionIDs: 200_000_000}, "MaxConnectionIDs", "200000000", "1 to 100000000"},
 		{"negative collection budget", vitals.Config{CollectionBudget: -time.Millisecond}, "CollectionBudget", "-1ms", "1ms to 1m0s"},
 		{"collection budget too long", vitals.Config{CollectionBudget: 2 * time.Minute}, "CollectionBudget", "2m0s", "1ms to 1m0s"},
 	}

@@ -159,7 +159,7 @@ func TestBoundedMemory(t *testing.T) {
 	cfg := sys.Config()
 	fake := clock.NewFake(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
 	leaks, err := conn.New(conn.WithMeterProvider(sys.MeterProvider()), conn.WithMaxPools(cfg.MaxPools),
-		conn.WithClock(fake.Now), conn.WithRetention(leakRetention))
+		conn.WithClock(fake.Now), conn.WithRetention(leakRetention), conn.WithMaxIDs(ids))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -280,6 +280,15 @@ func TestBoundedMemory(t *testing.T) {
 		}
 	}
 	idsTook := time.Since(phase)
+	// The tracker holds at most ids IDs: more are refused, warned once.
+	for k := range 3 {
+		if err := leaks.Created("one-more-"+strconv.Itoa(k), "database", "leaked"); !errors.Is(err, conn.ErrIDLimit) {
+			t.Fatalf("Created past the ID limit = %v, want conn.ErrIDLimit", err)
+		}
+	}
+	if n := countHandled(conn.ErrIDLimit); n != 1 {
+		t.Errorf("the connection ID limit reported %d times through otel.Handle, want once", n)
+	}
 	withIDs := liveHeap()
 	leakedID := []attribute.KeyValue{semconv.ConnectionTypeKey.String("database"), semconv.ConnectionPoolKey.String("leaked")}
 	rm = collect(t, reader)

@@ -31,7 +31,7 @@ func (s *System) startTrackers() error {
 	mp := s.provider
 	var errs []error
 	var err error
-	s.conns, err = conn.New(conn.WithMeterProvider(mp), conn.WithRetention(c.ConnectionRetention), conn.WithMaxPools(c.MaxPools))
+	s.conns, err = conn.New(conn.WithMeterProvider(mp), conn.WithRetention(c.ConnectionRetention), conn.WithMaxPools(c.MaxPools), conn.WithMaxIDs(c.MaxConnectionIDs))
 	errs = append(errs, err)
 	s.queues, err = queue.New(queue.WithMeterProvider(mp), queue.WithSampleInterval(c.QueueSampleInterval),
 		queue.WithOverflowThreshold(c.QueueOverflowThreshold), queue.WithWindow(c.QueueWindow), queue.WithMaxQueues(c.MaxQueues))

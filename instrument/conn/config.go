@@ -12,6 +12,10 @@ const (
 	DefaultRetention = 24 * time.Hour
 	DefaultMaxPools  = 1000
 	DefaultMaxAge    = time.Hour
+	// DefaultMaxIDs is the most IDs the keyed API holds at once by default:
+	// about 150 MB of connections. Past it, a service is leaking
+	// connections, not running them.
+	DefaultMaxIDs = 1_000_000
 	// MaxNameLength is the longest connection type or pool name kept, in
 	// bytes; longer names are cut (on a rune boundary) and counted.
 	MaxNameLength = 256
@@ -32,6 +36,7 @@ type config struct {
 	retention time.Duration
 	maxPools  int
 	maxAge    time.Duration
+	maxIDs    int
 }
 
 func newConfig(opts []Option) config {
@@ -52,6 +57,9 @@ func newConfig(opts []Option) config {
 	}
 	if c.maxAge <= 0 {
 		c.maxAge = DefaultMaxAge
+	}
+	if c.maxIDs <= 0 {
+		c.maxIDs = DefaultMaxIDs
 	}
 	return c
 }
@@ -91,6 +99,15 @@ func WithRetention(d time.Duration) Option {
 // the series a pool has (its open connection states and its 13 age bounds).
 func WithMaxPools(n int) Option {
 	return optionFunc(func(c *config) { c.maxPools = n })
+}
+
+// WithMaxIDs bounds the connection IDs the keyed API holds at once (open
+// connections made with [Tracker.Created], until destroyed or expired):
+// past it, Created returns [ErrIDLimit], counted, tracks nothing, and a
+// warning goes to otel.Handle once. Each ID holds about 150 bytes. Default
+// [DefaultMaxIDs]; values <= 0 keep the default.
+func WithMaxIDs(n int) Option {
+	return optionFunc(func(c *config) { c.maxIDs = n })
 }
 
 // WithMaxAge sets the age past which an open connection counts against its

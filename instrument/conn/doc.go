@@ -45,12 +45,13 @@
 // goroutine checks every minute, or every quarter of the retention if
 // shorter; [Tracker.Close] stops it.
 //
-// The number of open connections has no limit of its own: the retention
-// bounds how long a leaked one is held. Until it is closed or expires, an
-// open connection holds about 80 bytes, and one of the keyed API about 150
-// with an ID of up to 16 bytes (its handle, its entry in the ID table and
-// the ID): a million leaked keyed connections hold some 150 MB, for up to
-// the retention, and give it back when they expire.
+// Until it is closed or expires, an open connection holds about 80 bytes,
+// and one of the keyed API about 150 with an ID of up to 16 bytes (its
+// handle, its entry in the ID table and the ID). The retention bounds how
+// long a leaked one is held; the keyed API also holds at most
+// [DefaultMaxIDs] IDs (a million, some 150 MB; see [WithMaxIDs]), past
+// which [Tracker.Created] returns [ErrIDLimit]. Connections held by handle
+// have no limit of count: the caller holds their handles.
 //
 // # Health
 //

@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"hash/maphash"
 	"sync"
+	"sync/atomic"
+
+	"go.opentelemetry.io/otel"
 )
 
 // keyedTable maps the IDs of the keyed API to connections, in shards so
@@ -12,18 +15,23 @@ import (
 type keyedTable struct {
 	seed   maphash.Seed
 	shards [64]keyedShard
+	count  atomic.Int64 // IDs held, across shards
+	max    int64
+	warned atomic.Bool
 }
 
 type keyedShard struct {
-	mu   sync.Mutex
-	ids  map[string]*Conn
-	peak int // most IDs held since the map was last made
+	mu    sync.Mutex
+	ids   map[string]*Conn
+	peak  int           // most IDs held since the map was last made
+	count *atomic.Int64 // the table's count
 }
 
 // shrinkFloor is the peak below which a shard's map is never remade.
 const shrinkFloor = 64
 
-// put stores c under id; the caller holds s.mu.
+// put stores c under id; the caller holds s.mu and has counted the ID
+// (see keyedTable.reserve).
 func (s *keyedShard) put(id string, c *Conn) {
 	s.ids[id] = c
 	s.peak = max(s.peak, len(s.ids))
@@ -34,6 +42,7 @@ func (s *keyedShard) put(id string, c *Conn) {
 // anew: a million leaked IDs, once expired, give their memory back.
 func (s *keyedShard) del(id string) {
 	delete(s.ids, id)
+	s.count.Add(-1)
 	if s.peak > shrinkFloor && len(s.ids)*4 < s.peak {
 		ids := make(map[string]*Conn, len(s.ids))
 		for k, v := range s.ids {
@@ -43,10 +52,12 @@ func (s *keyedShard) del(id string) {
 	}
 }
 
-func (k *keyedTable) init() {
+func (k *keyedTable) init(max int) {
 	k.seed = maphash.MakeSeed()
+	k.max = int64(max)
 	for i := range k.shards {
 		k.shards[i].ids = make(map[string]*Conn)
+		k.shards[i].count = &k.count
 	}
 }
 
@@ -64,17 +75,17 @@ func (k *keyedTable) forget(id string, c *Conn) {
 	s.mu.Unlock()
 }
 
-// len returns the number of IDs held.
-func (k *keyedTable) len() int {
-	n := 0
-	for i := range k.shards {
-		s := &k.shards[i]
-		s.mu.Lock()
-		n += len(s.ids)
-		s.mu.Unlock()
+// reserve counts one more ID held, unless the table holds its maximum.
+func (k *keyedTable) reserve() bool {
+	if k.count.Add(1) > k.max {
+		k.count.Add(-1)
+		return false
 	}
-	return n
+	return true
 }
+
+// len returns the number of IDs held.
+func (k *keyedTable) len() int { return int(k.count.Load()) }
 
 // Created records a new connection under id, of type connType in pool, for
 // code that already names its connections. It is the drop-in form of
@@ -82,8 +93,10 @@ func (k *keyedTable) len() int {
 // maps under locks, so it costs several times the handle API; keep handles
 // where the code allows.
 //
-// An empty id returns [ErrEmptyID], and an id already open returns
-// [ErrDuplicateConnection]; both are counted and change nothing.
+// An empty id returns [ErrEmptyID], an id already open returns
+// [ErrDuplicateConnection], and a new id while the tracker holds its
+// maximum of IDs (see [WithMaxIDs]) returns [ErrIDLimit]; each is counted
+// and changes nothing.
 func (t *Tracker) Created(id, connType, pool string) error {
 	if id == "" {
 		t.reject(reasonEmptyID)
@@ -96,6 +109,14 @@ func (t *Tracker) Created(id, connType, pool string) error {
 	if _, ok := s.ids[id]; ok {
 		t.reject(reasonDuplicateID)
 		return fmt.Errorf("%w: %q", ErrDuplicateConnection, id)
+	}
+	if !t.keyed.reserve() {
+		t.reject(reasonIDLimit)
+		err := fmt.Errorf("%w: %d IDs held; connections created past it are not tracked", ErrIDLimit, t.keyed.max)
+		if t.keyed.warned.CompareAndSwap(false, true) && !t.closed.Load() {
+			otel.Handle(err)
+		}
+		return err
 	}
 	c := p.Open()
 	c.id = id

@@ -84,14 +84,14 @@ func New(opts ...Option) (*Tracker, error) {
 		t.ageLabels = append(t.ageLabels, strconv.FormatFloat(b, 'f', -1, 64))
 	}
 	t.ageBounds = append(t.ageBounds, int64(cfg.maxAge))
-	t.keyed.init()
+	t.keyed.init(cfg.maxIDs)
 
 	t.fast = fasthist.From(cfg.provider)
 	meter := cfg.provider.Meter(ScopeName, metric.WithInstrumentationVersion(version.Version))
 	err := t.inst.init(meter, t.fast == nil)
 	t.rejects = rejected.New(t.inst.rejected, semconv.SignalConnection,
 		reasonInvalidUTF8, reasonNameTooLong, reasonEmptyName, reasonDoubleClose,
-		reasonUseAfterClose, reasonUnknownID, reasonDuplicateID, reasonEmptyID, reasonReleaseNotHeld)
+		reasonUseAfterClose, reasonUnknownID, reasonDuplicateID, reasonEmptyID, reasonReleaseNotHeld, reasonIDLimit)
 	t.reg, err = t.inst.register(meter, t.observe, err)
 	go t.expireLoop()
 	return t, err
@@ -193,6 +193,10 @@ var (
 	// ErrPoolLimit is reported through otel.Handle, once, when the tracker
 	// reaches its maximum of pools.
 	ErrPoolLimit = errors.New("conn: pool limit reached")
+	// ErrIDLimit is returned by [Tracker.Created] when the keyed API
+	// already holds its maximum of IDs (see [WithMaxIDs]); it is also
+	// reported through otel.Handle, once.
+	ErrIDLimit = errors.New("conn: connection ID limit reached")
 )
 
 // Reasons counted in vitals.input.rejected (error.type).
@@ -206,6 +210,7 @@ const (
 	reasonDuplicateID    = "duplicate_id"
 	reasonEmptyID        = "empty_id"
 	reasonReleaseNotHeld = "release_not_acquired"
+	reasonIDLimit        = "id_limit"
 )
 
 // reject counts bad input, until Close.

@@ -519,3 +519,44 @@ func TestKeyedUseWhileExpiring(t *testing.T) {
 		t.Error("counted as a use after close")
 	}
 }
+
+// TestIDLimit checks that the keyed API holds at most WithMaxIDs IDs: past
+// it Created returns ErrIDLimit, counts id_limit, tracks nothing and warns
+// once; a destroyed ID makes room again.
+func TestIDLimit(t *testing.T) {
+	var warnings []error
+	prev := otel.GetErrorHandler()
+	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) { warnings = append(warnings, err) }))
+	t.Cleanup(func() { otel.SetErrorHandler(prev) })
+
+	f := newFixture(t, WithMaxIDs(2))
+	for _, id := range []string{"a", "b"} {
+		if err := f.tr.Created(id, "database", "main"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, id := range []string{"c", "d"} {
+		if err := f.tr.Created(id, "database", "main"); !errors.Is(err, ErrIDLimit) {
+			t.Errorf("Created(%q) past the limit = %v, want ErrIDLimit", id, err)
+		}
+	}
+	if err := f.tr.Used("c"); !errors.Is(err, ErrUnknownConnection) {
+		t.Errorf("Used of a refused ID = %v, want ErrUnknownConnection", err)
+	}
+	if err := f.tr.Destroyed("a"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.tr.Created("c", "database", "main"); err != nil {
+		t.Errorf("Created after a Destroyed made room: %v", err)
+	}
+	rm := f.collect()
+	wantInt(t, rm, 3, semconv.ConnectionEvents.Name, dbType, mainKey, event("created"))
+	wantInt(t, rm, 2, semconv.ConnectionOpen.Name, dbType, mainKey)
+	wantInt(t, rm, 2, semconv.InputRejected.Name, semconv.ErrorTypeKey.String(reasonIDLimit))
+	if len(warnings) != 1 || !errors.Is(warnings[0], ErrIDLimit) {
+		t.Errorf("warnings = %v, want one ErrIDLimit", warnings)
+	}
+	if n := f.tr.keyed.len(); n != 2 {
+		t.Errorf("%d IDs held, want 2", n)
+	}
+}
