@@ -847,6 +847,31 @@ func badConnCases() []badCase {
 	}
 	return []badCase{
 		{
+			name: "track nil function", api: "conn.Pool.Track", input: "fn: nil",
+			result: "conn.ErrNilFunc, counted nil_function; no connection opened", want: conn.ErrNilFunc, counts: reject("nil_function"),
+			call: func(t *testing.T, r *badRig) error {
+				return r.conns.Pool("database", "bad").Track(nil)
+			},
+			check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
+				metrictest.Want(t, rm, int64(0), semconv.ConnectionEvents.Name, event(semconv.ConnectionEventCreated)...)
+			},
+		},
+		{
+			name: "wrap nil function", api: "conn.Wrap", input: "fn: nil, called twice",
+			result: "each call conn.ErrNilFunc, counted nil_function; no connection opened", want: conn.ErrNilFunc,
+			counts: reject("nil_function", "nil_function"),
+			call: func(t *testing.T, r *badRig) error {
+				f := conn.Wrap(r.conns.Pool("database", "bad"), nil)
+				if err := f(); !errors.Is(err, conn.ErrNilFunc) {
+					t.Errorf("first call: %v", err)
+				}
+				return f()
+			},
+			check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
+				metrictest.Want(t, rm, int64(0), semconv.ConnectionEvents.Name, event(semconv.ConnectionEventCreated)...)
+			},
+		},
+		{
 			name: "pool empty type", api: "conn.Tracker.Pool", input: `type ""`,
 			result: `cleaned to "unknown", counted empty_name`, counts: reject("empty_name"),
 			call: func(t *testing.T, r *badRig) error {
@@ -1320,6 +1345,34 @@ func badCacheCases() []badCase {
 	badCache := func(r *badRig) *cache.Cache { return r.caches.Cache(cache.TypeApplication, "bad") }
 	return []badCase{
 		{
+			name: "lookup nil function", api: "cache.Lookup", input: "fn: nil",
+			result: "zero value, not found; nothing recorded but nil_function", counts: reject("nil_function"),
+			call: func(t *testing.T, r *badRig) error {
+				if v, ok := cache.Lookup[string](badCache(r), nil); v != "" || ok {
+					t.Errorf("Lookup = %q, %v", v, ok)
+				}
+				return nil
+			},
+			check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
+				metrictest.Want(t, rm, int64(0), semconv.CacheOperations.Name, result(semconv.CacheResultHit)...)
+				metrictest.Want(t, rm, int64(0), semconv.CacheOperations.Name, result(semconv.CacheResultMiss)...)
+			},
+		},
+		{
+			name: "wrap nil getter", api: "cache.Wrap", input: "g: nil, then Get",
+			result: "Get finds nothing; nothing recorded but nil_function", counts: reject("nil_function"),
+			call: func(t *testing.T, r *badRig) error {
+				if v, ok := cache.Wrap[string, int](nil, badCache(r)).Get("k"); v != 0 || ok {
+					t.Errorf("Get = %v, %v", v, ok)
+				}
+				return nil
+			},
+			check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
+				metrictest.Want(t, rm, int64(0), semconv.CacheOperations.Name, result(semconv.CacheResultHit)...)
+				metrictest.Want(t, rm, int64(0), semconv.CacheOperations.Name, result(semconv.CacheResultMiss)...)
+			},
+		},
+		{
 			name: "negative hit duration", api: "cache.Cache.Hit", input: "d = -1ms",
 			result: "hit counted without duration, counted negative_duration", counts: reject("negative_duration"),
 			call: func(t *testing.T, r *badRig) error {
@@ -1497,6 +1550,17 @@ func badFeatureCases() []badCase {
 	}
 	ok, failed := semconv.FeatureOutcomeSuccess, semconv.FeatureOutcomeFailure
 	return []badCase{
+		{
+			name: "do nil function", api: "feature.Feature.Do", input: "fn: nil",
+			result: "feature.ErrNilFunc, counted nil_function; no use recorded", want: feature.ErrNilFunc, counts: reject("nil_function"),
+			call: func(t *testing.T, r *badRig) error {
+				return badFeature(r).Do(context.Background(), "u", "", nil)
+			},
+			check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
+				badWantNone(t, rm, semconv.FeatureUsage.Name, bad...)
+				badWantNone(t, rm, semconv.FeatureDuration.Name, bad...)
+			},
+		},
 		{
 			name: "negative use duration", api: "feature.Feature.Record", input: "d = -1ns",
 			result: "use recorded without duration, counted negative_duration", counts: reject("negative_duration"),

@@ -7,6 +7,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/otelvitals/vitals/internal/rejected"
+
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 
@@ -273,7 +275,15 @@ func (o *Op) End() {
 // records it as a hit or a miss: the Go form of a decorator.
 //
 //	v, ok := cache.Lookup(users, func() (User, bool) { return store.Get(id) })
+//
+// A nil fn finds nothing and records nothing but the bad input, counted as
+// nil_function.
 func Lookup[V any](c *Cache, fn func() (V, bool)) (V, bool) {
+	if fn == nil {
+		c.m.reject(rejected.ReasonNilFunc)
+		var zero V
+		return zero, false
+	}
 	op := c.Start()
 	v, ok := fn()
 	if ok {
@@ -297,12 +307,19 @@ type Instrumented[K comparable, V any] struct {
 
 // Wrap returns g with every Get timed and recorded in c as a hit or a miss.
 // The wrapped cache is unchanged; use it for writes and everything else.
+// With a nil g, every Get finds nothing and records nothing but the bad
+// input, counted as nil_function.
 func Wrap[K comparable, V any](g Getter[K, V], c *Cache) *Instrumented[K, V] {
 	return &Instrumented[K, V]{inner: g, cache: c}
 }
 
 // Get looks key up in the wrapped cache and records the lookup.
 func (w *Instrumented[K, V]) Get(key K) (V, bool) {
+	if w.inner == nil {
+		w.cache.m.reject(rejected.ReasonNilFunc)
+		var zero V
+		return zero, false
+	}
 	op := w.cache.Start()
 	v, ok := w.inner.Get(key)
 	if ok {

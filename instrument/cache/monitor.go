@@ -74,7 +74,8 @@ func New(opts ...Option) (*Monitor, error) {
 	meter := cfg.provider.Meter(ScopeName, metric.WithInstrumentationVersion(version.Version))
 	err := m.inst.init(meter, m.fast == nil)
 	m.rejects = rejected.New(m.inst.rejected, semconv.SignalCache,
-		reasonNegativeDuration, reasonInfiniteDuration, reasonNegativeCount, reasonInvalidUTF8, reasonNameTooLong, reasonEmptyName)
+		reasonNegativeDuration, reasonInfiniteDuration, reasonNegativeCount, reasonInvalidUTF8, reasonNameTooLong, reasonEmptyName,
+		rejected.ReasonNilFunc)
 	m.reg, err = m.inst.register(meter, m.observe, err)
 	return m, err
 }

@@ -4,6 +4,8 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/otelvitals/vitals/internal/rejected"
+
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	sdkinstrumentation "go.opentelemetry.io/otel/sdk/instrumentation"
@@ -111,13 +113,18 @@ func (p *Pool) Open() *Conn {
 }
 
 // Track runs fn inside the life of a new connection: it opens one, passes
-// it to fn, and closes it when fn returns or panics. It returns fn's error.
+// it to fn, and closes it when fn returns or panics. It returns fn's error,
+// or [ErrNilFunc] for a nil fn.
 //
 //	err := pool.Track(func(c *conn.Conn) error {
 //		c.Use()
 //		return work()
 //	})
 func (p *Pool) Track(fn func(c *Conn) error) error {
+	if fn == nil {
+		p.t.reject(rejected.ReasonNilFunc)
+		return ErrNilFunc
+	}
 	c := p.Open()
 	defer c.Close()
 	return fn(c)

@@ -91,7 +91,7 @@ func New(opts ...Option) (*Tracker, error) {
 	err := t.inst.init(meter, t.fast == nil)
 	t.rejects = rejected.New(t.inst.rejected, semconv.SignalConnection,
 		reasonInvalidUTF8, reasonNameTooLong, reasonEmptyName, reasonDoubleClose,
-		reasonUseAfterClose, reasonUnknownID, reasonDuplicateID, reasonEmptyID, reasonReleaseNotHeld, reasonIDLimit)
+		reasonUseAfterClose, reasonUnknownID, reasonDuplicateID, reasonEmptyID, reasonReleaseNotHeld, reasonIDLimit, rejected.ReasonNilFunc)
 	t.reg, err = t.inst.register(meter, t.observe, err)
 	go t.expireLoop()
 	return t, err
@@ -197,6 +197,10 @@ var (
 	// already holds its maximum of IDs (see [WithMaxIDs]); it is also
 	// reported through otel.Handle, once.
 	ErrIDLimit = errors.New("conn: connection ID limit reached")
+	// ErrNilFunc is returned by [Pool.Track], and by the function [Wrap]
+	// returns, for a nil function: no connection is opened, and the bad
+	// input is counted as nil_function.
+	ErrNilFunc = errors.New("conn: nil function")
 )
 
 // Reasons counted in vitals.input.rejected (error.type).

@@ -31,6 +31,10 @@ const ScopeName = "github.com/otelvitals/vitals/instrument/feature"
 // reach their maximum of features.
 var ErrFeatureLimit = errors.New("feature: feature limit reached")
 
+// ErrNilFunc is returned by [Feature.Do] for a nil function: nothing is
+// run or recorded, and the bad input is counted as nil_function.
+var ErrNilFunc = errors.New("feature: nil function")
+
 // Analytics tracks which features are used, by how many distinct users,
 // how successfully and how fast. Make one with [New], get a handle per
 // feature with [Analytics.Feature], and keep it. Analytics are safe for
@@ -99,7 +103,7 @@ func New(opts ...Option) (*Analytics, error) {
 	err := a.inst.init(meter, a.fast == nil)
 	a.rejects = rejected.New(a.inst.rejected, semconv.SignalFeature,
 		reasonNegativeDuration, reasonInfiniteDuration, reasonTooManyPatterns, reasonTooManyVariants,
-		keyset.ReasonInvalidUTF8, keyset.ReasonNameTooLong, keyset.ReasonEmptyName)
+		keyset.ReasonInvalidUTF8, keyset.ReasonNameTooLong, keyset.ReasonEmptyName, rejected.ReasonNilFunc)
 	a.reg, err = a.inst.register(meter, a.observe, err)
 	return a, err
 }

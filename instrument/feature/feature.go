@@ -7,6 +7,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/otelvitals/vitals/internal/rejected"
+
 	"github.com/axiomhq/hyperloglog"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
@@ -260,8 +262,12 @@ func (f *Feature) Start(ctx context.Context, user, pattern string) func(error) {
 // Do runs fn as one use of f by user in pattern, timed, with fn's error as
 // its outcome, and returns that error: the Go form of a decorator. fn gets
 // ctx, context.Background() for a nil ctx; Do does not check ctx itself, so
-// a cancelled ctx is fn's to honour.
+// a cancelled ctx is fn's to honour. A nil fn returns [ErrNilFunc].
 func (f *Feature) Do(ctx context.Context, user, pattern string, fn func(context.Context) error) error {
+	if fn == nil {
+		f.a.reject(rejected.ReasonNilFunc)
+		return ErrNilFunc
+	}
 	if ctx == nil {
 		ctx = context.Background()
 	}

@@ -9,6 +9,10 @@ import (
 	"github.com/otelvitals/vitals/semconv"
 )
 
+// ReasonNilFunc is the reason counted for a nil function or getter given
+// to an API that calls it (such as Feature.Do, cache.Lookup or Pool.Track).
+const ReasonNilFunc = "nil_function"
+
 // Counter counts rejected input of one signal. Its methods are safe for
 // concurrent use.
 type Counter struct {
