@@ -159,9 +159,11 @@ func WithOTLPBackoff(max time.Duration) Option {
 // the same dir (normally the service's next start) delivers it in the
 // background and removes the file. With cumulative temporality, the
 // default, the last export holds every total, so a service and its
-// collector restarting together lose nothing. At most 16 files are kept,
-// the oldest dropped first; exemplars are not spooled. Give each process
-// its own dir. "" (the default) means no spool.
+// collector restarting together lose nothing; under delta temporality
+// (OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE=delta) it holds the
+// last interval only. At most 16 files are kept, the oldest dropped first;
+// exemplars are not spooled. Give each process its own dir. "" (the
+// default) means no spool.
 func WithSpoolDir(dir string) Option {
 	return optionFunc(func(c *config) { c.spoolDir = dir })
 }
