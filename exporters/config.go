@@ -163,8 +163,7 @@ func WithOTLPBackoff(max time.Duration) Option {
 // (OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE=delta) it holds the
 // last interval only. At most 16 files are kept, the oldest dropped first;
 // exemplars are not spooled. Processes running side by side need a dir
-// each, or both deliver the same files. "" (the
-// default) means no spool.
+// each, or both deliver the same files. "" (the default) means no spool.
 func WithSpoolDir(dir string) Option {
 	return optionFunc(func(c *config) { c.spoolDir = dir })
 }
