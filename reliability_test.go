@@ -23,6 +23,7 @@ import (
 // and keeps the totals a backend must end up with.
 type workload struct {
 	sys *vitals.System
+	run string // the resource's runKey
 
 	created, reused, destroyed int64 // connections of pool db
 	waited, rejected           int64 // items of queue jobs
@@ -116,57 +117,31 @@ func (e expectation) holds(p testbackend.Point) bool {
 	return p.Type == "sum" && p.Cumulative && p.IsInt && p.Int == e.want
 }
 
-// waitTotals waits until the collector's last point of every series holds
-// the workload's totals so far, and fails t with the first that does not.
-func (w *workload) waitTotals(t *testing.T, ctx context.Context, col *testbackend.Collector, resourceAttrs map[string]string) {
+// waitTotals waits until the collector's last point of every series from
+// the workload's own System holds the totals so far, and fails t with the
+// first that does not.
+func (w *workload) waitTotals(t *testing.T, ctx context.Context, col *testbackend.Collector) {
 	t.Helper()
+	from := map[string]string{runKey: w.run}
 	for _, e := range w.expectations() {
-		last, err := waitLastOf(ctx, col, e.metric, e.attrs, resourceAttrs, e.holds)
+		last, err := col.WaitLastFrom(ctx, e.metric, e.attrs, from, e.holds)
 		if err != nil {
 			t.Fatalf("%s %v: want %d (count: %v); last point %+v: %v", e.metric, e.attrs, e.want, e.count, last, err)
 		}
 	}
 }
 
-// waitLastOf is Collector.WaitLast restricted to points whose resource
-// includes resourceAttrs.
-func waitLastOf(ctx context.Context, col *testbackend.Collector, metric string, attrs, resourceAttrs map[string]string, ok func(testbackend.Point) bool) (testbackend.Point, error) {
-	var last testbackend.Point
-	for {
-		pts, err := col.Points()
-		if err != nil {
-			return last, err
-		}
-		for i := len(pts) - 1; i >= 0; i-- {
-			p := pts[i]
-			if p.Metric == metric && includes(p.Attrs, attrs) && includes(p.Resource, resourceAttrs) {
-				last = p
-				if ok(p) {
-					return p, nil
-				}
-				break
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return last, ctx.Err()
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
-}
+// runKey is the resource attribute that tells the Systems sharing a
+// collector apart.
+const runKey = "vitals.test.run"
 
-func includes(have, want map[string]string) bool {
-	for k, v := range want {
-		if have[k] != v {
-			return false
-		}
-	}
-	return true
-}
+// runAttr marks the resource of one test's System with run.
+func runAttr(run string) attribute.KeyValue { return attribute.String(runKey, run) }
 
-// startOTLP starts a System exporting every interval over proto to col,
-// with fast reconnects, and the run attribute on its resource.
-func startOTLP(t *testing.T, ctx context.Context, col *testbackend.Collector, proto, run string, interval time.Duration, more ...exporters.Option) *vitals.System {
+// startWorkload starts a System exporting every interval over proto to
+// col, with fast reconnects and run on its resource, and returns its
+// workload.
+func startWorkload(t *testing.T, ctx context.Context, col *testbackend.Collector, proto, run string, interval time.Duration, more ...exporters.Option) *workload {
 	t.Helper()
 	endpoint := col.HTTPEndpoint
 	if proto == exporters.ProtocolGRPC {
@@ -187,7 +162,20 @@ func startOTLP(t *testing.T, ctx context.Context, col *testbackend.Collector, pr
 	if err != nil {
 		t.Fatal(err)
 	}
-	return sys
+	return &workload{sys: sys, run: run}
+}
+
+// eachProtocol runs test over gRPC and over HTTP, each with a collector of
+// its own and a minute to finish in.
+func eachProtocol(t *testing.T, test func(t *testing.T, ctx context.Context, col *testbackend.Collector, proto string)) {
+	for _, proto := range []string{exporters.ProtocolGRPC, exporters.ProtocolHTTPProtobuf} {
+		t.Run(proto, func(t *testing.T) {
+			col := testbackend.StartCollector(t)
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			test(t, ctx, col, proto)
+		})
+	}
 }
 
 // TestNothingLostAcrossCollectorRestarts records known totals through all
@@ -196,86 +184,63 @@ func startOTLP(t *testing.T, ctx context.Context, col *testbackend.Collector, pr
 // cumulative values after Shutdown equal the totals exactly, over gRPC and
 // over HTTP.
 func TestNothingLostAcrossCollectorRestarts(t *testing.T) {
-	for _, proto := range []string{exporters.ProtocolGRPC, exporters.ProtocolHTTPProtobuf} {
-		t.Run(proto, func(t *testing.T) {
-			col := testbackend.StartCollector(t)
-			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-			defer cancel()
-			run := t.Name()
-			sys := startOTLP(t, ctx, col, proto, run, 200*time.Millisecond)
-			w := &workload{sys: sys}
-			res := map[string]string{"vitals.test.run": run}
-
-			w.batch(100)
-			w.waitTotals(t, ctx, col, res)
-			for restart := range 2 {
-				col.Kill()
-				w.batch(250 + restart) // recorded while the collector is down
-				time.Sleep(500 * time.Millisecond)
-				w.batch(50)
-				if err := col.Start(); err != nil {
-					t.Fatal(err)
-				}
-				w.batch(75)
-				// Exports resume after the restart, with every total.
-				w.waitTotals(t, ctx, col, res)
+	eachProtocol(t, func(t *testing.T, ctx context.Context, col *testbackend.Collector, proto string) {
+		w := startWorkload(t, ctx, col, proto, t.Name(), 200*time.Millisecond)
+		w.batch(100)
+		w.waitTotals(t, ctx, col)
+		for restart := range 2 {
+			col.Kill()
+			w.batch(250 + restart) // recorded while the collector is down
+			time.Sleep(500 * time.Millisecond)
+			w.batch(50)
+			if err := col.Start(); err != nil {
+				t.Fatal(err)
 			}
-			w.batch(33)
-			if err := sys.Shutdown(ctx); err != nil {
-				t.Fatalf("Shutdown: %v", err)
-			}
-			w.waitTotals(t, ctx, col, res)
-		})
-	}
+			w.batch(75)
+			// Exports resume after the restart, with every total.
+			w.waitTotals(t, ctx, col)
+		}
+		w.batch(33)
+		if err := w.sys.Shutdown(ctx); err != nil {
+			t.Fatalf("Shutdown: %v", err)
+		}
+		w.waitTotals(t, ctx, col)
+	})
 }
 
 // TestCollectorDownAtStart starts the System while the collector is not
 // running, records, then starts the collector: the totals arrive, exact.
 func TestCollectorDownAtStart(t *testing.T) {
-	for _, proto := range []string{exporters.ProtocolGRPC, exporters.ProtocolHTTPProtobuf} {
-		t.Run(proto, func(t *testing.T) {
-			col := testbackend.StartCollector(t)
-			col.Stop()
-			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-			defer cancel()
-			run := t.Name()
-			sys := startOTLP(t, ctx, col, proto, run, 200*time.Millisecond)
-			w := &workload{sys: sys}
-			w.batch(120)
-			time.Sleep(time.Second) // several exports fail meanwhile
-			if err := col.Start(); err != nil {
-				t.Fatal(err)
-			}
-			w.batch(80)
-			w.waitTotals(t, ctx, col, map[string]string{"vitals.test.run": run})
-			w.batch(7)
-			if err := sys.Shutdown(ctx); err != nil {
-				t.Fatalf("Shutdown: %v", err)
-			}
-			w.waitTotals(t, ctx, col, map[string]string{"vitals.test.run": run})
-		})
-	}
+	eachProtocol(t, func(t *testing.T, ctx context.Context, col *testbackend.Collector, proto string) {
+		col.Stop()
+		w := startWorkload(t, ctx, col, proto, t.Name(), 200*time.Millisecond)
+		w.batch(120)
+		time.Sleep(time.Second) // several exports fail meanwhile
+		if err := col.Start(); err != nil {
+			t.Fatal(err)
+		}
+		w.batch(80)
+		w.waitTotals(t, ctx, col)
+		w.batch(7)
+		if err := w.sys.Shutdown(ctx); err != nil {
+			t.Fatalf("Shutdown: %v", err)
+		}
+		w.waitTotals(t, ctx, col)
+	})
 }
 
 // TestShutdownFlushes records right before Shutdown, with an export
 // interval of an hour so that no periodic export runs: only Shutdown's
 // final export can carry the values, and the collector has them exactly.
 func TestShutdownFlushes(t *testing.T) {
-	for _, proto := range []string{exporters.ProtocolGRPC, exporters.ProtocolHTTPProtobuf} {
-		t.Run(proto, func(t *testing.T) {
-			col := testbackend.StartCollector(t)
-			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-			defer cancel()
-			run := t.Name()
-			sys := startOTLP(t, ctx, col, proto, run, time.Hour)
-			w := &workload{sys: sys}
-			w.batch(64)
-			if err := sys.Shutdown(ctx); err != nil {
-				t.Fatalf("Shutdown: %v", err)
-			}
-			w.waitTotals(t, ctx, col, map[string]string{"vitals.test.run": run})
-		})
-	}
+	eachProtocol(t, func(t *testing.T, ctx context.Context, col *testbackend.Collector, proto string) {
+		w := startWorkload(t, ctx, col, proto, t.Name(), time.Hour)
+		w.batch(64)
+		if err := w.sys.Shutdown(ctx); err != nil {
+			t.Fatalf("Shutdown: %v", err)
+		}
+		w.waitTotals(t, ctx, col)
+	})
 }
 
 // TestShutdownWaitsForCollector stops a service while its collector is
@@ -283,38 +248,31 @@ func TestShutdownFlushes(t *testing.T) {
 // trying within its deadline, the final export gets through, nothing is
 // spooled, and the collector holds the exact totals.
 func TestShutdownWaitsForCollector(t *testing.T) {
-	for _, proto := range []string{exporters.ProtocolGRPC, exporters.ProtocolHTTPProtobuf} {
-		t.Run(proto, func(t *testing.T) {
-			col := testbackend.StartCollector(t)
-			dir := filepath.Join(t.TempDir(), "spool")
-			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-			defer cancel()
-			run := t.Name()
-			sys := startOTLP(t, ctx, col, proto, run, time.Hour, exporters.WithSpoolDir(dir))
-			w := &workload{sys: sys}
-			w.batch(90)
-			col.Kill()
+	eachProtocol(t, func(t *testing.T, ctx context.Context, col *testbackend.Collector, proto string) {
+		dir := filepath.Join(t.TempDir(), "spool")
+		w := startWorkload(t, ctx, col, proto, t.Name(), time.Hour, exporters.WithSpoolDir(dir))
+		w.batch(90)
+		col.Kill()
 
-			restarted := make(chan error, 1)
-			go func() {
-				time.Sleep(time.Second)
-				restarted <- col.Start()
-			}()
-			shutCtx, shutCancel := context.WithTimeout(ctx, 30*time.Second)
-			err := sys.Shutdown(shutCtx)
-			shutCancel()
-			if err := <-restarted; err != nil {
-				t.Fatal(err)
-			}
-			if err != nil {
-				t.Fatalf("Shutdown: %v, want the final export delivered once the collector is back", err)
-			}
-			w.waitTotals(t, ctx, col, map[string]string{"vitals.test.run": run})
-			if files, _ := filepath.Glob(filepath.Join(dir, "*")); len(files) != 0 {
-				t.Errorf("spool holds %v after a delivered final export", files)
-			}
-		})
-	}
+		restarted := make(chan error, 1)
+		go func() {
+			time.Sleep(time.Second)
+			restarted <- col.Start()
+		}()
+		shutCtx, shutCancel := context.WithTimeout(ctx, 30*time.Second)
+		err := w.sys.Shutdown(shutCtx)
+		shutCancel()
+		if err := <-restarted; err != nil {
+			t.Fatal(err)
+		}
+		if err != nil {
+			t.Fatalf("Shutdown: %v, want the final export delivered once the collector is back", err)
+		}
+		w.waitTotals(t, ctx, col)
+		if files, _ := filepath.Glob(filepath.Join(dir, "*")); len(files) != 0 {
+			t.Errorf("spool holds %v after a delivered final export", files)
+		}
+	})
 }
 
 // TestSpoolDeliversFinalExport stops a service while its collector is
@@ -323,64 +281,51 @@ func TestShutdownWaitsForCollector(t *testing.T) {
 // it: the collector ends with the first process's exact totals, and the
 // spool is empty again.
 func TestSpoolDeliversFinalExport(t *testing.T) {
-	for _, proto := range []string{exporters.ProtocolGRPC, exporters.ProtocolHTTPProtobuf} {
-		t.Run(proto, func(t *testing.T) {
-			col := testbackend.StartCollector(t)
-			dir := filepath.Join(t.TempDir(), "spool")
-			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-			defer cancel()
-			first := t.Name() + "/first"
-			sys := startOTLP(t, ctx, col, proto, first, 200*time.Millisecond, exporters.WithSpoolDir(dir))
-			w := &workload{sys: sys}
-			w.batch(40)
-			w.waitTotals(t, ctx, col, map[string]string{"vitals.test.run": first})
-			col.Kill()
-			w.batch(60) // only the final export can carry these
+	eachProtocol(t, func(t *testing.T, ctx context.Context, col *testbackend.Collector, proto string) {
+		dir := filepath.Join(t.TempDir(), "spool")
+		first := startWorkload(t, ctx, col, proto, t.Name()+"/first", 200*time.Millisecond, exporters.WithSpoolDir(dir))
+		first.batch(40)
+		first.waitTotals(t, ctx, col)
+		col.Kill()
+		first.batch(60) // only the final export can carry these
 
-			shutCtx, shutCancel := context.WithTimeout(ctx, 1500*time.Millisecond)
-			began := time.Now()
-			err := sys.Shutdown(shutCtx)
-			shutCancel()
-			if err == nil {
-				t.Fatal("Shutdown with the collector down: nil error, want the failed final export")
-			}
-			if took := time.Since(began); took > 10*time.Second {
-				t.Errorf("Shutdown took %v, beyond its 1.5s deadline", took)
-			}
+		shutCtx, shutCancel := context.WithTimeout(ctx, 1500*time.Millisecond)
+		began := time.Now()
+		err := first.sys.Shutdown(shutCtx)
+		shutCancel()
+		if err == nil {
+			t.Fatal("Shutdown with the collector down: nil error, want the failed final export")
+		}
+		if took := time.Since(began); took > 10*time.Second {
+			t.Errorf("Shutdown took %v, beyond its 1.5s deadline", took)
+		}
+		spooled := func() []string {
 			files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
-			if len(files) != 1 {
-				t.Fatalf("spool holds %v, want one file", files)
-			}
+			return files
+		}
+		if files := spooled(); len(files) != 1 {
+			t.Fatalf("spool holds %v, want one file", files)
+		}
 
-			if err := col.Start(); err != nil {
-				t.Fatal(err)
+		if err := col.Start(); err != nil {
+			t.Fatal(err)
+		}
+		next := startWorkload(t, ctx, col, proto, t.Name()+"/second", 200*time.Millisecond, exporters.WithSpoolDir(dir))
+		first.waitTotals(t, ctx, col)
+		for len(spooled()) != 0 {
+			if ctx.Err() != nil {
+				t.Fatalf("spool still holds %v after delivery", spooled())
 			}
-			second := t.Name() + "/second"
-			next := startOTLP(t, ctx, col, proto, second, 200*time.Millisecond, exporters.WithSpoolDir(dir))
-			w.waitTotals(t, ctx, col, map[string]string{"vitals.test.run": first})
-			for {
-				files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
-				if len(files) == 0 {
-					break
-				}
-				if ctx.Err() != nil {
-					t.Fatalf("spool still holds %v after delivery", files)
-				}
-				time.Sleep(20 * time.Millisecond)
-			}
-			if err := next.Shutdown(ctx); err != nil {
-				t.Fatalf("second Shutdown: %v", err)
-			}
-			if entries, err := os.ReadDir(dir); err != nil || len(entries) != 0 {
-				t.Errorf("spool dir after a clean shutdown = %v, %v; want empty", entries, err)
-			}
-		})
-	}
+			time.Sleep(20 * time.Millisecond)
+		}
+		if err := next.sys.Shutdown(ctx); err != nil {
+			t.Fatalf("second Shutdown: %v", err)
+		}
+		if entries, err := os.ReadDir(dir); err != nil || len(entries) != 0 {
+			t.Errorf("spool dir after a clean shutdown = %v, %v; want empty", entries, err)
+		}
+	})
 }
-
-// runAttr marks the resource of one test's System, so that the points of
-// several Systems sharing a collector can be told apart.
-func runAttr(run string) attribute.KeyValue { return attribute.String("vitals.test.run", run) }
 
 // TestShutdownLeavesNothing starts a System with every moving part (the
 // Prometheus endpoint, an OTLP exporter with a spool and its delivery, all

@@ -233,12 +233,18 @@ func unmarshalRequest(b []byte, req *collmetricpb.ExportMetricsServiceRequest) e
 // Last returns the last point received of metric whose attributes include
 // every pair of attrs.
 func (c *Collector) Last(metric string, attrs map[string]string) (Point, bool, error) {
+	return c.LastFrom(metric, attrs, nil)
+}
+
+// LastFrom is Last restricted to points whose resource attributes include
+// every pair of resource, to tell apart the processes sharing a collector.
+func (c *Collector) LastFrom(metric string, attrs, resource map[string]string) (Point, bool, error) {
 	pts, err := c.Points()
 	if err != nil {
 		return Point{}, false, err
 	}
 	for i := len(pts) - 1; i >= 0; i-- {
-		if pts[i].Metric == metric && contains(pts[i].Attrs, attrs) {
+		if pts[i].Metric == metric && contains(pts[i].Attrs, attrs) && contains(pts[i].Resource, resource) {
 			return pts[i], true, nil
 		}
 	}
@@ -248,10 +254,16 @@ func (c *Collector) Last(metric string, attrs map[string]string) (Point, bool, e
 // WaitLast polls until a point of metric with attrs satisfies ok, or ctx
 // ends, and returns the last such point seen.
 func (c *Collector) WaitLast(ctx context.Context, metric string, attrs map[string]string, ok func(Point) bool) (Point, error) {
+	return c.WaitLastFrom(ctx, metric, attrs, nil, ok)
+}
+
+// WaitLastFrom is WaitLast restricted to points whose resource attributes
+// include every pair of resource.
+func (c *Collector) WaitLastFrom(ctx context.Context, metric string, attrs, resource map[string]string, ok func(Point) bool) (Point, error) {
 	var last Point
 	var found bool
 	for {
-		p, has, err := c.Last(metric, attrs)
+		p, has, err := c.LastFrom(metric, attrs, resource)
 		if err != nil {
 			return p, err
 		}
