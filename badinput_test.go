@@ -730,7 +730,7 @@ func badRootCases() []badCase {
 			name: "flush with nil context", api: "System.ForceFlush", input: "ctx: nil (console exporter)",
 			result: "taken as context.Background(): flushed, nil",
 			call: func(t *testing.T, _ *badRig) error {
-				var out badWriter
+				var out syncBuffer
 				sys := badConsoleSystem(t, &out)
 				sys.Caches().Cache(cache.TypeApplication, "sys").CountHit()
 				err := sys.ForceFlush(badNilCtx)
@@ -1949,23 +1949,4 @@ func badExporterCases() []badCase {
 			call:   build(exporters.WithExporters(exporters.Console), exporters.WithConsoleWriter(io.Discard), exporters.WithExportInterval(-time.Second), exporters.WithExportTimeout(0)),
 		},
 	}
-}
-
-// badWriter is a strings.Builder safe for the console exporter's writes
-// and the case's reads.
-type badWriter struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (w *badWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.b.Write(p)
-}
-
-func (w *badWriter) String() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.b.String()
 }
