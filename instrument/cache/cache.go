@@ -1,7 +1,6 @@
 package cache
 
 import (
-	"math"
 	"math/rand/v2"
 	"sync"
 	"sync/atomic"
@@ -114,7 +113,8 @@ func (c *Cache) Name() string { return c.name }
 func (c *Cache) Hit(d time.Duration) {
 	st := c.count()
 	st.hits.Add(1)
-	if !c.m.validDuration(d) {
+	if r := rejected.DurationReason(d); r != "" {
+		c.m.reject(r)
 		return
 	}
 	st.hitNanos.Add(int64(d))
@@ -132,7 +132,8 @@ func (c *Cache) Hit(d time.Duration) {
 func (c *Cache) Miss(d time.Duration) {
 	st := c.count()
 	st.misses.Add(1)
-	if !c.m.validDuration(d) {
+	if r := rejected.DurationReason(d); r != "" {
+		c.m.reject(r)
 		return
 	}
 	st.missNanos.Add(int64(d))
@@ -142,22 +143,6 @@ func (c *Cache) Miss(d time.Duration) {
 	} else if !c.m.closed.Load() {
 		c.m.inst.duration.Record(c.m.ctx, d.Seconds(), c.missRecord...)
 	}
-}
-
-// validDuration reports whether d can be recorded as a lookup's duration,
-// counting it as bad input when not: a negative d, or math.MaxInt64, which
-// stands for an infinite duration and would overflow the sums of
-// durations.
-func (m *Monitor) validDuration(d time.Duration) bool {
-	switch {
-	case d < 0:
-		m.reject(reasonNegativeDuration)
-		return false
-	case d == math.MaxInt64:
-		m.reject(reasonInfiniteDuration)
-		return false
-	}
-	return true
 }
 
 // CountHit records a hit without a duration: the cheapest record, for hot

@@ -13,6 +13,7 @@ import (
 
 	"github.com/otelvitals/vitals/internal/clock"
 	"github.com/otelvitals/vitals/internal/metrictest"
+	"github.com/otelvitals/vitals/internal/rejected"
 	"github.com/otelvitals/vitals/semconv"
 )
 
@@ -218,7 +219,7 @@ func TestBadInput(t *testing.T) {
 	zero.End()
 	rm := f.collect()
 	reason := func(r string) attribute.KeyValue { return semconv.ErrorTypeKey.String(r) }
-	want(t, rm, int64(1), semconv.InputRejected.Name, reason(reasonNegativeDuration))
+	want(t, rm, int64(1), semconv.InputRejected.Name, reason(rejected.ReasonNegativeDuration))
 	want(t, rm, int64(3), semconv.InputRejected.Name, reason(reasonNegativeCount))
 	want(t, rm, int64(1), semconv.InputRejected.Name, reason(reasonEmptyName))
 	want(t, rm, int64(1), semconv.InputRejected.Name, reason(reasonInvalidUTF8))

@@ -74,7 +74,7 @@ func New(opts ...Option) (*Monitor, error) {
 	meter := cfg.provider.Meter(ScopeName, metric.WithInstrumentationVersion(version.Version))
 	err := m.inst.init(meter, m.fast == nil)
 	m.rejects = rejected.New(m.inst.rejected, semconv.SignalCache,
-		reasonNegativeDuration, reasonInfiniteDuration, reasonNegativeCount, reasonInvalidUTF8, reasonNameTooLong, reasonEmptyName,
+		rejected.ReasonNegativeDuration, rejected.ReasonInfiniteDuration, reasonNegativeCount, reasonInvalidUTF8, reasonNameTooLong, reasonEmptyName,
 		rejected.ReasonNilFunc)
 	m.reg, err = m.inst.register(meter, m.observe, err)
 	return m, err
@@ -204,12 +204,10 @@ func (m *Monitor) Close() error {
 
 // Reasons counted in vitals.input.rejected (error.type).
 const (
-	reasonNegativeDuration = "negative_duration"
-	reasonInfiniteDuration = "infinite_duration"
-	reasonNegativeCount    = "negative_count"
-	reasonInvalidUTF8      = keyset.ReasonInvalidUTF8
-	reasonNameTooLong      = keyset.ReasonNameTooLong
-	reasonEmptyName        = keyset.ReasonEmptyName
+	reasonNegativeCount = "negative_count"
+	reasonInvalidUTF8   = keyset.ReasonInvalidUTF8
+	reasonNameTooLong   = keyset.ReasonNameTooLong
+	reasonEmptyName     = keyset.ReasonEmptyName
 )
 
 // reject counts bad input, until Close.

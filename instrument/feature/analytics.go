@@ -102,7 +102,7 @@ func New(opts ...Option) (*Analytics, error) {
 	meter := cfg.provider.Meter(ScopeName, metric.WithInstrumentationVersion(version.Version))
 	err := a.inst.init(meter, a.fast == nil)
 	a.rejects = rejected.New(a.inst.rejected, semconv.SignalFeature,
-		reasonNegativeDuration, reasonInfiniteDuration, reasonTooManyPatterns, reasonTooManyVariants,
+		rejected.ReasonNegativeDuration, rejected.ReasonInfiniteDuration, reasonTooManyPatterns, reasonTooManyVariants,
 		keyset.ReasonInvalidUTF8, keyset.ReasonNameTooLong, keyset.ReasonEmptyName, rejected.ReasonNilFunc)
 	a.reg, err = a.inst.register(meter, a.observe, err)
 	return a, err
@@ -232,10 +232,8 @@ func (a *Analytics) Close() error {
 
 // Reasons counted in vitals.input.rejected (error.type).
 const (
-	reasonNegativeDuration = "negative_duration"
-	reasonInfiniteDuration = "infinite_duration"
-	reasonTooManyPatterns  = "too_many_patterns"
-	reasonTooManyVariants  = "too_many_variants"
+	reasonTooManyPatterns = "too_many_patterns"
+	reasonTooManyVariants = "too_many_variants"
 )
 
 // reject counts bad input, until Close.

@@ -2,7 +2,6 @@ package feature
 
 import (
 	"context"
-	"math"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -129,12 +128,9 @@ func (f *Feature) Record(ctx context.Context, user, pattern string, d time.Durat
 	}
 	f.uses[p][o].Add(1)
 	f.hours[f.a.hour(now)].Add(1)
-	switch {
-	case d < 0:
-		f.a.reject(reasonNegativeDuration)
-	case d == math.MaxInt64:
-		f.a.reject(reasonInfiniteDuration)
-	default:
+	if r := rejected.DurationReason(d); r != "" {
+		f.a.reject(r)
+	} else {
 		f.durNanos.Add(int64(d))
 		f.timed.Add(1)
 		if f.hist != nil {

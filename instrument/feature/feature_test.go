@@ -18,6 +18,7 @@ import (
 
 	"github.com/otelvitals/vitals/internal/clock"
 	"github.com/otelvitals/vitals/internal/metrictest"
+	"github.com/otelvitals/vitals/internal/rejected"
 	"github.com/otelvitals/vitals/semconv"
 )
 
@@ -93,7 +94,7 @@ func TestScriptedUsage(t *testing.T) {
 			if h := got.(metricdata.HistogramDataPoint[float64]); h.Count != 4 || math.Abs(h.Sum-0.1) > 1e-12 {
 				t.Fatalf("durations %+v, want 4 summing to 0.1s", h)
 			}
-			want(t, rm, int64(1), semconv.InputRejected.Name, semconv.ErrorTypeKey.String(reasonNegativeDuration))
+			want(t, rm, int64(1), semconv.InputRejected.Name, semconv.ErrorTypeKey.String(rejected.ReasonNegativeDuration))
 
 			snap := f.a.Snapshot().Features[0]
 			if snap.Uses != 5 || snap.Failures != 1 || snap.WindowUses != 5 || snap.UniqueUsers != 3 ||

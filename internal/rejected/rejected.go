@@ -2,6 +2,8 @@ package rejected
 
 import (
 	"context"
+	"math"
+	"time"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
@@ -9,9 +11,30 @@ import (
 	"github.com/otelvitals/vitals/semconv"
 )
 
-// ReasonNilFunc is the reason counted for a nil function or getter given
-// to an API that calls it (such as Feature.Do, cache.Lookup or Pool.Track).
-const ReasonNilFunc = "nil_function"
+// Reasons shared by several trackers.
+const (
+	// ReasonNilFunc is counted for a nil function or getter given to an
+	// API that calls it (such as Feature.Do, cache.Lookup or Pool.Track).
+	ReasonNilFunc = "nil_function"
+	// ReasonNegativeDuration and ReasonInfiniteDuration are counted for a
+	// duration that cannot be recorded; see [DurationReason].
+	ReasonNegativeDuration = "negative_duration"
+	ReasonInfiniteDuration = "infinite_duration"
+)
+
+// DurationReason returns why d cannot be recorded as the duration of an
+// operation, or "" when it can: a negative d, or math.MaxInt64, the
+// saturated value that stands for an infinite duration (what time.Time.Sub
+// returns on overflow) and would overflow sums of durations.
+func DurationReason(d time.Duration) string {
+	switch {
+	case d < 0:
+		return ReasonNegativeDuration
+	case d == math.MaxInt64:
+		return ReasonInfiniteDuration
+	}
+	return ""
+}
 
 // Counter counts rejected input of one signal. Its methods are safe for
 // concurrent use.

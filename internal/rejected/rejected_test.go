@@ -2,7 +2,9 @@ package rejected
 
 import (
 	"context"
+	"math"
 	"testing"
+	"time"
 
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
@@ -38,5 +40,21 @@ func TestCounter(t *testing.T) {
 	}
 	if got["negative_depth"] != 101 || got["other"] != 1 {
 		t.Fatalf("counts %v", got)
+	}
+}
+
+// TestDurationReason checks which durations cannot be recorded, and why.
+func TestDurationReason(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		0:                 "",
+		time.Second:       "",
+		math.MaxInt64 - 1: "",
+		-1:                ReasonNegativeDuration,
+		math.MinInt64:     ReasonNegativeDuration,
+		math.MaxInt64:     ReasonInfiniteDuration,
+	} {
+		if got := DurationReason(d); got != want {
+			t.Errorf("DurationReason(%d) = %q, want %q", int64(d), got, want)
+		}
 	}
 }
