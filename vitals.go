@@ -208,13 +208,19 @@ func (s *System) Readers() []sdkmetric.Reader {
 
 // ForceFlush exports what has been recorded so far through every periodic
 // reader, waiting until ctx is done at the longest; a nil ctx is taken as
-// context.Background(). Under [WithMeterProvider] it does nothing.
+// context.Background(). A ctx already done returns its error without
+// flushing. Under [WithMeterProvider] it does nothing.
 func (s *System) ForceFlush(ctx context.Context) error {
 	if s.sdk == nil {
 		return nil
 	}
 	if ctx == nil {
 		ctx = context.Background()
+	}
+	// The SDK's readers pick at random between a done ctx and a ready
+	// flush, so the answer would depend on luck; decide it here.
+	if err := ctx.Err(); err != nil {
+		return err
 	}
 	return s.sdk.ForceFlush(ctx)
 }
