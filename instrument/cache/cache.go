@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/otel/metric"
 
 	"github.com/otelvitals/vitals/internal/fasthist"
+	"github.com/otelvitals/vitals/internal/nanosum"
 	"github.com/otelvitals/vitals/semconv"
 )
 
@@ -24,14 +25,15 @@ const stripes = 16
 // cache lines so that neighbouring stripes never share one.
 type counters struct {
 	hits, misses         atomic.Int64
-	hitNanos, missNanos  atomic.Int64 // durations of the timed lookups
 	timedHits, timedMiss atomic.Int64 // lookups that came with a duration
-	_                    [80]byte
+	hitNanos, missNanos  nanosum.Sum  // durations of the timed lookups
+	_                    [64]byte
 }
 
 // totals are a cache's cumulative counts at one moment.
 type totals struct {
-	hits, misses, hitNanos, missNanos, timedHits, timedMisses int64
+	hits, misses, timedHits, timedMisses int64
+	hitNanos, missNanos                  nanosum.Total
 }
 
 // Cache is the handle of one cache, returned by [Monitor.Cache]. Its
@@ -180,8 +182,8 @@ func (c *Cache) totals() totals {
 		st := &c.stripes[i]
 		t.hits += st.hits.Load()
 		t.misses += st.misses.Load()
-		t.hitNanos += st.hitNanos.Load()
-		t.missNanos += st.missNanos.Load()
+		t.hitNanos = t.hitNanos.Plus(st.hitNanos.Load())
+		t.missNanos = t.missNanos.Plus(st.missNanos.Load())
 		t.timedHits += st.timedHits.Load()
 		t.timedMisses += st.timedMiss.Load()
 	}

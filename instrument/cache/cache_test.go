@@ -13,6 +13,7 @@ import (
 
 	"github.com/otelvitals/vitals/internal/clock"
 	"github.com/otelvitals/vitals/internal/metrictest"
+	"github.com/otelvitals/vitals/internal/nanosum"
 	"github.com/otelvitals/vitals/internal/rejected"
 	"github.com/otelvitals/vitals/semconv"
 )
@@ -118,21 +119,55 @@ func TestWindowRollsOff(t *testing.T) {
 	}
 }
 
+// TestDurationSumsPastInt64 records lookups whose durations sum past what
+// an int64 of nanoseconds holds (292 years): the means and the efficiency
+// stay right.
+func TestDurationSumsPastInt64(t *testing.T) {
+	for _, fast := range []bool{false, true} {
+		t.Run(map[bool]string{false: "sdk", true: "fast"}[fast], func(t *testing.T) {
+			f := newFixture(t, fast)
+			c := f.m.Cache(TypeApplication, "users")
+			long := time.Duration(math.MaxInt64 - 1)
+			for range 8 {
+				c.Hit(long / 2)
+			}
+			for range 4 {
+				c.Miss(long)
+			}
+			s := f.m.Snapshot().Caches[0]
+			if hit, miss := long.Seconds()/2, long.Seconds(); math.Abs(s.MeanHitSeconds/hit-1) > 1e-12 || math.Abs(s.MeanMissSeconds/miss-1) > 1e-12 {
+				t.Errorf("means %v %v, want %v %v", s.MeanHitSeconds, s.MeanMissSeconds, hit, miss)
+			}
+			// Two thirds hits, each half as slow as a miss: 2/3 × (1 − 1/2).
+			if math.Abs(s.Efficiency-1.0/3) > 1e-12 {
+				t.Errorf("efficiency %v, want 1/3", s.Efficiency)
+			}
+			got, _ := point(f.collect(), semconv.CacheEfficiency.Name, appType, users)
+			if e, _ := got.(float64); math.Abs(e-1.0/3) > 1e-12 {
+				t.Errorf("%s = %v, want 1/3", semconv.CacheEfficiency.Name, got)
+			}
+		})
+	}
+}
+
 func TestEfficiencyBoundaries(t *testing.T) {
-	ms := int64(time.Millisecond)
+	ms := uint64(time.Millisecond)
+	ns := func(n uint64) nanosum.Total { return nanosum.Total{Lo: n} }
 	tests := []struct {
 		name string
 		t    totals
 		want float64
 	}{
 		{"no traffic", totals{}, 0},
-		{"all hits", totals{hits: 10, hitNanos: 10 * ms, timedHits: 10}, 1},
-		{"all misses", totals{misses: 10, missNanos: 10 * ms, timedMisses: 10}, 0},
-		{"hits slower than misses", totals{hits: 5, misses: 5, hitNanos: 50 * ms, missNanos: 5 * ms, timedHits: 5, timedMisses: 5}, 0},
-		{"hits as slow as misses", totals{hits: 5, misses: 5, hitNanos: 5 * ms, missNanos: 5 * ms, timedHits: 5, timedMisses: 5}, 0},
-		{"half hits, ten times faster", totals{hits: 5, misses: 5, hitNanos: 5 * ms, missNanos: 50 * ms, timedHits: 5, timedMisses: 5}, 0.45},
-		{"instant hits", totals{hits: 3, misses: 1, hitNanos: 0, missNanos: ms, timedHits: 3, timedMisses: 1}, 0.75},
+		{"all hits", totals{hits: 10, hitNanos: ns(10 * ms), timedHits: 10}, 1},
+		{"all misses", totals{misses: 10, missNanos: ns(10 * ms), timedMisses: 10}, 0},
+		{"hits slower than misses", totals{hits: 5, misses: 5, hitNanos: ns(50 * ms), missNanos: ns(5 * ms), timedHits: 5, timedMisses: 5}, 0},
+		{"hits as slow as misses", totals{hits: 5, misses: 5, hitNanos: ns(5 * ms), missNanos: ns(5 * ms), timedHits: 5, timedMisses: 5}, 0},
+		{"half hits, ten times faster", totals{hits: 5, misses: 5, hitNanos: ns(5 * ms), missNanos: ns(50 * ms), timedHits: 5, timedMisses: 5}, 0.45},
+		{"instant hits", totals{hits: 3, misses: 1, hitNanos: ns(0), missNanos: ns(ms), timedHits: 3, timedMisses: 1}, 0.75},
 		{"untimed lookups", totals{hits: 3, misses: 1}, 0.75},
+		// Sums past 64 bits: hits average 2^64/3 ns, misses 3 × 2^64 ns.
+		{"sums past 64 bits", totals{hits: 3, misses: 1, hitNanos: nanosum.Total{Carries: 1}, missNanos: nanosum.Total{Carries: 3}, timedHits: 3, timedMisses: 1}, 0.75 * (1 - 1.0/9)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

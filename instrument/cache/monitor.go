@@ -153,7 +153,7 @@ func (c *Cache) window(now int64) totals {
 	t := c.totals()
 	return totals{
 		hits: t.hits - base.at.hits, misses: t.misses - base.at.misses,
-		hitNanos: t.hitNanos - base.at.hitNanos, missNanos: t.missNanos - base.at.missNanos,
+		hitNanos: t.hitNanos.Minus(base.at.hitNanos), missNanos: t.missNanos.Minus(base.at.missNanos),
 		timedHits: t.timedHits - base.at.timedHits, timedMisses: t.timedMisses - base.at.timedMisses,
 	}
 }
@@ -174,8 +174,8 @@ func (t totals) efficiency() float64 {
 	if t.timedHits == 0 || t.timedMisses == 0 {
 		return h
 	}
-	meanHit := float64(t.hitNanos) / float64(t.timedHits)
-	meanMiss := float64(t.missNanos) / float64(t.timedMisses)
+	meanHit := t.hitNanos.Nanoseconds() / float64(t.timedHits)
+	meanMiss := t.missNanos.Nanoseconds() / float64(t.timedMisses)
 	if meanMiss <= 0 {
 		return h
 	}
@@ -274,10 +274,10 @@ func (m *Monitor) Snapshot() Snapshot {
 			cs.Efficiency = 0
 		}
 		if t.timedHits > 0 {
-			cs.MeanHitSeconds = float64(t.hitNanos) / float64(t.timedHits) / 1e9
+			cs.MeanHitSeconds = t.hitNanos.Nanoseconds() / float64(t.timedHits) / 1e9
 		}
 		if t.timedMisses > 0 {
-			cs.MeanMissSeconds = float64(t.missNanos) / float64(t.timedMisses) / 1e9
+			cs.MeanMissSeconds = t.missNanos.Nanoseconds() / float64(t.timedMisses) / 1e9
 		}
 		if c.sized.Load() {
 			cs.Size = c.size.Load()

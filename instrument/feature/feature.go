@@ -14,6 +14,7 @@ import (
 
 	"github.com/otelvitals/vitals/internal/fasthist"
 	"github.com/otelvitals/vitals/internal/keyset"
+	"github.com/otelvitals/vitals/internal/nanosum"
 	"github.com/otelvitals/vitals/semconv"
 )
 
@@ -30,7 +31,7 @@ type Feature struct {
 	overflow bool
 
 	uses     [MaxPatterns][2]atomic.Int64 // by pattern, by outcome (0 success, 1 failure)
-	durNanos atomic.Int64
+	durNanos nanosum.Sum                  // durations of the timed uses
 	timed    atomic.Int64
 	hours    [24]atomic.Int64 // uses by hour of day
 

@@ -65,6 +65,21 @@ var (
 
 func pattern(p string) attribute.KeyValue { return semconv.FeaturePatternKey.String(p) }
 
+// TestDurationSumPastInt64 records uses whose durations sum past what an
+// int64 of nanoseconds holds (292 years): the mean stays right.
+func TestDurationSumPastInt64(t *testing.T) {
+	f := newFixture(t, true)
+	s := f.a.Feature(TypeAPIEndpoint, "/search")
+	long := time.Duration(math.MaxInt64 - 1)
+	for range 5 {
+		s.Record(context.Background(), "alice", PatternDirectCall, long, true)
+	}
+	snap := f.a.Snapshot().Features[0]
+	if math.Abs(snap.MeanDurationSeconds/long.Seconds()-1) > 1e-12 {
+		t.Errorf("mean %v s, want %v", snap.MeanDurationSeconds, long.Seconds())
+	}
+}
+
 // TestScriptedUsage records a script of uses and reads usage counts,
 // success ratio, pattern distribution, durations, unique users and the peak
 // hour back exactly.

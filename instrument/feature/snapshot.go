@@ -92,7 +92,7 @@ func (a *Analytics) Snapshot() Snapshot {
 			fs.WindowSuccessRate = float64(cur.success) / float64(cur.uses)
 		}
 		if t := f.timed.Load(); t > 0 {
-			fs.MeanDurationSeconds = float64(f.durNanos.Load()) / float64(t) / 1e9
+			fs.MeanDurationSeconds = f.durNanos.Load().Nanoseconds() / float64(t) / 1e9
 		}
 		fs.Trend = trend(cur.uses, prev.uses)
 		if v := f.variantCounts(); len(v) > 0 {
