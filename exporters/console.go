@@ -10,5 +10,5 @@ func newConsole(cfg config) (sdkmetric.Reader, error) {
 	if err != nil {
 		return nil, err
 	}
-	return sdkmetric.NewPeriodicReader(exp, cfg.periodicOptions()...), nil
+	return sdkmetric.NewPeriodicReader(exp, cfg.periodicOptions(exp)...), nil
 }

@@ -6,6 +6,9 @@ import (
 	"fmt"
 
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+
+	"github.com/otelvitals/vitals/internal/fasthist"
 )
 
 var (
@@ -82,9 +85,10 @@ func NewConsole(opts ...Option) (sdkmetric.Reader, error) {
 	return newConsole(newConfig(opts))
 }
 
-// periodicOptions returns the periodic reader options of cfg; unset ones
-// leave the SDK to read OTEL_METRIC_EXPORT_INTERVAL and _TIMEOUT.
-func (c config) periodicOptions() []sdkmetric.PeriodicReaderOption {
+// periodicOptions returns the options of a periodic reader of cfg
+// exporting through exp; unset ones leave the SDK to read
+// OTEL_METRIC_EXPORT_INTERVAL and _TIMEOUT.
+func (c config) periodicOptions(exp sdkmetric.Exporter) []sdkmetric.PeriodicReaderOption {
 	var opts []sdkmetric.PeriodicReaderOption
 	if c.interval > 0 {
 		opts = append(opts, sdkmetric.WithInterval(c.interval))
@@ -93,7 +97,18 @@ func (c config) periodicOptions() []sdkmetric.PeriodicReaderOption {
 		opts = append(opts, sdkmetric.WithTimeout(c.timeout))
 	}
 	for _, p := range c.producers {
-		opts = append(opts, sdkmetric.WithProducer(p))
+		opts = append(opts, sdkmetric.WithProducer(producerFor(p, exp)))
 	}
 	return opts
+}
+
+// producerFor returns p for a reader exporting through exp: vitals' fast
+// histograms are cumulative, so an exporter that asks delta temporality of
+// histograms (OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE=delta or
+// lowmemory) gets a delta view of its own, as the SDK's own histograms are.
+func producerFor(p sdkmetric.Producer, exp sdkmetric.Exporter) sdkmetric.Producer {
+	if reg, ok := p.(*fasthist.Registry); ok && exp.Temporality(sdkmetric.InstrumentKindHistogram) == metricdata.DeltaTemporality {
+		return reg.Delta()
+	}
+	return p
 }

@@ -64,5 +64,5 @@ func newOTLP(ctx context.Context, cfg config) (sdkmetric.Reader, error) {
 	if err != nil {
 		return nil, fmt.Errorf("OTLP %s exporter: %w", proto, err)
 	}
-	return sdkmetric.NewPeriodicReader(newReliableExporter(exp, cfg), cfg.periodicOptions()...), nil
+	return sdkmetric.NewPeriodicReader(newReliableExporter(exp, cfg), cfg.periodicOptions(exp)...), nil
 }

@@ -2,6 +2,7 @@ package fasthist
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"slices"
 	"sync"
@@ -118,6 +119,84 @@ func TestRegistryProduces(t *testing.T) {
 	pts := rm.ScopeMetrics[0].Metrics[0].Data.(metricdata.Histogram[float64]).DataPoints
 	if len(pts) != 1 || pts[0].Count != 1 {
 		t.Fatalf("after removing a: %+v", pts)
+	}
+}
+
+// TestDeltaProducer checks that a delta producer reports what was recorded
+// since its previous Produce, leaves out series without news, keeps its
+// own place apart from another delta producer's and from the cumulative
+// one, and forgets removed series.
+func TestDeltaProducer(t *testing.T) {
+	r := NewRegistry()
+	delta, other := r.Delta(), r.Delta()
+	desc := Desc{Scope: instrumentation.Scope{Name: "s"}, Name: "life"}
+	poolA, poolB := attribute.NewSet(attribute.String("pool", "a")), attribute.NewSet(attribute.String("pool", "b"))
+	a, dropA := r.Add(desc, poolA, []float64{1, 10})
+	b, _ := r.Add(desc, poolB, []float64{1, 10})
+
+	produce := func(p sdkmetric.Producer) map[attribute.Distinct]metricdata.HistogramDataPoint[float64] {
+		t.Helper()
+		sms, err := p.Produce(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[attribute.Distinct]metricdata.HistogramDataPoint[float64]{}
+		for _, sm := range sms {
+			for _, m := range sm.Metrics {
+				h := m.Data.(metricdata.Histogram[float64])
+				if want := metricdata.DeltaTemporality; p != r && h.Temporality != want {
+					t.Errorf("temporality %v, want %v", h.Temporality, want)
+				}
+				for _, dp := range h.DataPoints {
+					got[dp.Attributes.Equivalent()] = dp
+				}
+			}
+		}
+		return got
+	}
+	check := func(dp metricdata.HistogramDataPoint[float64], count uint64, sum float64, buckets string) {
+		t.Helper()
+		if dp.Count != count || dp.Sum != sum || fmt.Sprint(dp.BucketCounts) != buckets {
+			t.Errorf("%v: count %d sum %v buckets %v, want %d, %v, %s", dp.Attributes.ToSlice(), dp.Count, dp.Sum, dp.BucketCounts, count, sum, buckets)
+		}
+	}
+
+	a.Record(0.5)
+	a.Record(3)
+	b.Record(20)
+	first := produce(delta)
+	check(first[poolA.Equivalent()], 2, 3.5, "[1 1 0]")
+	check(first[poolB.Equivalent()], 1, 20, "[0 0 1]")
+
+	a.Record(4)
+	second := produce(delta)
+	if len(second) != 1 {
+		t.Fatalf("second produce has %d series, want a only", len(second))
+	}
+	check(second[poolA.Equivalent()], 1, 4, "[0 1 0]")
+	if got, want := second[poolA.Equivalent()].StartTime, first[poolA.Equivalent()].Time; !got.Equal(want) {
+		t.Errorf("second start %v, want the first's time %v", got, want)
+	}
+	if len(produce(delta)) != 0 {
+		t.Error("a produce with nothing recorded reported series")
+	}
+
+	// The other delta producer and the cumulative one each see everything.
+	again := produce(other)
+	check(again[poolA.Equivalent()], 3, 7.5, "[1 2 0]")
+	check(again[poolB.Equivalent()], 1, 20, "[0 0 1]")
+	cumulative := produce(r)
+	check(cumulative[poolA.Equivalent()], 3, 7.5, "[1 2 0]")
+
+	dropA()
+	b.Record(0.25)
+	if got := produce(delta); len(got) != 1 {
+		t.Fatalf("after removing a: %v", got)
+	} else {
+		check(got[poolB.Equivalent()], 1, 0.25, "[1 0 0]")
+	}
+	if n := len(delta.(*deltaProducer).last); n != 1 {
+		t.Errorf("the delta producer still keeps %d series, want 1", n)
 	}
 }
 

@@ -87,6 +87,77 @@ func (r *Registry) Add(desc Desc, attrs attribute.Set, bounds []float64) (*Histo
 // Produce returns every registered series as cumulative histograms, grouped
 // by scope and metric in registration order.
 func (r *Registry) Produce(context.Context) ([]metricdata.ScopeMetrics, error) {
+	return r.produce(metricdata.CumulativeTemporality, nil), nil
+}
+
+// Delta returns a producer of the registry's series as delta histograms,
+// for a reader whose exporter asks delta temporality of histograms: each
+// Produce returns what was recorded since the previous one, or since the
+// series was added, and leaves out the series nothing was recorded in.
+// Counts are exact; a sum is the difference of two cumulative sums, so it
+// carries their rounding (about 1e-16 of the cumulative sum). Each such
+// reader needs a producer of its own.
+func (r *Registry) Delta() sdkmetric.Producer {
+	return &deltaProducer{r: r, last: make(map[*series]*reported)}
+}
+
+// deltaProducer is the producer Delta returns.
+type deltaProducer struct {
+	r    *Registry
+	mu   sync.Mutex // one Produce at a time: each takes up where the last left
+	last map[*series]*reported
+	gen  uint64 // Produce calls so far
+}
+
+// reported is what a delta producer last reported of one series, in
+// cumulative values.
+type reported struct {
+	counts []uint64
+	count  uint64
+	sum    float64
+	at     time.Time
+	gen    uint64
+}
+
+// Produce returns every series recorded into since the previous call, as
+// delta histograms.
+func (d *deltaProducer) Produce(context.Context) ([]metricdata.ScopeMetrics, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.gen++
+	out := d.r.produce(metricdata.DeltaTemporality, func(s *series, dp *metricdata.HistogramDataPoint[float64]) bool {
+		prev, ok := d.last[s]
+		if !ok {
+			prev = &reported{counts: make([]uint64, len(dp.BucketCounts)), at: dp.StartTime}
+			d.last[s] = prev
+		}
+		prev.gen = d.gen
+		if dp.Count == prev.count {
+			return false // nothing recorded since
+		}
+		count, sum := dp.Count, dp.Sum
+		for i, c := range dp.BucketCounts {
+			dp.BucketCounts[i] = c - prev.counts[i]
+			prev.counts[i] = c
+		}
+		dp.Count -= prev.count
+		dp.Sum -= prev.sum
+		dp.StartTime = prev.at
+		prev.count, prev.sum, prev.at = count, sum, dp.Time
+		return true
+	})
+	for s, rep := range d.last {
+		if rep.gen != d.gen { // the series was removed
+			delete(d.last, s)
+		}
+	}
+	return out, nil
+}
+
+// produce returns every registered series as histograms of temporality t,
+// grouped by scope and metric in registration order. keep, when not nil,
+// may change each point and tells whether to report it.
+func (r *Registry) produce(t metricdata.Temporality, keep func(*series, *metricdata.HistogramDataPoint[float64]) bool) []metricdata.ScopeMetrics {
 	r.mu.Lock()
 	live := r.order[:0]
 	for _, s := range r.order {
@@ -113,6 +184,9 @@ func (r *Registry) Produce(context.Context) ([]metricdata.ScopeMetrics, error) {
 			BucketCounts: counts,
 			Sum:          sum,
 		}
+		if keep != nil && !keep(s, &dp) {
+			continue
+		}
 		at, ok := metricAt[s.group]
 		if !ok {
 			si, ok := scopeAt[s.group.scope]
@@ -126,7 +200,7 @@ func (r *Registry) Produce(context.Context) ([]metricdata.ScopeMetrics, error) {
 				Name:        d.Name,
 				Description: d.Description,
 				Unit:        d.Unit,
-				Data:        metricdata.Histogram[float64]{Temporality: metricdata.CumulativeTemporality},
+				Data:        metricdata.Histogram[float64]{Temporality: t},
 			})
 			at = [2]int{si, len(out[si].Metrics) - 1}
 			metricAt[s.group] = at
@@ -136,7 +210,7 @@ func (r *Registry) Produce(context.Context) ([]metricdata.ScopeMetrics, error) {
 		h.DataPoints = append(h.DataPoints, dp)
 		m.Data = h
 	}
-	return out, nil
+	return out
 }
 
 // Provider is a MeterProvider that carries a Registry: the provider vitals
