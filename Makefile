@@ -54,15 +54,16 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzRecord$$' -fuzztime $(FUZZTIME) ./instrument/feature
 	$(GO) test -run '^$$' -fuzz '^FuzzConfigValidate$$' -fuzztime $(FUZZTIME) .
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./internal/spool
+	$(GO) test -run '^$$' -fuzz '^FuzzScore$$' -fuzztime $(FUZZTIME) ./healthscore
 
 ## reliability: the long forms of the reliability suite (README,
 ## "Reliability"): 16 goroutines x 1,000,000 operations under the race
 ## detector, the full-scale memory bounds, and the collector restart, flush,
-## spool and bad-input tests three times over
+## spool, bad-input and delta tests three times over
 reliability: backends
 	VITALS_STRESS_OPS=1000000 $(GO) test -race -count=1 -timeout 60m -run 'Stress' -v .
 	VITALS_MEMORY_SCALE=1 $(GO) test -count=1 -timeout 30m -run 'BoundedMemory|GiveMemoryBack' -v . ./instrument/conn
-	VITALS_REQUIRE_BACKENDS=1 $(GO) test -race -count=3 -run 'NothingLost|CollectorDownAtStart|ShutdownFlushes|ShutdownWaits|Spool|ShutdownLeavesNothing|BadInput|Unreachable|Retries|GivesUp' . ./exporters
+	VITALS_REQUIRE_BACKENDS=1 $(GO) test -race -count=3 -run 'NothingLost|CollectorDownAtStart|ShutdownFlushes|ShutdownWaits|Spool|ShutdownLeavesNothing|BadInput|DeltaTemporality|Unreachable|Retries|GivesUp' . ./exporters
 	$(GO) test -race -count=3 ./internal/spool
 
 ## fmt: format the code
