@@ -143,6 +143,57 @@ func TestOverflowIndependentOfSampling(t *testing.T) {
 	}
 }
 
+// TestCancelRejectAndCapacity checks the calls of an admission path: a
+// cancelled ticket lowers the depth without a wait, Reject counts, a new
+// capacity changes the utilization and the overflow, and a lower
+// threshold makes the same depth an overflow.
+func TestCancelRejectAndCapacity(t *testing.T) {
+	for _, fast := range []bool{false, true} {
+		t.Run(map[bool]string{false: "sdk", true: "fast"}[fast], func(t *testing.T) {
+			f := newFixture(t, fast, WithOverflowThreshold(0.5))
+			q := f.m.Queue(TypeHTTP, "requests", 10)
+			var held []Ticket
+			for range 4 {
+				held = append(held, q.Enter())
+			}
+			turned := q.Enter() // depth 5 = 0.5: an overflow at this threshold
+			turned.Cancel()     // depth 4: over
+			q.Reject()
+			q.Reject()
+			f.clock.Advance(time.Second)
+			held[0].Leave() // waited 1 s
+
+			rm := f.collect()
+			want(t, rm, int64(3), semconv.QueueDepth.Name, httpType, reqName)
+			want(t, rm, int64(2), semconv.QueueRejected.Name, httpType, reqName)
+			want(t, rm, int64(1), semconv.QueueOverflows.Name, httpType, reqName)
+			want(t, rm, 0.3, semconv.QueueUtilization.Name, httpType, reqName)
+			got, _ := find(rm, semconv.QueueWaitTime.Name, httpType, reqName)
+			if h, ok := got.(metricdata.HistogramDataPoint[float64]); !ok || h.Count != 1 || h.Sum != 1 {
+				t.Errorf("waits %+v, want the one Leave of 1 s (a Cancel has no wait)", got)
+			}
+
+			// Capacity 4 makes depth 3 an overflow (0.75); the next change
+			// of depth notices.
+			q.SetCapacity(4)
+			held[1].Leave() // depth 2 = 0.5
+			rm = f.collect()
+			want(t, rm, int64(4), semconv.QueueCapacity.Name, httpType, reqName)
+			want(t, rm, 0.5, semconv.QueueUtilization.Name, httpType, reqName)
+			want(t, rm, int64(2), semconv.QueueOverflows.Name, httpType, reqName)
+			if s := f.m.Snapshot().Queues[0]; s.Rejected != 2 || s.Depth != 2 || !s.Overflowing {
+				t.Errorf("snapshot %+v, want 2 rejected, depth 2, overflowing", s)
+			}
+			held[2].Cancel()
+			held[3].Cancel()
+			Ticket{q: q}.Cancel() // one Cancel too many: counted, depth stays 0
+			rm = f.collect()
+			want(t, rm, int64(0), semconv.QueueDepth.Name, httpType, reqName)
+			want(t, rm, int64(1), semconv.InputRejected.Name, semconv.ErrorTypeKey.String(reasonLeaveWithoutEnter))
+		})
+	}
+}
+
 // TestWindowAndTrend moves a queue through a window and checks min, mean,
 // max, the share in overflow and the trend.
 func TestWindowAndTrend(t *testing.T) {
