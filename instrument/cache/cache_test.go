@@ -119,6 +119,29 @@ func TestWindowRollsOff(t *testing.T) {
 	}
 }
 
+// TestWithWindow shortens the window to 2 minutes: hits 3 minutes old no
+// longer count in the window's ratio, and a window without lookups
+// reports none; the lifetime counts keep everything.
+func TestWithWindow(t *testing.T) {
+	f := newFixture(t, true, WithWindow(2*time.Minute))
+	c := f.m.Cache(TypeApplication, "users")
+	for range 3 {
+		c.Hit(time.Millisecond)
+	}
+	f.clock.Advance(3 * time.Minute)
+	c.Miss(time.Millisecond)
+	s := f.m.Snapshot().Caches[0]
+	if s.WindowSeconds != 120 || s.WindowLookups != 1 || s.WindowHitRatio != 0 || s.Hits != 3 || s.HitRatio != 0.75 {
+		t.Errorf("snapshot %+v: want a 120 s window holding the miss only, and 3 of 4 hits in all", s)
+	}
+	want(t, f.collect(), 0.0, semconv.CacheHitRatio.Name, appType, users)
+
+	f.clock.Advance(3 * time.Minute)
+	if s := f.m.Snapshot().Caches[0]; s.WindowLookups != 0 || s.Hits+s.Misses != 4 {
+		t.Errorf("snapshot %+v: want an empty window, 4 lookups in all", s)
+	}
+}
+
 // TestDurationSumsPastInt64 records lookups whose durations sum past what
 // an int64 of nanoseconds holds (292 years): the means and the efficiency
 // stay right.

@@ -158,6 +158,34 @@ func TestAcquireRelease(t *testing.T) {
 	wantInt(t, rm, 1, semconv.InputRejected.Name, semconv.ErrorTypeKey.String(reasonReleaseNotHeld))
 }
 
+// TestAgeAndSharedAcquire checks Age on the tracker's clock, an Acquire of
+// a connection already in use (a shared connection: one more use, still
+// one used), and an Acquire after Close (counted as bad input).
+func TestAgeAndSharedAcquire(t *testing.T) {
+	f := newFixture(t)
+	p := f.tr.Pool("database", "main")
+	c := p.Open()
+	f.clock.Advance(90 * time.Second)
+	if got := c.Age(); got != 90*time.Second {
+		t.Errorf("Age %v after 90 s on the tracker's clock", got)
+	}
+	c.Acquire()
+	c.Acquire()
+	used := semconv.ConnectionStateKey.String("used")
+	rm := f.collect()
+	wantInt(t, rm, 1, semconv.ConnectionOpen.Name, dbType, mainKey, used)
+	wantInt(t, rm, 2, semconv.ConnectionEvents.Name, dbType, mainKey, event("reused"))
+
+	c.Close()
+	c.Acquire()
+	rm = f.collect()
+	wantInt(t, rm, 2, semconv.ConnectionEvents.Name, dbType, mainKey, event("reused"))
+	wantInt(t, rm, 1, semconv.InputRejected.Name, semconv.ErrorTypeKey.String(reasonUseAfterClose))
+	if v, _ := intValue(t, rm, semconv.ConnectionOpen.Name, dbType, mainKey, used); v != 0 {
+		t.Errorf("%d used after Close, want 0", v)
+	}
+}
+
 func TestKeyedAPI(t *testing.T) {
 	f := newFixture(t)
 	tr := f.tr
