@@ -84,8 +84,14 @@ func WithReader(r sdkmetric.Reader) Option {
 	})
 }
 
-// WithView adds views to the MeterProvider after vitals' own
-// (semconv.Views()).
+// WithView adds views to the MeterProvider Start builds. They apply to
+// vitals' metrics as to any other: on an instrument one of them matches,
+// vitals' own view (semconv.Views()) gives way, so a view that renames,
+// re-buckets or drops a vitals metric replaces its default stream rather
+// than adding a second one. A histogram one of them matches is recorded
+// through the SDK instead of vitals' faster histogram path, which views
+// cannot reach; so is every histogram under a view that matches all
+// instruments ("*").
 func WithView(views ...sdkmetric.View) Option {
 	return optionFunc(func(o *options) { o.views = append(o.views, views...) })
 }

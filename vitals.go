@@ -63,9 +63,10 @@ type System struct {
 //   - the readers of the configured exporters (package
 //     [github.com/otelvitals/vitals/exporters]: OTLP over HTTP by default,
 //     Prometheus, console, several at once, or none), plus [WithReader]'s;
-//   - a MeterProvider with vitals' views (semconv.Views()), exemplars off
-//     unless [Config].Exemplars or OTEL_METRICS_EXEMPLAR_FILTER ask for them,
-//     and the cardinality limit of [Config].CardinalityLimit.
+//   - a MeterProvider with vitals' views (semconv.Views()), which give way
+//     on any instrument a view of [WithView] matches, exemplars off unless
+//     [Config].Exemplars or OTEL_METRICS_EXEMPLAR_FILTER ask for them, and
+//     the cardinality limit of [Config].CardinalityLimit.
 //
 // With [WithMeterProvider] none of this is built: vitals records into the
 // given provider.
@@ -107,11 +108,12 @@ func Start(ctx context.Context, opts ...Option) (*System, error) {
 	}
 	// When vitals builds every reader, each can carry the fast histogram
 	// path's producer; a reader from WithReader cannot, so then trackers
-	// record through the SDK's histograms.
+	// record through the SDK's histograms. So do the histograms a view of
+	// WithView matches, for the view to apply.
 	var fast *fasthist.Registry
 	exporterOpts := o.exporters
 	if len(o.readers) == 0 {
-		fast = fasthist.NewRegistry()
+		fast = fasthist.NewRegistry(o.views...)
 		exporterOpts = append(append([]exporters.Option(nil), o.exporters...), exporters.WithProducer(fast))
 	}
 	readers, err := exporters.New(ctx, exporterOpts...)
@@ -122,8 +124,8 @@ func Start(ctx context.Context, opts ...Option) (*System, error) {
 
 	mpOpts := []sdkmetric.Option{
 		sdkmetric.WithResource(res),
-		sdkmetric.WithView(semconv.Views()...),
 		sdkmetric.WithView(o.views...),
+		sdkmetric.WithView(givingWay(semconv.Views(), o.views)...),
 		sdkmetric.WithCardinalityLimit(s.config.CardinalityLimit),
 	}
 	if strings.TrimSpace(os.Getenv("OTEL_METRICS_EXEMPLAR_FILTER")) == "" {
@@ -147,6 +149,27 @@ func Start(ctx context.Context, opts ...Option) (*System, error) {
 		return nil, errors.Join(err, s.sdk.Shutdown(ctx))
 	}
 	return s, nil
+}
+
+// givingWay returns views that each act as the one of views at its index,
+// except on an instrument one of users matches: there only the user's
+// view applies, instead of both adding a stream of the same name.
+func givingWay(views, users []sdkmetric.View) []sdkmetric.View {
+	if len(users) == 0 {
+		return views
+	}
+	out := make([]sdkmetric.View, len(views))
+	for i, v := range views {
+		out[i] = func(inst sdkmetric.Instrument) (sdkmetric.Stream, bool) {
+			for _, u := range users {
+				if _, ok := u(inst); ok {
+					return sdkmetric.Stream{}, false
+				}
+			}
+			return v(inst)
+		}
+	}
+	return out
 }
 
 // buildResource detects the process's resource and merges user over it.

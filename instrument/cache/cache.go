@@ -91,7 +91,7 @@ func (m *Monitor) newCache(typ, name string, overflow bool) *Cache {
 	c.missObserve = []metric.ObserveOption{metric.WithAttributeSet(miss)}
 	c.observe = []metric.ObserveOption{metric.WithAttributeSet(with())}
 	if m.fast != nil {
-		d := m.desc(semconv.CacheOperationDuration.Metric)
+		d := fasthist.DescOf(ScopeName, semconv.CacheOperationDuration.Metric)
 		var drop func()
 		c.hitHist, drop = m.fast.Add(d, hit, semconv.LatencyBuckets())
 		c.drop = append(c.drop, drop)

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel/metric"
-	sdkinstrumentation "go.opentelemetry.io/otel/sdk/instrumentation"
 
 	"github.com/otelvitals/vitals/internal/clock"
 	"github.com/otelvitals/vitals/internal/fasthist"
@@ -70,7 +69,7 @@ func New(opts ...Option) (*Monitor, error) {
 		m.mono = clock.Monotonic()
 	}
 	m.width = max(int64(cfg.window)/windowBuckets, 1)
-	m.fast = fasthist.From(cfg.provider)
+	m.fast = fasthist.For(cfg.provider, fasthist.DescOf(ScopeName, semconv.CacheOperationDuration.Metric))
 	meter := cfg.provider.Meter(ScopeName, metric.WithInstrumentationVersion(version.Version))
 	err := m.inst.init(meter, m.fast == nil)
 	m.rejects = rejected.New(m.inst.rejected, semconv.SignalCache,
@@ -78,15 +77,6 @@ func New(opts ...Option) (*Monitor, error) {
 		rejected.ReasonNilFunc)
 	m.reg, err = m.inst.register(meter, m.observe, err)
 	return m, err
-}
-
-func (m *Monitor) desc(d semconv.Metric) fasthist.Desc {
-	return fasthist.Desc{
-		Scope:       sdkinstrumentation.Scope{Name: ScopeName, Version: version.Version},
-		Name:        d.Name,
-		Unit:        d.Unit,
-		Description: d.Description,
-	}
 }
 
 // Cache returns the handle of the cache name of type cacheType

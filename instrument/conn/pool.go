@@ -8,10 +8,8 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
-	sdkinstrumentation "go.opentelemetry.io/otel/sdk/instrumentation"
 
 	"github.com/otelvitals/vitals/internal/fasthist"
-	"github.com/otelvitals/vitals/internal/version"
 	"github.com/otelvitals/vitals/semconv"
 )
 
@@ -80,13 +78,7 @@ func (t *Tracker) newPool(typ, name string, overflow bool) *Pool {
 	p.ageOpts = append(p.ageOpts, observe(with(semconv.ConnectionAgeBoundKey.String("+Inf"))))
 	p.maxAgeIndex = len(t.ageBounds) - 1
 	if t.fast != nil {
-		d := semconv.ConnectionLifetime
-		p.lifetime, p.dropLifetime = t.fast.Add(fasthist.Desc{
-			Scope:       sdkinstrumentation.Scope{Name: ScopeName, Version: version.Version},
-			Name:        d.Name,
-			Unit:        d.Unit,
-			Description: d.Description,
-		}, set, semconv.AgeBuckets())
+		p.lifetime, p.dropLifetime = t.fast.Add(fasthist.DescOf(ScopeName, semconv.ConnectionLifetime.Metric), set, semconv.AgeBuckets())
 	}
 	return p
 }

@@ -86,7 +86,7 @@ func New(opts ...Option) (*Tracker, error) {
 	t.ageBounds = append(t.ageBounds, int64(cfg.maxAge))
 	t.keyed.init(cfg.maxIDs)
 
-	t.fast = fasthist.From(cfg.provider)
+	t.fast = fasthist.For(cfg.provider, fasthist.DescOf(ScopeName, semconv.ConnectionLifetime.Metric))
 	meter := cfg.provider.Meter(ScopeName, metric.WithInstrumentationVersion(version.Version))
 	err := t.inst.init(meter, t.fast == nil)
 	t.rejects = rejected.New(t.inst.rejected, semconv.SignalConnection,

@@ -14,7 +14,6 @@ import (
 
 	"github.com/axiomhq/hyperloglog"
 	"go.opentelemetry.io/otel/metric"
-	sdkinstrumentation "go.opentelemetry.io/otel/sdk/instrumentation"
 
 	"github.com/otelvitals/vitals/internal/clock"
 	"github.com/otelvitals/vitals/internal/fasthist"
@@ -98,7 +97,7 @@ func New(opts ...Option) (*Analytics, error) {
 	}
 	a.hourUntil.Store(-1 << 62)
 	a.sub = max(int64(cfg.window)/subBuckets, 1)
-	a.fast = fasthist.From(cfg.provider)
+	a.fast = fasthist.For(cfg.provider, fasthist.DescOf(ScopeName, semconv.FeatureDuration.Metric))
 	meter := cfg.provider.Meter(ScopeName, metric.WithInstrumentationVersion(version.Version))
 	err := a.inst.init(meter, a.fast == nil)
 	a.rejects = rejected.New(a.inst.rejected, semconv.SignalFeature,
@@ -106,15 +105,6 @@ func New(opts ...Option) (*Analytics, error) {
 		keyset.ReasonInvalidUTF8, keyset.ReasonNameTooLong, keyset.ReasonEmptyName, rejected.ReasonNilFunc)
 	a.reg, err = a.inst.register(meter, a.observe, err)
 	return a, err
-}
-
-func (a *Analytics) desc(d semconv.Metric) fasthist.Desc {
-	return fasthist.Desc{
-		Scope:       sdkinstrumentation.Scope{Name: ScopeName, Version: version.Version},
-		Name:        d.Name,
-		Unit:        d.Unit,
-		Description: d.Description,
-	}
 }
 
 // Feature returns the handle of the feature name of type featureType

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel/metric"
-	sdkinstrumentation "go.opentelemetry.io/otel/sdk/instrumentation"
 
 	"github.com/otelvitals/vitals/internal/clock"
 	"github.com/otelvitals/vitals/internal/fasthist"
@@ -67,7 +66,8 @@ func New(opts ...Option) (*Monitor, error) {
 	} else {
 		m.clock = clock.Monotonic()
 	}
-	m.fast = fasthist.From(cfg.provider)
+	m.fast = fasthist.For(cfg.provider,
+		fasthist.DescOf(ScopeName, semconv.QueueDepthSampled.Metric), fasthist.DescOf(ScopeName, semconv.QueueWaitTime.Metric))
 	meter := cfg.provider.Meter(ScopeName, metric.WithInstrumentationVersion(version.Version))
 	err := m.inst.init(meter, m.fast == nil)
 	m.rejects = rejected.New(m.inst.rejected, semconv.SignalQueue,
@@ -75,15 +75,6 @@ func New(opts ...Option) (*Monitor, error) {
 		reasonLeaveWithoutEnter, reasonInvalidUTF8, reasonNameTooLong, reasonEmptyName)
 	m.reg, err = m.inst.register(meter, m.observe, err)
 	return m, err
-}
-
-func (m *Monitor) desc(d semconv.Metric) fasthist.Desc {
-	return fasthist.Desc{
-		Scope:       sdkinstrumentation.Scope{Name: ScopeName, Version: version.Version},
-		Name:        d.Name,
-		Unit:        d.Unit,
-		Description: d.Description,
-	}
 }
 
 // Queue returns the handle of the queue name of type queueType ("http",

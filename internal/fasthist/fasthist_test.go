@@ -14,6 +14,9 @@ import (
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata/metricdatatest"
+
+	"github.com/otelvitals/vitals/internal/version"
+	"github.com/otelvitals/vitals/semconv"
 )
 
 func TestHistogramBuckets(t *testing.T) {
@@ -209,5 +212,44 @@ func TestFrom(t *testing.T) {
 	p := NewProvider(mp, r)
 	if From(p) != r || p.Unwrap() != mp {
 		t.Error("the provider does not carry its registry")
+	}
+}
+
+// TestForLeavesViewedMetricsToTheSDK checks that For gives the registry to
+// a tracker only when none of the user's views matches any of its
+// histograms, by name, scope or wildcard.
+func TestForLeavesViewedMetricsToTheSDK(t *testing.T) {
+	lifetime := DescOf("conn", semconv.ConnectionLifetime.Metric)
+	depth := DescOf("queue", semconv.QueueDepthSampled.Metric)
+	wait := DescOf("queue", semconv.QueueWaitTime.Metric)
+	if lifetime.Scope.Version != version.Version || lifetime.Unit != semconv.ConnectionLifetime.Unit {
+		t.Fatalf("DescOf = %+v", lifetime)
+	}
+	mp := sdkmetric.NewMeterProvider()
+	if For(mp, lifetime) != nil {
+		t.Error("For on a plain provider gave a registry")
+	}
+	drop := sdkmetric.Stream{Aggregation: sdkmetric.AggregationDrop{}}
+	for _, tc := range []struct {
+		desc  string
+		views []sdkmetric.View
+		conn  bool // the connection tracker keeps the fast path
+		queue bool // the queue tracker does
+	}{
+		{"no views", nil, true, true},
+		{"a view on another metric", []sdkmetric.View{sdkmetric.NewView(sdkmetric.Instrument{Name: "http.server.duration"}, drop)}, true, true},
+		{"a view on the queue's wait", []sdkmetric.View{sdkmetric.NewView(sdkmetric.Instrument{Name: semconv.QueueWaitTime.Name}, drop)}, true, false},
+		{"a view on a scope", []sdkmetric.View{sdkmetric.NewView(sdkmetric.Instrument{Scope: instrumentation.Scope{Name: "conn"}}, drop)}, false, true},
+		{"a view on every counter", []sdkmetric.View{sdkmetric.NewView(sdkmetric.Instrument{Name: "*", Kind: sdkmetric.InstrumentKindCounter}, drop)}, true, true},
+		{"a wildcard view", []sdkmetric.View{sdkmetric.NewView(sdkmetric.Instrument{Name: "vitals.*"}, drop)}, false, false},
+	} {
+		r := NewRegistry(tc.views...)
+		p := NewProvider(mp, r)
+		if got := For(p, lifetime) == r; got != tc.conn {
+			t.Errorf("%s: connection tracker keeps the fast path %v, want %v", tc.desc, got, tc.conn)
+		}
+		if got := For(p, depth, wait) == r; got != tc.queue {
+			t.Errorf("%s: queue tracker keeps the fast path %v, want %v", tc.desc, got, tc.queue)
+		}
 	}
 }

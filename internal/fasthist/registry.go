@@ -10,6 +10,9 @@ import (
 	"go.opentelemetry.io/otel/sdk/instrumentation"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+
+	"github.com/otelvitals/vitals/internal/version"
+	"github.com/otelvitals/vitals/semconv"
 )
 
 // Desc describes the metric a histogram series belongs to.
@@ -20,9 +23,21 @@ type Desc struct {
 	Description string
 }
 
+// DescOf returns the description of vitals' metric m recorded under the
+// instrumentation scope named scope, at vitals' version.
+func DescOf(scope string, m semconv.Metric) Desc {
+	return Desc{
+		Scope:       instrumentation.Scope{Name: scope, Version: version.Version},
+		Name:        m.Name,
+		Unit:        m.Unit,
+		Description: m.Description,
+	}
+}
+
 // Registry holds histogram series and produces them for readers. It is safe
 // for concurrent use.
 type Registry struct {
+	views  []sdkmetric.View // the user's: a metric they match is left to the SDK
 	mu     sync.Mutex
 	series map[*series]struct{}
 	order  []*series
@@ -47,9 +62,12 @@ type series struct {
 
 var _ sdkmetric.Producer = (*Registry)(nil)
 
-// NewRegistry returns an empty registry.
-func NewRegistry() *Registry {
-	return &Registry{series: make(map[*series]struct{}), groups: make(map[Desc]*group)}
+// NewRegistry returns an empty registry for a MeterProvider made with the
+// given views of the user's (vitals' own views excluded). Views apply only
+// to the SDK's instruments, so [For] leaves the metrics they match to the
+// SDK.
+func NewRegistry(views ...sdkmetric.View) *Registry {
+	return &Registry{views: views, series: make(map[*series]struct{}), groups: make(map[Desc]*group)}
 }
 
 // Add registers a series of the metric desc with attrs and bounds, and
@@ -82,6 +100,26 @@ func (r *Registry) Add(desc Desc, attrs attribute.Set, bounds []float64) (*Histo
 			r.mu.Unlock()
 		})
 	}
+}
+
+// viewed reports whether one of the registry's views matches one of descs
+// as a histogram.
+func (r *Registry) viewed(descs []Desc) bool {
+	for _, d := range descs {
+		inst := sdkmetric.Instrument{
+			Name:        d.Name,
+			Description: d.Description,
+			Kind:        sdkmetric.InstrumentKindHistogram,
+			Unit:        d.Unit,
+			Scope:       d.Scope,
+		}
+		for _, v := range r.views {
+			if _, ok := v(inst); ok {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Produce returns every registered series as cumulative histograms, grouped
@@ -235,4 +273,17 @@ func From(mp metric.MeterProvider) *Registry {
 		return p.registry
 	}
 	return nil
+}
+
+// For returns the registry mp carries if it may keep every one of descs,
+// the histogram metrics of one tracker, and nil otherwise: when mp is not
+// a [Provider], or when one of the user's views matches one of descs. The
+// tracker must then record all of them through mp's own histograms, where
+// the views apply.
+func For(mp metric.MeterProvider, descs ...Desc) *Registry {
+	r := From(mp)
+	if r == nil || r.viewed(descs) {
+		return nil
+	}
+	return r
 }

@@ -1,0 +1,103 @@
+package vitals_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"slices"
+	"testing"
+	"time"
+
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+
+	"github.com/otelvitals/vitals"
+	"github.com/otelvitals/vitals/exporters"
+	"github.com/otelvitals/vitals/semconv"
+)
+
+// exported is what the console exports held of one metric, at the last.
+type exported struct {
+	points int
+	bounds []float64 // of the first point of a histogram
+}
+
+// exportedMetrics returns the metrics in console exports by name.
+func exportedMetrics(t *testing.T, console []byte) map[string]exported {
+	t.Helper()
+	names := map[string]exported{}
+	dec := json.NewDecoder(bytes.NewReader(console))
+	for {
+		var rm struct {
+			ScopeMetrics []struct {
+				Metrics []struct {
+					Name string
+					Data struct {
+						DataPoints []struct{ Bounds []float64 }
+					}
+				}
+			}
+		}
+		if err := dec.Decode(&rm); errors.Is(err, io.EOF) {
+			return names
+		} else if err != nil {
+			t.Fatalf("console output: %v", err)
+		}
+		for _, sm := range rm.ScopeMetrics {
+			for _, m := range sm.Metrics {
+				e := exported{points: len(m.Data.DataPoints)}
+				if e.points > 0 {
+					e.bounds = m.Data.DataPoints[0].Bounds
+				}
+				names[m.Name] = e
+			}
+		}
+	}
+}
+
+// TestViewsReachFastHistograms checks that WithView's views apply to
+// vitals' histograms, which otherwise take a path views cannot reach, and
+// take the place of the default stream: one view drops a histogram,
+// another renames one (which keeps its advised boundaries), and the
+// histograms no view matches are exported as before.
+func TestViewsReachFastHistograms(t *testing.T) {
+	var console bytes.Buffer
+	ctx := context.Background()
+	sys, err := vitals.Start(ctx,
+		vitals.WithExporterOptions(exporters.WithExporters(exporters.Console), exporters.WithConsoleWriter(&console)),
+		vitals.WithView(
+			sdkmetric.NewView(sdkmetric.Instrument{Name: semconv.CacheOperationDuration.Name},
+				sdkmetric.Stream{Aggregation: sdkmetric.AggregationDrop{}}),
+			sdkmetric.NewView(sdkmetric.Instrument{Name: semconv.FeatureDuration.Name},
+				sdkmetric.Stream{Name: "shop.feature.duration"}),
+		),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sys.Caches().Cache("local", "users").Hit(time.Millisecond)
+	sys.Features().Feature("endpoint", "search").Record(ctx, "u", "api", time.Millisecond, true)
+	c := sys.Connections().Pool("postgresql", "db").Open()
+	c.Close()
+	if err := sys.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	names := exportedMetrics(t, console.Bytes())
+	for name, want := range map[string]bool{
+		semconv.CacheOperationDuration.Name: false, // dropped
+		semconv.CacheOperations.Name:        true,
+		semconv.FeatureDuration.Name:        false, // renamed
+		"shop.feature.duration":             true,
+		semconv.ConnectionLifetime.Name:     true, // no view: the fast path
+	} {
+		if e, got := names[name]; got != want || (want && e.points == 0) {
+			t.Errorf("%s exported %v with %d points, want exported %v", name, got, e.points, want)
+		}
+	}
+	// The renamed stream keeps the boundaries the instrument advises.
+	if got := names["shop.feature.duration"].bounds; !slices.Equal(got, semconv.FeatureDuration.Buckets) {
+		t.Errorf("renamed histogram's bounds %v, want %v", got, semconv.FeatureDuration.Buckets)
+	}
+}
