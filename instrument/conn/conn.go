@@ -103,12 +103,14 @@ func (c *Conn) close(ctx context.Context) bool {
 	now := p.t.clock.Nanotime()
 	p.ages.remove(c)
 	p.mu.Unlock()
-	p.destroyed.Add(1)
+	// The lifetime first: whoever sees the destruction counted sees the
+	// lifetime recorded too.
 	if p.lifetime != nil {
 		p.lifetime.Record(float64(now-c.created) / 1e9)
 	} else if !p.t.closed.Load() {
 		p.t.inst.lifetime.Record(ctx, float64(now-c.created)/1e9, p.recordOpts...)
 	}
+	p.destroyed.Add(1)
 	return true
 }
 
