@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -48,12 +49,41 @@ type Collector struct {
 func StartCollector(t testing.TB) *Collector {
 	t.Helper()
 	dir := t.TempDir()
-	grpcPort, httpPort, promPort := freePort(t), freePort(t), freePort(t)
+	for attempt := 1; ; attempt++ {
+		c := newCollector(t, dir, attempt)
+		err := c.Start()
+		if err == nil {
+			return c
+		}
+		// A port found free can be taken before the collector binds it;
+		// then try other ports.
+		if attempt == 3 || !strings.Contains(c.proc.tail(40), "address already in use") {
+			t.Fatal(err)
+		}
+		c.Stop()
+	}
+}
+
+// collectorPorts returns the gRPC, HTTP and Prometheus ports of a new
+// collector; a variable, for a test to hand out a taken one.
+var collectorPorts = func(t testing.TB) (grpc, http, prom int) {
+	return freePort(t), freePort(t), freePort(t)
+}
+
+// newCollector returns an unstarted collector on free loopback ports,
+// writing into dir under a name of its attempt.
+func newCollector(t testing.TB, dir string, attempt int) *Collector {
+	t.Helper()
+	grpcPort, httpPort, promPort := collectorPorts(t)
+	sub := filepath.Join(dir, strconv.Itoa(attempt))
+	if err := os.Mkdir(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	c := &Collector{
 		GRPCEndpoint:   fmt.Sprintf("http://127.0.0.1:%d", grpcPort),
 		HTTPEndpoint:   fmt.Sprintf("http://127.0.0.1:%d", httpPort),
 		PrometheusAddr: fmt.Sprintf("127.0.0.1:%d", promPort),
-		file:           filepath.Join(dir, "metrics.jsonl"),
+		file:           filepath.Join(sub, "metrics.jsonl"),
 	}
 	c.PrometheusURL = "http://" + c.PrometheusAddr + "/metrics"
 	config := fmt.Sprintf(`receivers:
@@ -80,10 +110,7 @@ service:
       receivers: [otlp]
       exporters: [file, prometheus]
 `, grpcPort, httpPort, c.file, c.PrometheusAddr)
-	c.proc = collectorProcess(t, dir, config)
-	if err := c.Start(); err != nil {
-		t.Fatal(err)
-	}
+	c.proc = collectorProcess(t, sub, config)
 	return c
 }
 

@@ -2,6 +2,7 @@ package testbackend
 
 import (
 	"context"
+	"net"
 	"testing"
 	"time"
 
@@ -93,5 +94,38 @@ func TestQueryRejectsBadPromQL(t *testing.T) {
 	prom := StartPrometheus(t, col.PrometheusAddr)
 	if _, err := prom.Query(context.Background(), "sum(("); err == nil {
 		t.Fatal("a malformed query returned no error")
+	}
+}
+
+// TestCollectorRetriesTakenPort hands the first collector a gRPC port that
+// another listener holds, as when a port found free is taken before the
+// collector binds it: StartCollector starts one on other ports.
+func TestCollectorRetriesTakenPort(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	draw := collectorPorts
+	calls := 0
+	collectorPorts = func(t testing.TB) (int, int, int) {
+		calls++
+		g, h, p := draw(t)
+		if calls == 1 {
+			g = taken.Addr().(*net.TCPAddr).Port
+		}
+		return g, h, p
+	}
+	defer func() { collectorPorts = draw }()
+
+	c := StartCollector(t)
+	if calls != 2 {
+		t.Errorf("ports drawn %d times, want 2", calls)
+	}
+	if c.GRPCEndpoint == "http://"+taken.Addr().String() {
+		t.Errorf("the collector kept the taken port %s", c.GRPCEndpoint)
+	}
+	if err := c.proc.waitHTTP(c.PrometheusURL, 5*time.Second); err != nil {
+		t.Errorf("the collector does not serve: %v", err)
 	}
 }
