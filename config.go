@@ -111,6 +111,9 @@ type Config struct {
 	// Exemplars turns on exemplars (trace-based filter) in the MeterProvider
 	// that Start builds. Off by default: exemplars make each collection about
 	// eight times dearer. OTEL_METRICS_EXEMPLAR_FILTER, when set, wins.
+	// With exemplars on, feature durations, the histogram recorded with the
+	// caller's context, go through the SDK's histogram instead of vitals'
+	// faster path, which cannot keep exemplars.
 	Exemplars bool
 }
 

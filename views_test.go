@@ -19,8 +19,9 @@ import (
 
 // exported is what the console exports held of one metric, at the last.
 type exported struct {
-	points int
-	bounds []float64 // of the first point of a histogram
+	points    int
+	bounds    []float64 // of the first point of a histogram
+	exemplars int       // of the first point
 }
 
 // exportedMetrics returns the metrics in console exports by name.
@@ -34,7 +35,10 @@ func exportedMetrics(t *testing.T, console []byte) map[string]exported {
 				Metrics []struct {
 					Name string
 					Data struct {
-						DataPoints []struct{ Bounds []float64 }
+						DataPoints []struct {
+							Bounds    []float64
+							Exemplars []json.RawMessage
+						}
 					}
 				}
 			}
@@ -49,6 +53,7 @@ func exportedMetrics(t *testing.T, console []byte) map[string]exported {
 				e := exported{points: len(m.Data.DataPoints)}
 				if e.points > 0 {
 					e.bounds = m.Data.DataPoints[0].Bounds
+					e.exemplars = len(m.Data.DataPoints[0].Exemplars)
 				}
 				names[m.Name] = e
 			}

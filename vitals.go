@@ -109,11 +109,16 @@ func Start(ctx context.Context, opts ...Option) (*System, error) {
 	// When vitals builds every reader, each can carry the fast histogram
 	// path's producer; a reader from WithReader cannot, so then trackers
 	// record through the SDK's histograms. So do the histograms a view of
-	// WithView matches, for the view to apply.
+	// WithView matches, for the view to apply, and, with exemplars on, the
+	// histograms recorded with a caller's trace context.
+	filter, exemplars := exemplarFilter(s.config)
 	var fast *fasthist.Registry
 	exporterOpts := o.exporters
 	if len(o.readers) == 0 {
 		fast = fasthist.NewRegistry(o.views...)
+		if exemplars {
+			fast.WithExemplars()
+		}
 		exporterOpts = append(append([]exporters.Option(nil), o.exporters...), exporters.WithProducer(fast))
 	}
 	readers, err := exporters.New(ctx, exporterOpts...)
@@ -128,11 +133,7 @@ func Start(ctx context.Context, opts ...Option) (*System, error) {
 		sdkmetric.WithView(givingWay(semconv.Views(), o.views)...),
 		sdkmetric.WithCardinalityLimit(s.config.CardinalityLimit),
 	}
-	if strings.TrimSpace(os.Getenv("OTEL_METRICS_EXEMPLAR_FILTER")) == "" {
-		filter := exemplar.AlwaysOffFilter
-		if s.config.Exemplars {
-			filter = exemplar.TraceBasedFilter
-		}
+	if filter != nil {
 		mpOpts = append(mpOpts, sdkmetric.WithExemplarFilter(filter))
 	}
 	for _, r := range readers {
@@ -149,6 +150,19 @@ func Start(ctx context.Context, opts ...Option) (*System, error) {
 		return nil, errors.Join(err, s.sdk.Shutdown(ctx))
 	}
 	return s, nil
+}
+
+// exemplarFilter returns the exemplar filter Start sets, nil to leave
+// OTEL_METRICS_EXEMPLAR_FILTER to the SDK when it is set, and whether the
+// provider will record exemplars.
+func exemplarFilter(c Config) (exemplar.Filter, bool) {
+	if env := strings.ToLower(strings.TrimSpace(os.Getenv("OTEL_METRICS_EXEMPLAR_FILTER"))); env != "" {
+		return nil, env != "always_off"
+	}
+	if c.Exemplars {
+		return exemplar.TraceBasedFilter, true
+	}
+	return exemplar.AlwaysOffFilter, false
 }
 
 // givingWay returns views that each act as the one of views at its index,

@@ -97,7 +97,7 @@ func New(opts ...Option) (*Analytics, error) {
 	}
 	a.hourUntil.Store(-1 << 62)
 	a.sub = max(int64(cfg.window)/subBuckets, 1)
-	a.fast = fasthist.For(cfg.provider, fasthist.DescOf(ScopeName, semconv.FeatureDuration.Metric))
+	a.fast = fasthist.ForTraced(cfg.provider, fasthist.DescOf(ScopeName, semconv.FeatureDuration.Metric))
 	meter := cfg.provider.Meter(ScopeName, metric.WithInstrumentationVersion(version.Version))
 	err := a.inst.init(meter, a.fast == nil)
 	a.rejects = rejected.New(a.inst.rejected, semconv.SignalFeature,

@@ -253,3 +253,23 @@ func TestForLeavesViewedMetricsToTheSDK(t *testing.T) {
 		}
 	}
 }
+
+// TestForTracedLeavesExemplarsToTheSDK checks that only ForTraced gives
+// way to a provider that records exemplars.
+func TestForTracedLeavesExemplarsToTheSDK(t *testing.T) {
+	d := DescOf("feature", semconv.FeatureDuration.Metric)
+	mp := sdkmetric.NewMeterProvider()
+	plain, traced := NewRegistry(), NewRegistry().WithExemplars()
+	if For(NewProvider(mp, plain), d) != plain || ForTraced(NewProvider(mp, plain), d) != plain {
+		t.Error("without exemplars both keep the fast path")
+	}
+	if For(NewProvider(mp, traced), d) != traced {
+		t.Error("For gave way to exemplars: its histograms carry no trace context")
+	}
+	if ForTraced(NewProvider(mp, traced), d) != nil {
+		t.Error("ForTraced kept the fast path under a provider that records exemplars")
+	}
+	if ForTraced(mp, d) != nil {
+		t.Error("ForTraced gave a registry for a plain provider")
+	}
+}

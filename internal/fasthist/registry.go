@@ -37,7 +37,8 @@ func DescOf(scope string, m semconv.Metric) Desc {
 // Registry holds histogram series and produces them for readers. It is safe
 // for concurrent use.
 type Registry struct {
-	views  []sdkmetric.View // the user's: a metric they match is left to the SDK
+	views     []sdkmetric.View // the user's: a metric they match is left to the SDK
+	exemplars bool             // the provider records exemplars
 	mu     sync.Mutex
 	series map[*series]struct{}
 	order  []*series
@@ -68,6 +69,15 @@ var _ sdkmetric.Producer = (*Registry)(nil)
 // SDK.
 func NewRegistry(views ...sdkmetric.View) *Registry {
 	return &Registry{views: views, series: make(map[*series]struct{}), groups: make(map[Desc]*group)}
+}
+
+// WithExemplars marks r as serving a provider that records exemplars,
+// which this path cannot: [ForTraced] then leaves the histograms recorded
+// with a trace context to the SDK. Call it before any tracker is given r;
+// it returns r.
+func (r *Registry) WithExemplars() *Registry {
+	r.exemplars = true
+	return r
 }
 
 // Add registers a series of the metric desc with attrs and bounds, and
@@ -283,6 +293,17 @@ func From(mp metric.MeterProvider) *Registry {
 func For(mp metric.MeterProvider, descs ...Desc) *Registry {
 	r := From(mp)
 	if r == nil || r.viewed(descs) {
+		return nil
+	}
+	return r
+}
+
+// ForTraced is For for histograms recorded with the caller's context,
+// whose trace an exemplar would point to: it also returns nil when the
+// provider records exemplars.
+func ForTraced(mp metric.MeterProvider, descs ...Desc) *Registry {
+	r := For(mp, descs...)
+	if r == nil || r.exemplars {
 		return nil
 	}
 	return r
