@@ -39,10 +39,10 @@ func DescOf(scope string, m semconv.Metric) Desc {
 type Registry struct {
 	views     []sdkmetric.View // the user's: a metric they match is left to the SDK
 	exemplars bool             // the provider records exemplars
-	mu     sync.Mutex
-	series map[*series]struct{}
-	order  []*series
-	groups map[Desc]*group // one per metric, made at Add
+	mu        sync.Mutex
+	series    map[*series]struct{}
+	order     []*series
+	groups    map[Desc]*group // one per metric, made at Add
 }
 
 // group is one metric: the series of one Desc share it, so that Produce
