@@ -91,11 +91,10 @@ func (m *Monitor) newCache(typ, name string, overflow bool) *Cache {
 	c.missObserve = []metric.ObserveOption{metric.WithAttributeSet(miss)}
 	c.observe = []metric.ObserveOption{metric.WithAttributeSet(with())}
 	if m.fast != nil {
-		d := fasthist.DescOf(ScopeName, semconv.CacheOperationDuration.Metric)
 		var drop func()
-		c.hitHist, drop = m.fast.Add(d, hit, semconv.LatencyBuckets())
+		c.hitHist, drop = m.fast.Add(durationDesc, hit, semconv.LatencyBuckets())
 		c.drop = append(c.drop, drop)
-		c.missHist, drop = m.fast.Add(d, miss, semconv.LatencyBuckets())
+		c.missHist, drop = m.fast.Add(durationDesc, miss, semconv.LatencyBuckets())
 		c.drop = append(c.drop, drop)
 	}
 	return c

@@ -47,6 +47,9 @@ type Monitor struct {
 	closed    atomic.Bool
 }
 
+// durationDesc is the metric of the lookup durations on the fast path.
+var durationDesc = fasthist.DescOf(ScopeName, semconv.CacheOperationDuration.Metric)
+
 // New returns a Monitor recording into the configured MeterProvider (the
 // global one by default). It emits, per cache:
 //
@@ -69,7 +72,7 @@ func New(opts ...Option) (*Monitor, error) {
 		m.mono = clock.Monotonic()
 	}
 	m.width = max(int64(cfg.window)/windowBuckets, 1)
-	m.fast = fasthist.For(cfg.provider, fasthist.DescOf(ScopeName, semconv.CacheOperationDuration.Metric))
+	m.fast = fasthist.For(cfg.provider, durationDesc)
 	meter := cfg.provider.Meter(ScopeName, metric.WithInstrumentationVersion(version.Version))
 	err := m.inst.init(meter, m.fast == nil)
 	m.rejects = rejected.New(m.inst.rejected, semconv.SignalCache,

@@ -78,7 +78,7 @@ func (t *Tracker) newPool(typ, name string, overflow bool) *Pool {
 	p.ageOpts = append(p.ageOpts, observe(with(semconv.ConnectionAgeBoundKey.String("+Inf"))))
 	p.maxAgeIndex = len(t.ageBounds) - 1
 	if t.fast != nil {
-		p.lifetime, p.dropLifetime = t.fast.Add(fasthist.DescOf(ScopeName, semconv.ConnectionLifetime.Metric), set, semconv.AgeBuckets())
+		p.lifetime, p.dropLifetime = t.fast.Add(lifetimeDesc, set, semconv.AgeBuckets())
 	}
 	return p
 }

@@ -48,6 +48,9 @@ type Tracker struct {
 	closed    atomic.Bool
 }
 
+// lifetimeDesc is the metric of the lifetimes on the fast path.
+var lifetimeDesc = fasthist.DescOf(ScopeName, semconv.ConnectionLifetime.Metric)
+
 // New returns a Tracker recording into the configured MeterProvider (the
 // global one by default). It emits:
 //
@@ -86,7 +89,7 @@ func New(opts ...Option) (*Tracker, error) {
 	t.ageBounds = append(t.ageBounds, int64(cfg.maxAge))
 	t.keyed.init(cfg.maxIDs)
 
-	t.fast = fasthist.For(cfg.provider, fasthist.DescOf(ScopeName, semconv.ConnectionLifetime.Metric))
+	t.fast = fasthist.For(cfg.provider, lifetimeDesc)
 	meter := cfg.provider.Meter(ScopeName, metric.WithInstrumentationVersion(version.Version))
 	err := t.inst.init(meter, t.fast == nil)
 	t.rejects = rejected.New(t.inst.rejected, semconv.SignalConnection,

@@ -68,6 +68,9 @@ type Analytics struct {
 	closed    atomic.Bool
 }
 
+// durationDesc is the metric of the use durations on the fast path.
+var durationDesc = fasthist.DescOf(ScopeName, semconv.FeatureDuration.Metric)
+
 // New returns Analytics recording into the configured MeterProvider (the
 // global one by default). They emit, per feature:
 //
@@ -97,7 +100,7 @@ func New(opts ...Option) (*Analytics, error) {
 	}
 	a.hourUntil.Store(-1 << 62)
 	a.sub = max(int64(cfg.window)/subBuckets, 1)
-	a.fast = fasthist.ForTraced(cfg.provider, fasthist.DescOf(ScopeName, semconv.FeatureDuration.Metric))
+	a.fast = fasthist.ForTraced(cfg.provider, durationDesc)
 	meter := cfg.provider.Meter(ScopeName, metric.WithInstrumentationVersion(version.Version))
 	err := a.inst.init(meter, a.fast == nil)
 	a.rejects = rejected.New(a.inst.rejected, semconv.SignalFeature,

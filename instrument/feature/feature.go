@@ -80,7 +80,7 @@ func (a *Analytics) newFeature(typ, name string, overflow bool) *Feature {
 	f.recordOpts = []metric.RecordOption{metric.WithAttributeSet(set)}
 	f.observe = []metric.ObserveOption{metric.WithAttributeSet(set)}
 	if a.fast != nil {
-		f.hist, f.drop = a.fast.Add(fasthist.DescOf(ScopeName, semconv.FeatureDuration.Metric), set, semconv.LatencyBuckets())
+		f.hist, f.drop = a.fast.Add(durationDesc, set, semconv.LatencyBuckets())
 	}
 	return f
 }

@@ -42,6 +42,13 @@ type Monitor struct {
 	stopped atomic.Bool
 }
 
+// depthDesc and waitDesc are the metrics of the sampled depths and the
+// waits on the fast path.
+var (
+	depthDesc = fasthist.DescOf(ScopeName, semconv.QueueDepthSampled.Metric)
+	waitDesc  = fasthist.DescOf(ScopeName, semconv.QueueWaitTime.Metric)
+)
+
 // New returns a Monitor recording into the configured MeterProvider (the
 // global one by default). It emits, per queue:
 //
@@ -66,8 +73,7 @@ func New(opts ...Option) (*Monitor, error) {
 	} else {
 		m.clock = clock.Monotonic()
 	}
-	m.fast = fasthist.For(cfg.provider,
-		fasthist.DescOf(ScopeName, semconv.QueueDepthSampled.Metric), fasthist.DescOf(ScopeName, semconv.QueueWaitTime.Metric))
+	m.fast = fasthist.For(cfg.provider, depthDesc, waitDesc)
 	meter := cfg.provider.Meter(ScopeName, metric.WithInstrumentationVersion(version.Version))
 	err := m.inst.init(meter, m.fast == nil)
 	m.rejects = rejected.New(m.inst.rejected, semconv.SignalQueue,

@@ -74,9 +74,9 @@ func (m *Monitor) newQueue(typ, name string, overflow bool, capacity int, probe 
 	q.observeOpts = []metric.ObserveOption{metric.WithAttributeSet(set)}
 	if m.fast != nil {
 		var drop func()
-		q.depthHist, drop = m.fast.Add(fasthist.DescOf(ScopeName, semconv.QueueDepthSampled.Metric), set, semconv.DepthBuckets())
+		q.depthHist, drop = m.fast.Add(depthDesc, set, semconv.DepthBuckets())
 		q.drop = append(q.drop, drop)
-		q.waitHist, drop = m.fast.Add(fasthist.DescOf(ScopeName, semconv.QueueWaitTime.Metric), set, semconv.LatencyBuckets())
+		q.waitHist, drop = m.fast.Add(waitDesc, set, semconv.LatencyBuckets())
 		q.drop = append(q.drop, drop)
 	}
 	return q
