@@ -32,31 +32,22 @@ func TestDeltaTemporality(t *testing.T) {
 
 		from := map[string]string{runKey: w.run}
 		for _, e := range w.expectations() {
-			var got int64
-			var points []testbackend.Point
-			for {
-				all, err := col.Points()
-				if err != nil {
-					t.Fatal(err)
-				}
-				got, points = 0, points[:0]
-				for _, p := range all {
-					if p.Metric != e.metric || !contains(p.Resource, from) || !contains(p.Attrs, e.attrs) {
-						continue
-					}
-					points = append(points, p)
+			sum := func(points []testbackend.Point) (got int64) {
+				for _, p := range points {
 					if e.count {
 						got += int64(p.Count)
 					} else {
 						got += p.Int
 					}
 				}
-				if got >= e.want || ctx.Err() != nil {
-					break
-				}
-				time.Sleep(50 * time.Millisecond) // the collector writes its file as exports arrive
+				return got
 			}
-			if got != e.want {
+			// The collector writes its file as exports arrive.
+			points, err := col.WaitAllFrom(ctx, e.metric, e.attrs, from, func(pts []testbackend.Point) bool { return sum(pts) >= e.want })
+			if err != nil && ctx.Err() == nil {
+				t.Fatal(err) // the collector's file could not be read
+			}
+			if got := sum(points); got != e.want {
 				t.Errorf("%s %v: deltas add up to %d over %d points, want %d", e.metric, e.attrs, got, len(points), e.want)
 			}
 			for _, p := range points {
@@ -70,14 +61,4 @@ func TestDeltaTemporality(t *testing.T) {
 			}
 		}
 	})
-}
-
-// contains reports whether have holds every pair of want.
-func contains(have, want map[string]string) bool {
-	for k, v := range want {
-		if have[k] != v {
-			return false
-		}
-	}
-	return true
 }

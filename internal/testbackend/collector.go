@@ -266,16 +266,28 @@ func (c *Collector) Last(metric string, attrs map[string]string) (Point, bool, e
 // LastFrom is Last restricted to points whose resource attributes include
 // every pair of resource, to tell apart the processes sharing a collector.
 func (c *Collector) LastFrom(metric string, attrs, resource map[string]string) (Point, bool, error) {
-	pts, err := c.Points()
-	if err != nil {
+	pts, err := c.AllFrom(metric, attrs, resource)
+	if err != nil || len(pts) == 0 {
 		return Point{}, false, err
 	}
-	for i := len(pts) - 1; i >= 0; i-- {
-		if pts[i].Metric == metric && contains(pts[i].Attrs, attrs) && contains(pts[i].Resource, resource) {
-			return pts[i], true, nil
+	return pts[len(pts)-1], true, nil
+}
+
+// AllFrom returns every point received of metric whose attributes include
+// every pair of attrs and whose resource attributes include every pair of
+// resource, in the order they arrived.
+func (c *Collector) AllFrom(metric string, attrs, resource map[string]string) ([]Point, error) {
+	pts, err := c.Points()
+	if err != nil {
+		return nil, err
+	}
+	var out []Point
+	for _, p := range pts {
+		if p.Metric == metric && contains(p.Attrs, attrs) && contains(p.Resource, resource) {
+			out = append(out, p)
 		}
 	}
-	return Point{}, false, nil
+	return out, nil
 }
 
 // WaitLast polls until a point of metric with attrs satisfies ok, or ctx
@@ -287,25 +299,36 @@ func (c *Collector) WaitLast(ctx context.Context, metric string, attrs map[strin
 // WaitLastFrom is WaitLast restricted to points whose resource attributes
 // include every pair of resource.
 func (c *Collector) WaitLastFrom(ctx context.Context, metric string, attrs, resource map[string]string, ok func(Point) bool) (Point, error) {
-	var last Point
-	var found bool
+	pts, err := c.WaitAllFrom(ctx, metric, attrs, resource, func(pts []Point) bool {
+		return len(pts) > 0 && ok(pts[len(pts)-1])
+	})
+	switch {
+	case err == nil:
+		return pts[len(pts)-1], nil
+	case ctx.Err() == nil:
+		return Point{}, err
+	case len(pts) == 0:
+		return Point{}, fmt.Errorf("collector received no %s %v: %w", metric, attrs, ctx.Err())
+	}
+	last := pts[len(pts)-1]
+	return last, fmt.Errorf("collector's last %s %v is %+v, not the value wanted: %w", metric, attrs, last, ctx.Err())
+}
+
+// WaitAllFrom polls until the points AllFrom returns satisfy ok, or ctx
+// ends, and returns the points last seen; at the end of ctx the error
+// wraps ctx's.
+func (c *Collector) WaitAllFrom(ctx context.Context, metric string, attrs, resource map[string]string, ok func([]Point) bool) ([]Point, error) {
 	for {
-		p, has, err := c.LastFrom(metric, attrs, resource)
+		pts, err := c.AllFrom(metric, attrs, resource)
 		if err != nil {
-			return p, err
+			return pts, err
 		}
-		if has {
-			last, found = p, true
-			if ok(p) {
-				return p, nil
-			}
+		if ok(pts) {
+			return pts, nil
 		}
 		select {
 		case <-ctx.Done():
-			if !found {
-				return last, fmt.Errorf("collector received no %s %v: %w", metric, attrs, ctx.Err())
-			}
-			return last, fmt.Errorf("collector's last %s %v is %+v, not the value wanted: %w", metric, attrs, last, ctx.Err())
+			return pts, fmt.Errorf("collector's %d points of %s %v are not the ones wanted: %w", len(pts), metric, attrs, ctx.Err())
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
