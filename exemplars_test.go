@@ -17,17 +17,7 @@ import (
 // OTEL_METRICS_EXEMPLAR_FILTER, the feature durations carry one; without,
 // none.
 func TestExemplarsOnFeatureDurations(t *testing.T) {
-	for _, tc := range []struct {
-		name   string
-		config vitals.Config
-		env    string
-		want   bool
-	}{
-		{"off by default", vitals.Config{}, "", false},
-		{"on when configured", vitals.Config{Exemplars: true}, "", true},
-		{"on from the environment", vitals.Config{}, "trace_based", true},
-		{"off from the environment", vitals.Config{Exemplars: true}, "always_off", false},
-	} {
+	for _, tc := range exemplarCases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Setenv("OTEL_METRICS_EXEMPLAR_FILTER", tc.env)
 			var console bytes.Buffer

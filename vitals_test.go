@@ -136,18 +136,23 @@ func sampledContext() context.Context {
 	return trace.ContextWithSpanContext(context.Background(), sc)
 }
 
+// exemplarCases are the ways exemplars are asked for or not, and whether
+// a sampled trace then gets one.
+var exemplarCases = []struct {
+	name   string
+	config vitals.Config
+	env    string // OTEL_METRICS_EXEMPLAR_FILTER
+	want   bool
+}{
+	{"off by default", vitals.Config{}, "", false},
+	{"on when configured", vitals.Config{Exemplars: true}, "", true},
+	{"environment wins", vitals.Config{}, "always_on", true},
+	{"on from the environment", vitals.Config{}, "trace_based", true},
+	{"off from the environment", vitals.Config{Exemplars: true}, "always_off", false},
+}
+
 func TestExemplars(t *testing.T) {
-	tests := []struct {
-		name   string
-		config vitals.Config
-		env    string
-		want   bool
-	}{
-		{"off by default", vitals.Config{}, "", false},
-		{"on when configured", vitals.Config{Exemplars: true}, "", true},
-		{"environment wins", vitals.Config{}, "always_on", true},
-	}
-	for _, tt := range tests {
+	for _, tt := range exemplarCases {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Setenv("OTEL_METRICS_EXEMPLAR_FILTER", tt.env)
 			sys, reader := startManual(t, vitals.WithConfig(tt.config))
