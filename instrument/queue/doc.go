@@ -42,12 +42,30 @@
 //
 // Over the recent window (default 5m, [WithWindow]) the monitor keeps the
 // min, mean and max depth of the samples, in 30 time buckets (exact to a
-// bucket), and the share of the window spent in overflow. The trend compares
-// the mean depth of the newest third of the window with the oldest third:
-// growing when it is higher by more than 5% of the capacity (of the oldest
-// mean for a queue without capacity, and at least one item), declining when
-// lower by as much, stable otherwise or without samples in both thirds.
-// [Monitor.Snapshot] returns all of it.
+// bucket). The trend compares the mean depth of the newest third of the
+// window with the oldest third: growing when it is higher by more than 5%
+// of the capacity (of the oldest mean for a queue without capacity, and at
+// least one item), declining when lower by as much, stable otherwise or
+// without samples in both thirds.
+//
+// The share of the window spent in overflow does not depend on samples:
+// each overflow, however it ended (a sample, Leave or Cancel), is booked to
+// the buckets it covers when it ends, and the one still open is added at
+// each read. The share is the overflow time within the last window over the
+// window: exact when the window starts on a bucket boundary, otherwise off
+// by less than 1/30, the bucket straddling its start being counted pro
+// rata. A queue in overflow for the whole window reads 1, however long ago
+// it was last sampled; one whose last overflow ended more than a window ago
+// reads 0. A clock that steps back counts as no time passing.
+//
+// The items rejected within the window ([QueueSnapshot.WindowRejected])
+// are counted from marks of the cumulative count, taken when the queue is
+// made and at the first read or sample in each bucket, so [Queue.Reject]
+// stays one atomic add: the count never includes a reject from before the
+// window, and may miss those from its start to the oldest mark in it (with
+// the sampler running, at most 1/30 of the window and one sample interval).
+// [Monitor.Snapshot] returns all of it, and when the background sampler
+// last completed a round ([Snapshot.Sampled]).
 //
 // # Bad input
 //

@@ -40,6 +40,7 @@ type Monitor struct {
 	stop    chan struct{}
 	done    chan struct{}
 	stopped atomic.Bool
+	sampled atomic.Pointer[time.Time] // when sampleAll last completed; nil before
 }
 
 // depthDesc and waitDesc are the metrics of the sampled depths and the
@@ -172,7 +173,8 @@ func (m *Monitor) run(ctx context.Context, stop, done chan struct{}) {
 	}
 }
 
-// sampleAll takes one sample of every probed or Enter/Leave queue.
+// sampleAll takes one sample of every probed or Enter/Leave queue, then
+// records when it was done, for [Snapshot.Sampled].
 func (m *Monitor) sampleAll() {
 	now := m.clock.Nanotime()
 	for _, q := range m.queueList() {
@@ -183,6 +185,8 @@ func (m *Monitor) sampleAll() {
 			q.sample(q.depth.Load(), now)
 		}
 	}
+	done := m.clock.Now()
+	m.sampled.Store(&done)
 }
 
 // Shutdown stops the background sampler, waiting for it until ctx is done
@@ -235,15 +239,17 @@ func (m *Monitor) observe(_ context.Context, o metric.Observer) error {
 			o.ObserveInt64(in.capacity, capacity, q.observeOpts...)
 			o.ObserveFloat64(in.utilization, utilization(depth, capacity), q.observeOpts...)
 		}
+		rejected := q.rejected.Load()
 		q.mu.Lock()
 		st := q.win.stats(now)
+		q.led.note(now, rejected)
 		q.mu.Unlock()
 		if st.samples > 0 {
 			o.ObserveInt64(in.depthMax, st.max, q.observeOpts...)
 		}
 		o.ObserveInt64(in.overflows, q.overflows.Load(), q.observeOpts...)
 		o.ObserveFloat64(in.overflowTime, float64(q.overflowTime(now))/1e9, q.observeOpts...)
-		o.ObserveInt64(in.rejectedItems, q.rejected.Load(), q.observeOpts...)
+		o.ObserveInt64(in.rejectedItems, rejected, q.observeOpts...)
 	}
 	return nil
 }

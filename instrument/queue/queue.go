@@ -47,15 +47,15 @@ type Queue struct {
 
 	depth     atomic.Int64
 	capacity  atomic.Int64
-	owned     atomic.Bool // Enter was called: the sampler samples the depth
-	over      atomic.Bool
-	overSince atomic.Int64 // clock nanoseconds when the current overflow began
+	owned     atomic.Bool  // Enter was called: the sampler samples the depth
+	overSince atomic.Int64 // clock nanoseconds when the current overflow began; none: not in overflow
 	overTotal atomic.Int64 // nanoseconds in overflow, ended spells only
 	overflows atomic.Int64
 	rejected  atomic.Int64
 
-	mu  sync.Mutex // guards win
+	mu  sync.Mutex // guards win and led, and the end of an overflow
 	win *window
+	led ledger
 
 	depthHist, waitHist *fasthist.Histogram // nil: the SDK's histograms
 	drop                []func()
@@ -64,8 +64,11 @@ type Queue struct {
 }
 
 func (m *Monitor) newQueue(typ, name string, overflow bool, capacity int, probe Probe) *Queue {
-	q := &Queue{m: m, typ: typ, name: name, overflow: overflow, probe: probe, win: newWindow(int64(m.cfg.window))}
+	q := &Queue{m: m, typ: typ, name: name, overflow: overflow, probe: probe,
+		win: newWindow(int64(m.cfg.window)), led: newLedger(int64(m.cfg.window))}
 	q.capacity.Store(int64(capacity))
+	q.overSince.Store(none)
+	q.led.note(m.clock.Nanotime(), 0) // a queue made within the window counts its rejects from 0
 	set := attribute.NewSet(semconv.QueueTypeKey.String(typ), semconv.QueueNameKey.String(name))
 	if overflow {
 		set = attribute.NewSet(semconv.Overflow)
@@ -127,26 +130,42 @@ func (q *Queue) sample(depth, now int64) {
 		q.m.inst.depthSampled.Record(q.m.ctx, float64(depth), q.recordOpts...)
 	}
 	q.check(depth, capacity, now)
+	rejected := q.rejected.Load()
 	q.mu.Lock()
-	q.win.add(now, depth, q.overflowTime(now))
+	q.win.add(now, depth)
+	q.led.note(now, rejected)
 	q.mu.Unlock()
 }
 
 // check starts or ends an overflow on a transition of utilization across
 // the threshold, so the count of overflows depends on what the queue did,
-// not on how often it was sampled.
+// not on how often it was sampled. Starting one is a compare-and-swap of
+// overSince; only ending one takes the mutex.
 func (q *Queue) check(depth, capacity, now int64) {
 	if capacity <= 0 {
 		return
 	}
 	if float64(depth) >= q.m.cfg.threshold*float64(capacity) {
-		if !q.over.Load() && q.over.CompareAndSwap(false, true) {
-			q.overSince.Store(now)
+		if q.overSince.Load() == none && q.overSince.CompareAndSwap(none, now) {
 			q.overflows.Add(1)
 		}
-	} else if q.over.Load() && q.over.CompareAndSwap(true, false) {
-		q.overTotal.Add(now - q.overSince.Load())
+	} else if since := q.overSince.Load(); since != none {
+		q.endOverflow(since, now)
 	}
+}
+
+// endOverflow ends the overflow begun at since, unless another call ended
+// it first, adds it to the total and books it to the window's ledger. The
+// mutex makes the end and the booking one step for the readers of the
+// ledger. A spell that would end before it began (the clock stepped back)
+// counts as no time.
+func (q *Queue) endOverflow(since, now int64) {
+	q.mu.Lock()
+	if q.overSince.CompareAndSwap(since, none) {
+		q.overTotal.Add(max(now-since, 0))
+		q.led.credit(since, now)
+	}
+	q.mu.Unlock()
 }
 
 // Ticket is an item's place in a queue, from [Queue.Enter] to
@@ -210,7 +229,8 @@ func (t Ticket) Cancel() {
 	q.check(d, q.capacity.Load(), q.m.clock.Nanotime())
 }
 
-// Reject counts an item the queue turned away: full, or waited too long.
+// Reject counts an item the queue turned away: full, or waited too long. It
+// is one atomic add; the count within the window is derived at reads.
 func (q *Queue) Reject() { q.rejected.Add(1) }
 
 // Depth returns the current depth: the last sample, or what Enter and Leave
@@ -237,8 +257,8 @@ func (q *Queue) read(now int64) {
 // spell included.
 func (q *Queue) overflowTime(now int64) int64 {
 	total := q.overTotal.Load()
-	if q.over.Load() {
-		total += max(now-q.overSince.Load(), 0)
+	if since := q.overSince.Load(); since != none {
+		total += max(now-since, 0)
 	}
 	return total
 }

@@ -17,6 +17,11 @@ const (
 type Snapshot struct {
 	// Time is when the snapshot was taken.
 	Time time.Time `json:"time"`
+	// Sampled is when the background sampler ([Monitor.Start]) last
+	// completed a round, read from the monitor's clock; zero before its
+	// first. A Sampled that falls behind Time by much more than the sample
+	// interval means the sampler is stuck, on a probe that blocks, say.
+	Sampled time.Time `json:"sampled,omitzero"`
 	// Queues holds one entry per queue, in the order they were made; the
 	// overflow queue, if any, has Overflow set.
 	Queues []QueueSnapshot `json:"queues"`
@@ -43,16 +48,33 @@ type QueueSnapshot struct {
 	OverflowSeconds float64 `json:"overflow_seconds"`
 	Rejected        int64   `json:"rejected"`
 
-	// Window statistics: over the last WindowSeconds, Samples depth samples
-	// with these min, mean and max; the share of the window spent in
-	// overflow (exact to 1/30 of the window); and the trend.
-	WindowSeconds       float64 `json:"window_seconds"`
-	Samples             int64   `json:"samples"`
-	MinDepth            int64   `json:"min_depth"`
-	MeanDepth           float64 `json:"mean_depth"`
-	MaxDepth            int64   `json:"max_depth"`
+	// Window statistics over the last WindowSeconds: Samples depth samples
+	// with these min, mean and max, and the trend (each exact to the
+	// window's buckets of 1/30 of it).
+	WindowSeconds float64 `json:"window_seconds"`
+	Samples       int64   `json:"samples"`
+	MinDepth      int64   `json:"min_depth"`
+	MeanDepth     float64 `json:"mean_depth"`
+	MaxDepth      int64   `json:"max_depth"`
+	// WindowOverflowShare is the share, from 0 to 1, of the last
+	// WindowSeconds the queue spent in overflow, taken from the overflow
+	// spells themselves (however the depth changed, sampled or not), the
+	// current spell included. It is exact when the window's start falls on
+	// a bucket boundary (a multiple of 1/30 of the window since the monitor
+	// was made); otherwise the ended overflow time in the bucket straddling
+	// it is counted pro rata, and the share is off by less than 1/30.
 	WindowOverflowShare float64 `json:"window_overflow_share"`
-	Trend               string  `json:"trend"`
+	// WindowRejected counts the items rejected within the last
+	// WindowSeconds. It is the rejects since a mark of the count: one is
+	// taken when the queue is made and at the first read (sample, probe
+	// read, collection or Snapshot) in each 1/30 of the window, and the
+	// oldest mark within the window is used. So it never counts a reject
+	// from before the window, and misses those between the window's start
+	// and that mark: with the sampler running, at most the first 1/30 of
+	// the window plus one sample interval; without a read in the window
+	// before now, all of them (it is 0).
+	WindowRejected int64  `json:"window_rejected"`
+	Trend          string `json:"trend"`
 }
 
 // Snapshot returns the state of every queue now. Probes are not read: the
@@ -61,6 +83,9 @@ func (m *Monitor) Snapshot() Snapshot {
 	now := m.clock.Nanotime()
 	queues := m.queueList()
 	s := Snapshot{Time: m.clock.Now(), Queues: make([]QueueSnapshot, 0, len(queues))}
+	if t := m.sampled.Load(); t != nil {
+		s.Sampled = *t
+	}
 	for _, q := range queues {
 		s.Queues = append(s.Queues, q.snapshot(now))
 	}
@@ -68,26 +93,26 @@ func (m *Monitor) Snapshot() Snapshot {
 }
 
 func (q *Queue) snapshot(now int64) QueueSnapshot {
-	window := q.m.cfg.window
+	since := q.overSince.Load()
 	qs := QueueSnapshot{
 		Type: q.typ, Name: q.name, Overflow: q.overflow,
 		Depth: q.depth.Load(), Capacity: q.capacity.Load(),
-		Overflowing: q.over.Load(), Overflows: q.overflows.Load(),
+		Overflowing: since != none, Overflows: q.overflows.Load(),
 		Rejected:      q.rejected.Load(),
-		WindowSeconds: window.Seconds(),
+		WindowSeconds: q.m.cfg.window.Seconds(),
 	}
 	if u := utilization(qs.Depth, qs.Capacity); !math.IsNaN(u) {
 		qs.Utilization = u
 	}
-	over := q.overflowTime(now)
-	qs.OverflowSeconds = float64(over) / 1e9
+	qs.OverflowSeconds = float64(q.overflowTime(now)) / 1e9
 	q.mu.Lock()
 	st := q.win.stats(now)
+	q.led.note(now, qs.Rejected)
+	// Read again under the mutex: an overflow that ended since is booked.
+	qs.WindowOverflowShare = q.led.overflowShare(now, q.overSince.Load())
+	qs.WindowRejected = q.led.rejects(now, qs.Rejected)
 	q.mu.Unlock()
 	qs.Samples, qs.MinDepth, qs.MaxDepth, qs.MeanDepth = st.samples, st.min, st.max, st.mean
-	if st.samples > 0 {
-		qs.WindowOverflowShare = min(float64(over-st.overAt)/float64(window), 1)
-	}
 	qs.Trend = trend(st, qs.Capacity)
 	return qs
 }

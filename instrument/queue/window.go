@@ -1,5 +1,7 @@
 package queue
 
+import "math"
+
 // windowBuckets is the number of time buckets of a window: statistics are
 // exact to a bucket, 1/30 of the window.
 const windowBuckets = 30
@@ -13,24 +15,22 @@ type window struct {
 }
 
 type winBucket struct {
-	epoch    int64 // time / width of the bucket's span; 0 with no samples
-	n        int64
+	epoch    int64 // time / width, rounded down, of the bucket's span
+	n        int64 // 0: unused
 	sum      int64
 	min, max int64
-	overAt   int64 // the queue's total overflow time at the bucket's first sample
 }
 
 func newWindow(span int64) *window {
 	return &window{width: max(span/windowBuckets, 1)}
 }
 
-// add records a depth sampled at now, when the queue had spent overTotal
-// nanoseconds in overflow in all.
-func (w *window) add(now, depth, overTotal int64) {
-	e := now/w.width + 1 // +1 keeps 0 free to mean "never used"
-	b := &w.buckets[e%windowBuckets]
-	if b.epoch != e {
-		*b = winBucket{epoch: e, min: depth, max: depth, overAt: overTotal}
+// add records a depth sampled at now.
+func (w *window) add(now, depth int64) {
+	e := floorDiv(now, w.width) // rounded down: a clock stepped back before the origin reads below 0
+	b := &w.buckets[mod(e, windowBuckets)]
+	if b.epoch != e || b.n == 0 {
+		*b = winBucket{epoch: e, min: depth, max: depth}
 	}
 	b.n++
 	b.sum += depth
@@ -45,27 +45,22 @@ type windowStats struct {
 	mean             float64
 	oldMean, newMean float64 // means of the oldest and newest thirds
 	oldSeen, newSeen bool
-	overAt           int64 // total overflow time at the window's first sample
 }
 
 // stats returns the statistics of the buckets that end within the window
 // at now.
 func (w *window) stats(now int64) windowStats {
-	cur := now/w.width + 1
+	cur := floorDiv(now, w.width)
 	var s windowStats
 	var sum, oldSum, oldN, newSum, newN int64
-	oldest := int64(-1)
 	for i := range w.buckets {
 		b := &w.buckets[i]
 		age := cur - b.epoch
-		if b.epoch == 0 || b.n == 0 || age < 0 || age >= windowBuckets {
+		if b.n == 0 || age < 0 || age >= windowBuckets {
 			continue
 		}
 		if s.samples == 0 {
 			s.min, s.max = b.min, b.max
-		}
-		if age > oldest {
-			oldest, s.overAt = age, b.overAt
 		}
 		s.samples += b.n
 		sum += b.sum
@@ -90,4 +85,146 @@ func (w *window) stats(now int64) windowStats {
 		s.newMean, s.newSeen = float64(newSum)/float64(newN), true
 	}
 	return s
+}
+
+// ledgerBuckets is the number of buckets of a ledger: the 30 of the window
+// and one more, for the bucket that straddles the window's start.
+const ledgerBuckets = windowBuckets + 1
+
+// none stands for an absent time: no overflow open (Queue.overSince), an
+// unused ledger bucket, a bucket without a mark.
+const none = math.MinInt64
+
+// ledger keeps, per time bucket of 1/30 of the window, the overflow time
+// within the bucket of the spells that have ended, booked as each ends, and
+// a mark of the queue's rejected count, so
+// that the time in overflow and the rejects within the window can be read
+// at any moment, whether or not the queue was sampled. Not safe for
+// concurrent use: the queue's mutex guards it.
+type ledger struct {
+	span    int64 // the window, nanoseconds
+	width   int64 // nanoseconds per bucket: span/30, rounded up
+	buckets [ledgerBuckets]ledgerBucket
+}
+
+// ledgerBucket is the span [epoch*width, (epoch+1)*width) of clock
+// nanoseconds.
+type ledgerBucket struct {
+	epoch  int64 // none: unused
+	over   int64 // nanoseconds in overflow within the span, of ended spells
+	markAt int64 // when the mark was taken; none: no mark yet
+	mark   int64 // the cumulative rejected count at markAt
+}
+
+func newLedger(span int64) ledger {
+	l := ledger{span: max(span, 1), width: max((span+windowBuckets-1)/windowBuckets, 1)}
+	for i := range l.buckets {
+		l.buckets[i] = ledgerBucket{epoch: none, markAt: none}
+	}
+	return l
+}
+
+// bucket returns the bucket of epoch e, reset if its slot held an older
+// one, or nil if the slot holds a newer one (the clock stepped back).
+func (l *ledger) bucket(e int64) *ledgerBucket {
+	b := &l.buckets[mod(e, ledgerBuckets)]
+	switch {
+	case b.epoch == e:
+	case b.epoch != none && b.epoch > e:
+		return nil
+	default:
+		*b = ledgerBucket{epoch: e, markAt: none}
+	}
+	return b
+}
+
+// credit books the overflow spell [since, end) to the buckets it covers.
+// Only the last ledgerBuckets of them can meet a window read at end or
+// later, so the loop is bounded however long the spell. A spell that ends
+// before it began (the clock stepped back) books nothing.
+func (l *ledger) credit(since, end int64) {
+	if end <= since {
+		return
+	}
+	last := floorDiv(end, l.width)
+	for e := max(floorDiv(since, l.width), last-ledgerBuckets+1); e <= last; e++ {
+		lo, hi := max(since, e*l.width), min(end, (e+1)*l.width)
+		if hi <= lo {
+			continue
+		}
+		if b := l.bucket(e); b != nil {
+			b.over += hi - lo
+		}
+	}
+}
+
+// note marks the rejected count at now, if it is the first mark of now's
+// bucket.
+func (l *ledger) note(now, rejected int64) {
+	if b := l.bucket(floorDiv(now, l.width)); b != nil && b.markAt == none {
+		b.markAt, b.mark = now, rejected
+	}
+}
+
+// overflowShare returns the share of [now-span, now] spent in overflow: the
+// credit of the buckets within it, pro rata for the bucket that straddles
+// now-span, plus the part of the open spell begun at since (none: no spell
+// is open) that lies within it; clamped to [0, 1].
+func (l *ledger) overflowShare(now, since int64) float64 {
+	from := now - l.span
+	first, cur := floorDiv(from, l.width), floorDiv(now, l.width)
+	var total float64
+	for i := range l.buckets {
+		b := &l.buckets[i]
+		if b.epoch == none || b.over == 0 || b.epoch < first || b.epoch > cur {
+			continue
+		}
+		if start := b.epoch * l.width; start < from {
+			total += float64(b.over) * float64(start+l.width-from) / float64(l.width)
+		} else {
+			total += float64(b.over)
+		}
+	}
+	if since != none {
+		total += float64(max(now-max(since, from), 0))
+	}
+	return min(max(total/float64(l.span), 0), 1)
+}
+
+// rejects returns the rejects since the oldest mark taken within
+// [now-span, now], given the cumulative count rejected; 0 without one.
+func (l *ledger) rejects(now, rejected int64) int64 {
+	from := now - l.span
+	at, mark := int64(none), int64(0)
+	for i := range l.buckets {
+		b := &l.buckets[i]
+		if b.epoch == none || b.markAt == none || b.markAt < from || b.markAt > now {
+			continue
+		}
+		if at == none || b.markAt < at {
+			at, mark = b.markAt, b.mark
+		}
+	}
+	if at == none {
+		return 0
+	}
+	return max(rejected-mark, 0)
+}
+
+// floorDiv returns a/b rounded down, for b > 0.
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b < 0 {
+		q--
+	}
+	return q
+}
+
+// mod returns a modulo b in [0, b), for b > 0.
+func mod(a, b int64) int64 {
+	m := a % b
+	if m < 0 {
+		m += b
+	}
+	return m
 }
