@@ -1,6 +1,7 @@
 package cache
 
 import (
+	"math"
 	"math/rand/v2"
 	"sync"
 	"sync/atomic"
@@ -25,7 +26,7 @@ const stripes = 16
 // cache lines so that neighbouring stripes never share one.
 type counters struct {
 	hits, misses         atomic.Int64
-	timedHits, timedMiss atomic.Int64 // lookups that came with a duration
+	timedHits, timedMiss atomic.Int64 // hits with a duration, misses with one that includes the fill
 	hitNanos, missNanos  nanosum.Sum  // durations of the timed lookups
 	_                    [64]byte
 }
@@ -47,6 +48,7 @@ type Cache struct {
 	_         [128]byte // keeps the fields above off the stripes' lines
 	stripes   [stripes]counters
 	lastEpoch atomic.Int64 // window bucket of the latest lookup
+	first     atomic.Int64 // clock reading of the first lookup; noLookup before it
 	sets      atomic.Int64
 	evictions atomic.Int64
 	size      atomic.Int64
@@ -64,6 +66,9 @@ type Cache struct {
 	observe           []metric.ObserveOption
 }
 
+// noLookup is Cache.first before the cache's first lookup.
+const noLookup = math.MinInt64
+
 // windowBuckets is the number of time buckets of the hit-ratio window: the
 // ratio is exact to a bucket, 1/30 of the window.
 const windowBuckets = 30
@@ -77,6 +82,7 @@ type mark struct {
 func (m *Monitor) newCache(typ, name string, overflow bool) *Cache {
 	c := &Cache{m: m, typ: typ, name: name, overflow: overflow}
 	c.lastEpoch.Store(-1)
+	c.first.Store(noLookup)
 	base := []attribute.KeyValue{semconv.CacheTypeKey.String(typ), semconv.CacheNameKey.String(name)}
 	if overflow {
 		base = []attribute.KeyValue{semconv.Overflow}
@@ -127,18 +133,32 @@ func (c *Cache) Hit(d time.Duration) {
 	}
 }
 
-// Miss records a lookup that did not find its entry and took d. A negative
-// or infinite (math.MaxInt64) d is counted as a miss without a duration,
-// and as bad input.
-func (c *Cache) Miss(d time.Duration) {
+// Miss records a lookup that did not find its entry and took d. Let d
+// include the fill, the loading of the missing value: it is what a hit
+// saves, and what the efficiency's latency term weighs hits against (see
+// the package documentation). A negative or infinite (math.MaxInt64) d is
+// counted as a miss without a duration, and as bad input.
+func (c *Cache) Miss(d time.Duration) { c.miss(d, true) }
+
+// missUnfilled records a miss whose d is the lookup's alone, without the
+// fill: the durations of [Instrumented.Get] and [Lookup]. Its d goes into
+// the duration histogram but not into the efficiency's latency term, which
+// it would make look as if misses cost no more than hits.
+func (c *Cache) missUnfilled(d time.Duration) { c.miss(d, false) }
+
+// miss records a miss that took d; filled says whether d includes the
+// fill, so that the miss feeds the latency term.
+func (c *Cache) miss(d time.Duration, filled bool) {
 	st := c.count()
 	st.misses.Add(1)
 	if r := rejected.DurationReason(d); r != "" {
 		c.m.reject(r)
 		return
 	}
-	st.missNanos.Add(int64(d))
-	st.timedMiss.Add(1)
+	if filled {
+		st.missNanos.Add(int64(d))
+		st.timedMiss.Add(1)
+	}
 	if c.missHist != nil {
 		c.missHist.Record(d.Seconds())
 	} else if !c.m.closed.Load() {
@@ -157,18 +177,23 @@ func (c *Cache) CountMiss() { c.count().misses.Add(1) }
 // count moves the window on when the lookup opens a new bucket and returns
 // the stripe to add to.
 func (c *Cache) count() *counters {
-	if e := c.m.clock.Nanotime() / c.m.width; c.lastEpoch.Load() != e {
-		c.roll(e)
+	now := c.m.clock.Nanotime()
+	if e := now / c.m.width; c.lastEpoch.Load() != e {
+		c.roll(e, now)
 	}
 	return &c.stripes[rand.Uint32()%stripes]
 }
 
-// roll marks the totals at the start of bucket e, once.
-func (c *Cache) roll(e int64) {
+// roll marks the totals at the start of bucket e, once, and keeps now as
+// the time of the first lookup if none came before.
+func (c *Cache) roll(e, now int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.lastEpoch.Load() == e {
 		return
+	}
+	if c.first.Load() == noLookup {
+		c.first.Store(now)
 	}
 	c.ring[e%windowBuckets] = mark{epoch: e + 1, at: c.totals()}
 	c.lastEpoch.Store(e)
@@ -229,12 +254,15 @@ type Op struct {
 	done  bool
 }
 
-// Start begins timing a lookup.
+// Start begins timing a lookup. End a miss after its fill, so that its
+// duration is the whole cost of the miss, as [Cache.Miss] asks.
 //
 //	op := c.Start()
 //	v, ok := lookup(key)
 //	if ok {
 //		op.Hit()
+//	} else {
+//		v = load(key) // the fill, timed with the miss
 //	}
 //	op.End()
 func (c *Cache) Start() Op { return Op{c: c, start: c.m.mono.Nanotime()} }
@@ -242,18 +270,25 @@ func (c *Cache) Start() Op { return Op{c: c, start: c.m.mono.Nanotime()} }
 // Hit marks the lookup as a hit; without it, End records a miss.
 func (o *Op) Hit() { o.hit = true }
 
-// End records the lookup as a hit or a miss with its duration. Ending an
-// Op twice records it once.
-func (o *Op) End() {
+// End records the lookup as a hit or a miss with its duration, as
+// [Cache.Hit] and [Cache.Miss] do. Ending an Op twice records it once.
+func (o *Op) End() { o.end(true) }
+
+// end records the lookup; filled says whether a miss's duration includes
+// its fill (see [Cache.missUnfilled]).
+func (o *Op) end(filled bool) {
 	if o.done || o.c == nil {
 		return
 	}
 	o.done = true
 	d := time.Duration(o.c.m.mono.Nanotime() - o.start)
-	if o.hit {
+	switch {
+	case o.hit:
 		o.c.Hit(d)
-	} else {
+	case filled:
 		o.c.Miss(d)
+	default:
+		o.c.missUnfilled(d)
 	}
 }
 
@@ -261,6 +296,10 @@ func (o *Op) End() {
 // records it as a hit or a miss: the Go form of a decorator.
 //
 //	v, ok := cache.Lookup(users, func() (User, bool) { return store.Get(id) })
+//
+// Lookup never sees the fill that follows a miss, so a miss's duration is
+// recorded in vitals.cache.operation.duration but does not enter the
+// efficiency's latency term; use [LookupOrFill] to time the fill too.
 //
 // A nil fn finds nothing and records nothing but the bad input, counted as
 // nil_function.
@@ -275,8 +314,53 @@ func Lookup[V any](c *Cache, fn func() (V, bool)) (V, bool) {
 	if ok {
 		op.Hit()
 	}
-	op.End()
+	op.end(false)
 	return v, ok
+}
+
+// LookupOrFill is [Lookup] with the fill: it calls get, and on a miss fill,
+// which loads the value (from a database, say), and records a hit that
+// took get's time or a miss that took get's and fill's, the whole cost of
+// the miss, which the efficiency's latency term weighs hits against. It
+// returns the value get found, or fill's value and error; a miss is timed
+// with its fill whatever fill returns.
+//
+//	u, err := cache.LookupOrFill(users,
+//		func() (User, bool) { return lru.Get(id) },
+//		func() (User, error) {
+//			u, err := db.User(ctx, id)
+//			if err == nil {
+//				lru.Add(id, u) // LookupOrFill stores nothing
+//			}
+//			return u, err
+//		})
+//
+// LookupOrFill does not store the filled value: fill, or the caller, does.
+// A nil get finds nothing and records nothing but the bad input, counted
+// as nil_function, and returns [ErrNilFunc]. A nil fill is allowed on a
+// hit; on a miss, the miss is recorded as Lookup records it, the bad input
+// is counted as nil_function, and LookupOrFill returns the zero V and
+// [ErrNilFunc].
+func LookupOrFill[V any](c *Cache, get func() (V, bool), fill func() (V, error)) (V, error) {
+	var zero V
+	if get == nil {
+		c.m.reject(rejected.ReasonNilFunc)
+		return zero, ErrNilFunc
+	}
+	op := c.Start()
+	if v, ok := get(); ok {
+		op.Hit()
+		op.End()
+		return v, nil
+	}
+	if fill == nil {
+		op.end(false)
+		c.m.reject(rejected.ReasonNilFunc)
+		return zero, ErrNilFunc
+	}
+	v, err := fill()
+	op.End()
+	return v, err
 }
 
 // Getter is any cache with a Get(K) (V, bool) method: a map behind a
@@ -294,12 +378,16 @@ type Instrumented[K comparable, V any] struct {
 // Wrap returns g with every Get timed and recorded in c as a hit or a miss.
 // The wrapped cache is unchanged; use it for writes and everything else.
 // With a nil g, every Get finds nothing and records nothing but the bad
-// input, counted as nil_function.
+// input, counted as nil_function, and every GetOrFill returns [ErrNilFunc]
+// the same way.
 func Wrap[K comparable, V any](g Getter[K, V], c *Cache) *Instrumented[K, V] {
 	return &Instrumented[K, V]{inner: g, cache: c}
 }
 
-// Get looks key up in the wrapped cache and records the lookup.
+// Get looks key up in the wrapped cache and records the lookup. Get never
+// sees the fill that follows a miss, so a miss's duration is recorded in
+// vitals.cache.operation.duration but does not enter the efficiency's
+// latency term; use [Instrumented.GetOrFill] to time the fill too.
 func (w *Instrumented[K, V]) Get(key K) (V, bool) {
 	if w.inner == nil {
 		w.cache.m.reject(rejected.ReasonNilFunc)
@@ -311,6 +399,50 @@ func (w *Instrumented[K, V]) Get(key K) (V, bool) {
 	if ok {
 		op.Hit()
 	}
-	op.End()
+	op.end(false)
 	return v, ok
+}
+
+// GetOrFill looks key up in the wrapped cache and, on a miss, calls fill,
+// which loads the value (from a database, say). It records a hit that
+// took the Get's time, or a miss that took the Get's and fill's, the whole
+// cost of the miss, which the efficiency's latency term weighs hits
+// against. It returns the value found, or fill's value and error; a miss
+// is timed with its fill whatever fill returns.
+//
+//	users := cache.Wrap[int, User](lru, c)
+//	u, err := users.GetOrFill(id, func(id int) (User, error) {
+//		u, err := db.User(ctx, id)
+//		if err == nil {
+//			lru.Add(id, u) // GetOrFill stores nothing
+//		}
+//		return u, err
+//	})
+//
+// GetOrFill does not store the filled value, since a Getter has no Set:
+// fill, or the caller, writes it to the wrapped cache. A nil fill is
+// allowed on a hit; on a miss, the miss is recorded as Get records it, the
+// bad input is counted as nil_function, and GetOrFill returns the zero V
+// and [ErrNilFunc]. GetOrFill is safe for concurrent use if the wrapped
+// cache is; concurrent misses of one key each call fill.
+func (w *Instrumented[K, V]) GetOrFill(key K, fill func(K) (V, error)) (V, error) {
+	var zero V
+	if w.inner == nil {
+		w.cache.m.reject(rejected.ReasonNilFunc)
+		return zero, ErrNilFunc
+	}
+	op := w.cache.Start()
+	if v, ok := w.inner.Get(key); ok {
+		op.Hit()
+		op.End()
+		return v, nil
+	}
+	if fill == nil {
+		op.end(false)
+		w.cache.m.reject(rejected.ReasonNilFunc)
+		return zero, ErrNilFunc
+	}
+	v, err := fill(key)
+	op.End()
+	return v, err
 }

@@ -177,25 +177,32 @@ func TestEfficiencyBoundaries(t *testing.T) {
 	ms := uint64(time.Millisecond)
 	ns := func(n uint64) nanosum.Total { return nanosum.Total{Lo: n} }
 	tests := []struct {
-		name string
-		t    totals
-		want float64
+		name     string
+		t        totals
+		want     float64
+		measured bool // the latency term applied
 	}{
-		{"no traffic", totals{}, 0},
-		{"all hits", totals{hits: 10, hitNanos: ns(10 * ms), timedHits: 10}, 1},
-		{"all misses", totals{misses: 10, missNanos: ns(10 * ms), timedMisses: 10}, 0},
-		{"hits slower than misses", totals{hits: 5, misses: 5, hitNanos: ns(50 * ms), missNanos: ns(5 * ms), timedHits: 5, timedMisses: 5}, 0},
-		{"hits as slow as misses", totals{hits: 5, misses: 5, hitNanos: ns(5 * ms), missNanos: ns(5 * ms), timedHits: 5, timedMisses: 5}, 0},
-		{"half hits, ten times faster", totals{hits: 5, misses: 5, hitNanos: ns(5 * ms), missNanos: ns(50 * ms), timedHits: 5, timedMisses: 5}, 0.45},
-		{"instant hits", totals{hits: 3, misses: 1, hitNanos: ns(0), missNanos: ns(ms), timedHits: 3, timedMisses: 1}, 0.75},
-		{"untimed lookups", totals{hits: 3, misses: 1}, 0.75},
+		{"no traffic", totals{}, 0, false},
+		{"all hits", totals{hits: 10, hitNanos: ns(10 * ms), timedHits: 10}, 1, false},
+		{"all misses", totals{misses: 10, missNanos: ns(10 * ms), timedMisses: 10}, 0, false},
+		// Misses no dearer than hits cannot have included their fill: the
+		// latency term abstains and the efficiency is the hit ratio.
+		{"hits slower than misses", totals{hits: 5, misses: 5, hitNanos: ns(50 * ms), missNanos: ns(5 * ms), timedHits: 5, timedMisses: 5}, 0.5, false},
+		{"hits as slow as misses", totals{hits: 5, misses: 5, hitNanos: ns(5 * ms), missNanos: ns(5 * ms), timedHits: 5, timedMisses: 5}, 0.5, false},
+		{"untimed misses", totals{hits: 5, misses: 5, hitNanos: ns(5 * ms), timedHits: 5}, 0.5, false},
+		{"half hits, ten times faster", totals{hits: 5, misses: 5, hitNanos: ns(5 * ms), missNanos: ns(50 * ms), timedHits: 5, timedMisses: 5}, 0.45, true},
+		{"instant hits", totals{hits: 3, misses: 1, hitNanos: ns(0), missNanos: ns(ms), timedHits: 3, timedMisses: 1}, 0.75, true},
+		{"untimed lookups", totals{hits: 3, misses: 1}, 0.75, false},
 		// Sums past 64 bits: hits average 2^64/3 ns, misses 3 × 2^64 ns.
-		{"sums past 64 bits", totals{hits: 3, misses: 1, hitNanos: nanosum.Total{Carries: 1}, missNanos: nanosum.Total{Carries: 3}, timedHits: 3, timedMisses: 1}, 0.75 * (1 - 1.0/9)},
+		{"sums past 64 bits", totals{hits: 3, misses: 1, hitNanos: nanosum.Total{Carries: 1}, missNanos: nanosum.Total{Carries: 3}, timedHits: 3, timedMisses: 1}, 0.75 * (1 - 1.0/9), true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := tt.t.efficiency(); math.Abs(got-tt.want) > 1e-12 {
 				t.Fatalf("efficiency %v, want %v", got, tt.want)
+			}
+			if _, got := tt.t.speed(); got != tt.measured {
+				t.Fatalf("latency measured %v, want %v", got, tt.measured)
 			}
 		})
 	}
@@ -249,7 +256,9 @@ func TestScopesAndAdapters(t *testing.T) {
 	if s.Hits != 4 || s.Misses != 3 || s.Sets != 3 || s.Evictions != 1 || s.Size != 2 {
 		t.Fatalf("snapshot %+v", s)
 	}
-	if s.MeanHitSeconds != (0.003+0.001+0)/3 || s.MeanMissSeconds != 0.007/2 {
+	// Wrap's miss is counted but, timed without its fill, left out of the
+	// mean miss.
+	if s.MeanHitSeconds != (0.003+0.001+0)/3 || s.MeanMissSeconds != 0.007 {
 		t.Fatalf("means %v %v", s.MeanHitSeconds, s.MeanMissSeconds)
 	}
 	rm := f.collect()
@@ -260,6 +269,10 @@ func TestScopesAndAdapters(t *testing.T) {
 	got, _ := point(rm, semconv.CacheOperationDuration.Name, append(sessions, hitAttr)...)
 	if h := got.(metricdata.HistogramDataPoint[float64]); h.Count != 3 {
 		t.Fatalf("timed hits %d, want 3 (CountHit is not timed)", h.Count)
+	}
+	got, _ = point(rm, semconv.CacheOperationDuration.Name, append(sessions, missAttr)...)
+	if h := got.(metricdata.HistogramDataPoint[float64]); h.Count != 2 {
+		t.Fatalf("miss durations %d, want 2 (End's and Wrap's; CountMiss is not timed)", h.Count)
 	}
 }
 

@@ -6,17 +6,20 @@
 //	users := m.Cache(cache.TypeApplication, "users") // once; keep the handle
 //
 //	users.Hit(d)  // a hit that took d
-//	users.Miss(d) // a miss that took d
+//	users.Miss(d) // a miss that took d, its fill included
 //	users.CountHit() // a hit not worth timing: the cheapest record
 //
 //	op := users.Start() // times the lookup: the Go form of a context manager
 //	if v, ok := store[key]; ok {
 //		op.Hit()
+//	} else {
+//		store[key] = load(key) // the fill, timed with the miss
 //	}
 //	op.End() // a miss unless marked a hit
 //
 //	v, ok := cache.Lookup(users, func() (User, bool) { return lru.Get(id) })
 //	wrapped := cache.Wrap[string, User](lru, users) // any Get(K) (V, bool)
+//	u, err := wrapped.GetOrFill(id, loadUser)       // times the fill too
 //
 // The handle's methods allocate nothing and take no lock: counters are
 // atomics spread over a few cache lines, so lookups from several cores
@@ -34,19 +37,35 @@
 // The efficiency score, from 0 to 1, weighs the hit ratio by how much
 // faster hits are than misses, over the window:
 //
-//	efficiency = hitRatio × clamp(1 - meanHit/meanMiss, 0, 1)
+//	efficiency = hitRatio × (1 - meanHit/meanMiss)
 //
-// with defined values at the edges: without lookups it is 0 (and not
-// reported as a metric); with no timed hits or no timed misses, the speed
-// factor cannot be measured and is 1, so the efficiency is the hit ratio
-// (all hits: 1; all misses: 0); hits as slow as misses or slower give 0.
+// where meanHit is the mean duration of the timed hits and meanMiss that
+// of the timed misses. A miss is timed when its duration includes its
+// fill, the loading of the missing value, since that is what a hit saves:
+// the misses of [Instrumented.GetOrFill], [LookupOrFill], [Cache.Miss] and
+// [Cache.Start] to [Op.End] are timed. The Get of [Wrap] and [Lookup] time
+// the lookup alone, never seeing the fill, so their misses are counted and
+// their durations recorded in vitals.cache.operation.duration, but they do
+// not enter the latency term; their hits do. [Cache.CountHit] and
+// [Cache.CountMiss] carry no duration.
+//
+// The latency term abstains, being 1 so that the efficiency is the hit
+// ratio, when the window holds no timed hits, no timed misses, or timed
+// misses no dearer than the hits on average (meanMiss <= meanHit): a timed
+// miss no dearer than a hit cannot have included its fill.
+// [CacheSnapshot.LatencyMeasured] says whether the term applied. Without
+// lookups the efficiency is 0 (and not reported as a metric); all hits
+// give 1, all misses 0.
 //
 // # Bad input
 //
 // Nothing panics. A negative duration, or math.MaxInt64 (the saturated
 // value that stands for an infinite one), counts the lookup without its
 // duration; negative set, eviction or size counts are ignored; names are
-// cleaned as in package conn. Each is counted in vitals.input.rejected.
-// After [Monitor.Close], handles stay safe to call and nothing they record
-// is reported.
+// cleaned as in package conn; a nil Getter or lookup function records no
+// lookup, and a nil fill leaves a miss unfilled, each counted as
+// nil_function ([Instrumented.GetOrFill] and [LookupOrFill] then return
+// [ErrNilFunc]). Each is counted in vitals.input.rejected. After
+// [Monitor.Close], handles stay safe to call and nothing they record is
+// reported.
 package cache // import "github.com/otelvitals/vitals/instrument/cache"

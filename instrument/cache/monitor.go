@@ -25,6 +25,11 @@ const ScopeName = "github.com/otelvitals/vitals/instrument/cache"
 // reaches its maximum of caches.
 var ErrCacheLimit = errors.New("cache: cache limit reached")
 
+// ErrNilFunc is returned by [Instrumented.GetOrFill] and [LookupOrFill]
+// for a nil function or getter, and for a nil fill on a miss: the bad
+// input is counted as nil_function.
+var ErrNilFunc = errors.New("cache: nil function")
+
 // Monitor watches how well caches hit. Make one with [New], get a handle
 // per cache with [Monitor.Cache], and keep it. A Monitor is safe for
 // concurrent use.
@@ -163,16 +168,24 @@ func (t totals) hitRatio() float64 {
 
 // efficiency is the score of the package documentation.
 func (t totals) efficiency() float64 {
-	h := t.hitRatio()
+	speed, _ := t.speed()
+	return t.hitRatio() * speed
+}
+
+// speed is the efficiency's latency term, 1 - meanHit/meanMiss, and
+// whether it was measured. It abstains, returning 1 and false, without
+// timed hits or timed misses, or when the timed misses are no dearer than
+// the hits on average: such a miss cannot have included its fill.
+func (t totals) speed() (float64, bool) {
 	if t.timedHits == 0 || t.timedMisses == 0 {
-		return h
+		return 1, false
 	}
 	meanHit := t.hitNanos.Nanoseconds() / float64(t.timedHits)
 	meanMiss := t.missNanos.Nanoseconds() / float64(t.timedMisses)
-	if meanMiss <= 0 {
-		return h
+	if meanMiss <= meanHit {
+		return 1, false
 	}
-	return h * math.Min(math.Max(1-meanHit/meanMiss, 0), 1)
+	return math.Min(1-meanHit/meanMiss, 1), true
 }
 
 // Close unregisters the monitor's callback and removes its histograms, so
@@ -236,11 +249,23 @@ type CacheSnapshot struct {
 	WindowLookups  int64   `json:"window_lookups"`
 	WindowHitRatio float64 `json:"window_hit_ratio"`
 	Efficiency     float64 `json:"efficiency"`
+	// LatencyMeasured is whether Efficiency applied its latency term over
+	// the window: true when the window holds timed hits and timed misses
+	// and the misses are dearer than the hits on average. When false,
+	// Efficiency is WindowHitRatio (see the package documentation).
+	LatencyMeasured bool `json:"latency_measured"`
 
 	// MeanHitSeconds and MeanMissSeconds are the mean durations of the
-	// timed hits and misses since the cache was made, 0 without any.
+	// timed hits and misses since the cache was made, 0 without any. A
+	// miss is timed when its duration includes its fill: the misses of
+	// [Instrumented.Get], [Lookup] and [Cache.CountMiss] are not.
 	MeanHitSeconds  float64 `json:"mean_hit_seconds"`
 	MeanMissSeconds float64 `json:"mean_miss_seconds"`
+	// SinceFirstLookupSeconds is the time from the cache's first lookup
+	// (hit or miss, timed or not) to the snapshot, by the monitor's clock,
+	// and 0 before any lookup: how long the cache has been warming, for
+	// rules that give a cache filling from cold time to warm up.
+	SinceFirstLookupSeconds float64 `json:"since_first_lookup_seconds"`
 
 	Sets      int64 `json:"sets"`
 	Evictions int64 `json:"evictions"`
@@ -265,6 +290,10 @@ func (m *Monitor) Snapshot() Snapshot {
 		}
 		if w.lookups() == 0 {
 			cs.Efficiency = 0
+		}
+		_, cs.LatencyMeasured = w.speed()
+		if first := c.first.Load(); first != noLookup {
+			cs.SinceFirstLookupSeconds = float64(max(now-first, 0)) / 1e9
 		}
 		if t.timedHits > 0 {
 			cs.MeanHitSeconds = t.hitNanos.Nanoseconds() / float64(t.timedHits) / 1e9
