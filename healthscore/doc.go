@@ -1,49 +1,96 @@
 // Package healthscore turns the snapshots of vitals' four trackers into one
-// health score from 0 to 100, a status and the reasons behind them. It is
-// pure: [Score] reads only its input and its [Policy], so the same input
-// always gives the same [Report]. [Handler] serves a report over HTTP for
-// load balancers and orchestrators.
+// health score from 0 to 100, a status and the reasons behind them.
+// [Score] is pure: it reads only its input and its [Policy], so the same
+// input always gives the same [Report]. A [Judge] scores the same way and
+// holds statuses steady, so that they do not flap. [Handler] serves a
+// report as a readiness endpoint, [LivenessHandler] a liveness one.
 //
 // # Statuses
 //
 // A score is healthy at or above 80, degraded at or above 50, unhealthy
-// below (Policy.DegradedBelow, Policy.UnhealthyBelow).
-//
-// # How scores combine
-//
-// Each pool, queue, cache and feature (an entity) scores the lowest of its
-// rules, and lists a reason for every rule below 100. A component
-// (connections, queues, caches, features) scores the lowest of its
-// entities: it is as healthy as the member that drags it down most. The
-// overall score is the weighted mean of the components that have entities
-// (weights default to 1); with none it is 100.
+// below (Policy.DegradedBelow, Policy.UnhealthyBelow). [Handler] answers
+// 200 for healthy and degraded and 503 for unhealthy: only an instance that
+// cannot do its work is taken out of a load balancer.
 //
 // # Rules
 //
-// Each rule is 100 when nothing is wrong and falls linearly to 0:
+// Each pool, queue, cache and feature (an entity) is judged by rules. A
+// rule scores 100 when nothing is wrong and falls as its input worsens; it
+// abstains, saying nothing, when the evidence is below its minimum. Each
+// rule's measurement is a [Check] of the entity, with the rule's output.
+// Defaults are in parentheses; each is a [Policy] field.
 //
-//   - Pool, old connections: the share of open connections past their max
-//     age, 100 at 0, 0 at PoolMaxOldShare (0.5).
-//   - Pool, leaks: the share of ended connections that expired instead of
-//     closing, 100 at 0, 0 at PoolMaxLeakShare (0.2).
-//   - Pool, saturation (pools reporting acquire and release): the share of
-//     open connections in use, 100 up to PoolSaturation (0.9), 0 at 1.
-//   - Queue, utilization (queues with a capacity): 100 up to QueueThreshold
-//     (0.8), 0 at 1.
-//   - Queue, time in overflow: the share of the window spent at or above
-//     the overflow threshold, 100 at 0, 0 at QueueMaxOverflowShare (0.5).
-//   - Queue, trend: a growing queue scores at most QueueGrowingCap (90).
-//   - Cache, hit ratio (caches looked up in their window): 100 × ratio /
-//     CacheTargetHitRatio (0.8), at most 100.
-//   - Cache, efficiency: 100 × efficiency / CacheMinEfficiency (0.5), at
-//     most 100.
-//   - Feature, failures (features used in their window): the failure rate,
-//     100 up to FeatureFailureOK (1%), 0 at FeatureFailureMax (20%).
-//   - Feature, duration: the mean duration, 100 within the budget
-//     (FeatureBudget, 1s, or FeatureBudgets[name]), 0 at four times it.
+//	rule             detects                          formula and thresholds                                   abstains when                            never penalises
+//	---------------  -------------------------------  -------------------------------------------------------  ---------------------------------------  -----------------------------------------
+//	Connection pools (conn.PoolSnapshot)
+//	saturation       a pool at its maximum            in use / max: 100 up to 0.9, 60 at 1 (PoolSaturation,   no known maximum (Pool.SetLimits,        a server-side pool: connections in use
+//	                                                  PoolFullScore): degraded at most                         Pool.SetStats; sqldb, goredis set it)    without a maximum are not saturation
+//	wait_load        callers waiting for connections  waited seconds per second of the window (mean callers   the pool reports no waits (SetStats)     single short waits: 100 up to 0.1
+//	                                                  waiting): 100 up to 0.1, 0 at 1 (PoolWaitLoadOK/Max)
+//	leaks            connections never closed         expired / ended in the window: 100 at 0, 0 at 0.2        fewer than 5 ended in the window         leaks older than the window
+//	                                                  (PoolMaxLeakShare)                                       (PoolMinEnded)
+//	old_connections  connections that do not rotate   open past the pool's declared max age / open: 100 at 0,  no declared max age (Limits.MaxAge)      long-lived keep-alive connections of a
+//	                                                  0 at 0.5 (PoolMaxOldShare)                                                                        server, which its clients own
+//	churn            a connection per request         mean lifetime (open / creation rate): 100 from 1s down,  no known maximum; fewer than 20 made in   rotation under a max lifetime (lifetimes
+//	                                                  60 at 0 (PoolMinLifetime): degraded at most              the window (PoolMinCreated)              of seconds and more)
+//	Queues (queue.QueueSnapshot)
+//	utilization      a queue filling up now           depth / capacity: 100 up to 0.8, 0 at 1                  no known capacity                        queues without a capacity
+//	                                                  (QueueThreshold)
+//	overflow_time    a queue that stays full          share of the window at or above the overflow threshold:  no known capacity                        a burst that drains: seconds in a window
+//	                                                  100 at 0, 0 at 0.5 (QueueMaxOverflowShare)                                                        of minutes
+//	rejections       work turned away                 items rejected in the window: 79 at 10, 50 at 1000       fewer than 10 in the window              on its own, never unhealthy: turning work
+//	                                                  (QueueMinRejections, QueueMaxRejections)                 (QueueMinRejections)                     away is the queue protecting itself
+//	trend            sustained growth                 newest third of the window against the oldest: at most   fewer than 10 samples in the window      a queue that is not growing
+//	                                                  90 while growing (QueueGrowingCap)                       (QueueMinSamples)
+//	Caches (cache.CacheSnapshot)
+//	hit_ratio        a cache that misses              window hit ratio / 0.8 × 100, from 100 down to 50        fewer than 100 lookups in the window     a cache warming from cold: no verdict for
+//	                                                  (CacheTargetHitRatio): degraded at most                  (CacheMinLookups); the first 5m after    the warm-up after its first lookup
+//	                                                                                                           the first lookup (CacheWarmup)
+//	efficiency       hits that save little            efficiency / 0.5 × 100, from 100 down to 50              as hit_ratio; and while misses are not   caches whose fill is not timed (Wrap,
+//	                                                  (CacheMinEfficiency): degraded at most                   measurably dearer than hits              Lookup): the hit ratio judges alone
+//	Features (feature.FeatureSnapshot)
+//	failure_rate     a feature that fails             the failure rate's 95% Wilson lower bound: 100 up to     fewer than 20 uses in the window         a few unlucky uses: 1 failure in 2 uses
+//	                                                  0.01, 0 at 0.2 (FeatureFailureOK, FeatureFailureMax)     (FeatureMinUses)                         is no evidence of a failing feature
+//	duration         a feature that is slow           mean duration: 100 within 1s, 0 at 4× (FeatureBudget,    as failure_rate; no timed uses           features without timed uses
+//	                                                  FeatureBudgets)
+//
+// A rule that says "degraded at most" never makes an entity unhealthy on
+// its own: a cache that misses makes a service slower, not unable, and the
+// pools and queues behind it show when the misses overload them.
 //
 // Every rule only falls as its input worsens, so making any input worse
 // never raises a score (a property the tests check).
+//
+// # How scores combine
+//
+// An entity scores the lowest of the rules that scored (100 when all
+// abstained: a quiet service at night, or one that just started, is
+// healthy) and lists a reason for each below 100. A component
+// (connections, queues, caches, features) scores the mean of its
+// entities, capped by its worst critical entity (Policy.Critical): one
+// failing cache among fifty leaves the caches at 98, but a failing
+// critical one takes them down with it. The overall score is the weighted
+// mean of the components that have entities (weights default to 1; with
+// none it is 100), capped in turn by the worst critical entity. Mark as
+// critical what the service cannot work without, such as its request queue
+// or its primary database pool.
+//
+// # Steady statuses
+//
+// A [Judge] reports a new status, overall, per component and per entity,
+// only once the scores have said it for the hold time ([WithHold], default
+// 30s) and over [WithEvaluations] evaluations (default 1). A signal
+// oscillating around a threshold therefore does not flap the status, and a
+// load balancer does not take an instance in and out every few seconds.
+//
+// # Readiness and liveness
+//
+// Kubernetes stops routing to a pod whose readiness probe fails and
+// restarts one whose liveness probe fails. Point the readiness probe at
+// [Handler]: it fails while the verdict is unhealthy. Point the liveness
+// probe at [LivenessHandler]: it fails only when vitals itself is stuck.
+// A low hit ratio or a full queue must never restart a pod: restarts
+// amplify an outage.
 //
 // # Odd input
 //

@@ -18,6 +18,7 @@ func ExampleScore() {
 		}},
 		Caches: []cache.CacheSnapshot{{
 			Type: "application", Name: "users", WindowLookups: 1000, WindowHitRatio: 0.6, Efficiency: 0.55,
+			SinceFirstLookupSeconds: 3600, // past its warm-up
 		}},
 	}
 	r := healthscore.Score(in, healthscore.Policy{})
@@ -33,5 +34,5 @@ func ExampleScore() {
 	// 37.5 unhealthy
 	// queue http/request_queue at 95% of capacity (threshold 80%)
 	// queue http/request_queue above its overflow threshold for 4m0s of the last 5m0s
-	// cache application/users hit ratio 60% (target 80%)
+	// cache application/users hit ratio 60% over 1000 lookups (target 80%)
 }

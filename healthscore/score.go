@@ -21,6 +21,20 @@ const (
 	Unhealthy Status = "unhealthy"
 )
 
+// worse reports whether s is a worse status than t.
+func (s Status) worse(t Status) bool { return rank(s) > rank(t) }
+
+func rank(s Status) int {
+	switch s {
+	case Healthy:
+		return 0
+	case Degraded:
+		return 1
+	default:
+		return 2
+	}
+}
+
 // Component names.
 const (
 	Connections = "connections"
@@ -41,14 +55,17 @@ type Input struct {
 // Report is the health of a system: an overall score from 0 to 100, its
 // status, and the components behind it.
 type Report struct {
-	Score      float64     `json:"score"`
-	Status     Status      `json:"status"`
+	Score  float64 `json:"score"`
+	Status Status  `json:"status"`
+	// Time is when the report was made; [Score] leaves it zero, a
+	// [Judge] sets it.
+	Time       time.Time   `json:"time,omitzero"`
 	Components []Component `json:"components"`
 }
 
 // Component is the health of one component: connections, queues, caches or
-// features. Its score is that of its worst entity: a component is as
-// healthy as the pool, queue, cache or feature that drags it down most.
+// features. Its score is the mean of its entities' scores, capped by the
+// score of its worst critical entity (see [Policy.Critical]).
 type Component struct {
 	Name     string   `json:"name"`
 	Score    float64  `json:"score"`
@@ -57,30 +74,67 @@ type Component struct {
 }
 
 // Entity is the health of one pool, queue, cache or feature: the lowest
-// score of its rules, and a reason for each rule that scored below 100.
+// score of the rules that had enough evidence to score, and a reason for
+// each that scored below 100.
 type Entity struct {
-	Type    string   `json:"type"`
-	Name    string   `json:"name"`
-	Score   float64  `json:"score"`
-	Status  Status   `json:"status"`
+	Type     string  `json:"type"`
+	Name     string  `json:"name"`
+	Score    float64 `json:"score"`
+	Status   Status  `json:"status"`
+	Critical bool    `json:"critical,omitempty"`
+	// Reasons says why the entity scores below 100, one line per rule.
 	Reasons []string `json:"reasons,omitempty"`
+	// Checks holds every rule applied to the entity, including those that
+	// abstained for lack of evidence.
+	Checks []Check `json:"checks,omitempty"`
+}
+
+// Check is one rule applied to one entity.
+type Check struct {
+	// Rule names the rule, such as "hit_ratio" (see the package
+	// documentation's table).
+	Rule string `json:"rule"`
+	// Value is what the rule measured, in Unit ("1" for ratios and
+	// shares, "s" for durations, "{item}" and the like for counts).
+	Value float64 `json:"value"`
+	Unit  string  `json:"unit"`
+	// Score is the rule's score from 0 to 100, and Status its status;
+	// 100 and healthy when the rule abstained.
+	Score  float64 `json:"score"`
+	Status Status  `json:"status"`
+	// Abstained is set when the evidence was below the rule's minimum:
+	// the rule then says nothing about the entity.
+	Abstained bool `json:"abstained,omitempty"`
+	// Output is the reason, for a rule that scored below 100, or what
+	// evidence was missing, for one that abstained.
+	Output string `json:"output,omitempty"`
 }
 
 // Score computes the report of in under policy p. It is pure: the same
-// input gives the same report, and nothing is read or kept elsewhere.
+// input gives the same report, and nothing is read or kept elsewhere. Its
+// statuses follow the scores at once; a [Judge] holds them steady.
 func Score(in Input, p Policy) Report {
 	p = p.withDefaults()
 	var comps []Component
 	var weighted, weights float64
+	capScore := 100.0 // the worst critical entity's score
 	add := func(name string, weight float64, ents []Entity) {
 		if len(ents) == 0 {
 			return
 		}
-		c := Component{Name: name, Score: 100, Entities: ents}
-		for _, e := range ents {
-			c.Score = math.Min(c.Score, e.Score)
+		c := Component{Name: name, Entities: ents}
+		worstCritical := 100.0
+		for i := range ents {
+			e := &ents[i]
+			e.Critical = p.critical(name, e.Type, e.Name)
+			c.Score += e.Score
+			if e.Critical {
+				worstCritical = math.Min(worstCritical, e.Score)
+			}
 		}
+		c.Score = math.Min(c.Score/float64(len(ents)), worstCritical)
 		c.Status = p.status(c.Score)
+		capScore = math.Min(capScore, worstCritical)
 		comps = append(comps, c)
 		weighted += weight * c.Score
 		weights += weight
@@ -89,9 +143,10 @@ func Score(in Input, p Policy) Report {
 	add(Queues, p.QueuesWeight, mapEntities(in.Queues, p, queueEntity))
 	add(Caches, p.CachesWeight, mapEntities(in.Caches, p, cacheEntity))
 	add(Features, p.FeaturesWeight, mapEntities(in.Features, p, featureEntity))
+
 	r := Report{Score: 100, Components: comps}
 	if weights > 0 {
-		r.Score = weighted / weights
+		r.Score = math.Min(weighted/weights, capScore)
 	}
 	r.Status = p.status(r.Score)
 	return r
@@ -118,39 +173,75 @@ func (p Policy) status(score float64) Status {
 	}
 }
 
-// rules gathers an entity's rule scores and reasons.
+// rules gathers an entity's checks.
 type rules struct {
-	score   float64
-	reasons []string
+	p      Policy
+	entity Entity
 }
 
-func newRules() *rules { return &rules{score: 100} }
+func newRules(p Policy, typ, name string) *rules {
+	return &rules{p: p, entity: Entity{Type: typ, Name: name, Score: 100}}
+}
 
-// add applies one rule's score, with the reason when it is below 100.
-func (r *rules) add(score float64, reason string, args ...any) {
+// score applies one rule's score, with the reason when it is below 100.
+func (r *rules) score(rule string, value float64, unit string, score float64, reason string, args ...any) {
 	score = clamp(score)
+	c := Check{Rule: rule, Value: finite(value), Unit: unit, Score: score, Status: r.p.status(score)}
 	if score < 100 {
-		r.reasons = append(r.reasons, fmt.Sprintf(reason, args...))
+		c.Output = fmt.Sprintf(reason, args...)
+		r.entity.Reasons = append(r.entity.Reasons, c.Output)
 	}
-	r.score = math.Min(r.score, score)
+	r.entity.Checks = append(r.entity.Checks, c)
+	r.entity.Score = math.Min(r.entity.Score, score)
 }
 
+// abstain records a rule that had too little evidence to score.
+func (r *rules) abstain(rule string, value float64, unit string, why string, args ...any) {
+	r.entity.Checks = append(r.entity.Checks, Check{Rule: rule, Value: finite(value), Unit: unit, Score: 100, Status: Healthy, Abstained: true,
+		Output: fmt.Sprintf(why, args...)})
+}
+
+func (r *rules) done() Entity { return r.entity }
+
+// clamp bounds a score to 0..100 and rounds it to a hundredth: a rule a
+// hair below 100 has nothing to report.
 func clamp(v float64) float64 {
 	if math.IsNaN(v) {
 		return 0
 	}
-	return math.Max(0, math.Min(100, v))
+	return math.Round(100*math.Max(0, math.Min(100, v))) / 100
+}
+
+// finite keeps a measured value encodable as JSON.
+func finite(v float64) float64 {
+	switch {
+	case math.IsNaN(v):
+		return 0
+	case math.IsInf(v, 1):
+		return math.MaxFloat64
+	case math.IsInf(v, -1):
+		return -math.MaxFloat64
+	}
+	return v
 }
 
 // falling is 100 at or below ok, 0 at or above bad, linear between.
 func falling(v, ok, bad float64) float64 {
-	if v <= ok {
-		return 100
+	return fallingTo(v, ok, bad, 100, 0)
+}
+
+// fallingTo is top at or below ok, bottom at or above bad, linear between;
+// NaN scores bottom.
+func fallingTo(v, ok, bad, top, bottom float64) float64 {
+	switch {
+	case math.IsNaN(v):
+		return bottom
+	case v <= ok:
+		return top
+	case v >= bad || bad <= ok:
+		return bottom
 	}
-	if v >= bad || bad <= ok {
-		return 0
-	}
-	return 100 * (bad - v) / (bad - ok)
+	return top - (top-bottom)*(v-ok)/(bad-ok)
 }
 
 func name(typ, name string) string {
@@ -160,82 +251,25 @@ func name(typ, name string) string {
 	return typ + "/" + name
 }
 
-// poolEntity scores a connection pool by three rules: the share of open
-// connections past the max age (100 with none, 0 at PoolMaxOldShare), the
-// share of ended connections that expired rather than closed (100 with
-// none, 0 at PoolMaxLeakShare), and, for pools that report acquire and
-// release, the share in use (100 up to PoolSaturation, 0 when all are).
-func poolEntity(s conn.PoolSnapshot, p Policy) Entity {
-	r := newRules()
-	n := name(s.Type, s.Name)
-	if s.Open > 0 {
-		old := float64(s.OlderThanMaxAge) / float64(s.Open)
-		r.add(falling(old, 0, p.PoolMaxOldShare), "pool %s: %.0f%% of %d open connections past their max age", n, 100*old, s.Open)
-		if s.Stateful {
-			used := float64(s.Used) / float64(s.Open)
-			r.add(falling(used, p.PoolSaturation, 1), "pool %s: %.0f%% of its connections in use", n, 100*used)
-		}
+// seconds formats s seconds as a rounded duration.
+func seconds(s float64, round time.Duration) time.Duration {
+	if math.IsNaN(s) || s <= 0 {
+		return 0
 	}
-	if ended := s.Destroyed + s.Expired; ended > 0 {
-		leak := float64(s.Expired) / float64(ended)
-		r.add(falling(leak, 0, p.PoolMaxLeakShare), "pool %s: %d of %d ended connections expired unused (leaked)", n, s.Expired, ended)
+	if s > math.MaxInt64/1e9 {
+		return time.Duration(math.MaxInt64)
 	}
-	return Entity{Type: s.Type, Name: s.Name, Score: r.score, Reasons: r.reasons}
+	return time.Duration(s * float64(time.Second)).Round(round)
 }
 
-// queueEntity scores a queue by its utilization (100 up to QueueThreshold,
-// 0 when full), the share of the window it spent in overflow (100 with
-// none, 0 at QueueMaxOverflowShare), and its trend (at most
-// QueueGrowingCap while growing).
-func queueEntity(s queue.QueueSnapshot, p Policy) Entity {
-	r := newRules()
-	n := name(s.Type, s.Name)
-	if s.Capacity > 0 {
-		r.add(falling(s.Utilization, p.QueueThreshold, 1), "queue %s at %.0f%% of capacity (threshold %.0f%%)", n, 100*s.Utilization, 100*p.QueueThreshold)
+// roundTo is the rounding that keeps s seconds readable.
+func roundTo(s float64) time.Duration {
+	switch {
+	case s >= 10:
+		return time.Second
+	case s >= 1:
+		return 100 * time.Millisecond
+	default:
+		return time.Millisecond
 	}
-	if !(s.WindowOverflowShare <= 0) { // NaN too: it scores 0
-		window := time.Duration(s.WindowSeconds * float64(time.Second))
-		r.add(falling(s.WindowOverflowShare, 0, p.QueueMaxOverflowShare), "queue %s above its overflow threshold for %s of the last %s",
-			n, time.Duration(s.WindowOverflowShare*float64(window)).Round(time.Second), window)
-	}
-	if s.Trend == queue.TrendGrowing {
-		r.add(p.QueueGrowingCap, "queue %s growing", n)
-	}
-	return Entity{Type: s.Type, Name: s.Name, Score: r.score, Reasons: r.reasons}
-}
-
-// cacheEntity scores a cache looked up in its window by its window hit
-// ratio (100 at CacheTargetHitRatio or above, in proportion below) and its
-// efficiency (100 at CacheMinEfficiency or above, in proportion below). A
-// cache without lookups in the window scores 100: there is nothing wrong
-// to see.
-func cacheEntity(s cache.CacheSnapshot, p Policy) Entity {
-	r := newRules()
-	n := name(s.Type, s.Name)
-	if s.WindowLookups > 0 {
-		r.add(100*s.WindowHitRatio/p.CacheTargetHitRatio, "cache %s hit ratio %.0f%% (target %.0f%%)", n, 100*s.WindowHitRatio, 100*p.CacheTargetHitRatio)
-		r.add(100*s.Efficiency/p.CacheMinEfficiency, "cache %s efficiency %.2f (minimum %.2f)", n, s.Efficiency, p.CacheMinEfficiency)
-	}
-	return Entity{Type: s.Type, Name: s.Name, Score: r.score, Reasons: r.reasons}
-}
-
-// featureEntity scores a feature used in its window by its failure rate
-// (100 up to FeatureFailureOK, 0 at FeatureFailureMax) and its mean
-// duration (100 within its budget, 0 at four times it).
-func featureEntity(s feature.FeatureSnapshot, p Policy) Entity {
-	r := newRules()
-	n := name(s.Type, s.Name)
-	if s.WindowUses > 0 {
-		fail := 1 - s.WindowSuccessRate
-		r.add(falling(fail, p.FeatureFailureOK, p.FeatureFailureMax), "feature %s failing %.1f%% of %d uses", n, 100*fail, s.WindowUses)
-	}
-	budget := p.FeatureBudget
-	if b, ok := p.FeatureBudgets[s.Name]; ok && b > 0 {
-		budget = b
-	}
-	if !(s.MeanDurationSeconds <= 0) { // NaN too: it scores 0
-		r.add(falling(s.MeanDurationSeconds, budget.Seconds(), 4*budget.Seconds()), "feature %s mean duration %s (budget %s)",
-			n, time.Duration(s.MeanDurationSeconds*float64(time.Second)).Round(time.Millisecond), budget)
-	}
-	return Entity{Type: s.Type, Name: s.Name, Score: r.score, Reasons: r.reasons}
 }

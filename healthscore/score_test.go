@@ -2,6 +2,7 @@ package healthscore
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"math/rand"
 	"net/http"
@@ -20,46 +21,78 @@ import (
 
 func near(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
 
-// TestRules checks each rule at and around its thresholds.
+// warm is a cache snapshot past its warm-up with enough lookups.
+func warm(ratio, efficiency float64, measured bool) cache.CacheSnapshot {
+	return cache.CacheSnapshot{WindowLookups: 1000, WindowHitRatio: ratio, Efficiency: efficiency, LatencyMeasured: measured,
+		SinceFirstLookupSeconds: 3600}
+}
+
+// TestRules checks each rule at and around its thresholds, and at the
+// evidence below which it abstains.
 func TestRules(t *testing.T) {
 	p := Policy{}.withDefaults()
+	window := conn.PoolSnapshot{WindowSeconds: 300, WindowCoveredSeconds: 300}
+	pool := func(f func(*conn.PoolSnapshot)) Entity {
+		s := window
+		f(&s)
+		return poolEntity(s, p)
+	}
 	tests := []struct {
-		name   string
-		entity Entity
-		want   float64
-		reason string // part of the single reason, "" for none
+		name      string
+		entity    Entity
+		want      float64
+		reason    string // part of the single reason, "" for none
+		abstained string // a rule that must have abstained, "" for none
 	}{
-		{"pool fine", poolEntity(conn.PoolSnapshot{Open: 10, Destroyed: 5}, p), 100, ""},
-		{"pool 10% old", poolEntity(conn.PoolSnapshot{Open: 10, OlderThanMaxAge: 1}, p), 80, "past their max age"},
-		{"pool half old", poolEntity(conn.PoolSnapshot{Open: 10, OlderThanMaxAge: 5}, p), 0, "past their max age"},
-		{"pool 1 in 20 leaked", poolEntity(conn.PoolSnapshot{Destroyed: 19, Expired: 1}, p), 75, "leaked"},
-		{"pool 1 in 5 leaked", poolEntity(conn.PoolSnapshot{Destroyed: 4, Expired: 1}, p), 0, "leaked"},
-		{"pool 90% used", poolEntity(conn.PoolSnapshot{Open: 10, Used: 9, Stateful: true}, p), 100, ""},
-		{"pool 95% used", poolEntity(conn.PoolSnapshot{Open: 20, Used: 19, Stateful: true}, p), 50, "in use"},
-		{"pool all used", poolEntity(conn.PoolSnapshot{Open: 10, Used: 10, Stateful: true}, p), 0, "in use"},
-		{"pool not stateful", poolEntity(conn.PoolSnapshot{Open: 10, Used: 10}, p), 100, ""},
-		{"queue at threshold", queueEntity(queue.QueueSnapshot{Capacity: 10, Utilization: 0.8}, p), 100, ""},
-		{"queue at 90%", queueEntity(queue.QueueSnapshot{Capacity: 10, Utilization: 0.9}, p), 50, "at 90% of capacity"},
-		{"queue full", queueEntity(queue.QueueSnapshot{Capacity: 10, Utilization: 1.2}, p), 0, "at 120% of capacity"},
-		{"queue no capacity", queueEntity(queue.QueueSnapshot{Depth: 1000}, p), 100, ""},
-		{"queue overflow 4 of 5 min", queueEntity(queue.QueueSnapshot{WindowSeconds: 300, WindowOverflowShare: 0.8}, p), 0, "for 4m0s of the last 5m0s"},
-		{"queue overflow 10%", queueEntity(queue.QueueSnapshot{WindowSeconds: 300, WindowOverflowShare: 0.1}, p), 80, "for 30s of the last 5m0s"},
-		{"queue growing", queueEntity(queue.QueueSnapshot{Trend: queue.TrendGrowing}, p), 90, "growing"},
-		{"cache at target", cacheEntity(cache.CacheSnapshot{WindowLookups: 10, WindowHitRatio: 0.8, Efficiency: 0.6}, p), 100, ""},
-		{"cache 40% hits", cacheEntity(cache.CacheSnapshot{WindowLookups: 10, WindowHitRatio: 0.4, Efficiency: 0.5}, p), 50, "hit ratio 40%"},
-		{"cache poor efficiency", cacheEntity(cache.CacheSnapshot{WindowLookups: 10, WindowHitRatio: 0.9, Efficiency: 0.1}, p), 20, "efficiency 0.10"},
-		{"cache idle", cacheEntity(cache.CacheSnapshot{}, p), 100, ""},
-		{"feature 1% failing", featureEntity(feature.FeatureSnapshot{WindowUses: 100, WindowSuccessRate: 0.99}, p), 100, ""},
-		{"feature 10.5% failing", featureEntity(feature.FeatureSnapshot{WindowUses: 200, WindowSuccessRate: 0.895}, p), 50, "failing 10.5%"},
-		{"feature 20% failing", featureEntity(feature.FeatureSnapshot{WindowUses: 10, WindowSuccessRate: 0.8}, p), 0, "failing 20.0%"},
-		{"feature within budget", featureEntity(feature.FeatureSnapshot{MeanDurationSeconds: 1}, p), 100, ""},
-		{"feature 2.5× budget", featureEntity(feature.FeatureSnapshot{MeanDurationSeconds: 2.5}, p), 50, "mean duration 2.5s (budget 1s)"},
-		{"feature own budget", featureEntity(feature.FeatureSnapshot{Name: "export", MeanDurationSeconds: 2.5},
-			Policy{FeatureBudgets: map[string]time.Duration{"export": 5 * time.Second}}.withDefaults()), 100, ""},
+		{"pool idle, no maximum", pool(func(s *conn.PoolSnapshot) { s.Open, s.InUse, s.InUseKnown, s.Stateful = 1, 1, true, true }), 100, "", RuleSaturation},
+		{"pool all in use, no maximum", pool(func(s *conn.PoolSnapshot) { s.Open, s.InUse, s.InUseKnown = 100, 100, true }), 100, "", RuleSaturation},
+		{"pool 90% of max", pool(func(s *conn.PoolSnapshot) { s.MaxOpen, s.InUse, s.InUseKnown = 10, 9, true }), 100, "", ""},
+		{"pool 95% of max", pool(func(s *conn.PoolSnapshot) { s.MaxOpen, s.InUse, s.InUseKnown = 20, 19, true }), 80, "19 of its maximum of 20", ""},
+		{"pool at max", pool(func(s *conn.PoolSnapshot) { s.MaxOpen, s.InUse, s.InUseKnown = 10, 10, true }), 60, "10 of its maximum of 10", ""},
+		{"pool max, in use unknown", pool(func(s *conn.PoolSnapshot) { s.MaxOpen = 10 }), 100, "", RuleSaturation},
+		{"pool short waits", pool(func(s *conn.PoolSnapshot) { s.StatsReported, s.WindowWaits, s.WindowWaitSeconds = true, 30, 3 }), 100, "", ""},
+		{"pool waiting half the time", pool(func(s *conn.PoolSnapshot) { s.StatsReported, s.WindowWaits, s.WindowWaitSeconds = true, 900, 165 }), 50, "waited 2m45s", ""},
+		{"pool always waiting", pool(func(s *conn.PoolSnapshot) { s.StatsReported, s.WindowWaits, s.WindowWaitSeconds = true, 9000, 600 }), 0, "9000 waits", ""},
+		{"pool no waits reported", pool(func(s *conn.PoolSnapshot) {}), 100, "", RuleWaitLoad},
+		{"pool 1 of 4 ended leaked", pool(func(s *conn.PoolSnapshot) { s.WindowDestroyed, s.WindowExpired = 3, 1 }), 100, "", RuleLeaks},
+		{"pool 1 in 20 leaked", pool(func(s *conn.PoolSnapshot) { s.WindowDestroyed, s.WindowExpired = 19, 1 }), 75, "1 of 20 connections", ""},
+		{"pool 1 in 5 leaked", pool(func(s *conn.PoolSnapshot) { s.WindowDestroyed, s.WindowExpired = 4, 1 }), 0, "leaked", ""},
+		{"pool old, no max age", pool(func(s *conn.PoolSnapshot) { s.Open, s.OlderThanMaxAge = 10, 10 }), 100, "", RuleOldConnections},
+		{"pool 10% past max age", pool(func(s *conn.PoolSnapshot) { s.Open, s.MaxAgeSeconds, s.OlderThanLimit = 10, 60, 1 }), 80, "past their max age of 1m0s", ""},
+		{"pool churning", pool(func(s *conn.PoolSnapshot) { s.MaxOpen, s.Open, s.WindowCreated = 10, 1, 600 }), 80, "living 500ms on average", ""},
+		{"pool rotating each minute", pool(func(s *conn.PoolSnapshot) { s.MaxOpen, s.Open, s.WindowCreated = 10, 10, 50 }), 100, "", ""},
+		{"server pool churning", pool(func(s *conn.PoolSnapshot) { s.Open, s.WindowCreated = 1, 6000 }), 100, "", RuleChurn},
+		{"queue at threshold", queueEntity(queue.QueueSnapshot{Capacity: 10, Utilization: 0.8}, p), 100, "", ""},
+		{"queue at 90%", queueEntity(queue.QueueSnapshot{Capacity: 10, Utilization: 0.9}, p), 50, "at 90% of capacity", ""},
+		{"queue full", queueEntity(queue.QueueSnapshot{Capacity: 10, Utilization: 1.2}, p), 0, "at 120% of capacity", ""},
+		{"queue no capacity", queueEntity(queue.QueueSnapshot{Depth: 1000}, p), 100, "", RuleUtilization},
+		{"queue overflow 4 of 5 min", queueEntity(queue.QueueSnapshot{Capacity: 10, WindowSeconds: 300, WindowOverflowShare: 0.8}, p), 0, "for 4m0s of the last 5m0s", ""},
+		{"queue overflow 10%", queueEntity(queue.QueueSnapshot{Capacity: 10, WindowSeconds: 300, WindowOverflowShare: 0.1}, p), 80, "for 30s of the last 5m0s", ""},
+		{"queue 9 rejected", queueEntity(queue.QueueSnapshot{WindowSeconds: 300, WindowRejected: 9}, p), 100, "", RuleRejections},
+		{"queue 10 rejected", queueEntity(queue.QueueSnapshot{WindowSeconds: 300, WindowRejected: 10}, p), 79, "turned 10 items away", ""},
+		{"queue 5000 rejected", queueEntity(queue.QueueSnapshot{WindowSeconds: 300, WindowRejected: 5000}, p), 50, "turned 5000 items away", ""},
+		{"queue growing", queueEntity(queue.QueueSnapshot{Samples: 300, WindowSeconds: 300, Trend: queue.TrendGrowing}, p), 90, "growing", ""},
+		{"queue growing, 3 samples", queueEntity(queue.QueueSnapshot{Samples: 3, Trend: queue.TrendGrowing}, p), 100, "", RuleTrend},
+		{"cache at target", cacheEntity(warm(0.8, 0.6, true), p), 100, "", ""},
+		{"cache 40% hits", cacheEntity(warm(0.4, 0.4, false), p), 50, "hit ratio 40% over 1000 lookups", RuleEfficiency},
+		{"cache poor efficiency", cacheEntity(warm(0.9, 0.1, true), p), 50, "efficiency 0.10", ""},
+		{"cache 10% hits", cacheEntity(warm(0.1, 0.1, false), p), 50, "hit ratio 10%", RuleEfficiency},
+		{"cache efficiency unmeasured", cacheEntity(warm(0.99, 0, false), p), 100, "", RuleEfficiency},
+		{"cache 3 lookups", cacheEntity(cache.CacheSnapshot{WindowLookups: 3, SinceFirstLookupSeconds: 3600}, p), 100, "", RuleHitRatio},
+		{"cache warming", cacheEntity(cache.CacheSnapshot{WindowLookups: 1000, WindowHitRatio: 0.2, SinceFirstLookupSeconds: 60}, p), 100, "", RuleHitRatio},
+		{"cache idle", cacheEntity(cache.CacheSnapshot{}, p), 100, "", RuleHitRatio},
+		{"feature 1 of 2 failing", featureEntity(feature.FeatureSnapshot{WindowUses: 2, WindowSuccessRate: 0.5}, p), 100, "", RuleFailureRate},
+		{"feature 1% failing", featureEntity(feature.FeatureSnapshot{WindowUses: 100, WindowSuccessRate: 0.99}, p), 100, "", ""},
+		{"feature 2 of 20 failing", featureEntity(feature.FeatureSnapshot{WindowUses: 20, WindowSuccessRate: 0.9}, p), 90.6, "at least 2.8% at 95% confidence", ""},
+		{"feature 20% of 10000 failing", featureEntity(feature.FeatureSnapshot{WindowUses: 10000, WindowSuccessRate: 0.8}, p), 4.07, "failing 20.0% of 10000 uses", ""},
+		{"feature within budget", featureEntity(feature.FeatureSnapshot{WindowUses: 100, WindowSuccessRate: 1, MeanDurationSeconds: 1}, p), 100, "", ""},
+		{"feature 2.5× budget", featureEntity(feature.FeatureSnapshot{WindowUses: 100, WindowSuccessRate: 1, MeanDurationSeconds: 2.5}, p), 50, "mean duration 2.5s (budget 1s)", ""},
+		{"feature own budget", featureEntity(feature.FeatureSnapshot{Name: "export", WindowUses: 100, WindowSuccessRate: 1, MeanDurationSeconds: 2.5},
+			Policy{FeatureBudgets: map[string]time.Duration{"export": 5 * time.Second}}.withDefaults()), 100, "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if !near(tt.entity.Score, tt.want) {
+			if math.Abs(tt.entity.Score-tt.want) > 0.01 {
 				t.Errorf("score %v, want %v (reasons %v)", tt.entity.Score, tt.want, tt.entity.Reasons)
 			}
 			switch {
@@ -68,10 +101,24 @@ func TestRules(t *testing.T) {
 			case tt.reason != "" && (len(tt.entity.Reasons) != 1 || !strings.Contains(tt.entity.Reasons[0], tt.reason)):
 				t.Errorf("reasons %v, want one containing %q", tt.entity.Reasons, tt.reason)
 			}
+			if tt.abstained != "" && !abstained(tt.entity, tt.abstained) {
+				t.Errorf("rule %s did not abstain: %+v", tt.abstained, tt.entity.Checks)
+			}
 		})
 	}
 }
 
+func abstained(e Entity, rule string) bool {
+	for _, c := range e.Checks {
+		if c.Rule == rule {
+			return c.Abstained
+		}
+	}
+	return false
+}
+
+// TestCombination checks how entity scores make component and overall
+// scores: a mean per component, capped by critical entities.
 func TestCombination(t *testing.T) {
 	in := Input{
 		Connections: []conn.PoolSnapshot{{Type: "database", Name: "a", Open: 10}},
@@ -79,19 +126,19 @@ func TestCombination(t *testing.T) {
 			{Type: "http", Name: "ok", Capacity: 10, Utilization: 0.1},
 			{Type: "http", Name: "busy", Capacity: 10, Utilization: 0.9}, // 50
 		},
-		Caches: []cache.CacheSnapshot{{Type: "application", Name: "users", WindowLookups: 10, WindowHitRatio: 0.6, Efficiency: 0.6}}, // 75
+		Caches: []cache.CacheSnapshot{warm(0.6, 0.6, true)}, // 75
 	}
 	r := Score(in, Policy{})
-	// Components: connections 100, queues 50 (the worst queue), caches 75;
-	// features absent. Overall: (100 + 50 + 75) / 3 = 75.
-	if len(r.Components) != 3 || !near(r.Score, 75) || r.Status != Degraded {
-		t.Fatalf("report %+v", r)
+	// Components: connections 100, queues (100 + 50) / 2 = 75, caches 75;
+	// features absent. Overall: (100 + 75 + 75) / 3.
+	if len(r.Components) != 3 || !near(r.Score, 250/3.0) || r.Status != Healthy {
+		t.Fatalf("report %v %s", r.Score, r.Status)
 	}
-	if q := r.Components[1]; q.Name != Queues || q.Score != 50 || q.Status != Degraded || q.Entities[0].Status != Healthy {
+	if q := r.Components[1]; q.Name != Queues || q.Score != 75 || q.Status != Degraded || q.Entities[1].Status != Degraded {
 		t.Fatalf("queues %+v", q)
 	}
 	weighted := Score(in, Policy{QueuesWeight: 2})
-	if !near(weighted.Score, (100+2*50+75)/4.0) {
+	if !near(weighted.Score, (100+2*75+75)/4.0) {
 		t.Fatalf("weighted score %v", weighted.Score)
 	}
 	if empty := Score(Input{}, Policy{}); empty.Score != 100 || empty.Status != Healthy || len(empty.Components) != 0 {
@@ -99,6 +146,32 @@ func TestCombination(t *testing.T) {
 	}
 	if again := Score(in, Policy{}); !reflect.DeepEqual(again, r) {
 		t.Fatal("Score is not deterministic")
+	}
+
+	// The busy queue marked critical caps its component and the overall.
+	crit := Score(in, Policy{Critical: []Ref{{Component: Queues, Name: "busy"}}})
+	if q := crit.Components[1]; q.Score != 50 || !q.Entities[1].Critical || q.Entities[0].Critical {
+		t.Fatalf("critical queues %+v", q)
+	}
+	if crit.Score != 50 || crit.Status != Degraded {
+		t.Fatalf("overall with a critical queue at 50: %v %s", crit.Score, crit.Status)
+	}
+
+	// One failing feature among fifty: the features score 98, the service
+	// is healthy; marked critical (by type), it makes the service
+	// unhealthy.
+	var features []feature.FeatureSnapshot
+	for i := range 50 {
+		features = append(features, feature.FeatureSnapshot{Type: "endpoint", Name: fmt.Sprint("f", i), WindowUses: 1000, WindowSuccessRate: 1})
+	}
+	features[7].WindowSuccessRate, features[7].Type = 0.5, "checkout"
+	fifty := Score(Input{Features: features}, Policy{})
+	if fifty.Score != 98 || fifty.Status != Healthy || fifty.Components[0].Entities[7].Status != Unhealthy {
+		t.Fatalf("one of fifty features failing: %v %s", fifty.Score, fifty.Status)
+	}
+	critical := Score(Input{Features: features}, Policy{Critical: []Ref{{Component: Features, Type: "checkout"}}})
+	if critical.Score != 0 || critical.Status != Unhealthy {
+		t.Fatalf("a critical feature failing: %v %s", critical.Score, critical.Status)
 	}
 }
 
@@ -115,12 +188,16 @@ func randomInput(r *rand.Rand) Input {
 	open := int64(r.Intn(100) + 1)
 	used := int64(r.Intn(int(open) + 1))
 	return Input{
-		Connections: []conn.PoolSnapshot{{Open: open, Used: used, Stateful: r.Intn(2) == 0,
-			OlderThanMaxAge: int64(r.Intn(int(open) + 1)), Destroyed: int64(r.Intn(50)), Expired: int64(r.Intn(10))}},
-		Queues: []queue.QueueSnapshot{{Capacity: 10, Utilization: r.Float64() * 1.2, WindowSeconds: 300,
-			WindowOverflowShare: r.Float64(), Trend: []string{queue.TrendStable, queue.TrendGrowing, queue.TrendDeclining}[r.Intn(3)]}},
-		Caches:   []cache.CacheSnapshot{{WindowLookups: int64(r.Intn(3)), WindowHitRatio: r.Float64(), Efficiency: r.Float64()}},
-		Features: []feature.FeatureSnapshot{{WindowUses: int64(r.Intn(3)), WindowSuccessRate: r.Float64(), MeanDurationSeconds: r.Float64() * 5}},
+		Connections: []conn.PoolSnapshot{{Open: open, InUse: used, InUseKnown: r.Intn(2) == 0, MaxOpen: int64(r.Intn(3)) * open,
+			MaxAgeSeconds: float64(r.Intn(2) * 60), OlderThanLimit: int64(r.Intn(int(open) + 1)),
+			StatsReported: r.Intn(2) == 0, WindowSeconds: 300, WindowCoveredSeconds: 300, WindowWaitSeconds: r.Float64() * 400,
+			WindowCreated: int64(r.Intn(1000)), WindowDestroyed: int64(r.Intn(50)), WindowExpired: int64(r.Intn(10))}},
+		Queues: []queue.QueueSnapshot{{Capacity: 10, Utilization: r.Float64() * 1.2, WindowSeconds: 300, Samples: int64(r.Intn(20)),
+			WindowOverflowShare: r.Float64(), WindowRejected: int64(r.Intn(2000)),
+			Trend: []string{queue.TrendStable, queue.TrendGrowing, queue.TrendDeclining}[r.Intn(3)]}},
+		Caches: []cache.CacheSnapshot{{WindowLookups: int64(r.Intn(300)), WindowHitRatio: r.Float64(), Efficiency: r.Float64(),
+			LatencyMeasured: r.Intn(2) == 0, SinceFirstLookupSeconds: r.Float64() * 600}},
+		Features: []feature.FeatureSnapshot{{WindowUses: int64(r.Intn(100)), WindowSuccessRate: r.Float64(), MeanDurationSeconds: r.Float64() * 5}},
 	}
 }
 
@@ -128,13 +205,13 @@ func randomInput(r *rand.Rand) Input {
 // (0 to 1).
 func worsen(in Input, which int, amount float64) Input {
 	c, q, k, f := in.Connections[0], in.Queues[0], in.Caches[0], in.Features[0]
-	switch which % 11 {
+	switch which % 14 {
 	case 0:
-		c.OlderThanMaxAge += int64(amount * float64(c.Open-c.OlderThanMaxAge))
+		c.OlderThanLimit += int64(amount * float64(c.Open-c.OlderThanLimit))
 	case 1:
-		c.Expired += int64(amount * 20)
+		c.WindowExpired += int64(amount * 20)
 	case 2:
-		c.Used += int64(amount * float64(c.Open-c.Used))
+		c.InUse += int64(amount * float64(c.Open-c.InUse))
 	case 3:
 		q.Utilization += amount
 	case 4:
@@ -150,7 +227,13 @@ func worsen(in Input, which int, amount float64) Input {
 	case 9:
 		f.MeanDurationSeconds += amount * 10
 	case 10:
-		c.Destroyed = int64(float64(c.Destroyed) * (1 - amount)) // fewer clean closes: leaks weigh more
+		c.WindowDestroyed = int64(float64(c.WindowDestroyed) * (1 - amount)) // fewer clean closes: leaks weigh more
+	case 11:
+		c.WindowWaitSeconds += amount * 300
+	case 12:
+		c.WindowCreated += int64(amount * 1000)
+	case 13:
+		q.WindowRejected += int64(amount * 1000)
 	}
 	return Input{Connections: []conn.PoolSnapshot{c}, Queues: []queue.QueueSnapshot{q}, Caches: []cache.CacheSnapshot{k}, Features: []feature.FeatureSnapshot{f}}
 }
@@ -163,7 +246,7 @@ func TestWorseNeverRaises(t *testing.T) {
 		before := Score(s.in, Policy{})
 		after := Score(worsen(s.in, int(which), amount), Policy{})
 		if after.Score > before.Score+1e-9 {
-			t.Logf("overall %v -> %v (input %d by %v)", before.Score, after.Score, which%11, amount)
+			t.Logf("overall %v -> %v (input %d by %v)", before.Score, after.Score, which%14, amount)
 			return false
 		}
 		for i := range before.Components {
