@@ -125,7 +125,7 @@ func (a *ages) oldest(now int64) int64 {
 	if a.head == nil {
 		return 0
 	}
-	return now - a.head.created
+	return max(now-a.head.created, 0) // a clock that stepped back: no time passed
 }
 
 // mean returns the mean age in nanoseconds at now, 0 with none.
@@ -134,5 +134,5 @@ func (a *ages) mean(now int64) float64 {
 		return 0
 	}
 	sum := float64(int64(a.sumHi))*math.Exp2(64) + float64(a.sumLo)
-	return float64(now) - sum/float64(a.n)
+	return max(float64(now)-sum/float64(a.n), 0)
 }

@@ -12,6 +12,10 @@ const (
 	DefaultRetention = 24 * time.Hour
 	DefaultMaxPools  = 1000
 	DefaultMaxAge    = time.Hour
+	// DefaultWindow is the recent window the snapshot's Window counts
+	// cover: long enough to hold a few collections, short enough that a
+	// leak at start-up stops counting once it is past.
+	DefaultWindow = 5 * time.Minute
 	// DefaultMaxIDs is the most IDs the keyed API holds at once by default:
 	// about 150 MB of connections. Past it, a service is leaking
 	// connections, not running them.
@@ -37,6 +41,7 @@ type config struct {
 	maxPools  int
 	maxAge    time.Duration
 	maxIDs    int
+	window    time.Duration
 }
 
 func newConfig(opts []Option) config {
@@ -61,7 +66,17 @@ func newConfig(opts []Option) config {
 	if c.maxIDs <= 0 {
 		c.maxIDs = DefaultMaxIDs
 	}
+	if c.window <= 0 {
+		c.window = DefaultWindow
+	}
 	return c
+}
+
+// expireEvery is the period of the expiry pass: a minute, or a quarter of
+// the retention if that is shorter, and never under a millisecond (a
+// ticker of 0 would panic, one of a few nanoseconds would spin).
+func (c config) expireEvery() time.Duration {
+	return max(min(time.Minute, c.retention/4), time.Millisecond)
 }
 
 // WithMeterProvider sets the MeterProvider the tracker records into. The
@@ -114,6 +129,16 @@ func WithMaxIDs(n int) Option {
 // pool's health. Default 1h; values <= 0 keep the default.
 func WithMaxAge(d time.Duration) Option {
 	return optionFunc(func(c *config) { c.maxAge = d })
+}
+
+// WithWindow sets the recent window that the Window fields of
+// [PoolSnapshot] cover (connections created, destroyed and expired, and
+// waits, within it), so that a leak or a burst of churn stops counting
+// once it is older than the window. Default 5m ([DefaultWindow]); values
+// <= 0 keep the default. The counts are exact to 1/30 of the window; see
+// the package documentation, Window.
+func WithWindow(d time.Duration) Option {
+	return optionFunc(func(c *config) { c.window = d })
 }
 
 // SeriesPerPool is the most series one pool has in a single instrument: the

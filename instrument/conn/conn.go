@@ -103,18 +103,20 @@ func (c *Conn) close(ctx context.Context) bool {
 	now := p.t.clock.Nanotime()
 	p.ages.remove(c)
 	p.mu.Unlock()
+	life := float64(max(now-c.created, 0)) / 1e9 // a clock that stepped back: no time passed
 	// The lifetime first: whoever sees the destruction counted sees the
 	// lifetime recorded too.
 	if p.lifetime != nil {
-		p.lifetime.Record(float64(now-c.created) / 1e9)
+		p.lifetime.Record(life)
 	} else if !p.t.closed.Load() {
-		p.t.inst.lifetime.Record(ctx, float64(now-c.created)/1e9, p.recordOpts...)
+		p.t.inst.lifetime.Record(ctx, life, p.recordOpts...)
 	}
 	p.destroyed.Add(1)
 	return true
 }
 
-// Age returns how long the connection has been open.
+// Age returns how long the connection has been open, never less than 0 (a
+// clock that stepped back reads as one that stood still).
 func (c *Conn) Age() time.Duration {
-	return time.Duration(c.pool.t.clock.Nanotime() - c.created)
+	return time.Duration(max(c.pool.t.clock.Nanotime()-c.created, 0))
 }

@@ -43,7 +43,10 @@
 // "expired" event, removed from the open count and forgotten, so that
 // leaked connections cannot grow memory without bound. A background
 // goroutine checks every minute, or every quarter of the retention if
-// shorter; [Tracker.Close] stops it.
+// shorter; [Tracker.Close] stops it. [Tracker.Snapshot] runs the same check
+// first when that period has passed on the tracker's clock since the last
+// one, so that with an injected clock ([WithClock]) a leaked connection
+// expires as the clock moves, without waiting in real time.
 //
 // Until it is closed or expires, an open connection holds about 80 bytes,
 // and one of the keyed API about 150 with an ID of up to 16 bytes (its
@@ -52,6 +55,45 @@
 // [DefaultMaxIDs] IDs (a million, some 150 MB; see [WithMaxIDs]), past
 // which [Tracker.Created] returns [ErrIDLimit]. Connections held by handle
 // have no limit of count: the caller holds their handles.
+//
+// # Limits and stats
+//
+// How many connections are in use says nothing of saturation without the
+// most the pool may open: a server's connections have no maximum, and an
+// idle server whose one open connection is the health probe's has all of
+// its connections in use. So a [PoolSnapshot] reports a maximum only when
+// one is known, and what is in use only when it is known:
+//
+//   - [Pool.SetLimits] gives what the user knows of a pool's bounds: the
+//     most connections it opens (MaxOpen) and the age past which a
+//     connection should have been closed (MaxAge, such as the pool's max
+//     lifetime; the open connections past it are counted in
+//     OlderThanLimit);
+//   - [Pool.SetStats] gives a function the pool's own [Stats] are read from
+//     at each snapshot and collection: its maximum, its connections in use,
+//     and its waits for a connection, for a pool that hands connections
+//     out where the tracker cannot see; the integrations set it
+//     (sqldb.TrackStats, goredis.InstrumentClient).
+//
+// MaxOpen is the stats' maximum when they report one, else the limits'; 0
+// is unknown. InUse is the stats' count when stats are reported, else Used
+// for a pool that calls [Conn.Acquire] and [Conn.Release], else unknown
+// (InUseKnown false). Neither is enforced, nor checked against the other.
+//
+// # Window
+//
+// The cumulative counts (Created, Destroyed, Expired, Waits) cover the
+// pool's whole life, so one leak at start-up would read as a leaky pool
+// forever. The Window fields of a [PoolSnapshot] count the same events over
+// the recent window instead (default 5m, [WithWindow]), with no cost on the
+// hot path: each snapshot and collection leaves a mark of the counters,
+// the first in each 1/30 of the window, in a ring of 30 per pool, and a
+// windowed count is the counter now less the oldest mark within the window.
+// With a read at least every 1/30 of the window, the counts cover the
+// window less at most two thirtieths; when no read lies within the window,
+// they count since the last read before it, more than the window. A pool
+// made less than a window ago counts from its creation, and
+// WindowCoveredSeconds says how much of the window it has existed for.
 //
 // # Health
 //
@@ -68,7 +110,10 @@
 //
 // Nothing panics. Empty, over-long ([MaxNameLength]) or invalid UTF-8 names
 // are cleaned; a second Close, a use after Close, a Release without Acquire,
-// and unknown, empty or duplicate keyed IDs are no-ops. Each is counted in
-// vitals.input.rejected with its reason as error.type. Past the pool limit
-// ([WithMaxPools], default 1000) new pools share one overflow series.
+// and unknown, empty or duplicate keyed IDs are no-ops, and negative
+// [Limits] are taken as 0. Each is counted in vitals.input.rejected with its
+// reason as error.type. Past the pool limit ([WithMaxPools], default 1000)
+// new pools share one overflow series. A clock that steps back
+// ([WithClock]) reads as one that stood still: no age, lifetime or window
+// comes out negative.
 package conn // import "github.com/otelvitals/vitals/instrument/conn"

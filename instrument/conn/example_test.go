@@ -68,3 +68,23 @@ func ExamplePool_Track() {
 	fmt.Println(err, p.Created, p.Destroyed)
 	// Output: <nil> 1 1
 }
+
+// Give a pool that hands its connections out unseen its own stats: the
+// snapshot then knows its maximum and what is in use against it.
+func ExamplePool_SetStats() {
+	tr, _ := conn.New()
+	defer tr.Close()
+	pool := tr.Pool("database", "primary")
+	pool.SetStats(func() conn.Stats {
+		return conn.Stats{MaxOpen: 10, InUse: 4} // db.Stats(), say
+	})
+	tr.Pool("http", "api").Open() // a server's connections: no maximum
+
+	s := tr.Snapshot()
+	for _, p := range s.Pools {
+		fmt.Printf("%s: in use %d (known %v) of %d\n", p.Name, p.InUse, p.InUseKnown, p.MaxOpen)
+	}
+	// Output:
+	// primary: in use 4 (known true) of 10
+	// api: in use 0 (known false) of 0
+}

@@ -28,8 +28,12 @@ type Pool struct {
 	used      atomic.Int64 // acquired and not released
 	stateful  atomic.Bool  // Acquire was called once
 
-	mu   sync.Mutex // guards ages
+	limits atomic.Pointer[Limits]       // nil: none set
+	stats  atomic.Pointer[func() Stats] // nil: none reported
+
+	mu   sync.Mutex // guards ages and win
 	ages *ages
+	win  window
 
 	// lifetime is the pool's series on the fast histogram path, nil when
 	// lifetimes go through the SDK; dropLifetime removes it.
@@ -50,6 +54,7 @@ type Pool struct {
 
 func (t *Tracker) newPool(typ, name string, overflow bool) *Pool {
 	p := &Pool{t: t, typ: typ, name: name, overflow: overflow, ages: newAges(t.ageBounds)}
+	p.win.init(int64(t.cfg.window), t.clock.Nanotime())
 	base := []attribute.KeyValue{semconv.ConnectionTypeKey.String(typ), semconv.ConnectionPoolKey.String(name)}
 	if overflow {
 		base = []attribute.KeyValue{semconv.Overflow}
@@ -97,6 +102,11 @@ func (p *Pool) Open() *Conn {
 	c := &Conn{pool: p}
 	p.mu.Lock()
 	c.created = p.t.clock.Nanotime()
+	if last := p.ages.tail; last != nil && c.created < last.created {
+		// The clock stepped back: no time passed, and the connections stay
+		// in creation order.
+		c.created = last.created
+	}
 	c.lastUsed.Store(c.created)
 	p.ages.add(c)
 	p.mu.Unlock()

@@ -47,6 +47,46 @@ type PoolSnapshot struct {
 	// Health is the pool's age-based health, 0 to 1 (see [Tracker.Pool]'s
 	// package documentation for the formula).
 	Health float64 `json:"health"`
+
+	// MaxOpen is the most connections the pool opens at once: [Stats].MaxOpen
+	// when the pool reports stats with one (> 0), else [Limits].MaxOpen; 0
+	// when unknown. Saturation is InUse against it, and only against it:
+	// a pool without a known maximum (a server's connections) cannot be
+	// saturated, however many of its connections are in use.
+	MaxOpen int64 `json:"max_open,omitempty"`
+	// InUse is the number of connections handed out now: [Stats].InUse when
+	// the pool reports stats, else Used for a stateful pool, else 0.
+	// InUseKnown says whether it is known: stats are reported, or the pool
+	// is stateful.
+	InUse      int64 `json:"in_use"`
+	InUseKnown bool  `json:"in_use_known"`
+	// MaxAgeSeconds is [Limits].MaxAge, 0 without one, and OlderThanLimit
+	// counts the open connections older than it (0 without one; at most
+	// 100 000 are looked at).
+	MaxAgeSeconds  float64 `json:"max_age_seconds,omitempty"`
+	OlderThanLimit int64   `json:"older_than_limit"`
+	// StatsReported says whether the pool reports its own [Stats] (see
+	// [Pool.SetStats]); Waits and WaitSeconds are their acquisitions that
+	// had to wait and the total wait, since the pool was made, and 0
+	// without stats.
+	StatsReported bool    `json:"stats_reported"`
+	Waits         int64   `json:"waits"`
+	WaitSeconds   float64 `json:"wait_seconds"`
+
+	// The Window fields count over the recent window ([WithWindow], default
+	// 5m), exact to 1/30 of it: see the package documentation, Window.
+	// WindowSeconds is the window; WindowCoveredSeconds how much of it the
+	// pool existed for, min(window, time since the pool was made), so that
+	// a pool made a minute ago is not read as five quiet minutes.
+	WindowSeconds        float64 `json:"window_seconds"`
+	WindowCoveredSeconds float64 `json:"window_covered_seconds"`
+	// Connections created, destroyed and expired within the window.
+	WindowCreated   int64 `json:"window_created"`
+	WindowDestroyed int64 `json:"window_destroyed"`
+	WindowExpired   int64 `json:"window_expired"`
+	// Waits and their total wait within the window, from [Stats].
+	WindowWaits       int64   `json:"window_waits"`
+	WindowWaitSeconds float64 `json:"window_wait_seconds"`
 }
 
 // AgeCount is one bound of the live-age distribution.
@@ -58,9 +98,17 @@ type AgeCount struct {
 }
 
 // Snapshot returns the state of every pool now. Its cost grows with the
-// number of pools, not of connections.
+// number of pools, not of connections, plus the connections it finds past
+// a pool's [Limits].MaxAge.
+//
+// When at least the expiry period (a minute, or a quarter of the retention
+// if shorter) has passed on the tracker's clock since the last expiry pass,
+// Snapshot runs one first, so that connections unused past the retention
+// are expired on an injected clock too ([WithClock]), without waiting for
+// the background goroutine.
 func (t *Tracker) Snapshot() Snapshot {
 	now := t.clock.Nanotime()
+	t.expireIfDue(now)
 	pools := t.poolList()
 	s := Snapshot{Time: t.clock.Now(), Pools: make([]PoolSnapshot, 0, len(pools))}
 	for _, p := range pools {
@@ -69,16 +117,28 @@ func (t *Tracker) Snapshot() Snapshot {
 	return s
 }
 
-// read returns the pool's state at now.
+// read returns the pool's state at now, and leaves a mark of its counters
+// in the window.
 func (p *Pool) read(now int64) PoolSnapshot {
 	ps := PoolSnapshot{
 		Type: p.typ, Name: p.name, Overflow: p.overflow,
-		Created: p.created.Load(), Reused: p.reused.Load(),
-		Destroyed: p.destroyed.Load(), Expired: p.expired.Load(),
+		Reused:   p.reused.Load(),
 		Stateful: p.stateful.Load(),
 		Ages:     make([]AgeCount, len(p.t.ageLabels)),
 	}
+	// The pool's own stats are read outside p.mu: the function may take the
+	// connection pool's own lock, which that pool may hold while it closes
+	// a connection, which takes p.mu.
+	st, reported := p.poolStats()
+	var lim Limits
+	if l := p.limits.Load(); l != nil {
+		lim = *l
+	}
 	p.mu.Lock()
+	cur := totals{
+		created: p.created.Load(), destroyed: p.destroyed.Load(), expired: p.expired.Load(),
+		waits: st.Waits, waitNanos: int64(st.WaitTime),
+	}
 	p.ages.advance(now)
 	ps.Open = p.ages.n
 	for i := range ps.Ages {
@@ -87,12 +147,34 @@ func (p *Pool) read(now int64) PoolSnapshot {
 	young := p.ages.atMost(p.maxAgeIndex)
 	ps.OldestSeconds = float64(p.ages.oldest(now)) / 1e9
 	ps.MeanAgeSeconds = p.ages.mean(now) / 1e9
+	ps.OlderThanLimit = p.olderThan(now, lim.MaxAge)
+	in, covered := p.win.observe(now, cur)
 	p.mu.Unlock()
+	ps.Created, ps.Destroyed, ps.Expired = cur.created, cur.destroyed, cur.expired
 	ps.OlderThanMaxAge = ps.Open - young
 	if ps.Stateful {
 		ps.Used = min(max(p.used.Load(), 0), ps.Open)
 	}
 	ps.Idle = ps.Open - ps.Used
 	ps.Health = p.health(ps.Open, young)
+
+	ps.MaxOpen = int64(lim.MaxOpen)
+	if reported && st.MaxOpen > 0 {
+		ps.MaxOpen = int64(st.MaxOpen)
+	}
+	switch {
+	case reported:
+		ps.InUse, ps.InUseKnown = int64(st.InUse), true
+	case ps.Stateful:
+		ps.InUse, ps.InUseKnown = ps.Used, true
+	}
+	ps.MaxAgeSeconds = lim.MaxAge.Seconds()
+	ps.StatsReported = reported
+	ps.Waits, ps.WaitSeconds = st.Waits, st.WaitTime.Seconds()
+
+	ps.WindowSeconds = float64(p.win.span) / 1e9
+	ps.WindowCoveredSeconds = float64(covered) / 1e9
+	ps.WindowCreated, ps.WindowDestroyed, ps.WindowExpired = in.created, in.destroyed, in.expired
+	ps.WindowWaits, ps.WindowWaitSeconds = in.waits, float64(in.waitNanos)/1e9
 	return ps
 }

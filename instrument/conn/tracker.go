@@ -41,6 +41,9 @@ type Tracker struct {
 
 	keyed keyedTable
 
+	// lastExpire is the clock reading of the last expiry pass.
+	lastExpire atomic.Int64
+
 	stop      chan struct{}
 	done      chan struct{}
 	closeOnce sync.Once
@@ -66,7 +69,9 @@ var lifetimeDesc = fasthist.DescOf(ScopeName, semconv.ConnectionLifetime.Metric)
 //   - vitals.input.rejected: calls whose input was rejected or cleaned.
 //
 // A background goroutine expires connections unused for longer than the
-// retention; [Tracker.Close] stops it. If creating an instrument or
+// retention, and [Tracker.Snapshot] does when the goroutine has not for an
+// expiry period on the tracker's clock; [Tracker.Close] stops the
+// goroutine. If creating an instrument or
 // registering the callback fails, New returns the error together with a
 // Tracker that works with whatever could be made.
 func New(opts ...Option) (*Tracker, error) {
@@ -88,13 +93,14 @@ func New(opts ...Option) (*Tracker, error) {
 	}
 	t.ageBounds = append(t.ageBounds, int64(cfg.maxAge))
 	t.keyed.init(cfg.maxIDs)
+	t.lastExpire.Store(t.clock.Nanotime())
 
 	t.fast = fasthist.For(cfg.provider, lifetimeDesc)
 	meter := cfg.provider.Meter(ScopeName, metric.WithInstrumentationVersion(version.Version))
 	err := t.inst.init(meter, t.fast == nil)
 	t.rejects = rejected.New(t.inst.rejected, semconv.SignalConnection,
 		reasonInvalidUTF8, reasonNameTooLong, reasonEmptyName, reasonDoubleClose,
-		reasonUseAfterClose, reasonUnknownID, reasonDuplicateID, reasonEmptyID, reasonReleaseNotHeld, reasonIDLimit, rejected.ReasonNilFunc)
+		reasonUseAfterClose, reasonUnknownID, reasonDuplicateID, reasonEmptyID, reasonReleaseNotHeld, reasonIDLimit, reasonNegativeLimit, rejected.ReasonNilFunc)
 	t.reg, err = t.inst.register(meter, t.observe, err)
 	go t.expireLoop()
 	return t, err
@@ -134,8 +140,7 @@ func (t *Tracker) observe(_ context.Context, o metric.Observer) error {
 // quarter of the retention if that is shorter.
 func (t *Tracker) expireLoop() {
 	defer close(t.done)
-	every := min(time.Minute, t.cfg.retention/4)
-	tick := time.NewTicker(every)
+	tick := time.NewTicker(t.cfg.expireEvery())
 	defer tick.Stop()
 	for {
 		select {
@@ -147,10 +152,30 @@ func (t *Tracker) expireLoop() {
 	}
 }
 
+// expireIfDue runs an expiry pass if at least the expiry period has passed
+// on the tracker's clock since the last one, so that an injected clock
+// drives expiry too. Of concurrent callers, one runs it. A clock that
+// stepped back behind the last pass restarts the period from now.
+func (t *Tracker) expireIfDue(now int64) {
+	last := t.lastExpire.Load()
+	if now < last {
+		t.lastExpire.CompareAndSwap(last, now)
+		return
+	}
+	if now-last >= int64(t.cfg.expireEvery()) && t.lastExpire.CompareAndSwap(last, now) {
+		t.expireAt(now)
+	}
+}
+
 // expire forgets, in every pool, the connections unused for longer than the
 // retention, counting them as expired.
 func (t *Tracker) expire() {
 	now := t.clock.Nanotime()
+	t.lastExpire.Store(now)
+	t.expireAt(now)
+}
+
+func (t *Tracker) expireAt(now int64) {
 	for _, p := range t.poolList() {
 		for _, c := range p.expire(now, int64(t.cfg.retention)) {
 			if c.id != "" {
@@ -218,6 +243,7 @@ const (
 	reasonEmptyID        = "empty_id"
 	reasonReleaseNotHeld = "release_not_acquired"
 	reasonIDLimit        = "id_limit"
+	reasonNegativeLimit  = "negative_limit"
 )
 
 // reject counts bad input, until Close.
