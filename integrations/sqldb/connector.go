@@ -11,13 +11,41 @@ import (
 )
 
 // Connector returns a driver.Connector that opens connections through c and
-// tracks each of them in pool. Pass it to [sql.OpenDB].
+// tracks each of them in pool. Pass it to [sql.OpenDB], then call
+// [TrackStats] on the database; [OpenDB] does both.
 func Connector(c driver.Connector, pool *conn.Pool) driver.Connector {
 	return &connector{Connector: c, pool: pool}
 }
 
+// OpenDB opens a database as [sql.OpenDB] does, with c's connections
+// tracked in pool and the database's statistics given to it ([TrackStats]).
+func OpenDB(c driver.Connector, pool *conn.Pool) *sql.DB {
+	db := sql.OpenDB(Connector(c, pool))
+	TrackStats(db, pool)
+	return db
+}
+
+// TrackStats gives pool the statistics of db ([sql.DB.Stats]), read at each
+// snapshot and collection of its tracker: MaxOpenConnections as the pool's
+// maximum, InUse as its connections in use, WaitCount and WaitDuration as
+// its waits. This is how the health score learns the pool's maximum, which
+// saturation is judged against, and its waits for a connection:
+// database/sql hands its connections out where the tracker cannot see. It
+// replaces the stats function pool had; [Open] and [OpenDB] call it. A nil
+// db or pool is a no-op.
+func TrackStats(db *sql.DB, pool *conn.Pool) {
+	if db == nil || pool == nil {
+		return
+	}
+	pool.SetStats(func() conn.Stats {
+		s := db.Stats()
+		return conn.Stats{MaxOpen: s.MaxOpenConnections, InUse: s.InUse, Waits: s.WaitCount, WaitTime: s.WaitDuration}
+	})
+}
+
 // Open opens a database as [sql.Open] does, with driverName's connections
-// tracked in pool. The driver must be registered, and implement
+// tracked in pool and the database's statistics given to it
+// ([TrackStats]). The driver must be registered, and implement
 // driver.DriverContext or accept dsn in driver.Driver.Open.
 func Open(driverName, dsn string, pool *conn.Pool) (*sql.DB, error) {
 	probe, err := sql.Open(driverName, dsn)
@@ -34,7 +62,7 @@ func Open(driverName, dsn string, pool *conn.Pool) (*sql.DB, error) {
 			return nil, err
 		}
 	}
-	return sql.OpenDB(Connector(c, pool)), nil
+	return OpenDB(c, pool), nil
 }
 
 type dsnConnector struct {

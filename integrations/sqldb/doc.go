@@ -2,12 +2,16 @@
 //
 // Two views, used together or apart:
 //
-//   - [Connector] (or [Open]) wraps a driver so that every physical
+//   - [OpenDB] (or [Open]) wraps a driver so that every physical
 //     connection the pool opens is a tracked connection of a
 //     [github.com/otelvitals/vitals/instrument/conn] pool: its real age and
 //     lifetime, created when the driver connects, reused each time
 //     database/sql takes it from the pool again, destroyed when the pool
-//     closes it (after SetConnMaxLifetime, say).
+//     closes it (after SetConnMaxLifetime, say). It also gives the conn
+//     pool the database's [sql.DBStats] ([TrackStats]): its maximum
+//     (MaxOpenConnections), its connections in use and its waits, which
+//     the tracker cannot see, so that the health score judges saturation
+//     against the pool's real maximum. [Connector] is the wrapping alone.
 //   - [RegisterStats] reports the pool's [sql.DBStats] at each collection
 //     with the official semantic conventions: db.client.connection.count by
 //     state (used, idle) and db.client.connection.max, with vitals'
@@ -16,8 +20,7 @@
 // For example:
 //
 //	tr, _ := conn.New()
-//	connector, _ := pgxstdlib.GetConnector(cfg) // any driver.Connector
-//	db := sql.OpenDB(sqldb.Connector(connector, tr.Pool("database", "primary")))
+//	db := sqldb.OpenDB(pgxstdlib.GetConnector(cfg), tr.Pool("database", "primary")) // any driver.Connector
 //	reg, _ := sqldb.RegisterStats(db, "primary")
 //	defer reg.Unregister()
 //
