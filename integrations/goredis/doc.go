@@ -52,6 +52,10 @@
 // go-redis hands its connections out and takes them back inside its own
 // pool, out of the hook's sight, so the tracked connections are not
 // reported by state; [RegisterPoolStats] gives the used and idle counts.
+// [InstrumentClient] gives the conn pool the client's pool statistics
+// instead ([conn.Pool.SetStats]): the pool size as its maximum, the
+// connections in use and the waits, so that the health score judges
+// saturation against the pool size.
 //
 // A connection go-redis closes more than once is destroyed once. The
 // wrapped connections keep the file descriptor of the connection they

@@ -230,6 +230,11 @@ func TestInstrumentClientConcurrentSafe(t *testing.T) {
 		t.Errorf("with one connection held: used %d, idle %d; PoolStats: %d total, %d idle",
 			used, idle, stats.TotalConns, stats.IdleConns)
 	}
+	// The conn pool reads the same figures, with the pool size.
+	if p := k.pool(t); !p.StatsReported || p.MaxOpen != 20 || p.InUse != 1 || !p.InUseKnown {
+		t.Errorf("conn pool with one connection held: stats reported %v, max open %d, in use %d (known %v); want true, 20, 1, true",
+			p.StatsReported, p.MaxOpen, p.InUse, p.InUseKnown)
+	}
 	if err := held.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -632,4 +637,71 @@ func points(m metricdata.Metrics) int {
 		return len(d.DataPoints)
 	}
 	return 0
+}
+
+// statsClient is a client whose pool statistics the test sets, and whose
+// options are those of the client it embeds.
+type statsClient struct {
+	*redis.Client
+	stats *redis.PoolStats
+}
+
+func (c statsClient) PoolStats() *redis.PoolStats { return c.stats }
+
+// TestInstrumentClientStats checks that InstrumentClient gives the conn
+// pool the client's pool statistics: the pool size as its maximum,
+// TotalConns - IdleConns in use, and the waits. No server is needed: the
+// statistics are faked and nothing is dialed.
+func TestInstrumentClientStats(t *testing.T) {
+	client := func(opt *redis.Options, stats *redis.PoolStats) func(t *testing.T) redis.UniversalClient {
+		return func(t *testing.T) redis.UniversalClient {
+			opt.Addr = "127.0.0.1:1"
+			rdb := redis.NewClient(opt)
+			t.Cleanup(func() { _ = rdb.Close() })
+			return statsClient{Client: rdb, stats: stats}
+		}
+	}
+	type want struct {
+		maxOpen, inUse, waits int64
+		waitSeconds           float64
+	}
+	tests := []struct {
+		name   string
+		client func(t *testing.T) redis.UniversalClient
+		want   want
+	}{
+		{"counts", client(&redis.Options{PoolSize: 7},
+			&redis.PoolStats{TotalConns: 5, IdleConns: 2, WaitCount: 4, WaitDurationNs: 3e9}),
+			want{maxOpen: 7, inUse: 3, waits: 4, waitSeconds: 3}},
+		{"more idle than total", client(&redis.Options{PoolSize: 7}, &redis.PoolStats{TotalConns: 2, IdleConns: 3}),
+			want{maxOpen: 7}},
+		{"max active conns lowers the maximum", client(&redis.Options{PoolSize: 40, MaxActiveConns: 25}, &redis.PoolStats{}),
+			want{maxOpen: 25}},
+		{"nil stats", client(&redis.Options{PoolSize: 7}, nil), want{maxOpen: 7}},
+		{"a real client, idle", func(t *testing.T) redis.UniversalClient {
+			rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", PoolSize: 9})
+			t.Cleanup(func() { _ = rdb.Close() })
+			return rdb
+		}, want{maxOpen: 9}},
+		{"a ring: no maximum", func(t *testing.T) redis.UniversalClient {
+			ring := redis.NewRing(&redis.RingOptions{
+				Addrs: map[string]string{"one": "127.0.0.1:1"}, PoolSize: 4, HeartbeatFrequency: time.Hour,
+			})
+			t.Cleanup(func() { _ = ring.Close() })
+			return ring
+		}, want{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			k := newTracked(t)
+			goredis.InstrumentClient(tt.client(t), k.tr.Pool("redis", "cache"))
+			p := k.pool(t)
+			if !p.StatsReported || !p.InUseKnown {
+				t.Fatalf("stats reported %v, in use known %v; want both", p.StatsReported, p.InUseKnown)
+			}
+			if got := (want{p.MaxOpen, p.InUse, p.Waits, p.WaitSeconds}); got != tt.want {
+				t.Errorf("got %+v, want %+v", got, tt.want)
+			}
+		})
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -36,12 +37,24 @@ func NewHook(pool *conn.Pool) redis.Hook {
 //     marked down by its heartbeat, which is all of them right after
 //     NewRing) and to those it creates later.
 //
+// It also gives pool the client's pool statistics ([conn.Pool.SetStats]),
+// read at each snapshot and collection of its tracker, since go-redis hands
+// its connections out where the hook cannot see: the pool size as the
+// maximum (PoolSize, or MaxActiveConns when set and smaller, as
+// [RegisterPoolStats] reads it; unknown for a cluster client or a ring,
+// whose statistics add up several pools), TotalConns - IdleConns (never
+// negative) as the connections in use, and WaitCount and WaitDurationNs as
+// the waits. This is how the health score learns the pool's maximum, which
+// saturation is judged against, and its waits for a connection. The
+// figures are those of the client's main pool, as in RegisterPoolStats.
+//
 // Call it once per client, right after creating it: a second call would
 // count every connection twice. A nil client or pool is a no-op.
 func InstrumentClient(client redis.UniversalClient, pool *conn.Pool) {
 	if client == nil || pool == nil {
 		return
 	}
+	trackStats(client, pool)
 	h := NewHook(pool)
 	switch c := client.(type) {
 	case *redis.Ring:
@@ -53,6 +66,23 @@ func InstrumentClient(client redis.UniversalClient, pool *conn.Pool) {
 	default:
 		client.AddHook(h)
 	}
+}
+
+// trackStats gives pool the statistics of client's main pool.
+func trackStats(client redis.UniversalClient, pool *conn.Pool) {
+	size := int(poolSize(client))
+	pool.SetStats(func() conn.Stats {
+		s := client.PoolStats()
+		if s == nil {
+			return conn.Stats{MaxOpen: size}
+		}
+		return conn.Stats{
+			MaxOpen:  size,
+			InUse:    int(max(int64(s.TotalConns)-int64(s.IdleConns), 0)),
+			Waits:    int64(s.WaitCount),
+			WaitTime: time.Duration(s.WaitDurationNs),
+		}
+	})
 }
 
 // instrumentShards adds h to the shards ring has and to those it creates
