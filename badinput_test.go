@@ -1769,9 +1769,12 @@ func badHealthCases() []badCase {
 			result: "each NaN rule scores 0: unhealthy at 0, every score in 0-100, JSON encodes",
 			call: func(t *testing.T, _ *badRig) error {
 				in := healthscore.Input{
-					Queues:   []queue.QueueSnapshot{{Name: "q1", Capacity: 10, Utilization: nan}, {Name: "q2", WindowOverflowShare: nan, WindowSeconds: nan}},
-					Caches:   []cache.CacheSnapshot{{Name: "c1", WindowLookups: 1, WindowHitRatio: nan, Efficiency: 1}, {Name: "c2", WindowLookups: 1, WindowHitRatio: 1, Efficiency: nan}},
-					Features: []feature.FeatureSnapshot{{Name: "f1", WindowUses: 1, WindowSuccessRate: nan}, {Name: "f2", MeanDurationSeconds: nan}},
+					Queues: []queue.QueueSnapshot{{Name: "q1", Capacity: 10, Utilization: nan}, {Name: "q2", Capacity: 10, WindowOverflowShare: nan, WindowSeconds: nan}},
+					Caches: []cache.CacheSnapshot{
+						{Name: "c1", WindowLookups: 1000, SinceFirstLookupSeconds: 3600, WindowHitRatio: nan, Efficiency: 1, LatencyMeasured: true},
+						{Name: "c2", WindowLookups: 1000, SinceFirstLookupSeconds: 3600, WindowHitRatio: 1, Efficiency: nan, LatencyMeasured: true},
+					},
+					Features: []feature.FeatureSnapshot{{Name: "f1", WindowUses: 100, WindowSuccessRate: nan}, {Name: "f2", WindowUses: 100, WindowSuccessRate: 1, MeanDurationSeconds: nan}},
 				}
 				r := badScore(t, in, healthscore.Policy{})
 				for _, c := range r.Components {
@@ -1793,8 +1796,8 @@ func badHealthCases() []badCase {
 			call: func(t *testing.T, _ *badRig) error {
 				in := healthscore.Input{
 					Queues:   []queue.QueueSnapshot{{Name: "full", Capacity: 10, Utilization: inf}, {Name: "empty", Capacity: 10, Utilization: -inf}},
-					Caches:   []cache.CacheSnapshot{{Name: "c", WindowLookups: 1, WindowHitRatio: inf, Efficiency: inf}},
-					Features: []feature.FeatureSnapshot{{Name: "f", MeanDurationSeconds: inf}},
+					Caches:   []cache.CacheSnapshot{{Name: "c", WindowLookups: 1000, SinceFirstLookupSeconds: 3600, WindowHitRatio: inf, Efficiency: inf, LatencyMeasured: true}},
+					Features: []feature.FeatureSnapshot{{Name: "f", WindowUses: 100, WindowSuccessRate: 1, MeanDurationSeconds: inf}},
 				}
 				want := map[string]float64{"full": 0, "empty": 100, "c": 100, "f": 0}
 				for _, c := range badScore(t, in, healthscore.Policy{}).Components {

@@ -22,6 +22,8 @@ const (
 	DefaultMaxKeys                = 1000
 	DefaultCardinalityLimit       = 20000
 	DefaultCollectionBudget       = 100 * time.Millisecond
+	DefaultConnectionWindow       = 5 * time.Minute
+	DefaultLivenessTimeout        = time.Minute
 )
 
 // maxCardinalityLimit is the largest allowed Config.CardinalityLimit.
@@ -45,6 +47,10 @@ type Config struct {
 	// holds about 80 bytes, or about 150 with a short ID under the keyed
 	// API, until it is closed or expires. Default 24h; allowed 1s to 720h.
 	ConnectionRetention time.Duration
+	// ConnectionWindow is the recent window over which the health rules
+	// judge pools: connections created, ended and expired, and waits.
+	// Default 5m; allowed 1s to 24h.
+	ConnectionWindow time.Duration
 
 	// QueueSampleInterval is how often the queue monitor samples its probes
 	// in the background. Default 1s; allowed 10ms to 1h.
@@ -108,6 +114,14 @@ type Config struct {
 	// before it is reported as over budget. Default 100ms; allowed 1ms to 1m.
 	CollectionBudget time.Duration
 
+	// LivenessTimeout is how long vitals may go without a round of its
+	// queue sampler, or take over one snapshot, before
+	// [System.LivenessHandler] answers 503: vitals itself is stuck, say on
+	// a queue probe that never returns. Default 1m, or twice
+	// QueueSampleInterval if that is longer; allowed 1s to 1h, and at least
+	// twice QueueSampleInterval.
+	LivenessTimeout time.Duration
+
 	// Exemplars turns on exemplars (trace-based filter) in the MeterProvider
 	// that Start builds. Off by default: exemplars make each collection about
 	// eight times dearer. OTEL_METRICS_EXEMPLAR_FILTER, when set, wins.
@@ -154,6 +168,8 @@ func (c Config) withDefaults() Config {
 	setDur(&c.CacheHitWindow, DefaultCacheHitWindow)
 	setDur(&c.FeatureUsageWindow, DefaultFeatureUsageWindow)
 	setDur(&c.CollectionBudget, DefaultCollectionBudget)
+	setDur(&c.ConnectionWindow, DefaultConnectionWindow)
+	setDur(&c.LivenessTimeout, max(DefaultLivenessTimeout, 2*c.QueueSampleInterval))
 	if c.QueueOverflowThreshold == 0 {
 		c.QueueOverflowThreshold = DefaultQueueOverflowThreshold
 	}
@@ -190,6 +206,8 @@ func (c Config) Validate() error {
 		{"CacheHitWindow", c.CacheHitWindow, time.Second, 24 * time.Hour},
 		{"FeatureUsageWindow", c.FeatureUsageWindow, time.Minute, 720 * time.Hour},
 		{"CollectionBudget", c.CollectionBudget, time.Millisecond, time.Minute},
+		{"ConnectionWindow", c.ConnectionWindow, time.Second, 24 * time.Hour},
+		{"LivenessTimeout", c.LivenessTimeout, time.Second, time.Hour},
 	}
 	for _, d := range durations {
 		if d.value < d.min || d.value > d.max {
@@ -198,6 +216,9 @@ func (c Config) Validate() error {
 	}
 	if c.QueueWindow < c.QueueSampleInterval && c.QueueSampleInterval > 0 {
 		bad("QueueWindow", c.QueueWindow, fmt.Sprintf("at least QueueSampleInterval (%v)", c.QueueSampleInterval))
+	}
+	if c.LivenessTimeout < 2*c.QueueSampleInterval && c.QueueSampleInterval > 0 && c.LivenessTimeout > 0 {
+		bad("LivenessTimeout", c.LivenessTimeout, fmt.Sprintf("at least twice QueueSampleInterval (%v)", 2*c.QueueSampleInterval))
 	}
 	if t := c.QueueOverflowThreshold; math.IsNaN(t) || t <= 0 || t > 1 {
 		bad("QueueOverflowThreshold", t, "above 0 up to 1 (0 means the default 0.8)")

@@ -54,6 +54,7 @@ func TestConfigValidateRejects(t *testing.T) {
 		{"negative sample interval", vitals.Config{QueueSampleInterval: -time.Second}, "QueueSampleInterval", "-1s", "10ms to 1h"},
 		{"queue window too long", vitals.Config{QueueWindow: 25 * time.Hour}, "QueueWindow", "25h", "1s to 24h"},
 		{"queue window under interval", vitals.Config{QueueSampleInterval: time.Minute, QueueWindow: 30 * time.Second}, "QueueWindow", "30s", "at least QueueSampleInterval"},
+		{"liveness under two samples", vitals.Config{QueueSampleInterval: time.Minute, LivenessTimeout: time.Minute}, "LivenessTimeout", "1m0s", "at least twice QueueSampleInterval"},
 		{"threshold above 1", vitals.Config{QueueOverflowThreshold: 1.5}, "QueueOverflowThreshold", "1.5", "above 0 up to 1"},
 		{"negative threshold", vitals.Config{QueueOverflowThreshold: -0.2}, "QueueOverflowThreshold", "-0.2", "above 0 up to 1"},
 		{"NaN threshold", vitals.Config{QueueOverflowThreshold: math.NaN()}, "QueueOverflowThreshold", "NaN", "above 0 up to 1"},

@@ -1,6 +1,8 @@
 package vitals
 
 import (
+	"time"
+
 	"go.opentelemetry.io/otel/metric"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/resource"
@@ -21,6 +23,7 @@ func (f optionFunc) apply(o *options) { f(o) }
 type options struct {
 	config    Config
 	policy    healthscore.Policy
+	hold      *time.Duration
 	provider  metric.MeterProvider
 	resource  *resource.Resource
 	readers   []sdkmetric.Reader
@@ -40,6 +43,14 @@ func WithConfig(c Config) Option {
 // [github.com/otelvitals/vitals/healthscore].
 func WithHealthPolicy(p healthscore.Policy) Option {
 	return optionFunc(func(o *options) { o.policy = p })
+}
+
+// WithHealthHold sets how long a new health status must hold before
+// [System.Health] reports it (see [healthscore.Judge]); the default is
+// [healthscore.DefaultHold], 30s. Zero or less turns the hold off, so that
+// statuses follow the scores at once.
+func WithHealthHold(d time.Duration) Option {
+	return optionFunc(func(o *options) { o.hold = &d })
 }
 
 // WithMeterProvider makes vitals record into mp, a service's existing

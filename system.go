@@ -31,7 +31,8 @@ func (s *System) startTrackers() error {
 	mp := s.provider
 	var errs []error
 	var err error
-	s.conns, err = conn.New(conn.WithMeterProvider(mp), conn.WithRetention(c.ConnectionRetention), conn.WithMaxPools(c.MaxPools), conn.WithMaxIDs(c.MaxConnectionIDs))
+	s.conns, err = conn.New(conn.WithMeterProvider(mp), conn.WithRetention(c.ConnectionRetention), conn.WithWindow(c.ConnectionWindow),
+		conn.WithMaxPools(c.MaxPools), conn.WithMaxIDs(c.MaxConnectionIDs))
 	errs = append(errs, err)
 	s.queues, err = queue.New(queue.WithMeterProvider(mp), queue.WithSampleInterval(c.QueueSampleInterval),
 		queue.WithOverflowThreshold(c.QueueOverflowThreshold), queue.WithWindow(c.QueueWindow), queue.WithMaxQueues(c.MaxQueues))
@@ -118,23 +119,86 @@ var (
 )
 
 // Health returns the health report of a fresh snapshot, scored with the
-// policy of [WithHealthPolicy] (the default policy otherwise); see package
-// [github.com/otelvitals/vitals/healthscore] for the rules.
+// policy of [WithHealthPolicy] (the default policy otherwise) and its
+// statuses held steady for the hold of [WithHealthHold]; see package
+// [github.com/otelvitals/vitals/healthscore] for the rules and how they
+// combine.
 func (s *System) Health() healthscore.Report {
 	snap := s.Snapshot()
-	return healthscore.Score(healthscore.Input{
+	return s.judge.Judge(healthscore.Input{
 		Connections: snap.Connections.Pools,
 		Queues:      snap.Queues.Queues,
 		Caches:      snap.Caches.Caches,
 		Features:    snap.Features.Features,
-	}, s.policy)
+	})
 }
 
-// HealthHandler serves [System.Health] as JSON: 200 when healthy or
-// degraded, 503 when unhealthy, unless opts say otherwise; ?verbose=1 adds
-// every entity and its reasons.
-func (s *System) HealthHandler(opts healthscore.HandlerOptions) http.Handler {
+// ReadinessHandler serves [System.Health] for a readiness probe: 200 when
+// healthy or degraded, 503 when unhealthy, unless opts say otherwise, so a
+// load balancer stops sending work to an instance that cannot do it. The
+// body is JSON; ?verbose=1 adds every entity, its reasons and its checks;
+// a request that accepts application/health+json gets the IETF draft's
+// format. See [healthscore.Handler].
+func (s *System) ReadinessHandler(opts healthscore.HandlerOptions) http.Handler {
 	return healthscore.Handler(s.Health, opts)
+}
+
+// LivenessHandler serves a liveness probe: 200 unless vitals itself is
+// stuck, 503 then. Stuck means that the queue sampler has not finished a
+// round for longer than [Config].LivenessTimeout (a queue probe that never
+// returns, say), or that a snapshot has been running for that long (a
+// tracker's lock held forever). It never looks at the health verdict: a
+// full queue or a cold cache must not restart a process. See
+// [healthscore.LivenessHandler].
+func (s *System) LivenessHandler() http.Handler {
+	return healthscore.LivenessHandler(s.alive)
+}
+
+// alive is the liveness check of [System.LivenessHandler]. It takes a
+// snapshot in the background, one at a time, and fails while one has run
+// for longer than the timeout; a snapshot that never returns costs one
+// goroutine, not one per probe.
+func (s *System) alive() error {
+	timeout := s.config.LivenessTimeout
+	now := time.Now()
+	if started := s.probing.Load(); started != 0 {
+		if ran := now.Sub(time.Unix(0, started)); ran > timeout {
+			return fmt.Errorf("vitals: a snapshot has been running for %v, over the liveness timeout of %v", ran.Round(time.Second), timeout)
+		}
+	} else if s.probing.CompareAndSwap(0, now.UnixNano()) {
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			defer s.probing.Store(0)
+			s.checkSampler(timeout)
+		}()
+		select {
+		case <-done:
+		case <-time.After(timeout):
+			return fmt.Errorf("vitals: a snapshot took over the liveness timeout of %v", timeout)
+		}
+	}
+	if err := s.samplerErr.Load(); err != nil {
+		return *err
+	}
+	return nil
+}
+
+// checkSampler takes a snapshot and keeps the error of a queue sampler
+// that has not finished a round within timeout, or clears it.
+func (s *System) checkSampler(timeout time.Duration) {
+	snap := s.Snapshot().Queues
+	var err error
+	if last := snap.Sampled; !last.IsZero() && snap.Time.Sub(last) > timeout {
+		err = fmt.Errorf("vitals: the queue sampler last finished a round %v ago, over the liveness timeout of %v", snap.Time.Sub(last).Round(time.Second), timeout)
+	} else if last.IsZero() && time.Since(s.started) > timeout {
+		err = fmt.Errorf("vitals: the queue sampler has not finished a round in the %v since Start", time.Since(s.started).Round(time.Second))
+	}
+	if err != nil {
+		s.samplerErr.Store(&err)
+	} else {
+		s.samplerErr.Store(nil)
+	}
 }
 
 // stopTrackers unregisters the health gauges and stops the trackers.

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -39,15 +40,25 @@ func healthGauge(t *testing.T, reader *sdkmetric.ManualReader, component string)
 	return 0
 }
 
+// moving is what the degradation tests run under: no hold, so that each
+// step shows its status at once, and the request queue marked critical, as
+// a service that cannot work without it would. The cache stays in its
+// warm-up throughout (its misses are not judged in its first five
+// minutes).
+var moving = []vitals.Option{
+	vitals.WithHealthHold(0),
+	vitals.WithHealthPolicy(healthscore.Policy{Critical: []healthscore.Ref{{Component: healthscore.Queues, Name: "request_queue"}}}),
+}
+
 // TestHealthMoves degrades a system through its trackers, a queue held
 // above its threshold and a cache whose hit ratio drops, and watches the
 // status go from healthy to degraded to unhealthy and back in Health(), on
 // the HTTP endpoint and in the exported gauges.
 func TestHealthMoves(t *testing.T) {
-	sys, reader := startManual(t)
+	sys, reader := startManual(t, moving...)
 	q := sys.Queues().Queue(queue.TypeHTTP, "request_queue", 100)
 	c := sys.Caches().Cache(cache.TypeApplication, "users")
-	handler := sys.HealthHandler(healthscore.HandlerOptions{})
+	handler := sys.ReadinessHandler(healthscore.HandlerOptions{})
 	code := func() int {
 		rec := httptest.NewRecorder()
 		handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/healthz?verbose=1", nil))
@@ -76,10 +87,10 @@ func TestHealthMoves(t *testing.T) {
 	_ = q.Sample(90) // 90% of capacity: the queue scores 50
 	check("queue above threshold", healthscore.Degraded, 200)
 
-	for range 90 { // hit ratio 10%: the cache scores 12.5
+	for range 90 { // hit ratio 10%, in the cache's warm-up
 		c.Miss(time.Millisecond)
 	}
-	_ = q.Sample(100) // full: the queue scores 0
+	_ = q.Sample(100) // full: the critical queue scores 0, and so does the service
 	check("queue full, cache missing", healthscore.Unhealthy, 503)
 	if healthGauge(t, reader, "queues") != 0 {
 		t.Fatal("the queues component is not exported at 0")
@@ -110,8 +121,13 @@ func TestSnapshotJSON(t *testing.T) {
 	snap.Time = time.Time{}
 	snap.Connections.Time, snap.Queues.Time, snap.Caches.Time, snap.Features.Time = time.Time{}, time.Time{}, time.Time{}, time.Time{}
 	for i := range snap.Connections.Pools {
-		snap.Connections.Pools[i].OldestSeconds, snap.Connections.Pools[i].MeanAgeSeconds = 0, 0
+		p := &snap.Connections.Pools[i]
+		p.OldestSeconds, p.MeanAgeSeconds, p.WindowCoveredSeconds = 0, 0, 0
 	}
+	for i := range snap.Caches.Caches {
+		snap.Caches.Caches[i].SinceFirstLookupSeconds = 0
+	}
+	snap.Queues.Sampled = time.Time{}
 	for i := range snap.Queues.Queues {
 		snap.Queues.Queues[i].OverflowSeconds = 0
 	}
@@ -151,12 +167,12 @@ func TestHealthGaugesReachCollector(t *testing.T) {
 	col := testbackend.StartCollector(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	sys, err := vitals.Start(ctx, vitals.WithExporterOptions(
+	sys, err := vitals.Start(ctx, append([]vitals.Option{vitals.WithExporterOptions(
 		exporters.WithExporters(exporters.OTLP),
 		exporters.WithOTLPProtocol(exporters.ProtocolGRPC),
 		exporters.WithOTLPEndpoint(col.GRPCEndpoint),
 		exporters.WithExportInterval(time.Hour), // only the flushes below export
-	))
+	)}, moving...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,5 +222,39 @@ func statusOf(score float64) healthscore.Status {
 		return healthscore.Degraded
 	default:
 		return healthscore.Unhealthy
+	}
+}
+
+// TestLivenessAndReadiness runs a system whose critical request queue is
+// full: readiness answers 503, liveness 200. Then a queue probe blocks the
+// sampler for good: liveness answers 503 once the timeout has passed.
+func TestLivenessAndReadiness(t *testing.T) {
+	sys, _ := startManual(t, append(moving, vitals.WithConfig(vitals.Config{QueueSampleInterval: 10 * time.Millisecond, LivenessTimeout: time.Second}))...)
+	get := func(h http.Handler) int {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+		return rec.Code
+	}
+	ready, live := sys.ReadinessHandler(healthscore.HandlerOptions{}), sys.LivenessHandler()
+	_ = sys.Queues().Queue(queue.TypeHTTP, "request_queue", 10).Sample(10)
+	if r, l := get(ready), get(live); r != 503 || l != 200 {
+		t.Fatalf("full critical queue: readiness %d, liveness %d; want 503, 200", r, l)
+	}
+
+	block := make(chan struct{})
+	defer close(block)
+	var calls atomic.Int32
+	sys.Queues().Observe("worker", "stuck", func() (int, int) {
+		if calls.Add(1) > 1 {
+			<-block // the sampler's next read never returns
+		}
+		return 0, 10
+	})
+	deadline := time.Now().Add(20 * time.Second)
+	for get(live) != 503 {
+		if time.Now().After(deadline) {
+			t.Fatal("liveness still 200 with the sampler stuck")
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/metric"
@@ -39,6 +41,7 @@ func Version() string { return version.Version }
 type System struct {
 	config   Config
 	policy   healthscore.Policy
+	judge    *healthscore.Judge
 	provider metric.MeterProvider
 	sdk      *sdkmetric.MeterProvider // nil when the provider is the user's
 	resource *resource.Resource
@@ -50,6 +53,10 @@ type System struct {
 	features *feature.Analytics
 	health   metric.Registration
 	selfTime metric.Float64Histogram
+
+	started    time.Time
+	probing    atomic.Int64          // unix nanoseconds when the running liveness snapshot began, 0 with none
+	samplerErr atomic.Pointer[error] // the liveness check's latest finding on the sampler
 
 	shutdownOnce sync.Once
 	shutdownErr  error
@@ -97,6 +104,12 @@ func Start(ctx context.Context, opts ...Option) (*System, error) {
 		return nil, err
 	}
 	s := &System{config: o.config.withDefaults(), policy: o.policy}
+	hold := healthscore.DefaultHold
+	if o.hold != nil {
+		hold = *o.hold
+	}
+	s.started = time.Now()
+	s.judge = healthscore.NewJudge(o.policy, healthscore.WithHold(hold))
 	if o.provider != nil {
 		s.provider = o.provider
 		return s, s.startTrackers()
