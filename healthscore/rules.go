@@ -103,7 +103,7 @@ func queueEntity(s queue.QueueSnapshot, p Policy) Entity {
 			"queue %s at %.0f%% of capacity (threshold %.0f%%)", n, 100*s.Utilization, 100*p.QueueThreshold)
 		window := seconds(s.WindowSeconds, roundTo(s.WindowSeconds))
 		r.score(RuleOverflowTime, s.WindowOverflowShare, "1", falling(s.WindowOverflowShare, 0, p.QueueMaxOverflowShare),
-			"queue %s above its overflow threshold for %s of the last %s", n, seconds(s.WindowOverflowShare*s.WindowSeconds, roundTo(s.WindowSeconds)), window)
+			"queue %s above its overflow threshold for %s of the last %s", n, seconds(s.WindowOverflowShare*s.WindowSeconds, roundTo(s.WindowOverflowShare*s.WindowSeconds)), window)
 	}
 
 	if s.WindowRejected < p.QueueMinRejections {
