@@ -225,7 +225,7 @@ func TestScenarioBusyKeepAliveServer(t *testing.T) {
 // enough for database/sql to pool, hand out and take back connections.
 type stallDriver struct{}
 
-func (stallDriver) Open(string) (driver.Conn, error)              { return stallConn{}, nil }
+func (stallDriver) Open(string) (driver.Conn, error)               { return stallConn{}, nil }
 func (d stallDriver) Connect(context.Context) (driver.Conn, error) { return stallConn{}, nil }
 func (d stallDriver) Driver() driver.Driver                        { return d }
 

@@ -21,7 +21,7 @@ import (
 func TestHealthJSON(t *testing.T) {
 	at := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
 	in := Input{
-		Queues: []queue.QueueSnapshot{{Type: "http", Name: "requests", Capacity: 100, Utilization: 0.5}},
+		Queues:   []queue.QueueSnapshot{{Type: "http", Name: "requests", Capacity: 100, Utilization: 0.5}},
 		Caches:   []cache.CacheSnapshot{warm(0.4, 0.4, false)},
 		Features: []feature.FeatureSnapshot{{Type: "endpoint", Name: "checkout", WindowUses: 1000, WindowSuccessRate: 0.5}},
 	}
