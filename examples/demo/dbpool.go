@@ -23,6 +23,11 @@ type dbPool struct {
 
 func newDBPool(p *conn.Pool, size int, maxLifetime time.Duration) *dbPool {
 	d := &dbPool{pool: p, maxLifetime: maxLifetime, born: map[*conn.Conn]time.Time{}, slots: make(chan struct{}, size)}
+	// What the pool knows of its bounds, for the health rules: its size,
+	// and the age past which a connection should have been replaced (a
+	// connection is replaced when it comes back past its lifetime, so
+	// allow one more lifetime).
+	p.SetLimits(conn.Limits{MaxOpen: size, MaxAge: 2 * maxLifetime})
 	for range size {
 		d.slots <- struct{}{}
 	}

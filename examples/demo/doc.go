@@ -9,6 +9,29 @@
 // and, when OTEL_EXPORTER_OTLP_ENDPOINT is set, ships OTLP as well. A
 // one-screen summary of what the exporters see is refreshed every second.
 //
+// /healthz is the readiness endpoint (?verbose=1 for the reasons;
+// Accept: application/health+json for the IETF draft's format) and /livez
+// the liveness one.
+//
+// # Health reasons and the faults behind them
+//
+// The service simulates a few faults on purpose, so that the health report
+// has something to say under load. Each reason it can show comes from one:
+//
+//   - "queue http/report_jobs turned N items away" and "... above its
+//     overflow threshold for ...": report jobs arrive faster than the four
+//     workers finish them in bursts, and the 64-place queue fills.
+//   - "feature api_endpoint//api/report failing N% of M uses": the reports
+//     turned away are answered 503, which counts as a failed use.
+//   - "cache application/users hit ratio N%": the user space is larger than
+//     the 500-entry cache, so it misses about half its lookups by design;
+//     the reason appears once the cache is past its five-minute warm-up,
+//     and degrades the cache, not the service.
+//
+// The simulated database pool also leaks one connection in every 5000
+// uses; with the default 24h retention the leak shows only in a run that
+// long. With -rate 0 nothing happens and the service is healthy.
+//
 // Ctrl-C, or the end of -duration, shuts everything down and flushes.
 //
 // Flags:

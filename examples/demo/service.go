@@ -205,7 +205,8 @@ func (s *service) serve(addr string) (*server, error) {
 		fmt.Fprintln(w, "report done")
 		return http.StatusOK
 	}))
-	mux.Handle("GET /healthz", s.sys.HealthHandler(healthscore.HandlerOptions{}))
+	mux.Handle("GET /healthz", s.sys.ReadinessHandler(healthscore.HandlerOptions{}))
+	mux.Handle("GET /livez", s.sys.LivenessHandler())
 	lis, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("demo: listening on %s: %w", addr, err)
