@@ -2,6 +2,9 @@ package healthscore_test
 
 import (
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"time"
 
 	"github.com/otelvitals/vitals/healthscore"
 	"github.com/otelvitals/vitals/instrument/cache"
@@ -35,4 +38,46 @@ func ExampleScore() {
 	// queue http/request_queue at 95% of capacity (threshold 80%)
 	// queue http/request_queue above its overflow threshold for 4m0s of the last 5m0s
 	// cache application/users hit ratio 60% over 1000 lookups (target 80%)
+}
+
+// A Judge holds a status until the scores have said another for the hold
+// time: a queue full for ten seconds leaves the service healthy, one full
+// for a minute does not.
+func ExampleJudge() {
+	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	j := healthscore.NewJudge(healthscore.Policy{}, healthscore.WithHold(30*time.Second), healthscore.WithClock(func() time.Time { return now }))
+	at := func(u float64) healthscore.Input {
+		return healthscore.Input{Queues: []queue.QueueSnapshot{{Type: "http", Name: "requests", Capacity: 100, Utilization: u}}}
+	}
+	fmt.Println(j.Judge(at(0.1)).Status)
+	for range 6 {
+		now = now.Add(10 * time.Second)
+		r := j.Judge(at(1))
+		fmt.Printf("%.0f %s\n", r.Score, r.Status)
+	}
+	// Output:
+	// healthy
+	// 0 healthy
+	// 0 healthy
+	// 0 healthy
+	// 0 unhealthy
+	// 0 unhealthy
+	// 0 unhealthy
+}
+
+// LivenessHandler answers 200 while its check passes, whatever the
+// verdict: here the readiness handler answers 503 for a full queue.
+func ExampleLivenessHandler() {
+	full := healthscore.Score(healthscore.Input{Queues: []queue.QueueSnapshot{{Type: "http", Name: "requests", Capacity: 10, Utilization: 1}}}, healthscore.Policy{})
+	for _, h := range []http.Handler{
+		healthscore.Handler(func() healthscore.Report { return full }, healthscore.HandlerOptions{}),
+		healthscore.LivenessHandler(func() error { return nil }),
+	} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+		fmt.Println(rec.Code)
+	}
+	// Output:
+	// 503
+	// 200
 }

@@ -21,20 +21,6 @@ const (
 	Unhealthy Status = "unhealthy"
 )
 
-// worse reports whether s is a worse status than t.
-func (s Status) worse(t Status) bool { return rank(s) > rank(t) }
-
-func rank(s Status) int {
-	switch s {
-	case Healthy:
-		return 0
-	case Degraded:
-		return 1
-	default:
-		return 2
-	}
-}
-
 // Component names.
 const (
 	Connections = "connections"
