@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -20,6 +21,7 @@ import (
 	"github.com/otelvitals/vitals/healthscore"
 	"github.com/otelvitals/vitals/instrument/cache"
 	"github.com/otelvitals/vitals/instrument/queue"
+	"github.com/otelvitals/vitals/integrations/nethttp"
 	"github.com/otelvitals/vitals/internal/testbackend"
 	"github.com/otelvitals/vitals/semconv"
 )
@@ -256,5 +258,35 @@ func TestLivenessAndReadiness(t *testing.T) {
 			t.Fatal("liveness still 200 with the sampler stuck")
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestIdleTrackedServerIsReady is the setup the README shows: a net/http
+// server tracked with nethttp and serving the system's readiness endpoint,
+// no other traffic. The probe's own connection is the only one open, and
+// in use while it is answered: that is not saturation.
+func TestIdleTrackedServerIsReady(t *testing.T) {
+	sys, _ := startManual(t)
+	mux := http.NewServeMux()
+	mux.Handle("/healthz", sys.ReadinessHandler(healthscore.HandlerOptions{}))
+	srv := &http.Server{Handler: mux}
+	nethttp.TrackServer(srv, sys.Connections().Pool("http", "api"))
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(lis)
+	defer srv.Close()
+	for range 3 {
+		resp, err := http.Get("http://" + lis.Addr().String() + "/healthz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var r healthscore.Report
+		err = json.NewDecoder(resp.Body).Decode(&r)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != 200 || r.Status != healthscore.Healthy || r.Score != 100 {
+			t.Fatalf("probe: %d %+v (%v)", resp.StatusCode, r, err)
+		}
 	}
 }
