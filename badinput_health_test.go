@@ -1,0 +1,109 @@
+package vitals_test
+
+import (
+	"fmt"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/otelvitals/vitals/healthscore"
+	"github.com/otelvitals/vitals/instrument/cache"
+	"github.com/otelvitals/vitals/instrument/feature"
+	"github.com/otelvitals/vitals/instrument/queue"
+)
+
+func badHealthCases() []badCase {
+	nan, inf := math.NaN(), math.Inf(1)
+	sameAsDefault := func(p healthscore.Policy) func(*testing.T, *badRig) error {
+		return func(t *testing.T, _ *badRig) error {
+			got := badScore(t, badHealthInput(), p)
+			want := badScore(t, badHealthInput(), healthscore.Policy{})
+			if g, w := fmt.Sprintf("%+v", got), fmt.Sprintf("%+v", want); g != w {
+				t.Errorf("report\n%s\nwant the default policy's\n%s", g, w)
+			}
+			return nil
+		}
+	}
+	return []badCase{
+		{
+			name: "health empty input", api: "healthscore.Score", input: "Input{}",
+			result: "100, healthy, no components",
+			call: func(t *testing.T, _ *badRig) error {
+				if r := badScore(t, healthscore.Input{}, healthscore.Policy{}); r.Score != 100 || r.Status != healthscore.Healthy || len(r.Components) != 0 {
+					t.Errorf("report %+v", r)
+				}
+				return nil
+			},
+		},
+		{
+			name: "health NaN input", api: "healthscore.Score", input: "NaN utilization, overflow share, hit ratio, efficiency, success rate, mean duration",
+			result: "each NaN rule scores 0: unhealthy at 0, every score in 0-100, JSON encodes",
+			call: func(t *testing.T, _ *badRig) error {
+				in := healthscore.Input{
+					Queues: []queue.QueueSnapshot{{Name: "q1", Capacity: 10, Utilization: nan}, {Name: "q2", Capacity: 10, WindowOverflowShare: nan, WindowSeconds: nan}},
+					Caches: []cache.CacheSnapshot{
+						{Name: "c1", WindowLookups: 1000, SinceFirstLookupSeconds: 3600, WindowHitRatio: nan, Efficiency: 1, LatencyMeasured: true},
+						{Name: "c2", WindowLookups: 1000, SinceFirstLookupSeconds: 3600, WindowHitRatio: 1, Efficiency: nan, LatencyMeasured: true},
+					},
+					Features: []feature.FeatureSnapshot{{Name: "f1", WindowUses: 100, WindowSuccessRate: nan}, {Name: "f2", WindowUses: 100, WindowSuccessRate: 1, MeanDurationSeconds: nan}},
+				}
+				r := badScore(t, in, healthscore.Policy{})
+				for _, c := range r.Components {
+					for _, e := range c.Entities {
+						if e.Score != 0 {
+							t.Errorf("%s %s scores %v, want 0", c.Name, e.Name, e.Score)
+						}
+					}
+				}
+				if r.Score != 0 || r.Status != healthscore.Unhealthy {
+					t.Errorf("report %v %s, want 0 unhealthy", r.Score, r.Status)
+				}
+				return nil
+			},
+		},
+		{
+			name: "health infinite input", api: "healthscore.Score", input: "±Inf utilization, hit ratio, efficiency, mean duration",
+			result: "scored as the bound: +Inf utilization 0, -Inf 100, +Inf hit ratio 100, +Inf mean duration 0",
+			call: func(t *testing.T, _ *badRig) error {
+				in := healthscore.Input{
+					Queues:   []queue.QueueSnapshot{{Name: "full", Capacity: 10, Utilization: inf}, {Name: "empty", Capacity: 10, Utilization: -inf}},
+					Caches:   []cache.CacheSnapshot{{Name: "c", WindowLookups: 1000, SinceFirstLookupSeconds: 3600, WindowHitRatio: inf, Efficiency: inf, LatencyMeasured: true}},
+					Features: []feature.FeatureSnapshot{{Name: "f", WindowUses: 100, WindowSuccessRate: 1, MeanDurationSeconds: inf}},
+				}
+				want := map[string]float64{"full": 0, "empty": 100, "c": 100, "f": 0}
+				for _, c := range badScore(t, in, healthscore.Policy{}).Components {
+					for _, e := range c.Entities {
+						if e.Score != want[e.Name] {
+							t.Errorf("%s scores %v, want %v", e.Name, e.Score, want[e.Name])
+						}
+					}
+				}
+				return nil
+			},
+		},
+		{
+			name: "health NaN policy", api: "healthscore.Score", input: "every Policy number NaN",
+			result: "each takes its default: the default policy's report",
+			call: sameAsDefault(healthscore.Policy{
+				DegradedBelow: nan, UnhealthyBelow: nan, ConnectionsWeight: nan, QueuesWeight: nan, CachesWeight: nan, FeaturesWeight: nan,
+				PoolMaxOldShare: nan, PoolMaxLeakShare: nan, PoolSaturation: nan, QueueThreshold: nan, QueueMaxOverflowShare: nan,
+				QueueGrowingCap: nan, CacheTargetHitRatio: nan, CacheMinEfficiency: nan, FeatureFailureOK: nan, FeatureFailureMax: nan,
+			}),
+		},
+		{
+			name: "health infinite policy", api: "healthscore.Score", input: "Policy thresholds ±Inf",
+			result: "each takes its default: the default policy's report",
+			call: sameAsDefault(healthscore.Policy{
+				DegradedBelow: inf, UnhealthyBelow: -inf, QueueThreshold: inf, CacheTargetHitRatio: -inf, FeatureFailureMax: inf,
+			}),
+		},
+		{
+			name: "health negative policy", api: "healthscore.Score", input: "negative weights, shares and FeatureBudget",
+			result: "each takes its default: the default policy's report",
+			call: sameAsDefault(healthscore.Policy{
+				ConnectionsWeight: -1, QueuesWeight: -2, CachesWeight: -1, FeaturesWeight: -1, PoolMaxOldShare: -0.5,
+				QueueGrowingCap: -10, FeatureBudget: -time.Second, FeatureBudgets: map[string]time.Duration{"f": -time.Second},
+			}),
+		},
+	}
+}
