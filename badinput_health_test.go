@@ -3,6 +3,8 @@ package vitals_test
 import (
 	"fmt"
 	"math"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -25,6 +27,67 @@ func badHealthCases() []badCase {
 		}
 	}
 	return []badCase{
+		{
+			name: "handler status codes out of range", api: "healthscore.Handler", input: "HandlerOptions{DegradedCode: 42, UnhealthyCode: 1000}",
+			result: "each takes its default: 200 for degraded, 503 for unhealthy; no panic",
+			call: func(t *testing.T, _ *badRig) error {
+				for status, want := range map[healthscore.Status]int{healthscore.Degraded: 200, healthscore.Unhealthy: 503} {
+					rep := healthscore.Report{Status: status}
+					h := healthscore.Handler(func() healthscore.Report { return rep }, healthscore.HandlerOptions{DegradedCode: 42, UnhealthyCode: 1000})
+					rec := httptest.NewRecorder()
+					h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
+					if rec.Code != want {
+						t.Errorf("%s: %d, want %d", status, rec.Code, want)
+					}
+				}
+				return nil
+			},
+		},
+		{
+			name: "handler nil report", api: "healthscore.Handler, healthscore.LivenessHandler", input: "report: nil; alive: nil",
+			result: "the report of nothing tracked (200, healthy); liveness 200",
+			call: func(t *testing.T, _ *badRig) error {
+				for _, h := range []http.Handler{healthscore.Handler(nil, healthscore.HandlerOptions{}), healthscore.LivenessHandler(nil)} {
+					rec := httptest.NewRecorder()
+					h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+					if rec.Code != 200 {
+						t.Errorf("%d, want 200: %s", rec.Code, rec.Body)
+					}
+				}
+				return nil
+			},
+		},
+		{
+			name: "judge odd options", api: "healthscore.NewJudge", input: "WithHold(-1h), WithEvaluations(-3), WithClock(nil), nil option",
+			result: "no hold, one evaluation, time.Now: statuses follow the scores",
+			call: func(t *testing.T, _ *badRig) error {
+				j := healthscore.NewJudge(healthscore.Policy{}, healthscore.WithHold(-time.Hour), healthscore.WithEvaluations(-3), healthscore.WithClock(nil), nil)
+				full := healthscore.Input{Queues: []queue.QueueSnapshot{{Name: "q", Capacity: 1, Utilization: 1}}}
+				if s := j.Judge(healthscore.Input{}).Status; s != healthscore.Healthy {
+					t.Errorf("empty: %s", s)
+				}
+				if s := j.Judge(full).Status; s != healthscore.Unhealthy {
+					t.Errorf("full queue: %s, want unhealthy at once", s)
+				}
+				return nil
+			},
+		},
+		{
+			name: "judge clock stepping back", api: "healthscore.Judge", input: "a clock an hour back between evaluations",
+			result: "the hold restarts: no status change, no panic",
+			call: func(t *testing.T, _ *badRig) error {
+				now := time.Unix(1_800_000_000, 0)
+				j := healthscore.NewJudge(healthscore.Policy{}, healthscore.WithClock(func() time.Time { return now }))
+				full := healthscore.Input{Queues: []queue.QueueSnapshot{{Name: "q", Capacity: 1, Utilization: 1}}}
+				j.Judge(healthscore.Input{Queues: []queue.QueueSnapshot{{Name: "q", Capacity: 1}}})
+				j.Judge(full)
+				now = now.Add(-time.Hour)
+				if s := j.Judge(full).Status; s != healthscore.Healthy {
+					t.Errorf("after the step back: %s, want healthy (held)", s)
+				}
+				return nil
+			},
+		},
 		{
 			name: "health empty input", api: "healthscore.Score", input: "Input{}",
 			result: "100, healthy, no components",

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"io"
 	"math"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -29,6 +31,50 @@ func badRootCases() []badCase {
 		}
 	}
 	return []badCase{
+		{
+			name: "nil system", api: "*vitals.System (every method)", input: "a nil *System",
+			result: "no-ops: nil trackers, an empty snapshot, a healthy report, 200 probes, nil errors",
+			call: func(t *testing.T, _ *badRig) error {
+				var sys *vitals.System
+				if sys.Connections() != nil || sys.Queues() != nil || sys.Caches() != nil || sys.Features() != nil {
+					t.Error("a nil System returned a tracker")
+				}
+				if r := sys.Health(); r.Status != healthscore.Healthy || len(sys.Snapshot().Connections.Pools) != 0 {
+					t.Errorf("health %+v", r)
+				}
+				for _, h := range []http.Handler{sys.ReadinessHandler(healthscore.HandlerOptions{}), sys.LivenessHandler()} {
+					rec := httptest.NewRecorder()
+					h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+					if rec.Code != 200 {
+						t.Errorf("probe %d", rec.Code)
+					}
+				}
+				_ = sys.MeterProvider().Meter("x")
+				_, _, _ = sys.Config(), sys.Resource(), sys.Readers()
+				return errors.Join(sys.ForceFlush(context.Background()), sys.Shutdown(context.Background()))
+			},
+		},
+		{
+			name: "nil view", api: "vitals.WithView", input: "WithView(nil, nil)",
+			result: "ignored, as nil options are: Start succeeds",
+			call: func(t *testing.T, _ *badRig) error {
+				sys, err := vitals.Start(context.Background(), vitals.WithView(nil, nil), vitals.WithExporterOptions(exporters.WithExporters(exporters.None)))
+				if err == nil {
+					err = sys.Shutdown(context.Background())
+				}
+				return err
+			},
+		},
+		{
+			name: "config liveness timeout under two samples", api: "Config.Validate", input: "QueueSampleInterval: 1m, LivenessTimeout: 1m",
+			result: "ErrInvalidConfig naming the field", want: vitals.ErrInvalidConfig,
+			call: validate("LivenessTimeout", vitals.Config{QueueSampleInterval: time.Minute, LivenessTimeout: time.Minute}),
+		},
+		{
+			name: "config connection window of 1ns", api: "Config.Validate", input: "ConnectionWindow: 1ns",
+			result: "ErrInvalidConfig naming the field", want: vitals.ErrInvalidConfig,
+			call: validate("ConnectionWindow", vitals.Config{ConnectionWindow: time.Nanosecond}),
+		},
 		{
 			name: "config NaN overflow threshold", api: "Config.Validate", input: "QueueOverflowThreshold: NaN",
 			result: "ErrInvalidConfig naming the field", want: vitals.ErrInvalidConfig,

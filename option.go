@@ -103,8 +103,16 @@ func WithReader(r sdkmetric.Reader) Option {
 // through the SDK instead of vitals' faster histogram path, which views
 // cannot reach; so is every histogram under a view that matches all
 // instruments ("*").
+//
+// Nil views are ignored.
 func WithView(views ...sdkmetric.View) Option {
-	return optionFunc(func(o *options) { o.views = append(o.views, views...) })
+	return optionFunc(func(o *options) {
+		for _, v := range views {
+			if v != nil {
+				o.views = append(o.views, v)
+			}
+		}
+	})
 }
 
 // WithExporterOptions configures the exporters, overriding the standard

@@ -69,17 +69,37 @@ func (s *System) startTrackers() error {
 }
 
 // Connections returns the system's connection tracker.
-func (s *System) Connections() *conn.Tracker { return s.conns }
+func (s *System) Connections() *conn.Tracker {
+	if s == nil {
+		return nil
+	}
+	return s.conns
+}
 
 // Queues returns the system's queue monitor, whose background sampler
 // Start started.
-func (s *System) Queues() *queue.Monitor { return s.queues }
+func (s *System) Queues() *queue.Monitor {
+	if s == nil {
+		return nil
+	}
+	return s.queues
+}
 
 // Caches returns the system's cache monitor.
-func (s *System) Caches() *cache.Monitor { return s.caches }
+func (s *System) Caches() *cache.Monitor {
+	if s == nil {
+		return nil
+	}
+	return s.caches
+}
 
 // Features returns the system's feature analytics.
-func (s *System) Features() *feature.Analytics { return s.features }
+func (s *System) Features() *feature.Analytics {
+	if s == nil {
+		return nil
+	}
+	return s.features
+}
 
 // Snapshot is the state of everything vitals tracks at one moment: the
 // "collect all metrics" call, in a form with stable JSON names.
@@ -97,6 +117,9 @@ type Snapshot struct {
 // recorded in vitals.self.duration (operation "snapshot"); one longer than
 // Config.CollectionBudget is reported through otel.Handle.
 func (s *System) Snapshot() Snapshot {
+	if s == nil {
+		return Snapshot{Time: time.Now()}
+	}
 	start := time.Now()
 	snap := Snapshot{
 		Time:        start,
@@ -124,6 +147,9 @@ var (
 // [github.com/otelvitals/vitals/healthscore] for the rules and how they
 // combine.
 func (s *System) Health() healthscore.Report {
+	if s == nil {
+		return healthscore.Score(healthscore.Input{}, healthscore.Policy{})
+	}
 	snap := s.Snapshot()
 	return s.judge.Judge(healthscore.Input{
 		Connections: snap.Connections.Pools,
@@ -159,6 +185,9 @@ func (s *System) LivenessHandler() http.Handler {
 // for longer than the timeout; a snapshot that never returns costs one
 // goroutine, not one per probe.
 func (s *System) alive() error {
+	if s == nil {
+		return nil
+	}
 	timeout := s.config.LivenessTimeout
 	now := time.Now()
 	if started := s.probing.Load(); started != 0 {

@@ -12,6 +12,7 @@ import (
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/metric/noop"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/exemplar"
 	"go.opentelemetry.io/otel/sdk/resource"
@@ -37,7 +38,9 @@ func Version() string { return version.Version }
 // System is a running vitals setup, made by [Start]: the MeterProvider
 // metrics go through, its readers, and the configuration of the trackers.
 //
-// Its methods are safe for concurrent use.
+// Its methods are safe for concurrent use. On a nil System every method
+// is a no-op: the trackers it returns are nil (whose methods are no-ops
+// too), its snapshot is empty and its health is that of nothing tracked.
 type System struct {
 	config   Config
 	policy   healthscore.Policy
@@ -235,10 +238,21 @@ func buildResource(ctx context.Context, user *resource.Resource) (*resource.Reso
 // outside Start: under the provider Start built, when it built every reader,
 // their histograms take vitals' fast path (atomic buckets, published to
 // those readers) instead of the SDK's locked histograms.
-func (s *System) MeterProvider() metric.MeterProvider { return s.provider }
+//
+// On a nil System it returns a no-op provider.
+func (s *System) MeterProvider() metric.MeterProvider {
+	if s == nil {
+		return noop.NewMeterProvider()
+	}
+	return s.provider
+}
 
-// Config returns the configuration in force, with defaults filled in.
+// Config returns the configuration in force, with defaults filled in; on
+// a nil System, the default configuration.
 func (s *System) Config() Config {
+	if s == nil {
+		return Config{}.withDefaults()
+	}
 	c := s.config
 	c.UserHashKey = append([]byte(nil), c.UserHashKey...)
 	return c
@@ -246,22 +260,31 @@ func (s *System) Config() Config {
 
 // Resource returns the resource of the provider Start built, or nil under
 // [WithMeterProvider].
-func (s *System) Resource() *resource.Resource { return s.resource }
+func (s *System) Resource() *resource.Resource {
+	if s == nil {
+		return nil
+	}
+	return s.resource
+}
 
 // Readers returns the readers of the provider Start built: the exporters'
 // first, in the order they were named, then [WithReader]'s. It is empty
 // under [WithMeterProvider]. A Prometheus exporter's reader is an
 // [*exporters.PrometheusReader], which tells the address it listens on.
 func (s *System) Readers() []sdkmetric.Reader {
+	if s == nil {
+		return nil
+	}
 	return append([]sdkmetric.Reader(nil), s.readers...)
 }
 
 // ForceFlush exports what has been recorded so far through every periodic
 // reader, waiting until ctx is done at the longest; a nil ctx is taken as
 // context.Background(). A ctx already done returns its error without
-// flushing. Under [WithMeterProvider] it does nothing.
+// flushing. Under [WithMeterProvider], and on a nil System, it does
+// nothing.
 func (s *System) ForceFlush(ctx context.Context) error {
-	if s.sdk == nil {
+	if s == nil || s.sdk == nil {
 		return nil
 	}
 	if ctx == nil {
@@ -284,8 +307,11 @@ func (s *System) ForceFlush(ctx context.Context) error {
 // counted, and handles stay safe to call. Under [WithMeterProvider] the
 // user's provider is left running, and the trackers' metrics are no longer
 // reported through it. Shutdown is idempotent: later calls return the first
-// call's result.
+// call's result. On a nil System it does nothing.
 func (s *System) Shutdown(ctx context.Context) error {
+	if s == nil {
+		return nil
+	}
 	if ctx == nil {
 		ctx = context.Background()
 	}

@@ -14,13 +14,22 @@ import (
 const HealthJSON = "application/health+json"
 
 // HandlerOptions configure [Handler]. The zero value answers 200 for
-// healthy and degraded, 503 for unhealthy.
+// healthy and degraded, 503 for unhealthy. A code outside 100 to 599, the
+// status codes HTTP defines, takes its default.
 type HandlerOptions struct {
 	// DegradedCode is the status code for a degraded report; 0 means 200.
 	// Set it to 503 to take a degraded instance out of a load balancer.
 	DegradedCode int
 	// UnhealthyCode is the status code for an unhealthy report; 0 means 503.
 	UnhealthyCode int
+}
+
+// statusCode is code, or def when code is not an HTTP status code.
+func statusCode(code, def int) int {
+	if code < 100 || code > 599 {
+		return def
+	}
+	return code
 }
 
 // Handler serves the report of report: a readiness endpoint. The status
@@ -37,14 +46,12 @@ type HandlerOptions struct {
 // format instead (see [HealthJSON]): status pass, warn or fail for
 // healthy, degraded and unhealthy, and a check per component score and
 // per rule that scored, keyed "component:rule". report is called once per
-// request.
+// request; a nil report serves the report of nothing tracked (healthy).
 func Handler(report func() Report, opts HandlerOptions) http.Handler {
-	degraded, unhealthy := opts.DegradedCode, opts.UnhealthyCode
-	if degraded == 0 {
-		degraded = http.StatusOK
-	}
-	if unhealthy == 0 {
-		unhealthy = http.StatusServiceUnavailable
+	degraded := statusCode(opts.DegradedCode, http.StatusOK)
+	unhealthy := statusCode(opts.UnhealthyCode, http.StatusServiceUnavailable)
+	if report == nil {
+		report = func() Report { return Score(Input{}, Policy{}) }
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rep := report()
