@@ -31,6 +31,16 @@
 // [Views] returns the same boundaries as [go.opentelemetry.io/otel/sdk/metric.View]s
 // for those who want them set explicitly on their MeterProvider.
 //
+// # Values from callers
+//
+// Every attribute value that comes from a caller (a pool, queue, cache or
+// feature name, a flag key or variant) passes [CleanValue] before it is
+// recorded, in the trackers and in the integrations alike: valid UTF-8,
+// at most [MaxValueLength] bytes, "unknown" for an empty value. The
+// trackers count each repair in vitals.input.rejected, with the error.type
+// values [ErrorTypeInvalidUTF8], [ErrorTypeNameTooLong] and
+// [ErrorTypeEmptyName].
+//
 // # Reference
 //
 // [All] lists every definition; docs/metrics.md is generated from it with
