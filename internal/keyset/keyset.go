@@ -2,44 +2,30 @@ package keyset
 
 import (
 	"fmt"
-	"strings"
 	"sync"
 	"sync/atomic"
-	"unicode/utf8"
 
 	"go.opentelemetry.io/otel"
+
+	"github.com/otelvitals/vitals/semconv"
 )
 
 // Reasons a name was cleaned, counted by the trackers in
-// vitals.input.rejected.
+// vitals.input.rejected: those of [semconv.CleanValueFunc].
 const (
-	ReasonInvalidUTF8 = "invalid_utf8"
-	ReasonNameTooLong = "name_too_long"
-	ReasonEmptyName   = "empty_name"
+	ReasonInvalidUTF8 = semconv.ErrorTypeInvalidUTF8
+	ReasonNameTooLong = semconv.ErrorTypeNameTooLong
+	ReasonEmptyName   = semconv.ErrorTypeEmptyName
 )
 
 // Clean returns s as a valid, bounded attribute value: invalid UTF-8 becomes
-// U+FFFD, a name longer than maxLen bytes is cut on a rune boundary, and an
-// empty name becomes "unknown". report is called with the reason of each
-// repair.
+// U+FFFD, a name longer than maxLen bytes is cut on a rune boundary (into a
+// copy, which keeps none of s's memory), and an empty name becomes
+// "unknown". report is called with the reason of each repair. It is
+// [semconv.CleanValueFunc], the one sanitiser of vitals, which the
+// integrations use too.
 func Clean(s string, maxLen int, report func(reason string)) string {
-	if !utf8.ValidString(s) {
-		report(ReasonInvalidUTF8)
-		s = strings.ToValidUTF8(s, "\uFFFD")
-	}
-	if len(s) > maxLen {
-		report(ReasonNameTooLong)
-		cut := maxLen
-		for cut > 0 && !utf8.RuneStart(s[cut]) {
-			cut--
-		}
-		s = s[:cut]
-	}
-	if s == "" {
-		report(ReasonEmptyName)
-		s = "unknown"
-	}
-	return s
+	return semconv.CleanValueFunc(s, maxLen, report)
 }
 
 // Set is a tracker's handles by (type, name), at most Max of them; further

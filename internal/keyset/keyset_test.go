@@ -4,8 +4,11 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"go.opentelemetry.io/otel"
+
+	"github.com/otelvitals/vitals/semconv"
 )
 
 func TestClean(t *testing.T) {
@@ -23,6 +26,27 @@ func TestClean(t *testing.T) {
 		if out := Clean(tt.in, 7, func(r string) { got = append(got, r) }); out != tt.want || strings.Join(got, ",") != strings.Join(tt.reasons, ",") {
 			t.Errorf("Clean(%q) = %q %v, want %q %v", tt.in, out, got, tt.want, tt.reasons)
 		}
+	}
+}
+
+// TestCleanIsSemconv checks that Clean is the one sanitiser of package
+// semconv: the same results and reasons, a cut name copied out of the
+// caller's string, and no panic for a cap below 1.
+func TestCleanIsSemconv(t *testing.T) {
+	long := strings.Repeat("a", 1<<20)
+	for _, in := range []string{"pool", "", "a\xffb", long, strings.Repeat("x\xff", 300)} {
+		var got, want []string
+		out := Clean(in, semconv.MaxValueLength, func(r string) { got = append(got, r) })
+		ref := semconv.CleanValueFunc(in, semconv.MaxValueLength, func(r string) { want = append(want, r) })
+		if out != ref || strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Errorf("Clean(%.20q) = %.20q %v, semconv.CleanValueFunc %.20q %v", in, out, got, ref, want)
+		}
+	}
+	if out := Clean(long, 256, func(string) {}); unsafe.StringData(out) == unsafe.StringData(long) {
+		t.Error("a cut name keeps the 1 MiB name alive")
+	}
+	if out := Clean(long, -1, func(string) {}); len(out) != semconv.MaxValueLength {
+		t.Errorf("a negative cap gives %d bytes, want %d", len(out), semconv.MaxValueLength)
 	}
 }
 
