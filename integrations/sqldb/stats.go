@@ -8,6 +8,7 @@ import (
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/metric/noop"
 
 	"github.com/otelvitals/vitals/internal/version"
 	"github.com/otelvitals/vitals/semconv"
@@ -15,6 +16,10 @@ import (
 
 // ScopeName is the instrumentation scope of the meter RegisterStats uses.
 const ScopeName = "github.com/otelvitals/vitals/integrations/sqldb"
+
+// ErrNilDB is returned by [RegisterStats] for a nil database; nothing is
+// registered.
+var ErrNilDB = errors.New("sqldb: nil *sql.DB")
 
 // Option configures [RegisterStats].
 type Option interface {
@@ -51,9 +56,18 @@ func WithMeterProvider(mp metric.MeterProvider) Option {
 //   - vitals.db.connection.closed: MaxIdleClosed, MaxIdleTimeClosed and
 //     MaxLifetimeClosed, by reason.
 //
-// Unregister the returned registration when db is closed. On error the
-// registration is nil, or covers the instruments that could be made.
+// poolName is cleaned as the trackers clean names ([semconv.CleanValue]):
+// invalid UTF-8 becomes U+FFFD, a name longer than
+// [semconv.MaxValueLength] bytes is cut, and "" becomes "unknown", so that
+// no pool name can make an export fail. Nil options are ignored.
+//
+// Unregister the returned registration when db is closed. The registration
+// is never nil: on error it covers the instruments that could be made, or
+// nothing. A nil db is [ErrNilDB], with nothing registered.
 func RegisterStats(db *sql.DB, poolName string, opts ...Option) (metric.Registration, error) {
+	if db == nil {
+		return noop.Registration{}, ErrNilDB
+	}
 	var cfg config
 	for _, o := range opts {
 		if o != nil {
@@ -81,7 +95,7 @@ func RegisterStats(db *sql.DB, poolName string, opts ...Option) (metric.Registra
 	closed, err := semconv.DBConnectionClosed.New(m)
 	keep(err)
 
-	name := semconv.DBClientConnectionPoolNameKey.String(poolName)
+	name := semconv.DBClientConnectionPoolNameKey.String(semconv.CleanValue(poolName))
 	pool := metric.WithAttributeSet(attribute.NewSet(name))
 	with := func(kv attribute.KeyValue) metric.ObserveOption {
 		return metric.WithAttributeSet(attribute.NewSet(name, kv))
@@ -107,5 +121,8 @@ func RegisterStats(db *sql.DB, poolName string, opts ...Option) (metric.Registra
 		return nil
 	}, count, maxOpen, waits, waitTime, closed)
 	keep(err)
+	if reg == nil {
+		reg = noop.Registration{}
+	}
 	return reg, errors.Join(errs...)
 }
