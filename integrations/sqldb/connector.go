@@ -10,15 +10,33 @@ import (
 	"github.com/otelvitals/vitals/instrument/conn"
 )
 
+// ErrNilConnector is returned by every connection attempt of the
+// connector [Connector] and [OpenDB] make from a nil driver.Connector, and
+// so by the first query of such a database: nothing panics.
+var ErrNilConnector = errors.New("sqldb: nil driver.Connector")
+
 // Connector returns a driver.Connector that opens connections through c and
 // tracks each of them in pool. Pass it to [sql.OpenDB], then call
 // [TrackStats] on the database; [OpenDB] does both.
+//
+// A nil pool tracks nothing: Connector returns c itself. A nil c gives a
+// connector whose every Connect returns [ErrNilConnector] (and whose
+// driver's Open does too), so that a database opened on it fails its
+// queries with that error instead of panicking.
 func Connector(c driver.Connector, pool *conn.Pool) driver.Connector {
+	if c == nil {
+		return nilConnector{}
+	}
+	if pool == nil {
+		return c
+	}
 	return &connector{Connector: c, pool: pool}
 }
 
 // OpenDB opens a database as [sql.OpenDB] does, with c's connections
 // tracked in pool and the database's statistics given to it ([TrackStats]).
+// A nil pool tracks nothing; a nil c gives a database whose queries fail
+// with [ErrNilConnector] (see [Connector]). OpenDB never returns nil.
 func OpenDB(c driver.Connector, pool *conn.Pool) *sql.DB {
 	db := sql.OpenDB(Connector(c, pool))
 	TrackStats(db, pool)
@@ -46,7 +64,9 @@ func TrackStats(db *sql.DB, pool *conn.Pool) {
 // Open opens a database as [sql.Open] does, with driverName's connections
 // tracked in pool and the database's statistics given to it
 // ([TrackStats]). The driver must be registered, and implement
-// driver.DriverContext or accept dsn in driver.Driver.Open.
+// driver.DriverContext or accept dsn in driver.Driver.Open. An unknown
+// driverName is the error of [sql.Open]; a nil pool tracks nothing, as in
+// [Connector].
 func Open(driverName, dsn string, pool *conn.Pool) (*sql.DB, error) {
 	probe, err := sql.Open(driverName, dsn)
 	if err != nil {
@@ -73,6 +93,20 @@ type dsnConnector struct {
 func (c dsnConnector) Connect(context.Context) (driver.Conn, error) { return c.driver.Open(c.dsn) }
 func (c dsnConnector) Driver() driver.Driver                        { return c.driver }
 
+// nilConnector stands for a nil driver.Connector: it connects to nothing.
+type nilConnector struct{}
+
+func (nilConnector) Connect(context.Context) (driver.Conn, error) { return nil, ErrNilConnector }
+func (nilConnector) Driver() driver.Driver                        { return nilDriver{} }
+
+type nilDriver struct{}
+
+func (nilDriver) Open(string) (driver.Conn, error) { return nil, ErrNilConnector }
+
+// errNoConn is returned for a driver that connected without error and
+// without a connection, which database/sql would use and panic on.
+var errNoConn = errors.New("sqldb: the driver returned neither a connection nor an error")
+
 type connector struct {
 	driver.Connector
 	pool *conn.Pool
@@ -83,6 +117,9 @@ func (c *connector) Connect(ctx context.Context) (driver.Conn, error) {
 	dc, err := c.Connector.Connect(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if dc == nil {
+		return nil, errNoConn
 	}
 	return &trackedConn{Conn: dc, tracked: c.pool.Open()}, nil
 }

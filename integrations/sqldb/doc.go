@@ -24,6 +24,16 @@
 //	reg, _ := sqldb.RegisterStats(db, "primary")
 //	defer reg.Unregister()
 //
+// # Bad input
+//
+// Nothing here panics on bad input. Pool names are cleaned as the trackers
+// clean theirs ([github.com/otelvitals/vitals/semconv.CleanValue]), so that
+// a name that is not UTF-8 cannot make an export fail and a huge one is
+// cut to 256 bytes. A nil pool tracks nothing; a nil connector gives a
+// database whose queries fail with [ErrNilConnector]; [RegisterStats] of a
+// nil database returns [ErrNilDB]; [TrackStats] of a nil database or pool
+// does nothing.
+//
 // The wrapped connections keep every optional interface of database/sql's
 // driver package that the driver's connections implement (contexts,
 // session reset, validation, named value checks, ping), so the pool behaves
