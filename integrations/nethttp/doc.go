@@ -12,4 +12,7 @@
 // active (acquired: a use), idle (released), and closed or hijacked
 // (destroyed: a hijacked connection, such as a WebSocket, has left the
 // server, and its lifetime as an HTTP connection ends there).
+//
+// Nothing here panics on nil: a nil pool tracks nothing, and
+// [TrackServer] of a nil server does nothing.
 package nethttp // import "github.com/otelvitals/vitals/integrations/nethttp"
