@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/otelvitals/vitals/instrument/queue"
+	"github.com/otelvitals/vitals/semconv"
 )
 
 // Config sets the limits of a [Limiter]. Its zero value limits nothing.
@@ -21,10 +22,13 @@ type Config struct {
 	// at once.
 	QueueLength int
 	// Timeout is the longest a request waits for admission; 0 means it
-	// waits as long as its client does.
+	// waits as long as its client does. A negative Timeout means no wait at
+	// all: a request that cannot run at once is turned away at once, as
+	// with QueueLength 0 (and the admission queue is reported with
+	// capacity 0).
 	Timeout time.Duration
 	// RetryAfter is what the Retry-After header of a 503 suggests, rounded
-	// up to whole seconds; 0 means 1 second.
+	// up to whole seconds; 0 or negative means 1 second.
 	RetryAfter time.Duration
 }
 
@@ -48,20 +52,38 @@ type waiter struct {
 	granted bool // guarded by Limiter.mu
 }
 
-// New returns a Limiter whose queues are reported by m under name.
-// Negative limits are taken as 0.
+// inFlightSuffix ends the name of the in-flight queue.
+const inFlightSuffix = "_in_flight"
+
+// New returns a Limiter whose queues are reported by m under name. It never
+// returns nil.
+//
+// name is cleaned as the trackers clean names ([semconv.CleanValueFunc]):
+// invalid UTF-8 becomes U+FFFD, "" becomes "unknown", and a name is cut
+// on a rune boundary to semconv.MaxValueLength minus the length of
+// "_in_flight" bytes, so that the two queues keep names of their own.
+// Negative limits are taken as 0, and a negative Timeout as no wait (see
+// [Config]). A nil m gives a Limiter that limits as cfg says and reports
+// nothing.
 func New(m *queue.Monitor, name string, cfg Config) *Limiter {
 	cfg.Limit = max(cfg.Limit, 0)
 	cfg.QueueLength = max(cfg.QueueLength, 0)
+	if cfg.Timeout < 0 {
+		cfg.QueueLength = 0
+	}
 	retry := cfg.RetryAfter
 	if retry <= 0 {
 		retry = time.Second
 	}
 	l := &Limiter{
-		cfg:      cfg,
-		inFlight: m.Queue(queue.TypeHTTP, name+"_in_flight", cfg.Limit),
-		retry:    strconv.Itoa(int(math.Ceil(retry.Seconds()))),
+		cfg:   cfg,
+		retry: strconv.Itoa(int(math.Ceil(retry.Seconds()))),
 	}
+	if m == nil {
+		return l
+	}
+	name = semconv.CleanValueFunc(name, semconv.MaxValueLength-len(inFlightSuffix), nil)
+	l.inFlight = m.Queue(queue.TypeHTTP, name+inFlightSuffix, cfg.Limit)
 	if cfg.Limit > 0 {
 		l.waiting = m.Queue(queue.TypeHTTP, name, cfg.QueueLength)
 	}
@@ -69,8 +91,16 @@ func New(m *queue.Monitor, name string, cfg Config) *Limiter {
 }
 
 // Handler returns next behind the admission queue. A request that waited
-// for admission carries its wait in its context: see [Wait].
+// for admission carries its wait in its context: see [Wait]. A nil next is
+// [http.DefaultServeMux], as for an [http.Server]; a nil Limiter admits
+// every request at once and reports nothing.
 func (l *Limiter) Handler(next http.Handler) http.Handler {
+	if next == nil {
+		next = http.DefaultServeMux
+	}
+	if l == nil {
+		return next
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		waited, ok := l.acquire(r.Context())
 		if !ok {
@@ -81,7 +111,10 @@ func (l *Limiter) Handler(next http.Handler) http.Handler {
 		if waited >= 0 {
 			r = r.WithContext(context.WithValue(r.Context(), waitKey{}, waited))
 		}
-		running := l.inFlight.Enter()
+		var running queue.Ticket // the zero Ticket when nothing is reported
+		if l.inFlight != nil {
+			running = l.inFlight.Enter()
+		}
 		defer func() {
 			running.Cancel() // the in-flight queue tracks depth, not waits
 			l.release()
@@ -93,8 +126,12 @@ func (l *Limiter) Handler(next http.Handler) http.Handler {
 type waitKey struct{}
 
 // Wait returns how long the request of ctx waited in an admission queue
-// before it was admitted, and false for a request admitted at once.
+// before it was admitted, and false for a request admitted at once or a
+// nil ctx.
 func Wait(ctx context.Context) (time.Duration, bool) {
+	if ctx == nil {
+		return 0, false
+	}
 	d, ok := ctx.Value(waitKey{}).(time.Duration)
 	return d, ok
 }
@@ -115,10 +152,13 @@ func (l *Limiter) acquire(ctx context.Context) (waited time.Duration, ok bool) {
 	}
 	if l.waiters.Len() >= l.cfg.QueueLength {
 		l.mu.Unlock()
-		l.waiting.Reject()
+		l.reject()
 		return 0, false
 	}
-	wt := &waiter{ready: make(chan struct{}), since: time.Now(), ticket: l.waiting.Enter()}
+	wt := &waiter{ready: make(chan struct{}), since: time.Now()}
+	if l.waiting != nil {
+		wt.ticket = l.waiting.Enter()
+	}
 	elem := l.waiters.PushBack(wt)
 	l.mu.Unlock()
 
@@ -142,8 +182,15 @@ func (l *Limiter) acquire(ctx context.Context) (waited time.Duration, ok bool) {
 	l.waiters.Remove(elem)
 	wt.ticket.Leave() // it waited, and gave up
 	l.mu.Unlock()
-	l.waiting.Reject()
+	l.reject()
 	return 0, false
+}
+
+// reject counts a request turned away, when the queues are reported.
+func (l *Limiter) reject() {
+	if l.waiting != nil {
+		l.waiting.Reject()
+	}
 }
 
 // release hands the finished request's slot to the oldest waiter, whose

@@ -21,4 +21,14 @@
 //
 // With Limit 0 nothing is limited: every request is admitted at once and
 // only the in-flight queue (of unknown capacity) is reported.
+//
+// # Bad input
+//
+// Nothing here panics on bad input. The name is cleaned as the trackers
+// clean names ([github.com/otelvitals/vitals/semconv.CleanValueFunc]) and
+// cut short enough that name + "_in_flight" still fits, so the two queues
+// never merge. Negative limits are taken as 0, a negative Timeout as no
+// wait, a negative RetryAfter as 1 second. A nil monitor gives a Limiter
+// that limits and reports nothing; a nil *Limiter's Handler admits every
+// request; a nil handler is [net/http.DefaultServeMux].
 package admission // import "github.com/otelvitals/vitals/integrations/admission"
