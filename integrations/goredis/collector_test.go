@@ -20,16 +20,18 @@ import (
 const collectorEnv = "VITALS_OTELCOL"
 
 // collector is a running OpenTelemetry Collector that receives OTLP/gRPC on
-// endpoint and writes each request it receives as a line of JSON to file.
+// endpoint and OTLP/HTTP on httpEndpoint, and writes each request it
+// receives as a line of JSON to file.
 type collector struct {
-	endpoint string // http://127.0.0.1:port
-	file     string
-	stop     func() // SIGTERM, then wait for the exit; idempotent
+	endpoint     string // http://127.0.0.1:port
+	httpEndpoint string // http://127.0.0.1:port
+	file         string
+	stop         func() // SIGTERM, then wait for the exit; idempotent
 }
 
-// startCollector starts a collector on a free loopback port, waits until it
-// listens, and stops it when t ends. When the binary is missing it skips t,
-// or fails it if VITALS_REQUIRE_BACKENDS=1.
+// startCollector starts a collector on free loopback ports, waits until it
+// listens on both, and stops it when t ends. When the binary is missing it
+// skips t, or fails it if VITALS_REQUIRE_BACKENDS=1.
 func startCollector(t *testing.T) *collector {
 	t.Helper()
 	bin := os.Getenv(collectorEnv)
@@ -50,10 +52,11 @@ func startCollector(t *testing.T) *collector {
 	}
 
 	dir := t.TempDir()
-	port := freePort(t)
+	port, httpPort := freePort(t), freePort(t)
 	c := &collector{
-		endpoint: fmt.Sprintf("http://127.0.0.1:%d", port),
-		file:     filepath.Join(dir, "metrics.jsonl"),
+		endpoint:     fmt.Sprintf("http://127.0.0.1:%d", port),
+		httpEndpoint: fmt.Sprintf("http://127.0.0.1:%d", httpPort),
+		file:         filepath.Join(dir, "metrics.jsonl"),
 	}
 	// Without telemetry level none the collector serves its own metrics
 	// on :8888, which parallel test processes would fight over.
@@ -61,6 +64,8 @@ func startCollector(t *testing.T) *collector {
   otlp:
     protocols:
       grpc:
+        endpoint: 127.0.0.1:%d
+      http:
         endpoint: 127.0.0.1:%d
 exporters:
   file:
@@ -75,7 +80,7 @@ service:
     metrics:
       receivers: [otlp]
       exporters: [file]
-`, port, c.file)
+`, port, httpPort, c.file)
 	cfgPath := filepath.Join(dir, "otelcol.yaml")
 	if err := os.WriteFile(cfgPath, []byte(config), 0o644); err != nil {
 		t.Fatal(err)
@@ -115,23 +120,27 @@ service:
 		}
 	})
 
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	for deadline := time.Now().Add(20 * time.Second); ; {
-		nc, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			nc.Close()
-			return c
+	deadline := time.Now().Add(20 * time.Second)
+	for _, p := range []int{port, httpPort} {
+		addr := fmt.Sprintf("127.0.0.1:%d", p)
+		for {
+			nc, err := net.DialTimeout("tcp", addr, time.Second)
+			if err == nil {
+				nc.Close()
+				break
+			}
+			select {
+			case <-done:
+				t.Fatalf("collector exited while starting; log:\n%s", tail(logPath, 30))
+			default:
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("collector does not listen on %s (%v); log:\n%s", addr, err, tail(logPath, 30))
+			}
+			time.Sleep(20 * time.Millisecond)
 		}
-		select {
-		case <-done:
-			t.Fatalf("collector exited while starting; log:\n%s", tail(logPath, 30))
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("collector does not listen on %s (%v); log:\n%s", addr, err, tail(logPath, 30))
-		}
-		time.Sleep(20 * time.Millisecond)
 	}
+	return c
 }
 
 // requests stops the collector, so that its file is complete, and returns

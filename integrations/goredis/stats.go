@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/metric/noop"
 
 	"github.com/otelvitals/vitals/semconv"
 )
@@ -25,6 +27,14 @@ const Version = "0.1.0"
 // [WithPoolSize]; the statistics are reported all the same, without
 // db.client.connection.max.
 var ErrNegativePoolSize = errors.New("goredis: negative pool size")
+
+// ErrNilClient is returned by [Get] for a nil client (a nil interface or a
+// nil pointer): nothing is sent or recorded.
+var ErrNilClient = errors.New("goredis: nil client")
+
+// ErrNilFunc is the error of the command [Lookup] returns for a nil
+// function: nothing is run or recorded.
+var ErrNilFunc = errors.New("goredis: nil function")
 
 // Option configures [RegisterPoolStats].
 type Option interface {
@@ -98,14 +108,23 @@ func WithPoolSize(n int) Option {
 //
 // These are the figures of the client's main pool: go-redis counts its
 // pub/sub connections, and those of its pipeline pool, apart
-// (PoolStats().PubSubStats and .PipelineStats). A nil client is
-// read as an empty pool.
+// (PoolStats().PubSubStats and .PipelineStats). A nil client (a nil
+// interface or a nil pointer, such as a nil *redis.Client) is read as an
+// empty pool, and so is a nil PoolStats.
+//
+// poolName is cleaned as the trackers clean names ([semconv.CleanValue]):
+// invalid UTF-8 becomes U+FFFD, a name longer than
+// [semconv.MaxValueLength] bytes is cut, and "" becomes "unknown", so that
+// no pool name can make an export fail. Nil options are ignored.
 //
 // Unregister the returned registration when the client is closed; reading
 // the statistics of a closed client is harmless. The callback is safe for
-// concurrent use. On error the registration is nil, or covers the
-// instruments that could be made.
+// concurrent use. The registration is never nil: on error it covers the
+// instruments that could be made, or nothing.
 func RegisterPoolStats(client interface{ PoolStats() *redis.PoolStats }, poolName string, opts ...Option) (metric.Registration, error) {
+	if isNil(client) {
+		client = nil
+	}
 	cfg, cfgErr := newConfig(opts)
 	size := int64(cfg.poolSize)
 	if !cfg.sizeGiven {
@@ -127,7 +146,7 @@ func RegisterPoolStats(client interface{ PoolStats() *redis.PoolStats }, poolNam
 	waitTime, err := semconv.DBConnectionWaitTime.New(m)
 	keep(err)
 
-	name := semconv.DBClientConnectionPoolNameKey.String(poolName)
+	name := semconv.DBClientConnectionPoolNameKey.String(semconv.CleanValue(poolName))
 	pool := metric.WithAttributeSet(attribute.NewSet(name))
 	used := metric.WithAttributeSet(attribute.NewSet(name,
 		semconv.DBClientConnectionStateKey.String(semconv.ConnectionStateUsed)))
@@ -152,14 +171,31 @@ func RegisterPoolStats(client interface{ PoolStats() *redis.PoolStats }, poolNam
 		return nil
 	}, count, maxOpen, waits, waitTime)
 	keep(err)
+	if reg == nil {
+		reg = noop.Registration{}
+	}
 	return reg, errors.Join(errs...)
+}
+
+// isNil reports whether v is nil or holds a nil pointer, map, slice,
+// func, channel or interface: a typed nil client, whose methods would
+// panic. It does not allocate.
+func isNil(v any) bool {
+	if v == nil {
+		return true
+	}
+	switch rv := reflect.ValueOf(v); rv.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Func, reflect.Chan, reflect.Interface, reflect.UnsafePointer:
+		return rv.IsNil()
+	}
+	return false
 }
 
 // poolSize returns the maximum number of connections of client's pool, or
 // 0 when it cannot tell.
 func poolSize(client any) int64 {
 	c, ok := client.(interface{ Options() *redis.Options })
-	if !ok {
+	if !ok || isNil(c) {
 		return 0
 	}
 	opt := c.Options()
