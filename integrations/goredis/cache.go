@@ -3,6 +3,7 @@ package goredis
 import (
 	"context"
 	"errors"
+	"reflect"
 
 	"github.com/redis/go-redis/v9"
 
@@ -26,9 +27,17 @@ import (
 //
 // client is any go-redis client (a *redis.Client, *redis.ClusterClient,
 // *redis.Ring, a *redis.Conn), but not a pipeline, whose replies arrive only
-// at Exec. Get allocates nothing beyond what go-redis does, and is safe
-// for concurrent use as far as client is.
+// at Exec. A nil client (a nil interface or a nil pointer) is
+// [ErrNilClient], with nothing sent or recorded; a nil ctx is taken as
+// context.Background(). Get allocates nothing beyond what go-redis does,
+// and is safe for concurrent use as far as client is.
 func Get(ctx context.Context, client redis.Cmdable, c *cache.Cache, key string) (string, error) {
+	if isNil(client) {
+		return "", ErrNilClient
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	return Lookup(c, func() *redis.StringCmd { return client.Get(ctx, key) }).Result()
 }
 
@@ -46,14 +55,24 @@ func Get(ctx context.Context, client redis.Cmdable, c *cache.Cache, key string) 
 // answer it otherwise, such as HGETALL (an empty map) or MGET (a nil per
 // key), do not fit: their misses would be counted as hits.
 //
-// A nil c runs cmd and records nothing. Lookup allocates nothing beyond
-// what cmd does: a closure passed to it directly stays on the stack.
+// A nil c runs cmd and records nothing. A nil cmd is not run: Lookup
+// returns a new command of type C whose Err is [ErrNilFunc] (the zero C
+// when C is not a pointer to a struct, such as an interface type), and
+// records nothing. A nil command returned by cmd is returned as it is,
+// unrecorded. Lookup allocates nothing beyond what cmd does: a closure
+// passed to it directly stays on the stack.
 func Lookup[C redis.Cmder](c *cache.Cache, cmd func() C) C {
+	if cmd == nil {
+		return failedCmd[C](ErrNilFunc)
+	}
 	if c == nil {
 		return cmd()
 	}
 	op := c.Start()
 	res := cmd()
+	if isNil(res) {
+		return res // nothing to read: op is dropped unrecorded
+	}
 	switch err := res.Err(); {
 	case err == nil:
 		op.Hit()
@@ -62,4 +81,21 @@ func Lookup[C redis.Cmder](c *cache.Cache, cmd func() C) C {
 	}
 	op.End()
 	return res
+}
+
+// failedCmd returns a new command of type C that failed with err, or the
+// zero C when C is not a pointer to a struct.
+func failedCmd[C redis.Cmder](err error) C {
+	t := reflect.TypeFor[C]()
+	if t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct {
+		var zero C
+		return zero
+	}
+	cmd, ok := reflect.New(t.Elem()).Interface().(C)
+	if !ok {
+		var zero C
+		return zero
+	}
+	cmd.SetErr(err)
+	return cmd
 }

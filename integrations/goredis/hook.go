@@ -49,9 +49,10 @@ func NewHook(pool *conn.Pool) redis.Hook {
 // figures are those of the client's main pool, as in RegisterPoolStats.
 //
 // Call it once per client, right after creating it: a second call would
-// count every connection twice. A nil client or pool is a no-op.
+// count every connection twice. A nil client (a nil interface or a nil
+// pointer, such as a nil *redis.Client) or a nil pool is a no-op.
 func InstrumentClient(client redis.UniversalClient, pool *conn.Pool) {
-	if client == nil || pool == nil {
+	if isNil(client) || pool == nil {
 		return
 	}
 	trackStats(client, pool)
@@ -117,9 +118,10 @@ type hook struct {
 	pool *conn.Pool
 }
 
-// DialHook wraps each connection next dials in a tracked one.
+// DialHook wraps each connection next dials in a tracked one; with a nil
+// pool, or a nil next, it returns next.
 func (h hook) DialHook(next redis.DialHook) redis.DialHook {
-	if h.pool == nil {
+	if h.pool == nil || next == nil {
 		return next
 	}
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
