@@ -3,6 +3,7 @@ package vitals_test
 import (
 	"errors"
 	"testing"
+	"time"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
@@ -236,6 +237,129 @@ func badConnCases() []badCase {
 				if names := badSeriesNamed(rm, "after"); len(names) > 0 {
 					t.Errorf("reported after Close: %v", names)
 				}
+			},
+		},
+		{
+			name: "nil connection tracker", api: "conn.Tracker (nil)", input: "every method of a nil *conn.Tracker",
+			result: `no-ops: Pool nil, keyed API nil (conn.ErrEmptyID for id ""), empty Snapshot, Close nil; nothing counted`, want: conn.ErrEmptyID,
+			call: func(t *testing.T, _ *badRig) error {
+				var tr *conn.Tracker
+				if p := tr.Pool("database", "bad"); p != nil {
+					t.Errorf("Pool = %v, want nil", p)
+				}
+				if err := errors.Join(tr.Created("c1", "database", "bad"), tr.Used("c1"), tr.Destroyed("c1"), tr.Close()); err != nil {
+					t.Errorf("keyed API and Close: %v, want nil", err)
+				}
+				if s := tr.Snapshot(); len(s.Pools) != 0 || !s.Time.IsZero() {
+					t.Errorf("Snapshot = %+v, want the zero Snapshot", s)
+				}
+				return errors.Join(tr.Created("", "database", "bad"), tr.Used(""), tr.Destroyed(""))
+			},
+		},
+		{
+			name: "nil connection pool", api: "conn.Pool (nil)", input: "every method of a nil *conn.Pool, and conn.Wrap of one",
+			result: "no-ops: Open returns a nil Conn, Track and Wrap run fn with it and return its error (conn.ErrNilFunc, uncounted, for a nil fn)", want: conn.ErrNilFunc,
+			call: func(t *testing.T, _ *badRig) error {
+				var p *conn.Pool
+				if p.Type() != "" || p.Name() != "" || p.Open() != nil {
+					t.Errorf("Type %q, Name %q, Open %v; want empty and nil", p.Type(), p.Name(), p.Open())
+				}
+				p.SetLimits(conn.Limits{MaxOpen: -1})
+				p.SetStats(func() conn.Stats { return conn.Stats{InUse: 1} })
+				boom := errors.New("boom")
+				ran := 0
+				fn := func(c *conn.Conn) error {
+					ran++
+					c.Use()
+					return boom
+				}
+				if err := p.Track(fn); err != boom {
+					t.Errorf("Track = %v, want fn's error", err)
+				}
+				if err := conn.Wrap(p, fn)(); err != boom {
+					t.Errorf("Wrap = %v, want fn's error", err)
+				}
+				if ran != 2 {
+					t.Errorf("fn ran %d times, want 2", ran)
+				}
+				return p.Track(nil)
+			},
+		},
+		{
+			name: "nil connection", api: "conn.Conn (nil)", input: "every method of a nil *conn.Conn",
+			result: "no-ops; Age 0",
+			call: func(t *testing.T, _ *badRig) error {
+				var c *conn.Conn
+				c.Acquire()
+				c.Use()
+				c.Release()
+				c.Close()
+				if a := c.Age(); a != 0 {
+					t.Errorf("Age = %v, want 0", a)
+				}
+				return nil
+			},
+		},
+		{
+			name: "retention 1ns", api: "conn.WithRetention", input: "1ns",
+			result: "clamped to conn.MinRetention (1s): an idle connection expires after 1s, and the expiry goroutine ticks every 250ms, not every ns",
+			call: func(t *testing.T, r *badRig) error {
+				tr, err := conn.New(conn.WithMeterProvider(r.reader.Provider), conn.WithClock(r.clock.Now), conn.WithRetention(1))
+				badFatal(t, err)
+				t.Cleanup(func() { _ = tr.Close() })
+				tr.Pool("database", "bad").Open()
+				for _, step := range []struct {
+					after   time.Duration
+					expired int64
+				}{{500 * time.Millisecond, 0}, {600 * time.Millisecond, 1}} {
+					r.clock.Advance(step.after)
+					if s := tr.Snapshot().Pools[0]; s.Expired != step.expired {
+						t.Errorf("%d expired after another %v, want %d", s.Expired, step.after, step.expired)
+					}
+				}
+				return nil
+			},
+		},
+		{
+			name: "connection window 1ns", api: "conn.WithWindow", input: "1ns",
+			result: "clamped to conn.MinWindow (1s), so the window's 30 buckets are 1/30 s wide, never 0",
+			call: func(t *testing.T, r *badRig) error {
+				tr, err := conn.New(conn.WithMeterProvider(r.reader.Provider), conn.WithClock(r.clock.Now), conn.WithWindow(1))
+				badFatal(t, err)
+				t.Cleanup(func() { _ = tr.Close() })
+				tr.Pool("database", "bad").Open()
+				if s := tr.Snapshot().Pools[0]; s.WindowSeconds != 1 {
+					t.Errorf("window %vs, want 1s", s.WindowSeconds)
+				}
+				return nil
+			},
+		},
+		{
+			name: "connection clock steps back", api: "conn.WithClock", input: "the clock steps back 3h (before the tracker was made) and forward again",
+			result: "no time passed: no negative age or lifetime, and a use while it is behind does not make the connection expire early",
+			call: func(t *testing.T, r *badRig) error {
+				tr, err := conn.New(conn.WithMeterProvider(r.reader.Provider), conn.WithClock(r.clock.Now), conn.WithRetention(time.Second))
+				badFatal(t, err)
+				t.Cleanup(func() { _ = tr.Close() })
+				p := tr.Pool("database", "bad")
+				c, ended := p.Open(), p.Open()
+				r.clock.Advance(900 * time.Millisecond)
+				c.Use()
+				r.clock.Advance(-3 * time.Hour)
+				c.Use()
+				ended.Close()
+				s := tr.Snapshot().Pools[0]
+				if s.OldestSeconds < 0 || s.MeanAgeSeconds < 0 || s.WindowCoveredSeconds < 0 || c.Age() < 0 {
+					t.Errorf("negative while the clock is behind: %+v, age %v", s, c.Age())
+				}
+				r.clock.Advance(3*time.Hour + 500*time.Millisecond) // 0.5s after the last use
+				if s := tr.Snapshot().Pools[0]; s.Expired != 0 || s.Open != 1 {
+					t.Errorf("%d expired, %d open 0.5s after the last use; want 0 and 1", s.Expired, s.Open)
+				}
+				return nil
+			},
+			check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
+				badWantHist(t, rm, 1, 0, semconv.ConnectionLifetime.Name, bad...)
 			},
 		},
 		{

@@ -25,6 +25,17 @@ const (
 	MaxNameLength = 256
 )
 
+// Ranges of the duration options, the same as vitals.Config.Validate
+// allows; [New] clamps a value outside them to the nearer end. A retention
+// of a few nanoseconds would have the expiry goroutine tick without rest,
+// and a window of one would have buckets of no width.
+const (
+	MinRetention = time.Second
+	MaxRetention = 720 * time.Hour
+	MinWindow    = time.Second
+	MaxWindow    = 24 * time.Hour
+)
+
 // Option configures [New].
 type Option interface {
 	applyConn(*config)
@@ -57,6 +68,7 @@ func newConfig(opts []Option) config {
 	if c.retention <= 0 {
 		c.retention = DefaultRetention
 	}
+	c.retention = min(max(c.retention, MinRetention), MaxRetention)
 	if c.maxPools <= 0 {
 		c.maxPools = DefaultMaxPools
 	}
@@ -69,12 +81,14 @@ func newConfig(opts []Option) config {
 	if c.window <= 0 {
 		c.window = DefaultWindow
 	}
+	c.window = min(max(c.window, MinWindow), MaxWindow)
 	return c
 }
 
 // expireEvery is the period of the expiry pass: a minute, or a quarter of
-// the retention if that is shorter, and never under a millisecond (a
-// ticker of 0 would panic, one of a few nanoseconds would spin).
+// the retention if that is shorter, so at least MinRetention/4 (250 ms).
+// The floor of a millisecond guards a config not made by newConfig: a
+// ticker of 0 would panic, one of a few nanoseconds would spin.
 func (c config) expireEvery() time.Duration {
 	return max(min(time.Minute, c.retention/4), time.Millisecond)
 }
@@ -102,7 +116,9 @@ func WithClock(now func() time.Time) Option {
 // WithRetention sets how long a connection may go unused before it is
 // expired: counted as an "expired" event and forgotten, so that leaked
 // connections cannot grow memory without bound. Default 24h; values <= 0
-// keep the default.
+// keep the default, and others are clamped to [MinRetention] (1s) to
+// [MaxRetention] (720h). The expiry pass runs every minute, or every
+// quarter of the retention if shorter: at most every 250 ms.
 func WithRetention(d time.Duration) Option {
 	return optionFunc(func(c *config) { c.retention = d })
 }
@@ -126,7 +142,9 @@ func WithMaxIDs(n int) Option {
 }
 
 // WithMaxAge sets the age past which an open connection counts against its
-// pool's health. Default 1h; values <= 0 keep the default.
+// pool's health. Default 1h; values <= 0 keep the default, and any other is
+// used as given: it is a bound that ages are compared with, never a period
+// anything runs at, so a tiny one only makes every connection old.
 func WithMaxAge(d time.Duration) Option {
 	return optionFunc(func(c *config) { c.maxAge = d })
 }
@@ -135,8 +153,9 @@ func WithMaxAge(d time.Duration) Option {
 // [PoolSnapshot] cover (connections created, destroyed and expired, and
 // waits, within it), so that a leak or a burst of churn stops counting
 // once it is older than the window. Default 5m ([DefaultWindow]); values
-// <= 0 keep the default. The counts are exact to 1/30 of the window; see
-// the package documentation, Window.
+// <= 0 keep the default, and others are clamped to [MinWindow] (1s) to
+// [MaxWindow] (24h). The counts are exact to 1/30 of the window; see the
+// package documentation, Window.
 func WithWindow(d time.Duration) Option {
 	return optionFunc(func(c *config) { c.window = d })
 }

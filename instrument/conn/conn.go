@@ -16,7 +16,9 @@ const (
 // Conn is the handle of one open connection, returned by [Pool.Open]. Its
 // methods are safe for concurrent use and cost a few atomic operations:
 // no lock, no allocation. After Close, or once the connection has expired,
-// they are counted no-ops.
+// they are counted no-ops. On a nil *Conn (what [Pool.Open] of a nil
+// [Pool] returns) every method is a no-op, counted nowhere, and Age
+// returns 0.
 type Conn struct {
 	pool     *Pool
 	created  int64 // clock nanoseconds
@@ -32,6 +34,9 @@ type Conn struct {
 // Use records one use of the connection, counted as a "reused" event, and
 // marks it as used now for the retention.
 func (c *Conn) Use() {
+	if c == nil {
+		return
+	}
 	if c.state.Load() == stateClosed {
 		c.pool.t.reject(reasonUseAfterClose)
 		return
@@ -43,9 +48,11 @@ func (c *Conn) Use() {
 // touch marks the connection as used now. The coarse clock moves every
 // 10 ms, so most calls find the time already stored and skip the write,
 // which keeps the connection's cache line shared between cores that use it
-// at once.
+// at once. A clock that stepped back behind the last use leaves it: no
+// time passed, so the connection does not look unused for longer than it
+// was and expire early once the clock is past again.
 func (c *Conn) touch() {
-	if now := c.pool.t.clock.Nanotime(); c.lastUsed.Load() != now {
+	if now := c.pool.t.clock.Nanotime(); c.lastUsed.Load() < now {
 		c.lastUsed.Store(now)
 	}
 }
@@ -54,6 +61,9 @@ func (c *Conn) touch() {
 // state "used" until [Conn.Release]. Pools that call Acquire and Release
 // report their open connections by state.
 func (c *Conn) Acquire() {
+	if c == nil {
+		return
+	}
 	if !c.state.CompareAndSwap(stateIdle, stateUsed) {
 		if c.state.Load() == stateClosed {
 			c.pool.t.reject(reasonUseAfterClose)
@@ -75,6 +85,9 @@ func (c *Conn) Acquire() {
 // Release records that the connection went back to its pool, idle.
 // Releasing a connection that is not acquired is a counted no-op.
 func (c *Conn) Release() {
+	if c == nil {
+		return
+	}
 	if !c.state.CompareAndSwap(stateUsed, stateIdle) {
 		c.pool.t.reject(reasonReleaseNotHeld)
 		return
@@ -86,6 +99,9 @@ func (c *Conn) Release() {
 // Close records the destruction of the connection and its lifetime. A
 // second Close, or a Close after the connection expired, is a counted no-op.
 func (c *Conn) Close() {
+	if c == nil {
+		return
+	}
 	c.close(context.Background())
 }
 
@@ -118,5 +134,8 @@ func (c *Conn) close(ctx context.Context) bool {
 // Age returns how long the connection has been open, never less than 0 (a
 // clock that stepped back reads as one that stood still).
 func (c *Conn) Age() time.Duration {
+	if c == nil {
+		return 0
+	}
 	return time.Duration(max(c.pool.t.clock.Nanotime()-c.created, 0))
 }

@@ -115,5 +115,19 @@
 // reason as error.type. Past the pool limit ([WithMaxPools], default 1000)
 // new pools share one overflow series. A clock that steps back
 // ([WithClock]) reads as one that stood still: no age, lifetime or window
-// comes out negative.
+// comes out negative, and a use while it is behind does not make a
+// connection look idle for longer than it was.
+//
+// Options out of range are clamped, never refused: a retention to
+// [MinRetention] (1s) to [MaxRetention] (720h), a window to [MinWindow]
+// (1s) to [MaxWindow] (24h), the ranges vitals.Config allows, so that no
+// value has the expiry goroutine spin or the window's buckets shrink to
+// nothing; values <= 0 keep the defaults.
+//
+// Nil handles are no-ops: every method of a nil [*Tracker], [*Pool] or
+// [*Conn] does nothing and returns zero values (a nil Pool, a nil Conn, an
+// empty Snapshot, a nil error), except that arguments that are errors in
+// themselves still return theirs, uncounted: [ErrNilFunc] for a nil
+// function, [ErrEmptyID] for an empty ID. [Pool.Track] on a nil Pool still
+// runs its function, with a nil Conn. A nil check is all it costs.
 package conn // import "github.com/otelvitals/vitals/instrument/conn"

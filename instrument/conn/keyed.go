@@ -96,11 +96,15 @@ func (k *keyedTable) len() int { return int(k.count.Load()) }
 // An empty id returns [ErrEmptyID], an id already open returns
 // [ErrDuplicateConnection], and a new id while the tracker holds its
 // maximum of IDs (see [WithMaxIDs]) returns [ErrIDLimit]; each is counted
-// and changes nothing.
+// and changes nothing. On a nil Tracker it does nothing and returns nil,
+// or ErrEmptyID for an empty id, uncounted.
 func (t *Tracker) Created(id, connType, pool string) error {
 	if id == "" {
 		t.reject(reasonEmptyID)
 		return ErrEmptyID
+	}
+	if t == nil {
+		return nil
 	}
 	p := t.Pool(connType, pool)
 	s := t.keyed.shard(id)
@@ -125,10 +129,11 @@ func (t *Tracker) Created(id, connType, pool string) error {
 }
 
 // Used records a use of the connection id, as [Conn.Use] does. An unknown
-// id returns [ErrUnknownConnection], counted.
+// id returns [ErrUnknownConnection], counted. On a nil Tracker it does
+// nothing and returns nil, or ErrEmptyID for an empty id, uncounted.
 func (t *Tracker) Used(id string) error {
 	c, err := t.lookup(id)
-	if err != nil {
+	if err != nil || c == nil { // c is nil on a nil Tracker
 		return err
 	}
 	if c.state.Load() == stateClosed {
@@ -142,11 +147,15 @@ func (t *Tracker) Used(id string) error {
 
 // Destroyed records the destruction of the connection id and forgets the
 // ID, as [Conn.Close] does. An unknown id (never created, destroyed before,
-// or expired) returns [ErrUnknownConnection], counted.
+// or expired) returns [ErrUnknownConnection], counted. On a nil Tracker it
+// does nothing and returns nil, or ErrEmptyID for an empty id, uncounted.
 func (t *Tracker) Destroyed(id string) error {
 	if id == "" {
 		t.reject(reasonEmptyID)
 		return ErrEmptyID
+	}
+	if t == nil {
+		return nil
 	}
 	s := t.keyed.shard(id)
 	s.mu.Lock()
@@ -166,10 +175,15 @@ func (t *Tracker) Destroyed(id string) error {
 	return nil
 }
 
+// lookup returns the connection id; on a nil Tracker, nil and no error
+// for any id but "".
 func (t *Tracker) lookup(id string) (*Conn, error) {
 	if id == "" {
 		t.reject(reasonEmptyID)
 		return nil, ErrEmptyID
+	}
+	if t == nil {
+		return nil, nil
 	}
 	s := t.keyed.shard(id)
 	s.mu.Lock()

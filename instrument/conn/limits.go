@@ -35,8 +35,12 @@ type Stats struct {
 // enforces them. A negative value is bad input: counted in
 // vitals.input.rejected as negative_limit, and taken as 0 (unknown).
 // SetLimits is safe for concurrent use. On the overflow pool, which several
-// pools share, the last call's limits apply to all of them.
+// pools share, the last call's limits apply to all of them. On a nil Pool
+// it does nothing.
 func (p *Pool) SetLimits(l Limits) {
+	if p == nil {
+		return
+	}
 	if l.MaxOpen < 0 {
 		p.t.reject(reasonNegativeLimit)
 		l.MaxOpen = 0
@@ -57,8 +61,11 @@ func (p *Pool) SetLimits(l Limits) {
 // Negative values fn reports are taken as 0. Set it when the pool is made:
 // the window counts from zeros at the pool's creation, so waits reported
 // at the first read count as recent. SetStats is safe for concurrent use,
-// and costs the hot path nothing.
+// and costs the hot path nothing. On a nil Pool it does nothing.
 func (p *Pool) SetStats(fn func() Stats) {
+	if p == nil {
+		return
+	}
 	if fn == nil {
 		p.stats.Store(nil)
 		return

@@ -14,7 +14,10 @@ import (
 )
 
 // Pool is the handle of one pool of connections of one type, returned by
-// [Tracker.Pool]. Its methods are safe for concurrent use.
+// [Tracker.Pool]. Its methods are safe for concurrent use. A nil *Pool
+// (what a nil [Tracker] returns) records nothing: Open returns a nil
+// [Conn], Track runs its function with one, SetLimits and SetStats do
+// nothing, and Type and Name are empty.
 type Pool struct {
 	t        *Tracker
 	typ      string
@@ -90,15 +93,28 @@ func (t *Tracker) newPool(typ, name string, overflow bool) *Pool {
 
 // Type returns the pool's connection type, and Name its name; both are
 // empty for the overflow pool.
-func (p *Pool) Type() string { return p.typ }
+func (p *Pool) Type() string {
+	if p == nil {
+		return ""
+	}
+	return p.typ
+}
 
 // Name returns the pool's name.
-func (p *Pool) Name() string { return p.name }
+func (p *Pool) Name() string {
+	if p == nil {
+		return ""
+	}
+	return p.name
+}
 
 // Open records a new connection, counted as a "created" event, and returns
 // its handle. It takes the pool's lock briefly and makes one allocation, the
-// handle.
+// handle. On a nil Pool it returns a nil Conn, whose methods do nothing.
 func (p *Pool) Open() *Conn {
+	if p == nil {
+		return nil
+	}
 	c := &Conn{pool: p}
 	p.mu.Lock()
 	c.created = p.t.clock.Nanotime()
@@ -116,7 +132,8 @@ func (p *Pool) Open() *Conn {
 
 // Track runs fn inside the life of a new connection: it opens one, passes
 // it to fn, and closes it when fn returns or panics. It returns fn's error,
-// or [ErrNilFunc] for a nil fn.
+// or [ErrNilFunc] for a nil fn. On a nil Pool, fn still runs, with a nil
+// Conn, and nothing is recorded or counted.
 //
 //	err := pool.Track(func(c *conn.Conn) error {
 //		c.Use()
@@ -124,7 +141,9 @@ func (p *Pool) Open() *Conn {
 //	})
 func (p *Pool) Track(fn func(c *Conn) error) error {
 	if fn == nil {
-		p.t.reject(rejected.ReasonNilFunc)
+		if p != nil {
+			p.t.reject(rejected.ReasonNilFunc)
+		}
 		return ErrNilFunc
 	}
 	c := p.Open()

@@ -106,7 +106,12 @@ type AgeCount struct {
 // Snapshot runs one first, so that connections unused past the retention
 // are expired on an injected clock too ([WithClock]), without waiting for
 // the background goroutine.
+//
+// On a nil Tracker, Snapshot returns the zero Snapshot.
 func (t *Tracker) Snapshot() Snapshot {
+	if t == nil {
+		return Snapshot{}
+	}
 	now := t.clock.Nanotime()
 	t.expireIfDue(now)
 	pools := t.poolList()

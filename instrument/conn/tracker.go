@@ -24,6 +24,11 @@ const ScopeName = "github.com/otelvitals/vitals/instrument/conn"
 // Tracker tracks the life of connections, per connection type and pool. Make
 // one with [New], get a [Pool] handle per pool with [Tracker.Pool], and keep
 // the handle. A Tracker is safe for concurrent use.
+//
+// A nil *Tracker is a tracker that records nothing: Pool returns a nil
+// [Pool], the keyed API returns nil (or [ErrEmptyID] for an empty ID),
+// Snapshot is empty and Close returns nil. Nothing is counted, since
+// nothing could count it.
 type Tracker struct {
 	cfg          config
 	clock        clock.Clock
@@ -116,6 +121,9 @@ func New(opts ...Option) (*Tracker, error) {
 // is cut; each cleaning is counted in vitals.input.rejected. Once the
 // tracker holds its maximum of pools, Pool returns the shared overflow pool.
 func (t *Tracker) Pool(connType, name string) *Pool {
+	if t == nil {
+		return nil
+	}
 	p, _ := t.pools.Get(t.cleanName(connType), t.cleanName(name), t.newPool)
 	return p
 }
@@ -189,8 +197,11 @@ func (t *Tracker) expireAt(now int64) {
 // unregistered, so the tracker's observable metrics are no longer reported.
 // Handles stay safe to call and do nothing that is reported: no lifetime is
 // recorded and no bad input counted in vitals.input.rejected. Close is
-// idempotent.
+// idempotent; on a nil Tracker it returns nil.
 func (t *Tracker) Close() error {
+	if t == nil {
+		return nil
+	}
 	t.closeOnce.Do(func() {
 		t.closed.Store(true)
 		close(t.stop)
@@ -246,9 +257,9 @@ const (
 	reasonNegativeLimit  = "negative_limit"
 )
 
-// reject counts bad input, until Close.
+// reject counts bad input, until Close; a nil Tracker counts nothing.
 func (t *Tracker) reject(reason string) {
-	if !t.closed.Load() {
+	if t != nil && !t.closed.Load() {
 		t.rejects.Add(reason)
 	}
 }
