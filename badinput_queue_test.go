@@ -2,8 +2,10 @@ package vitals_test
 
 import (
 	"context"
+	"errors"
 	"math"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -241,6 +243,103 @@ func badQueueCases() []badCase {
 				if names := badSeriesNamed(rm, "after"); len(names) > 0 {
 					t.Errorf("reported after Shutdown: %v", names)
 				}
+			},
+		},
+		{
+			name: "nil queue monitor", api: "queue.Monitor (nil)", input: "every method of a nil *queue.Monitor",
+			result: "no-ops: Queue and Observe nil, Start and Shutdown nil, empty Snapshot; the probe is never called",
+			call: func(t *testing.T, _ *badRig) error {
+				var m *queue.Monitor
+				if q := m.Queue(queue.TypeHTTP, "bad", 10); q != nil {
+					t.Errorf("Queue = %v, want nil", q)
+				}
+				probed := false
+				if q := m.Observe(queue.TypeHTTP, "bad", func() (int, int) { probed = true; return 1, 1 }); q != nil {
+					t.Errorf("Observe = %v, want nil", q)
+				}
+				if s := m.Snapshot(); len(s.Queues) != 0 || !s.Time.IsZero() {
+					t.Errorf("Snapshot = %+v, want the zero Snapshot", s)
+				}
+				if probed {
+					t.Error("the probe was called")
+				}
+				return errors.Join(m.Start(context.Background()), m.Shutdown(context.Background()))
+			},
+		},
+		{
+			name: "nil queue", api: "queue.Queue (nil)", input: "every method of a nil *queue.Queue, Sample(-1) last",
+			result: "no-ops: Enter returns the zero Ticket, Depth 0; Sample(-1) still returns queue.ErrNegativeDepth, uncounted", want: queue.ErrNegativeDepth,
+			call: func(t *testing.T, _ *badRig) error {
+				var q *queue.Queue
+				q.SetCapacity(5)
+				if err := q.Sample(3); err != nil {
+					t.Errorf("Sample(3) = %v, want nil", err)
+				}
+				tk := q.Enter()
+				tk.Leave()
+				q.Enter().Cancel()
+				q.Reject()
+				if q.Type() != "" || q.Name() != "" || q.Depth() != 0 || tk != (queue.Ticket{}) {
+					t.Errorf("Type %q, Name %q, Depth %d, ticket %v; want empty, 0 and the zero Ticket", q.Type(), q.Name(), q.Depth(), tk)
+				}
+				return q.Sample(-1)
+			},
+		},
+		{
+			name: "sample interval 1ns", api: "queue.WithSampleInterval", input: "1ns, sampler running 50ms",
+			result: "clamped to queue.MinSampleInterval (10ms): at most one sample per 10ms, no core spun",
+			call: func(t *testing.T, r *badRig) error {
+				m, err := queue.New(queue.WithMeterProvider(r.reader.Provider), queue.WithClock(r.clock.Now), queue.WithSampleInterval(1))
+				badFatal(t, err)
+				t.Cleanup(func() { _ = m.Shutdown(context.Background()) })
+				m.Queue(queue.TypeHTTP, "bad", 0).Enter() // sampled in the background from now on
+				began := time.Now()
+				badFatal(t, m.Start(context.Background()))
+				time.Sleep(50 * time.Millisecond)
+				badFatal(t, m.Shutdown(context.Background()))
+				most := int64(time.Since(began)/(10*time.Millisecond)) + 1
+				if n := m.Snapshot().Queues[0].Samples; n > most {
+					t.Errorf("%d samples in %v, want at most %d", n, time.Since(began), most)
+				}
+				return nil
+			},
+		},
+		{
+			name: "queue window 1ns", api: "queue.WithWindow", input: "1ns, with WithSampleInterval(10ms)",
+			result: "clamped to queue.MinWindow (1s), so the window's 30 buckets are 1/30 s wide, never 0",
+			call: func(t *testing.T, r *badRig) error {
+				m, err := queue.New(queue.WithMeterProvider(r.reader.Provider), queue.WithClock(r.clock.Now),
+					queue.WithSampleInterval(10*time.Millisecond), queue.WithWindow(1))
+				badFatal(t, err)
+				t.Cleanup(func() { _ = m.Shutdown(context.Background()) })
+				_ = m.Queue(queue.TypeHTTP, "bad", 10).Sample(1)
+				if s := m.Snapshot().Queues[0]; s.WindowSeconds != 1 {
+					t.Errorf("window %vs, want 1s", s.WindowSeconds)
+				}
+				return nil
+			},
+		},
+		{
+			name: "queue clock steps back", api: "queue.WithClock", input: "the clock steps back 3h (before the monitor was made) between Enter and Leave, and between samples",
+			result: "no time passed: the wait is 0, and the sample taken behind goes to the newest bucket, not over it (max depth stays 7)",
+			call: func(t *testing.T, r *badRig) error {
+				q := r.queues.Queue(queue.TypeHTTP, "bad", 0)
+				badFatal(t, q.Sample(7))
+				tk := q.Enter()
+				r.clock.Advance(-3 * time.Hour)
+				tk.Leave()
+				badFatal(t, q.Sample(2))
+				r.clock.Advance(3 * time.Hour)
+				for _, s := range r.queues.Snapshot().Queues {
+					if s.Name == "bad" && (s.Samples != 2 || s.MaxDepth != 7 || s.MinDepth != 2) {
+						t.Errorf("%d samples from %d to %d, want 2 from 2 to 7", s.Samples, s.MinDepth, s.MaxDepth)
+					}
+				}
+				return nil
+			},
+			check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
+				badWantHist(t, rm, 1, 0, semconv.QueueWaitTime.Name, bad...)
+				metrictest.Want(t, rm, int64(7), semconv.QueueDepthMax.Name, bad...)
 			},
 		},
 		{

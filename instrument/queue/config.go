@@ -19,6 +19,17 @@ const (
 	MaxNameLength = 256
 )
 
+// Ranges of the duration options, the same as vitals.Config.Validate
+// allows; [New] clamps a value outside them to the nearer end. A sampler
+// ticking every few nanoseconds would spin a core, and a window of one
+// would have buckets of no width.
+const (
+	MinSampleInterval = 10 * time.Millisecond
+	MaxSampleInterval = time.Hour
+	MinWindow         = time.Second
+	MaxWindow         = 24 * time.Hour
+)
+
 // Built-in queue types; any other string works too.
 const (
 	TypeHTTP        = "http"
@@ -58,12 +69,14 @@ func newConfig(opts []Option) config {
 	if c.interval <= 0 {
 		c.interval = DefaultSampleInterval
 	}
+	c.interval = min(max(c.interval, MinSampleInterval), MaxSampleInterval)
 	if math.IsNaN(c.threshold) || c.threshold <= 0 || c.threshold > 1 {
 		c.threshold = DefaultOverflowThreshold
 	}
 	if c.window <= 0 {
 		c.window = DefaultWindow
 	}
+	c.window = min(max(c.window, MinWindow), MaxWindow)
 	if c.window < c.interval {
 		c.window = c.interval
 	}
@@ -92,7 +105,8 @@ func WithClock(now func() time.Time) Option {
 
 // WithSampleInterval sets how often the background sampler, once started
 // with [Monitor.Start], samples the depth of probed queues and of queues fed
-// by Enter and Leave. Default 1s; values <= 0 keep the default.
+// by Enter and Leave. Default 1s; values <= 0 keep the default, and others
+// are clamped to [MinSampleInterval] (10ms) to [MaxSampleInterval] (1h).
 func WithSampleInterval(d time.Duration) Option {
 	return optionFunc(func(c *config) { c.interval = d })
 }
@@ -105,8 +119,9 @@ func WithOverflowThreshold(u float64) Option {
 }
 
 // WithWindow sets the recent window of the min, mean and max depth and of
-// the trend. Default 5m; values <= 0 keep the default, and a window shorter
-// than the sample interval is raised to it.
+// the trend. Default 5m; values <= 0 keep the default, others are clamped
+// to [MinWindow] (1s) to [MaxWindow] (24h), and a window shorter than the
+// sample interval is then raised to it.
 func WithWindow(d time.Duration) Option {
 	return optionFunc(func(c *config) { c.window = d })
 }

@@ -73,5 +73,21 @@
 // [ErrNegativeDepth] and is dropped; a negative capacity is taken as 0; a
 // depth above the capacity is kept (utilization above 1); a Leave that
 // would take the depth below 0 is ignored; names are cleaned as in package
-// conn. Each is counted in vitals.input.rejected with its reason.
+// conn. Each is counted in vitals.input.rejected with its reason. A clock
+// that steps back ([WithClock]) counts as no time passing: a wait across
+// the step is 0, and the window's statistics stay where they were until
+// the clock is past their newest bucket again.
+//
+// Options out of range are clamped, never refused: the sample interval to
+// [MinSampleInterval] (10ms) to [MaxSampleInterval] (1h), the window to
+// [MinWindow] (1s) to [MaxWindow] (24h) and then to at least the sample
+// interval, the ranges vitals.Config allows, so that no value has the
+// sampler spin or the window's buckets shrink to nothing; values <= 0 keep
+// the defaults.
+//
+// Nil handles are no-ops: every method of a nil [*Monitor] or [*Queue], and
+// of the zero [Ticket], does nothing and returns zero values (a nil Queue,
+// the zero Ticket, an empty Snapshot, a nil error), except that
+// [Queue.Sample] still returns [ErrNegativeDepth] for a negative depth,
+// uncounted. A nil check is all it costs.
 package queue // import "github.com/otelvitals/vitals/instrument/queue"

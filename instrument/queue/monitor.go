@@ -24,6 +24,9 @@ const ScopeName = "github.com/otelvitals/vitals/instrument/queue"
 // the shape of their depth over a recent window. Make one with [New], get a
 // handle per queue with [Monitor.Queue] or [Monitor.Observe], and keep it. A
 // Monitor is safe for concurrent use.
+//
+// A nil *Monitor records nothing: Queue and Observe return a nil [Queue],
+// Start and Shutdown return nil, and Snapshot is empty.
 type Monitor struct {
 	cfg   config
 	clock clock.Clock
@@ -96,8 +99,7 @@ func New(opts ...Option) (*Monitor, error) {
 // [MaxNameLength] bytes is cut, each counted. Past the queue limit, Queue
 // returns the shared overflow queue.
 func (m *Monitor) Queue(queueType, name string, capacity int) *Queue {
-	q := m.queue(queueType, name, capacity, nil)
-	return q
+	return m.queue(queueType, name, capacity, nil)
 }
 
 // Observe registers a queue whose depth and capacity probe reports, and
@@ -112,6 +114,9 @@ func (m *Monitor) Observe(queueType, name string, probe Probe) *Queue {
 }
 
 func (m *Monitor) queue(typ, name string, capacity int, probe Probe) *Queue {
+	if m == nil {
+		return nil
+	}
 	typ, name = m.clean(typ), m.clean(name)
 	if capacity < 0 {
 		m.reject(reasonNegativeCapacity)
@@ -139,8 +144,12 @@ func (m *Monitor) clean(s string) string { return keyset.Clean(s, MaxNameLength,
 // returns at once; the sampler runs until [Monitor.Shutdown] or until ctx is
 // done (at once for a ctx already done). A nil ctx is taken as
 // context.Background(). Starting a started monitor does nothing; starting
-// one that was shut down returns [ErrShutdown].
+// one that was shut down returns [ErrShutdown]. On a nil Monitor it does
+// nothing and returns nil.
 func (m *Monitor) Start(ctx context.Context) error {
+	if m == nil {
+		return nil
+	}
 	if m.stopped.Load() {
 		return ErrShutdown
 	}
@@ -194,8 +203,11 @@ func (m *Monitor) sampleAll() {
 // monitor's callback, so that its observable metrics are no longer
 // reported. Handles stay safe to use and record nothing that is reported:
 // no histogram sample and no vitals.input.rejected count. Shutdown is
-// idempotent.
+// idempotent; on a nil Monitor it returns nil.
 func (m *Monitor) Shutdown(ctx context.Context) error {
+	if m == nil {
+		return nil
+	}
 	if !m.stopped.CompareAndSwap(false, true) {
 		return nil
 	}
@@ -267,7 +279,7 @@ const (
 
 // reject counts bad input, until Shutdown.
 func (m *Monitor) reject(reason string) {
-	if !m.stopped.Load() {
+	if m != nil && !m.stopped.Load() {
 		m.rejects.Add(reason)
 	}
 }

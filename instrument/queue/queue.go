@@ -37,7 +37,10 @@ func Chan[T any](ch chan T) Probe {
 }
 
 // Queue is the handle of one queue, returned by [Monitor.Queue] or
-// [Monitor.Observe]. Its methods are safe for concurrent use.
+// [Monitor.Observe]. Its methods are safe for concurrent use. A nil *Queue
+// (what a nil [Monitor] returns) records nothing: Enter returns the zero
+// [Ticket], Depth is 0, Type and Name are empty, and Sample returns nil,
+// or [ErrNegativeDepth], uncounted, for a negative depth.
 type Queue struct {
 	m        *Monitor
 	typ      string
@@ -87,15 +90,28 @@ func (m *Monitor) newQueue(typ, name string, overflow bool, capacity int, probe 
 
 // Type returns the queue's type, and [Queue.Name] its name; both are empty
 // for the overflow queue.
-func (q *Queue) Type() string { return q.typ }
+func (q *Queue) Type() string {
+	if q == nil {
+		return ""
+	}
+	return q.typ
+}
 
 // Name returns the queue's name.
-func (q *Queue) Name() string { return q.name }
+func (q *Queue) Name() string {
+	if q == nil {
+		return ""
+	}
+	return q.name
+}
 
 // SetCapacity changes the queue's capacity. A capacity of 0 or less means
 // unknown: no utilization is reported and the queue never overflows;
 // negative values are counted as bad input.
 func (q *Queue) SetCapacity(capacity int) {
+	if q == nil {
+		return
+	}
 	if capacity < 0 {
 		q.m.reject(reasonNegativeCapacity)
 		capacity = 0
@@ -110,8 +126,13 @@ func (q *Queue) SetCapacity(capacity int) {
 // is kept (utilization then exceeds 1) and counted.
 func (q *Queue) Sample(depth int) error {
 	if depth < 0 {
-		q.m.reject(reasonNegativeDepth)
+		if q != nil {
+			q.m.reject(reasonNegativeDepth)
+		}
 		return fmt.Errorf("%w: %d", ErrNegativeDepth, depth)
+	}
+	if q == nil {
+		return nil
 	}
 	q.depth.Store(int64(depth))
 	q.sample(int64(depth), q.m.clock.Nanotime())
@@ -169,7 +190,8 @@ func (q *Queue) endOverflow(since, now int64) {
 }
 
 // Ticket is an item's place in a queue, from [Queue.Enter] to
-// [Ticket.Leave]. It is a value: keeping it allocates nothing.
+// [Ticket.Leave]. It is a value: keeping it allocates nothing. The zero
+// Ticket, which a nil [Queue] hands out, leaves and cancels as a no-op.
 type Ticket struct {
 	q  *Queue
 	at int64
@@ -179,6 +201,9 @@ type Ticket struct {
 // may start an overflow. Call Leave on the returned ticket when the item
 // leaves; the wait between the two is recorded.
 func (q *Queue) Enter() Ticket {
+	if q == nil {
+		return Ticket{}
+	}
 	now := q.m.clock.Nanotime()
 	if !q.owned.Load() {
 		q.owned.Store(true)
@@ -190,7 +215,8 @@ func (q *Queue) Enter() Ticket {
 
 // Leave records the item leaving the queue and its wait. The depth never
 // goes below 0: a Leave that would take it there is a counted no-op, and a
-// zero Ticket's Leave does nothing.
+// zero Ticket's Leave does nothing. A clock that stepped back since Enter
+// records a wait of 0: no time passed.
 func (t Ticket) Leave() {
 	q := t.q
 	if q == nil {
@@ -203,7 +229,7 @@ func (t Ticket) Leave() {
 		q.m.reject(reasonLeaveWithoutEnter)
 		return
 	}
-	wait := float64(now-t.at) / 1e9
+	wait := float64(max(now-t.at, 0)) / 1e9
 	if q.waitHist != nil {
 		q.waitHist.Record(wait)
 	} else if !q.m.stopped.Load() {
@@ -231,11 +257,21 @@ func (t Ticket) Cancel() {
 
 // Reject counts an item the queue turned away: full, or waited too long. It
 // is one atomic add; the count within the window is derived at reads.
-func (q *Queue) Reject() { q.rejected.Add(1) }
+func (q *Queue) Reject() {
+	if q == nil {
+		return
+	}
+	q.rejected.Add(1)
+}
 
 // Depth returns the current depth: the last sample, or what Enter and Leave
-// left.
-func (q *Queue) Depth() int { return int(q.depth.Load()) }
+// left; 0 on a nil Queue.
+func (q *Queue) Depth() int {
+	if q == nil {
+		return 0
+	}
+	return int(q.depth.Load())
+}
 
 // read samples a probed queue.
 func (q *Queue) read(now int64) {

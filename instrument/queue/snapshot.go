@@ -78,8 +78,12 @@ type QueueSnapshot struct {
 }
 
 // Snapshot returns the state of every queue now. Probes are not read: the
-// depth is the last one sampled.
+// depth is the last one sampled. On a nil Monitor it returns the zero
+// Snapshot.
 func (m *Monitor) Snapshot() Snapshot {
+	if m == nil {
+		return Snapshot{}
+	}
 	now := m.clock.Nanotime()
 	queues := m.queueList()
 	s := Snapshot{Time: m.clock.Now(), Queues: make([]QueueSnapshot, 0, len(queues))}

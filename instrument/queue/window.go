@@ -7,10 +7,13 @@ import "math"
 const windowBuckets = 30
 
 // window keeps depth samples over a recent span of time in a ring of time
-// buckets; old buckets drop out as time moves. Not safe for concurrent
-// use: the queue's mutex guards it.
+// buckets; old buckets drop out as time moves. A clock that steps back
+// reads as one that stood still at the newest bucket until it is past it
+// again: a sample goes there, never over a newer bucket's slot. Not safe
+// for concurrent use: the queue's mutex guards it.
 type window struct {
 	width   int64 // nanoseconds per bucket
+	latest  int64 // the newest bucket's epoch; none before the first sample
 	buckets [windowBuckets]winBucket
 }
 
@@ -22,12 +25,20 @@ type winBucket struct {
 }
 
 func newWindow(span int64) *window {
-	return &window{width: max(span/windowBuckets, 1)}
+	return &window{width: max(span/windowBuckets, 1), latest: none}
+}
+
+// epoch returns the bucket of now: now / width rounded down (a clock
+// stepped back before the origin reads below 0), and never older than the
+// newest bucket.
+func (w *window) epoch(now int64) int64 {
+	return max(floorDiv(now, w.width), w.latest)
 }
 
 // add records a depth sampled at now.
 func (w *window) add(now, depth int64) {
-	e := floorDiv(now, w.width) // rounded down: a clock stepped back before the origin reads below 0
+	e := w.epoch(now)
+	w.latest = e
 	b := &w.buckets[mod(e, windowBuckets)]
 	if b.epoch != e || b.n == 0 {
 		*b = winBucket{epoch: e, min: depth, max: depth}
@@ -50,7 +61,7 @@ type windowStats struct {
 // stats returns the statistics of the buckets that end within the window
 // at now.
 func (w *window) stats(now int64) windowStats {
-	cur := floorDiv(now, w.width)
+	cur := w.epoch(now)
 	var s windowStats
 	var sum, oldSum, oldN, newSum, newN int64
 	for i := range w.buckets {
