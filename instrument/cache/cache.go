@@ -38,7 +38,10 @@ type totals struct {
 }
 
 // Cache is the handle of one cache, returned by [Monitor.Cache]. Its
-// methods are safe for concurrent use and allocate nothing.
+// methods are safe for concurrent use and allocate nothing. A nil *Cache
+// (what a nil [Monitor] returns) records nothing: its methods do nothing,
+// Start returns the zero [Op], and Type and Name are empty; [Lookup],
+// [LookupOrFill] and [Wrap] given one still look up, and record nothing.
 type Cache struct {
 	m        *Monitor
 	typ      string
@@ -47,7 +50,7 @@ type Cache struct {
 
 	_         [128]byte // keeps the fields above off the stripes' lines
 	stripes   [stripes]counters
-	lastEpoch atomic.Int64 // window bucket of the latest lookup
+	lastEpoch atomic.Int64 // window bucket of the latest lookup; noEpoch before it
 	first     atomic.Int64 // clock reading of the first lookup; noLookup before it
 	sets      atomic.Int64
 	evictions atomic.Int64
@@ -66,8 +69,12 @@ type Cache struct {
 	observe           []metric.ObserveOption
 }
 
-// noLookup is Cache.first before the cache's first lookup.
-const noLookup = math.MinInt64
+// noLookup is Cache.first before the cache's first lookup, and noEpoch a
+// window bucket that holds nothing.
+const (
+	noLookup = math.MinInt64
+	noEpoch  = math.MinInt64
+)
 
 // windowBuckets is the number of time buckets of the hit-ratio window: the
 // ratio is exact to a bucket, 1/30 of the window.
@@ -75,14 +82,17 @@ const windowBuckets = 30
 
 // mark holds a cache's totals when the first lookup of a window bucket came.
 type mark struct {
-	epoch int64 // bucket number + 1; 0 when unused
+	epoch int64 // bucket number; noEpoch when unused
 	at    totals
 }
 
 func (m *Monitor) newCache(typ, name string, overflow bool) *Cache {
 	c := &Cache{m: m, typ: typ, name: name, overflow: overflow}
-	c.lastEpoch.Store(-1)
+	c.lastEpoch.Store(noEpoch)
 	c.first.Store(noLookup)
+	for i := range c.ring {
+		c.ring[i].epoch = noEpoch
+	}
 	base := []attribute.KeyValue{semconv.CacheTypeKey.String(typ), semconv.CacheNameKey.String(name)}
 	if overflow {
 		base = []attribute.KeyValue{semconv.Overflow}
@@ -108,16 +118,36 @@ func (m *Monitor) newCache(typ, name string, overflow bool) *Cache {
 
 // Type returns the cache's type, and [Cache.Name] its name; both are empty
 // for the overflow cache.
-func (c *Cache) Type() string { return c.typ }
+func (c *Cache) Type() string {
+	if c == nil {
+		return ""
+	}
+	return c.typ
+}
 
 // Name returns the cache's name.
-func (c *Cache) Name() string { return c.name }
+func (c *Cache) Name() string {
+	if c == nil {
+		return ""
+	}
+	return c.name
+}
+
+// reject counts bad input; a nil Cache counts nothing.
+func (c *Cache) reject(reason string) {
+	if c != nil {
+		c.m.reject(reason)
+	}
+}
 
 // Hit records a lookup that found its entry and took d. A negative d, or
 // the saturated math.MaxInt64 that stands for an infinite duration (what
 // time.Time.Sub returns on overflow), is counted as a hit without a
 // duration, and as bad input.
 func (c *Cache) Hit(d time.Duration) {
+	if c == nil {
+		return
+	}
 	st := c.count()
 	st.hits.Add(1)
 	if r := rejected.DurationReason(d); r != "" {
@@ -138,7 +168,12 @@ func (c *Cache) Hit(d time.Duration) {
 // saves, and what the efficiency's latency term weighs hits against (see
 // the package documentation). A negative or infinite (math.MaxInt64) d is
 // counted as a miss without a duration, and as bad input.
-func (c *Cache) Miss(d time.Duration) { c.miss(d, true) }
+func (c *Cache) Miss(d time.Duration) {
+	if c == nil {
+		return
+	}
+	c.miss(d, true)
+}
 
 // missUnfilled records a miss whose d is the lookup's alone, without the
 // fill: the durations of [Instrumented.Get] and [Lookup]. Its d goes into
@@ -169,16 +204,28 @@ func (c *Cache) miss(d time.Duration, filled bool) {
 // CountHit records a hit without a duration: the cheapest record, for hot
 // lookups not worth timing. The efficiency then weighs the hit ratio alone
 // (see the package documentation).
-func (c *Cache) CountHit() { c.count().hits.Add(1) }
+func (c *Cache) CountHit() {
+	if c == nil {
+		return
+	}
+	c.count().hits.Add(1)
+}
 
 // CountMiss records a miss without a duration.
-func (c *Cache) CountMiss() { c.count().misses.Add(1) }
+func (c *Cache) CountMiss() {
+	if c == nil {
+		return
+	}
+	c.count().misses.Add(1)
+}
 
 // count moves the window on when the lookup opens a new bucket and returns
-// the stripe to add to.
+// the stripe to add to. A clock that stepped back behind the latest bucket
+// opens none: the lookup counts in the latest bucket, as if no time had
+// passed, and never overwrites a newer bucket's mark.
 func (c *Cache) count() *counters {
 	now := c.m.clock.Nanotime()
-	if e := now / c.m.width; c.lastEpoch.Load() != e {
+	if e := floorDiv(now, c.m.width); e > c.lastEpoch.Load() {
 		c.roll(e, now)
 	}
 	return &c.stripes[rand.Uint32()%stripes]
@@ -189,14 +236,33 @@ func (c *Cache) count() *counters {
 func (c *Cache) roll(e, now int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.lastEpoch.Load() == e {
+	if e <= c.lastEpoch.Load() {
 		return
 	}
 	if c.first.Load() == noLookup {
 		c.first.Store(now)
 	}
-	c.ring[e%windowBuckets] = mark{epoch: e + 1, at: c.totals()}
+	c.ring[mod(e, windowBuckets)] = mark{epoch: e, at: c.totals()}
 	c.lastEpoch.Store(e)
+}
+
+// floorDiv returns a/b rounded down, for b > 0: clock readings before the
+// clock's origin are negative. It costs a multiplication over a/b.
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a < 0 && q*b != a {
+		q--
+	}
+	return q
+}
+
+// mod returns a modulo b in [0, b), for b > 0.
+func mod(a, b int64) int64 {
+	m := a % b
+	if m < 0 {
+		m += b
+	}
+	return m
 }
 
 // totals adds the stripes up.
@@ -214,27 +280,53 @@ func (c *Cache) totals() totals {
 	return t
 }
 
-// Set counts n entries written to the cache.
+// Set counts n entries written to the cache. A negative n is bad input,
+// ignored. The count saturates at math.MaxInt64 instead of wrapping to a
+// negative one: a counter that went back would read as a reset.
 func (c *Cache) Set(n int) {
+	if c == nil {
+		return
+	}
 	if n < 0 {
 		c.m.reject(reasonNegativeCount)
 		return
 	}
-	c.sets.Add(int64(n))
+	addSaturating(&c.sets, int64(n))
 }
 
-// Evicted counts n entries evicted from the cache.
+// Evicted counts n entries evicted from the cache. A negative n is bad
+// input, ignored. The count saturates at math.MaxInt64, as Set's does.
 func (c *Cache) Evicted(n int) {
+	if c == nil {
+		return
+	}
 	if n < 0 {
 		c.m.reject(reasonNegativeCount)
 		return
 	}
-	c.evictions.Add(int64(n))
+	addSaturating(&c.evictions, int64(n))
+}
+
+// addSaturating adds n >= 0 to a, stopping at math.MaxInt64.
+func addSaturating(a *atomic.Int64, n int64) {
+	for {
+		old := a.Load()
+		sum := old + n
+		if sum < old {
+			sum = math.MaxInt64
+		}
+		if sum == old || a.CompareAndSwap(old, sum) {
+			return
+		}
+	}
 }
 
 // SetSize reports the number of entries the cache holds; once called, the
 // size is reported at every collection. A negative n is bad input, ignored.
 func (c *Cache) SetSize(n int) {
+	if c == nil {
+		return
+	}
 	if n < 0 {
 		c.m.reject(reasonNegativeCount)
 		return
@@ -246,7 +338,8 @@ func (c *Cache) SetSize(n int) {
 }
 
 // Op times one lookup, from [Cache.Start] to [Op.End]: the Go form of a
-// context manager. Keep it in a local variable; it allocates nothing.
+// context manager. Keep it in a local variable; it allocates nothing. The
+// zero Op, which a nil [Cache] hands out, and a nil *Op record nothing.
 type Op struct {
 	c     *Cache
 	start int64
@@ -265,23 +358,34 @@ type Op struct {
 //		v = load(key) // the fill, timed with the miss
 //	}
 //	op.End()
-func (c *Cache) Start() Op { return Op{c: c, start: c.m.mono.Nanotime()} }
+func (c *Cache) Start() Op {
+	if c == nil {
+		return Op{}
+	}
+	return Op{c: c, start: c.m.mono.Nanotime()}
+}
 
 // Hit marks the lookup as a hit; without it, End records a miss.
-func (o *Op) Hit() { o.hit = true }
+func (o *Op) Hit() {
+	if o != nil {
+		o.hit = true
+	}
+}
 
 // End records the lookup as a hit or a miss with its duration, as
-// [Cache.Hit] and [Cache.Miss] do. Ending an Op twice records it once.
+// [Cache.Hit] and [Cache.Miss] do. Ending an Op twice records it once. A
+// clock that stepped back since Start ([WithClock]) gives a duration of 0:
+// no time passed.
 func (o *Op) End() { o.end(true) }
 
 // end records the lookup; filled says whether a miss's duration includes
 // its fill (see [Cache.missUnfilled]).
 func (o *Op) end(filled bool) {
-	if o.done || o.c == nil {
+	if o == nil || o.done || o.c == nil {
 		return
 	}
 	o.done = true
-	d := time.Duration(o.c.m.mono.Nanotime() - o.start)
+	d := time.Duration(max(o.c.m.mono.Nanotime()-o.start, 0))
 	switch {
 	case o.hit:
 		o.c.Hit(d)
@@ -302,10 +406,10 @@ func (o *Op) end(filled bool) {
 // efficiency's latency term; use [LookupOrFill] to time the fill too.
 //
 // A nil fn finds nothing and records nothing but the bad input, counted as
-// nil_function.
+// nil_function. With a nil c, fn is called and nothing is recorded.
 func Lookup[V any](c *Cache, fn func() (V, bool)) (V, bool) {
 	if fn == nil {
-		c.m.reject(rejected.ReasonNilFunc)
+		c.reject(rejected.ReasonNilFunc)
 		var zero V
 		return zero, false
 	}
@@ -340,11 +444,12 @@ func Lookup[V any](c *Cache, fn func() (V, bool)) (V, bool) {
 // as nil_function, and returns [ErrNilFunc]. A nil fill is allowed on a
 // hit; on a miss, the miss is recorded as Lookup records it, the bad input
 // is counted as nil_function, and LookupOrFill returns the zero V and
-// [ErrNilFunc].
+// [ErrNilFunc]. With a nil c, get and fill are called as usual and nothing
+// is recorded or counted.
 func LookupOrFill[V any](c *Cache, get func() (V, bool), fill func() (V, error)) (V, error) {
 	var zero V
 	if get == nil {
-		c.m.reject(rejected.ReasonNilFunc)
+		c.reject(rejected.ReasonNilFunc)
 		return zero, ErrNilFunc
 	}
 	op := c.Start()
@@ -355,7 +460,7 @@ func LookupOrFill[V any](c *Cache, get func() (V, bool), fill func() (V, error))
 	}
 	if fill == nil {
 		op.end(false)
-		c.m.reject(rejected.ReasonNilFunc)
+		c.reject(rejected.ReasonNilFunc)
 		return zero, ErrNilFunc
 	}
 	v, err := fill()
@@ -369,7 +474,10 @@ type Getter[K comparable, V any] interface {
 	Get(key K) (V, bool)
 }
 
-// Instrumented is a Getter whose lookups are recorded in a Cache.
+// Instrumented is a Getter whose lookups are recorded in a Cache. One made
+// with a nil Cache looks up and records nothing. A nil *Instrumented holds
+// no Getter: its Get finds nothing and its GetOrFill returns [ErrNilFunc],
+// as with a nil Getter, and nothing is counted.
 type Instrumented[K comparable, V any] struct {
 	inner Getter[K, V]
 	cache *Cache
@@ -389,8 +497,12 @@ func Wrap[K comparable, V any](g Getter[K, V], c *Cache) *Instrumented[K, V] {
 // vitals.cache.operation.duration but does not enter the efficiency's
 // latency term; use [Instrumented.GetOrFill] to time the fill too.
 func (w *Instrumented[K, V]) Get(key K) (V, bool) {
+	if w == nil {
+		var zero V
+		return zero, false
+	}
 	if w.inner == nil {
-		w.cache.m.reject(rejected.ReasonNilFunc)
+		w.cache.reject(rejected.ReasonNilFunc)
 		var zero V
 		return zero, false
 	}
@@ -427,8 +539,11 @@ func (w *Instrumented[K, V]) Get(key K) (V, bool) {
 // cache is; concurrent misses of one key each call fill.
 func (w *Instrumented[K, V]) GetOrFill(key K, fill func(K) (V, error)) (V, error) {
 	var zero V
+	if w == nil {
+		return zero, ErrNilFunc
+	}
 	if w.inner == nil {
-		w.cache.m.reject(rejected.ReasonNilFunc)
+		w.cache.reject(rejected.ReasonNilFunc)
 		return zero, ErrNilFunc
 	}
 	op := w.cache.Start()
@@ -439,7 +554,7 @@ func (w *Instrumented[K, V]) GetOrFill(key K, fill func(K) (V, error)) (V, error
 	}
 	if fill == nil {
 		op.end(false)
-		w.cache.m.reject(rejected.ReasonNilFunc)
+		w.cache.reject(rejected.ReasonNilFunc)
 		return zero, ErrNilFunc
 	}
 	v, err := fill(key)

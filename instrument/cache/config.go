@@ -16,6 +16,14 @@ const (
 	MaxNameLength = 256
 )
 
+// Range of [WithWindow], the same as vitals.Config.Validate allows; [New]
+// clamps a window outside it to the nearer end. A window of a few
+// nanoseconds would have buckets of no width.
+const (
+	MinWindow = time.Second
+	MaxWindow = 24 * time.Hour
+)
+
 // Built-in cache types; any other string works too.
 const (
 	TypeApplication   = "application"
@@ -53,6 +61,7 @@ func newConfig(opts []Option) config {
 	if c.window <= 0 {
 		c.window = DefaultWindow
 	}
+	c.window = min(max(c.window, MinWindow), MaxWindow)
 	if c.maxCaches <= 0 {
 		c.maxCaches = DefaultMaxCaches
 	}
@@ -78,7 +87,8 @@ func WithClock(now func() time.Time) Option {
 }
 
 // WithWindow sets the rolling window of the hit ratio and the efficiency.
-// Default 15m; values <= 0 keep the default.
+// Default 15m; values <= 0 keep the default, and others are clamped to
+// [MinWindow] (1s) to [MaxWindow] (24h).
 func WithWindow(d time.Duration) Option {
 	return optionFunc(func(c *config) { c.window = d })
 }

@@ -67,5 +67,23 @@
 // nil_function ([Instrumented.GetOrFill] and [LookupOrFill] then return
 // [ErrNilFunc]). Each is counted in vitals.input.rejected. After
 // [Monitor.Close], handles stay safe to call and nothing they record is
-// reported.
+// reported. The set and eviction counts saturate at math.MaxInt64 instead
+// of wrapping to negative.
+//
+// A clock that steps back ([WithClock]) counts as no time passing: a
+// lookup while it is behind counts in the window's latest bucket, never
+// over a newer one, and an [Op] timed across the step takes 0.
+//
+// A window out of range is clamped, never refused: to [MinWindow] (1s) to
+// [MaxWindow] (24h), the range vitals.Config allows, so that the window's
+// buckets never shrink to nothing; values <= 0 keep the default.
+//
+// Nil handles are no-ops: every method of a nil [*Monitor], [*Cache] or
+// [*Instrumented], of the zero [Op] and of a nil *Op does nothing and
+// returns zero values (a nil Cache, the zero Op, an empty Snapshot, nil
+// errors); [Lookup] and [LookupOrFill] on a nil Cache still call their
+// functions, recording nothing, and return what they return. Arguments
+// that are errors in themselves still return theirs, uncounted:
+// [ErrNilFunc] for a nil function, and from a nil *Instrumented's
+// GetOrFill, which has no Getter. A nil check is all it costs.
 package cache // import "github.com/otelvitals/vitals/instrument/cache"

@@ -33,6 +33,9 @@ var ErrNilFunc = errors.New("cache: nil function")
 // Monitor watches how well caches hit. Make one with [New], get a handle
 // per cache with [Monitor.Cache], and keep it. A Monitor is safe for
 // concurrent use.
+//
+// A nil *Monitor records nothing: Cache returns a nil [Cache], Snapshot is
+// empty and Close returns nil.
 type Monitor struct {
 	cfg          config
 	clock        clock.Clock // the window's clock
@@ -97,6 +100,9 @@ func New(opts ...Option) (*Monitor, error) {
 // each counted. Past the cache limit, Cache returns the shared overflow
 // cache.
 func (m *Monitor) Cache(cacheType, name string) *Cache {
+	if m == nil {
+		return nil
+	}
 	c, _ := m.caches.Get(m.clean(cacheType), m.clean(name), m.newCache)
 	return c
 }
@@ -132,16 +138,18 @@ func (m *Monitor) observe(_ context.Context, o metric.Observer) error {
 }
 
 // window returns the counts of the lookups in the window at now: the totals
-// less those marked at the oldest bucket of the window that saw a lookup.
+// less those marked at the oldest bucket of the window that saw a lookup. A
+// clock that stepped back behind the latest bucket reads as one that stood
+// still there.
 func (c *Cache) window(now int64) totals {
-	cur := now / c.m.width
-	first := cur - windowBuckets + 1
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	cur := max(floorDiv(now, c.m.width), c.lastEpoch.Load())
+	first := cur - windowBuckets + 1
 	var base *mark
 	for i := range c.ring {
 		mk := &c.ring[i]
-		if e := mk.epoch - 1; mk.epoch != 0 && e >= first && e <= cur && (base == nil || mk.epoch < base.epoch) {
+		if e := mk.epoch; e != noEpoch && e >= first && e <= cur && (base == nil || e < base.epoch) {
 			base = mk
 		}
 	}
@@ -191,8 +199,11 @@ func (t totals) speed() (float64, bool) {
 // Close unregisters the monitor's callback and removes its histograms, so
 // that its metrics are no longer reported. Handles stay safe to use and
 // record nothing that is reported: no duration and no vitals.input.rejected
-// count. Close is idempotent.
+// count. Close is idempotent; on a nil Monitor it returns nil.
 func (m *Monitor) Close() error {
+	if m == nil {
+		return nil
+	}
 	m.closeOnce.Do(func() {
 		m.closed.Store(true)
 		if m.reg != nil {
@@ -218,7 +229,7 @@ const (
 
 // reject counts bad input, until Close.
 func (m *Monitor) reject(reason string) {
-	if !m.closed.Load() {
+	if m != nil && !m.closed.Load() {
 		m.rejects.Add(reason)
 	}
 }
@@ -273,8 +284,12 @@ type CacheSnapshot struct {
 	Size int64 `json:"size"`
 }
 
-// Snapshot returns the state of every cache now.
+// Snapshot returns the state of every cache now; on a nil Monitor, the
+// zero Snapshot.
 func (m *Monitor) Snapshot() Snapshot {
+	if m == nil {
+		return Snapshot{}
+	}
 	now := m.clock.Nanotime()
 	caches := m.cacheList()
 	s := Snapshot{Time: m.clock.Now(), Caches: make([]CacheSnapshot, 0, len(caches))}
