@@ -206,6 +206,110 @@ func badFeatureCases() []badCase {
 			},
 		},
 		{
+			name: "nil feature analytics", api: "feature.Analytics (nil)", input: "every method of nil *feature.Analytics",
+			result: "no-ops: Feature nil, empty Snapshot, Close nil",
+			call: func(t *testing.T, _ *badRig) error {
+				var a *feature.Analytics
+				if f := a.Feature(feature.TypeAPIEndpoint, "bad"); f != nil {
+					t.Errorf("Feature = %v, want nil", f)
+				}
+				if s := a.Snapshot(); len(s.Features) != 0 || !s.Time.IsZero() {
+					t.Errorf("Snapshot = %+v, want the zero Snapshot", s)
+				}
+				return a.Close()
+			},
+		},
+		{
+			name: "nil feature", api: "feature.Feature (nil)", input: "every method of a nil *feature.Feature, Do(nil) last",
+			result: "no-ops: Start's done does nothing; Do runs fn and returns its error, and feature.ErrNilFunc, uncounted, for a nil fn", want: feature.ErrNilFunc,
+			call: func(t *testing.T, _ *badRig) error {
+				var f *feature.Feature
+				ctx := context.Background()
+				f.Record(ctx, "u", "", time.Millisecond, true)
+				f.Record(ctx, "u", "\xff", -1, false)
+				f.RecordVariant(ctx, "u", "", "on", time.Millisecond, true)
+				f.Start(ctx, "u", "")(nil)
+				boom := errors.New("boom")
+				ran := false
+				if err := f.Do(ctx, "u", "", func(context.Context) error { ran = true; return boom }); err != boom || !ran {
+					t.Errorf("Do = %v (fn ran: %v), want fn's error", err, ran)
+				}
+				if f.Type() != "" || f.Name() != "" {
+					t.Errorf("Type %q, Name %q; want empty", f.Type(), f.Name())
+				}
+				return f.Do(ctx, "u", "", nil)
+			},
+		},
+		{
+			name: "feature window 1ns", api: "feature.WithWindow", input: "1ns",
+			result: "clamped to feature.MinWindow (1m), so the window's quarters are 15s wide, never 0",
+			call: func(t *testing.T, r *badRig) error {
+				a, err := feature.New(feature.WithMeterProvider(r.reader.Provider), feature.WithClock(r.clock.Now), feature.WithWindow(1))
+				badFatal(t, err)
+				t.Cleanup(func() { _ = a.Close() })
+				a.Feature(feature.TypeAPIEndpoint, "bad").Record(context.Background(), "u", "", 0, true)
+				if s := a.Snapshot(); s.WindowSeconds != 60 || s.Features[0].WindowUses != 1 {
+					t.Errorf("window %vs with %d uses, want 60s with 1", s.WindowSeconds, s.Features[0].WindowUses)
+				}
+				return nil
+			},
+		},
+		{
+			name: "feature clock steps back", api: "feature.WithClock", input: "the clock steps back 25h (before the analytics were made, past a window) between uses, and within a Start",
+			result: "no time passed: the uses behind count in the newest quarter, by their users, and the use timed across the step takes 0",
+			call: func(t *testing.T, r *badRig) error {
+				f, ctx := badFeature(r), context.Background()
+				f.Record(ctx, "alice", "", 250*time.Millisecond, true)
+				done := f.Start(ctx, "carol", "")
+				r.clock.Advance(-25 * time.Hour)
+				f.Record(ctx, "bob", "", 250*time.Millisecond, true)
+				done(nil)
+				r.clock.Advance(25 * time.Hour)
+				for _, s := range r.features.Snapshot().Features {
+					if s.Name == "bad" && (s.WindowUses != 3 || s.UniqueUsers != 3) {
+						t.Errorf("%d uses by %d users in the window, want 3 by 3", s.WindowUses, s.UniqueUsers)
+					}
+				}
+				return nil
+			},
+			check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
+				metrictest.Want(t, rm, int64(3), semconv.FeatureUsage.Name, use(feature.PatternDirectCall, ok)...)
+				metrictest.Want(t, rm, int64(3), semconv.FeatureUsers.Name, bad...)
+				badWantHist(t, rm, 3, 0.5, semconv.FeatureDuration.Name, bad...)
+			},
+		},
+		{
+			name: "feature done twice", api: "feature.Feature.Start", input: "done called twice",
+			result: "recorded once, with its duration, as cache.Op.End",
+			call: func(t *testing.T, r *badRig) error {
+				done := badFeature(r).Start(context.Background(), "u", "")
+				r.clock.Advance(250 * time.Millisecond)
+				done(nil)
+				done(errors.New("again"))
+				return nil
+			},
+			check: usedOnce(ok, true),
+		},
+		{
+			name: "do panicking", api: "feature.Feature.Do", input: "fn panics",
+			result: "the use is recorded as a failure, timed, and the panic goes on to the caller",
+			call: func(t *testing.T, r *badRig) error {
+				var p any
+				func() {
+					defer func() { p = recover() }()
+					_ = badFeature(r).Do(context.Background(), "u", "", func(context.Context) error {
+						r.clock.Advance(250 * time.Millisecond)
+						panic("boom")
+					})
+				}()
+				if p != "boom" {
+					t.Errorf("recovered %v, want the panic of fn", p)
+				}
+				return nil
+			},
+			check: usedOnce(failed, true),
+		},
+		{
 			name: "feature analytics use after close", api: "feature.Analytics.Close", input: "handles used after Close, bad input included; Close twice",
 			result: "no-op: nothing reported or counted; second Close nil",
 			call: func(t *testing.T, r *badRig) error {

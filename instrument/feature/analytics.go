@@ -38,6 +38,9 @@ var ErrNilFunc = errors.New("feature: nil function")
 // how successfully and how fast. Make one with [New], get a handle per
 // feature with [Analytics.Feature], and keep it. Analytics are safe for
 // concurrent use.
+//
+// Nil *Analytics record nothing: Feature returns a nil [Feature], Snapshot
+// is empty and Close returns nil.
 type Analytics struct {
 	cfg          config
 	clock        clock.Clock
@@ -117,6 +120,9 @@ func New(opts ...Option) (*Analytics, error) {
 // package conn; past the feature limit, Feature returns the shared overflow
 // feature.
 func (a *Analytics) Feature(featureType, name string) *Feature {
+	if a == nil {
+		return nil
+	}
 	clean := func(s string) string { return keyset.Clean(s, MaxNameLength, a.reject) }
 	f, _ := a.features.Get(clean(featureType), clean(name), a.newFeature)
 	return f
@@ -206,8 +212,12 @@ func (a *Analytics) observe(_ context.Context, o metric.Observer) error {
 // Close unregisters the analytics' callback and removes their histograms,
 // so that their metrics are no longer reported. Handles stay safe to use
 // and record nothing that is reported: no duration and no
-// vitals.input.rejected count. Close is idempotent.
+// vitals.input.rejected count. Close is idempotent; on nil Analytics it
+// returns nil.
 func (a *Analytics) Close() error {
+	if a == nil {
+		return nil
+	}
 	a.closeOnce.Do(func() {
 		a.closed.Store(true)
 		if a.reg != nil {

@@ -19,6 +19,14 @@ const (
 	MaxNameLength = 256
 )
 
+// Range of [WithWindow], the same as vitals.Config.Validate allows; [New]
+// clamps a window outside it to the nearer end. A window of a few
+// nanoseconds would have quarters of no width.
+const (
+	MinWindow = time.Minute
+	MaxWindow = 720 * time.Hour
+)
+
 // Built-in feature types; any other string works too.
 const (
 	TypeFeatureFlag = "feature_flag"
@@ -68,6 +76,7 @@ func newConfig(opts []Option) config {
 	if c.window <= 0 {
 		c.window = DefaultWindow
 	}
+	c.window = min(max(c.window, MinWindow), MaxWindow)
 	if c.location == nil {
 		c.location = time.UTC
 	}
@@ -97,7 +106,8 @@ func WithClock(now func() time.Time) Option {
 
 // WithWindow sets the usage window: window usage, unique users and success
 // ratio cover it, and the adoption trend compares it with the window before.
-// Default 24h; values <= 0 keep the default.
+// Default 24h; values <= 0 keep the default, and others are clamped to
+// [MinWindow] (1m) to [MaxWindow] (720h).
 func WithWindow(d time.Duration) Option {
 	return optionFunc(func(c *config) { c.window = d })
 }

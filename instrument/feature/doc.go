@@ -43,15 +43,39 @@
 // vitals.feature.variants and the snapshot; at most [MaxVariants] variants
 // are kept per feature, further ones count as "other".
 //
-// # Limits and bad input
+// # Limits
 //
 // At most [MaxPatterns] usage patterns are kept (the three built-in ones,
 // "other" and custom ones); further patterns count as "other". Past the
 // feature limit ([WithMaxFeatures], default 1000) new features share one
-// overflow series. Names are cleaned as in package conn, and a negative
+// overflow series.
+//
+// # Bad input
+//
+// Nothing panics. Names are cleaned as in package conn, and a negative
 // duration, or math.MaxInt64 (the saturated value that stands for an
 // infinite one), records the use without it; each is counted in
 // vitals.input.rejected. A nil context is taken as context.Background().
 // After [Analytics.Close], handles stay safe to call and nothing they
 // record is reported.
+//
+// The function [Feature.Start] returns records its use once, however often
+// it is called. When the function [Feature.Do] runs panics, the use is
+// recorded as a failure and the panic goes on.
+//
+// A clock that steps back ([WithClock]) counts as no time passing: a use
+// while it is behind is booked in the newest quarter of the window, never
+// over a newer one, and a use timed across the step by Start or Do takes
+// 0.
+//
+// A window out of range is clamped, never refused: to [MinWindow] (1m) to
+// [MaxWindow] (720h), the range vitals.Config allows, so that the window's
+// quarters never shrink to nothing; values <= 0 keep the default.
+//
+// Nil handles are no-ops: every method of nil [*Analytics] or a nil
+// [*Feature] does nothing and returns zero values (a nil Feature, an empty
+// Snapshot, a nil error). Start on a nil Feature returns a function that
+// does nothing; Do runs its function and returns its error, or
+// [ErrNilFunc], uncounted, for a nil function. A nil check is all it
+// costs.
 package feature // import "github.com/otelvitals/vitals/instrument/feature"

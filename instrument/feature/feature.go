@@ -2,6 +2,7 @@ package feature
 
 import (
 	"context"
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -23,7 +24,10 @@ import (
 const subBuckets = 4
 
 // Feature is the handle of one feature, returned by [Analytics.Feature].
-// Its methods are safe for concurrent use and allocate nothing.
+// Its methods are safe for concurrent use and allocate nothing. A nil
+// *Feature (what nil [Analytics] return) records nothing: Record and
+// RecordVariant do nothing, Start returns a function that does nothing, Do
+// runs its function and returns its error, and Type and Name are empty.
 type Feature struct {
 	a        *Analytics
 	typ      string
@@ -35,7 +39,8 @@ type Feature struct {
 	timed    atomic.Int64
 	hours    [24]atomic.Int64 // uses by hour of day
 
-	mu       sync.Mutex // guards sketches and counts
+	mu       sync.Mutex // guards latest, sketches and counts
+	latest   int64      // the newest quarter recorded in; noEpoch before
 	sketches [subBuckets]userBucket
 	counts   [2 * subBuckets]countBucket // this window's and the one before
 
@@ -60,17 +65,40 @@ type variantCount struct {
 }
 
 type userBucket struct {
-	epoch  int64 // sub-bucket number + 1; 0 when unused
+	epoch  int64 // quarter number; noEpoch when unused
 	sketch *hyperloglog.Sketch
 }
 
 type countBucket struct {
-	epoch         int64
+	epoch         int64 // quarter number; noEpoch when unused
 	uses, success int64
 }
 
+// noEpoch is the epoch of a bucket that holds nothing.
+const noEpoch = math.MinInt64
+
+// quarter returns the quarter of the window that now falls in: now divided
+// by the quarter's width, rounded down (readings before the clock's origin
+// are negative), and never older than the newest quarter recorded in, so
+// that a clock that steps back reads as one that stood still and never
+// overwrites a newer quarter. The caller holds f.mu.
+func (f *Feature) quarter(now int64) int64 {
+	w := f.a.sub
+	q := now / w
+	if now < 0 && q*w != now {
+		q--
+	}
+	return max(q, f.latest)
+}
+
 func (a *Analytics) newFeature(typ, name string, overflow bool) *Feature {
-	f := &Feature{a: a, typ: typ, name: name, overflow: overflow}
+	f := &Feature{a: a, typ: typ, name: name, overflow: overflow, latest: noEpoch}
+	for i := range f.sketches {
+		f.sketches[i].epoch = noEpoch
+	}
+	for i := range f.counts {
+		f.counts[i].epoch = noEpoch
+	}
 	base := []attribute.KeyValue{semconv.FeatureTypeKey.String(typ), semconv.FeatureNameKey.String(name)}
 	if overflow {
 		base = []attribute.KeyValue{semconv.Overflow}
@@ -104,10 +132,20 @@ func (f *Feature) usageOptions(p, o int) []metric.ObserveOption {
 
 // Type returns the feature's type, and [Feature.Name] its name; both are
 // empty for the overflow feature.
-func (f *Feature) Type() string { return f.typ }
+func (f *Feature) Type() string {
+	if f == nil {
+		return ""
+	}
+	return f.typ
+}
 
 // Name returns the feature's name.
-func (f *Feature) Name() string { return f.name }
+func (f *Feature) Name() string {
+	if f == nil {
+		return ""
+	}
+	return f.name
+}
 
 // Record records one use of the feature by user (an identifier that is
 // hashed at once and never stored; "" for an anonymous use), in the usage
@@ -116,8 +154,12 @@ func (f *Feature) Name() string { return f.name }
 // saturated math.MaxInt64 that stands for an infinite duration (what
 // time.Time.Sub returns on overflow), records the use without a duration,
 // counted as bad input. ctx only carries the trace of exemplars; a nil ctx
-// is taken as context.Background().
+// is taken as context.Background(). A clock that stepped back ([WithClock])
+// books the use in the newest quarter of the window: no time passed.
 func (f *Feature) Record(ctx context.Context, user, pattern string, d time.Duration, success bool) {
+	if f == nil {
+		return
+	}
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -144,11 +186,12 @@ func (f *Feature) Record(ctx context.Context, user, pattern string, d time.Durat
 	if user != "" {
 		h = f.a.hashUser(user)
 	}
-	sub := now/f.a.sub + 1
 	f.mu.Lock()
+	sub := f.quarter(now)
+	f.latest = sub
 	if user != "" {
-		b := &f.sketches[sub%subBuckets]
-		if b.epoch != sub {
+		b := &f.sketches[mod(sub, subBuckets)]
+		if b.epoch != sub || b.sketch == nil {
 			if b.sketch == nil {
 				b.sketch = hyperloglog.New14()
 			} else {
@@ -158,7 +201,7 @@ func (f *Feature) Record(ctx context.Context, user, pattern string, d time.Durat
 		}
 		b.sketch.InsertHash(h)
 	}
-	c := &f.counts[sub%(2*subBuckets)]
+	c := &f.counts[mod(sub, 2*subBuckets)]
 	if c.epoch != sub {
 		*c = countBucket{epoch: sub}
 	}
@@ -172,8 +215,11 @@ func (f *Feature) Record(ctx context.Context, user, pattern string, d time.Durat
 // RecordVariant records one use as [Feature.Record] does, and the variant
 // it gave (a feature flag's "on", "off", "blue"...). At most [MaxVariants]
 // variants are kept per feature; further ones count as "other". An empty
-// variant records the use alone.
+// variant records the use alone. On a nil Feature it does nothing.
 func (f *Feature) RecordVariant(ctx context.Context, user, pattern, variant string, d time.Duration, success bool) {
+	if f == nil {
+		return
+	}
 	f.Record(ctx, user, pattern, d, success)
 	if variant != "" {
 		f.variant(variant).count.Add(1)
@@ -247,42 +293,96 @@ func (f *Feature) variantCounts() map[string]int64 {
 //	err := work()
 //	done(err)
 //
-// The returned function is a closure, one small allocation; on hot paths
-// time the use yourself and call [Feature.Record].
+// The use is recorded once, at the first call of the returned function;
+// further calls do nothing, and it is safe to call from several
+// goroutines. The function is a closure, two small allocations; on hot
+// paths time the use yourself and call [Feature.Record]. A clock that
+// stepped back ([WithClock]) times the use as 0. On a nil Feature, Start
+// returns a function that does nothing, and allocates nothing.
 func (f *Feature) Start(ctx context.Context, user, pattern string) func(error) {
-	start := f.a.mono.Nanotime()
-	return func(err error) {
-		f.Record(ctx, user, pattern, time.Duration(f.a.mono.Nanotime()-start), err == nil)
+	if f == nil {
+		return noDone
 	}
+	start := f.a.mono.Nanotime()
+	var ended atomic.Bool
+	return func(err error) {
+		if ended.CompareAndSwap(false, true) {
+			f.Record(ctx, user, pattern, f.since(start), err == nil)
+		}
+	}
+}
+
+// noDone is what Start returns on a nil Feature.
+func noDone(error) {}
+
+// since returns the time from start on the monotonic clock, 0 if the clock
+// stepped back: no time passed.
+func (f *Feature) since(start int64) time.Duration {
+	return time.Duration(max(f.a.mono.Nanotime()-start, 0))
 }
 
 // Do runs fn as one use of f by user in pattern, timed, with fn's error as
 // its outcome, and returns that error: the Go form of a decorator. fn gets
 // ctx, context.Background() for a nil ctx; Do does not check ctx itself, so
 // a cancelled ctx is fn's to honour. A nil fn returns [ErrNilFunc].
+//
+// If fn panics (or ends its goroutine with runtime.Goexit), the use is
+// recorded as a failure, timed to then, and the panic goes on unchanged,
+// with its stack. On a nil Feature, Do runs fn and returns its error,
+// recording nothing (and still returns ErrNilFunc, uncounted, for a nil
+// fn).
 func (f *Feature) Do(ctx context.Context, user, pattern string, fn func(context.Context) error) error {
 	if fn == nil {
-		f.a.reject(rejected.ReasonNilFunc)
+		f.reject(rejected.ReasonNilFunc)
 		return ErrNilFunc
 	}
 	if ctx == nil {
 		ctx = context.Background()
 	}
+	if f == nil {
+		return fn(ctx)
+	}
 	start := f.a.mono.Nanotime()
+	returned := false
+	defer func() {
+		if !returned {
+			f.Record(ctx, user, pattern, f.since(start), false)
+		}
+	}()
 	err := fn(ctx)
-	f.Record(ctx, user, pattern, time.Duration(f.a.mono.Nanotime()-start), err == nil)
+	returned = true
+	f.Record(ctx, user, pattern, f.since(start), err == nil)
 	return err
+}
+
+// reject counts bad input; a nil Feature counts nothing.
+func (f *Feature) reject(reason string) {
+	if f != nil {
+		f.a.reject(reason)
+	}
+}
+
+// mod returns a modulo b in [0, b), for b > 0.
+func mod(a, b int64) int64 {
+	m := a % b
+	if m < 0 {
+		m += b
+	}
+	return m
 }
 
 // window returns, at now, the uses and successes of this window and of the
 // one before, and the unique users of this window.
 func (f *Feature) window(now int64) (cur, prev countBucket, users uint64) {
-	sub := now/f.a.sub + 1
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	sub := f.quarter(now)
 	for _, c := range f.counts {
+		if c.epoch == noEpoch {
+			continue
+		}
 		switch age := sub - c.epoch; {
-		case c.epoch == 0 || age < 0:
+		case age < 0:
 		case age < subBuckets:
 			cur.uses += c.uses
 			cur.success += c.success
@@ -295,7 +395,10 @@ func (f *Feature) window(now int64) (cur, prev countBucket, users uint64) {
 	defer f.a.scratchDone()
 	merged := false
 	for _, b := range f.sketches {
-		if age := sub - b.epoch; b.epoch != 0 && age >= 0 && age < subBuckets {
+		if b.epoch == noEpoch || b.sketch == nil {
+			continue
+		}
+		if age := sub - b.epoch; age >= 0 && age < subBuckets {
 			_ = scratch.Merge(b.sketch)
 			merged = true
 		}

@@ -71,8 +71,12 @@ type FeatureSnapshot struct {
 	HourlyUses [24]int64 `json:"hourly_uses"`
 }
 
-// Snapshot returns the state of every feature now.
+// Snapshot returns the state of every feature now; on nil Analytics, the
+// zero Snapshot.
 func (a *Analytics) Snapshot() Snapshot {
+	if a == nil {
+		return Snapshot{}
+	}
 	now := a.clock.Nanotime()
 	features := a.features.List()
 	s := Snapshot{Time: a.clock.Now(), WindowSeconds: a.cfg.window.Seconds(), Features: make([]FeatureSnapshot, 0, len(features))}
