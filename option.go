@@ -47,7 +47,7 @@ func WithHealthPolicy(p healthscore.Policy) Option {
 
 // WithHealthHold sets how long a new health status must hold before
 // [System.Health] reports it (see [healthscore.Judge]); the default is
-// [healthscore.DefaultHold], 30s. Zero or less turns the hold off, so that
+// [healthscore.DefaultHold], 15s. Zero or less turns the hold off, so that
 // statuses follow the scores at once.
 func WithHealthHold(d time.Duration) Option {
 	return optionFunc(func(o *options) { o.hold = &d })

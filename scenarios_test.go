@@ -272,7 +272,7 @@ func TestScenarioDatabasePoolAtMaxWithWaits(t *testing.T) {
 		held = append(held, <-got)
 	}
 	w.advance(100 * time.Millisecond) // the window the pool has lived: less than the callers waited
-	expect(t, w.report(), healthscore.Unhealthy, "pool database/primary: callers waited", "4 of its maximum of 4 connections in use")
+	expect(t, w.report(), healthscore.Unhealthy, "callers on average waiting for a connection", "4 of its maximum of 4 connections in use")
 	for _, c := range held[4:] {
 		c.Close()
 	}

@@ -25,8 +25,9 @@
 //	Connection pools (conn.PoolSnapshot)
 //	saturation       a pool at its maximum            in use / max: 100 up to 0.9, 60 at 1 (PoolSaturation,   no known maximum (Pool.SetLimits,        a server-side pool: connections in use
 //	                                                  PoolFullScore): degraded at most                         Pool.SetStats; sqldb, goredis set it)    without a maximum are not saturation
-//	wait_load        callers waiting for connections  waited seconds per second of the window (mean callers   the pool reports no waits (SetStats)     single short waits: 100 up to 0.1
-//	                                                  waiting): 100 up to 0.1, 0 at 1 (PoolWaitLoadOK/Max)
+//	wait_load        callers waiting for connections  waited seconds per second of the window (mean callers   the pool reports no waits (SetStats)     single short waits: 100 up to 0.1; past
+//	                                                  waiting): 100 up to 0.1, 0 at 1 (PoolWaitLoadOK/Max)                                              waits once connections are free again:
+//	                                                                                                                                                    degraded at most
 //	leaks            connections never closed         expired / ended in the window: 100 at 0, 0 at 0.2        fewer than 5 ended in the window         leaks older than the window
 //	                                                  (PoolMaxLeakShare)                                       (PoolMinEnded)
 //	old_connections  connections that do not rotate   open past the pool's declared max age / open: 100 at 0,  no declared max age (Limits.MaxAge)      long-lived keep-alive connections of a
@@ -63,15 +64,17 @@
 //
 // # How scores combine
 //
-// An entity scores the lowest of the rules that scored (100 when all
-// abstained: a quiet service at night, or one that just started, is
-// healthy) and lists a reason for each below 100. A component
-// (connections, queues, caches, features) scores the mean of its
-// entities, capped by its worst critical entity (Policy.Critical): one
-// failing cache among fifty leaves the caches at 98, but a failing
-// critical one takes them down with it. The overall score is the weighted
-// mean of the components that have entities (weights default to 1; with
-// none it is 100), capped in turn by the worst critical entity. Mark as
+// An entity scores the lowest of the rules that scored and lists a reason
+// for each below 100, worst first. An entity whose rules all abstained is
+// not judged: it scores 100 and does not vote (a quiet service at night,
+// or one that just started, is healthy, and an idle pool does not dilute
+// a stuck queue). A component (connections, queues, caches, features)
+// scores the mean of its judged entities, capped by its worst critical
+// entity (Policy.Critical): one failing feature among fifty leaves the
+// features at 98, but a failing critical one takes them down with it. The
+// overall score is the weighted mean of the judged components (weights
+// default to 1; with none it is 100), capped in turn by the worst
+// critical entity. Mark as
 // critical what the service cannot work without, such as its request queue
 // or its primary database pool.
 //
@@ -79,7 +82,9 @@
 //
 // A [Judge] reports a new status, overall, per component and per entity,
 // only once the scores have said it for the hold time ([WithHold], default
-// 30s) and over [WithEvaluations] evaluations (default 1). A signal
+// 15s) and over [WithEvaluations] evaluations (default 1), counted from
+// the first evaluation that saw it. Meanwhile the report's Pending says
+// what the scores point to. A signal
 // oscillating around a threshold therefore does not flap the status, and a
 // load balancer does not take an instance in and out every few seconds.
 //

@@ -35,8 +35,8 @@ func ExampleScore() {
 	}
 	// Output:
 	// 37.5 unhealthy
-	// queue http/request_queue at 95% of capacity (threshold 80%)
 	// queue http/request_queue above its overflow threshold for 4m0s of the last 5m0s
+	// queue http/request_queue at 95% of capacity (threshold 80%)
 	// cache application/users hit ratio 60% over 1000 lookups (target 80%)
 }
 

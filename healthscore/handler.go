@@ -2,6 +2,7 @@ package healthscore
 
 import (
 	"encoding/json"
+	"fmt"
 	"mime"
 	"net/http"
 	"strings"
@@ -162,21 +163,29 @@ func healthResponse(rep Report) HealthResponse {
 					continue
 				}
 				key := c.Name + ":" + chk.Rule
-				resp.Checks[key] = append(resp.Checks[key], HealthCheck{
+				hc := HealthCheck{
 					ComponentID: name(e.Type, e.Name), ComponentType: "component",
 					ObservedValue: chk.Value, ObservedUnit: chk.Unit,
-					Status: draftStatus(chk.Status), Time: rep.Time, Output: chk.Output,
-				})
+					Status: draftStatus(chk.Status), Time: rep.Time,
+				}
+				if chk.Status != Healthy { // the draft leaves output out of a pass
+					hc.Output = chk.Output
+				}
+				resp.Checks[key] = append(resp.Checks[key], hc)
 			}
 		}
 	}
 	if rep.Status != Healthy {
 		resp.Output = firstReason(rep)
 	}
+	if rep.Pending != "" {
+		resp.Output = strings.TrimSpace(fmt.Sprintf("status held at %s while the scores say %s. %s", rep.Status, rep.Pending, firstReason(rep)))
+	}
 	return resp
 }
 
-// firstReason returns the first reason of the worst entity, "" with none.
+// firstReason returns the worst reason of the worst entity (reasons are
+// worst first), "" with none.
 func firstReason(rep Report) string {
 	var worst *Entity
 	for ci := range rep.Components {

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/otelvitals/vitals/instrument/cache"
+	"github.com/otelvitals/vitals/instrument/conn"
 	"github.com/otelvitals/vitals/instrument/feature"
 	"github.com/otelvitals/vitals/instrument/queue"
 )
@@ -131,5 +133,40 @@ func TestLivenessIsNotReadiness(t *testing.T) {
 	}
 	if rec := get(LivenessHandler(nil), ""); rec.Code != 200 {
 		t.Fatalf("nil check %d", rec.Code)
+	}
+}
+
+// TestHealthJSONOutput names the rule that fails, not the first that
+// complains, and says when a status is held.
+func TestHealthJSONOutput(t *testing.T) {
+	in := Input{Connections: []conn.PoolSnapshot{{Type: "database", Name: "primary", MaxOpen: 2, InUse: 2, InUseKnown: true,
+		StatsReported: true, WindowSeconds: 300, WindowCoveredSeconds: 60, WindowWaitSeconds: 600}}}
+	body := func(rep Report) HealthResponse {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest(http.MethodGet, "/readyz", nil)
+		req.Header.Set("Accept", HealthJSON)
+		Handler(func() Report { return rep }, HandlerOptions{}).ServeHTTP(rec, req)
+		var resp HealthResponse
+		if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	}
+	resp := body(Score(in, Policy{}))
+	if want := "pool database/primary: 10.0 callers on average waiting for a connection over the last 1m0s"; resp.Status != "fail" || resp.Output != want {
+		t.Fatalf("status %q output %q, want fail %q", resp.Status, resp.Output, want)
+	}
+	if c := resp.Checks["connections:saturation"][0]; c.Status != "warn" || c.Output == "" {
+		t.Fatalf("saturation check %+v", c)
+	}
+	clk := &fakeClock{t: time.Unix(1_700_000_000, 0)}
+	j := NewJudge(Policy{}, WithClock(clk.now))
+	j.Judge(Input{})
+	held := j.Judge(in)
+	if held.Status != Healthy || held.Pending != Unhealthy {
+		t.Fatalf("held %s pending %q", held.Status, held.Pending)
+	}
+	if resp := body(held); resp.Status != "pass" || !strings.HasPrefix(resp.Output, "status held at healthy while the scores say unhealthy.") {
+		t.Fatalf("held: %q %q", resp.Status, resp.Output)
 	}
 }

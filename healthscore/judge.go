@@ -7,15 +7,18 @@ import (
 
 // DefaultHold is how long a new status must hold before a [Judge] reports
 // it, unless [WithHold] says otherwise.
-const DefaultHold = 30 * time.Second
+const DefaultHold = 15 * time.Second
 
 // Judge scores inputs as [Score] does and holds each status steady: the
 // overall status, each component's and each entity's changes only once the
 // scores have said something else for the hold time (default
 // [DefaultHold], [WithHold]) and over at least the evaluations of
-// [WithEvaluations] (default 1). Scores are reported as they are; only
-// statuses wait. The first report's statuses are taken at once: a process
-// that just started is judged by what it shows.
+// [WithEvaluations] (default 1). The hold is measured from the first
+// evaluation that saw the other status: a Judge knows nothing of the time
+// between evaluations. Scores are reported as they are; only statuses
+// wait, and while one does, Pending says what the scores point to. The
+// first report's statuses are taken at once: a process that just started
+// is judged by what it shows.
 //
 // A signal that crosses a threshold and comes back within the hold time
 // never changes the status; one that stays across changes it once, to the
@@ -92,13 +95,13 @@ func (j *Judge) Judge(in Input) Report {
 	defer j.mu.Unlock()
 	now := j.now()
 	r.Time = now
-	r.Status = j.steady("", r.Status, now)
+	r.Status, r.Pending = j.steady("", r.Status, now)
 	for ci := range r.Components {
 		c := &r.Components[ci]
-		c.Status = j.steady(c.Name, c.Status, now)
+		c.Status, c.Pending = j.steady(c.Name, c.Status, now)
 		for ei := range c.Entities {
 			e := &c.Entities[ei]
-			e.Status = j.steady(c.Name+"\x00"+e.Type+"\x00"+e.Name, e.Status, now)
+			e.Status, e.Pending = j.steady(c.Name+"\x00"+e.Type+"\x00"+e.Name, e.Status, now)
 		}
 	}
 	// Forget what is gone, so that the Judge holds no more than the
@@ -113,17 +116,17 @@ func (j *Judge) Judge(in Input) Report {
 }
 
 // steady returns the status to report for key, whose scores now say
-// status.
-func (j *Judge) steady(key string, status Status, now time.Time) Status {
+// status, and the status pending while it holds another ("" when none).
+func (j *Judge) steady(key string, status Status, now time.Time) (Status, Status) {
 	h, ok := j.held[key]
 	if !ok {
 		j.held[key] = &heldStatus{status: status, mark: true}
-		return status
+		return status, ""
 	}
 	h.mark = true
 	if status == h.status {
 		h.since, h.seen = time.Time{}, 0
-		return h.status
+		return h.status, ""
 	}
 	if h.since.IsZero() || now.Before(h.since) { // a clock that steps back restarts the hold
 		h.since = now
@@ -132,6 +135,7 @@ func (j *Judge) steady(key string, status Status, now time.Time) Status {
 	h.seen++
 	if now.Sub(h.since) >= j.hold && h.seen >= j.evals {
 		h.status, h.since, h.seen = status, time.Time{}, 0
+		return h.status, ""
 	}
-	return h.status
+	return h.status, status
 }

@@ -55,6 +55,9 @@ func TestJudgeOscillation(t *testing.T) {
 		if r.Score != 0 {
 			t.Fatalf("score %v: scores are not held", r.Score)
 		}
+		if held := r.Status == Healthy; held != (r.Pending == Unhealthy) {
+			t.Fatalf("at %ds status %s, pending %q", i, r.Status, r.Pending)
+		}
 		if r.Status != last {
 			if changedAt != 0 {
 				t.Fatalf("a second change at %ds", i)

@@ -12,7 +12,8 @@ import (
 type Policy struct {
 	// DegradedBelow and UnhealthyBelow are the score thresholds of the
 	// statuses: healthy at or above DegradedBelow (default 80), degraded at
-	// or above UnhealthyBelow (default 50), unhealthy below.
+	// or above UnhealthyBelow (default 50), unhealthy below. An
+	// UnhealthyBelow above DegradedBelow is taken as DegradedBelow.
 	DegradedBelow  float64
 	UnhealthyBelow float64
 	// Weights of the components in the overall score; default 1 each.
@@ -36,7 +37,9 @@ type Policy struct {
 	// PoolWaitLoadOK and PoolWaitLoadMax bound the wait rule: the seconds
 	// callers spent waiting for a connection per second of the window
 	// (the mean number of callers waiting) scores 100 up to PoolWaitLoadOK
-	// (default 0.1) and 0 at PoolWaitLoadMax (default 1).
+	// (default 0.1) and 0 at PoolWaitLoadMax (default 1). Once the pool has
+	// free connections again, past waits degrade at most: the pool is no
+	// longer holding callers up.
 	PoolWaitLoadOK  float64
 	PoolWaitLoadMax float64
 	// PoolMaxLeakShare is the share of a pool's connections ended in the
@@ -143,6 +146,7 @@ func (p Policy) withDefaults() Policy {
 	}
 	def(&p.DegradedBelow, 80)
 	def(&p.UnhealthyBelow, 50)
+	p.UnhealthyBelow = math.Min(p.UnhealthyBelow, p.DegradedBelow) // no degraded band, rather than an unreachable one
 	def(&p.ConnectionsWeight, 1)
 	def(&p.QueuesWeight, 1)
 	def(&p.CachesWeight, 1)

@@ -50,9 +50,13 @@ func poolEntity(s conn.PoolSnapshot, p Policy) Entity {
 		r.abstain(RuleWaitLoad, 0, "1", "no time observed yet")
 	default:
 		load := s.WindowWaitSeconds / s.WindowCoveredSeconds
-		r.score(RuleWaitLoad, load, "1", falling(load, p.PoolWaitLoadOK, p.PoolWaitLoadMax),
-			"pool %s: callers waited %s for a connection in the last %s (%d waits)",
-			n, seconds(s.WindowWaitSeconds, roundTo(s.WindowWaitSeconds)), seconds(s.WindowCoveredSeconds, roundTo(s.WindowCoveredSeconds)), s.WindowWaits)
+		score := falling(load, p.PoolWaitLoadOK, p.PoolWaitLoadMax)
+		if s.MaxOpen > 0 && s.InUseKnown && s.InUse < s.MaxOpen {
+			score = floorAt(score, p.UnhealthyBelow) // free connections now: nobody is held up any more
+		}
+		r.score(RuleWaitLoad, load, "1", score,
+			"pool %s: %.1f callers on average waiting for a connection over the last %s",
+			n, load, seconds(s.WindowCoveredSeconds, roundTo(s.WindowCoveredSeconds)))
 	}
 
 	if ended := s.WindowDestroyed + s.WindowExpired; ended < p.PoolMinEnded {

@@ -3,6 +3,7 @@ package healthscore
 import (
 	"fmt"
 	"math"
+	"sort"
 	"time"
 
 	"github.com/otelvitals/vitals/instrument/cache"
@@ -43,6 +44,9 @@ type Input struct {
 type Report struct {
 	Score  float64 `json:"score"`
 	Status Status  `json:"status"`
+	// Pending is the status the score points to while a [Judge] still
+	// holds Status (see [WithHold]); empty when they agree.
+	Pending Status `json:"pending,omitempty"`
 	// Time is when the report was made; [Score] leaves it zero, a
 	// [Judge] sets it.
 	Time       time.Time   `json:"time,omitzero"`
@@ -50,12 +54,17 @@ type Report struct {
 }
 
 // Component is the health of one component: connections, queues, caches or
-// features. Its score is the mean of its entities' scores, capped by the
-// score of its worst critical entity (see [Policy.Critical]).
+// features. Its score is the mean of the scores of its judged entities
+// (100 with none), capped by the score of its worst critical entity (see
+// [Policy.Critical]).
 type Component struct {
-	Name     string   `json:"name"`
-	Score    float64  `json:"score"`
-	Status   Status   `json:"status"`
+	Name    string  `json:"name"`
+	Score   float64 `json:"score"`
+	Status  Status  `json:"status"`
+	Pending Status  `json:"pending,omitempty"`
+	// Judged tells whether any of its entities was judged; a component
+	// that was not does not count in the overall score.
+	Judged   bool     `json:"judged"`
 	Entities []Entity `json:"entities,omitempty"`
 }
 
@@ -67,8 +76,14 @@ type Entity struct {
 	Name     string  `json:"name"`
 	Score    float64 `json:"score"`
 	Status   Status  `json:"status"`
+	Pending  Status  `json:"pending,omitempty"`
 	Critical bool    `json:"critical,omitempty"`
-	// Reasons says why the entity scores below 100, one line per rule.
+	// Judged tells whether any rule had the evidence to score the entity.
+	// One that was not (every rule abstained: an idle pool, a cache not
+	// looked up) scores 100 and does not count in its component's mean.
+	Judged bool `json:"judged"`
+	// Reasons says why the entity scores below 100, one line per rule,
+	// worst first.
 	Reasons []string `json:"reasons,omitempty"`
 	// Checks holds every rule applied to the entity, including those that
 	// abstained for lack of evidence.
@@ -98,7 +113,9 @@ type Check struct {
 
 // Score computes the report of in under policy p. It is pure: the same
 // input gives the same report, and nothing is read or kept elsewhere. Its
-// statuses follow the scores at once; a [Judge] holds them steady.
+// statuses follow the scores at once; a [Judge] holds them steady. The
+// overall score is the weighted mean of the judged components (100 with
+// none), capped by the worst critical entity.
 func Score(in Input, p Policy) Report {
 	p = p.withDefaults()
 	var comps []Component
@@ -108,22 +125,33 @@ func Score(in Input, p Policy) Report {
 		if len(ents) == 0 {
 			return
 		}
-		c := Component{Name: name, Entities: ents}
+		c := Component{Name: name, Score: 100, Entities: ents}
+		var sum float64
+		var judged int
 		worstCritical := 100.0
 		for i := range ents {
 			e := &ents[i]
 			e.Critical = p.critical(name, e.Type, e.Name)
-			c.Score += e.Score
+			if e.Judged {
+				sum += e.Score
+				judged++
+			}
 			if e.Critical {
 				worstCritical = math.Min(worstCritical, e.Score)
 			}
 		}
-		c.Score = math.Min(c.Score/float64(len(ents)), worstCritical)
+		if judged > 0 {
+			c.Judged = true
+			c.Score = sum / float64(judged)
+		}
+		c.Score = math.Min(c.Score, worstCritical)
 		c.Status = p.status(c.Score)
 		capScore = math.Min(capScore, worstCritical)
 		comps = append(comps, c)
-		weighted += weight * c.Score
-		weights += weight
+		if c.Judged {
+			weighted += weight * c.Score
+			weights += weight
+		}
 	}
 	add(Connections, p.ConnectionsWeight, mapEntities(in.Connections, p, poolEntity))
 	add(Queues, p.QueuesWeight, mapEntities(in.Queues, p, queueEntity))
@@ -175,10 +203,10 @@ func (r *rules) score(rule string, value float64, unit string, score float64, re
 	c := Check{Rule: rule, Value: finite(value), Unit: unit, Score: score, Status: r.p.status(score)}
 	if score < 100 {
 		c.Output = fmt.Sprintf(reason, args...)
-		r.entity.Reasons = append(r.entity.Reasons, c.Output)
 	}
 	r.entity.Checks = append(r.entity.Checks, c)
 	r.entity.Score = math.Min(r.entity.Score, score)
+	r.entity.Judged = true
 }
 
 // abstain records a rule that had too little evidence to score.
@@ -187,7 +215,22 @@ func (r *rules) abstain(rule string, value float64, unit string, why string, arg
 		Output: fmt.Sprintf(why, args...)})
 }
 
-func (r *rules) done() Entity { return r.entity }
+// done returns the entity, its reasons those of the rules below 100,
+// worst first.
+func (r *rules) done() Entity {
+	e := r.entity
+	scored := make([]Check, 0, len(e.Checks))
+	for _, c := range e.Checks {
+		if !c.Abstained && c.Score < 100 {
+			scored = append(scored, c)
+		}
+	}
+	sort.SliceStable(scored, func(i, j int) bool { return scored[i].Score < scored[j].Score })
+	for _, c := range scored {
+		e.Reasons = append(e.Reasons, c.Output)
+	}
+	return e
+}
 
 // clamp bounds a score to 0..100 and rounds it to a hundredth: a rule a
 // hair below 100 has nothing to report.

@@ -51,8 +51,11 @@ func TestRules(t *testing.T) {
 		{"pool at max", pool(func(s *conn.PoolSnapshot) { s.MaxOpen, s.InUse, s.InUseKnown = 10, 10, true }), 60, "10 of its maximum of 10", ""},
 		{"pool max, in use unknown", pool(func(s *conn.PoolSnapshot) { s.MaxOpen = 10 }), 100, "", RuleSaturation},
 		{"pool short waits", pool(func(s *conn.PoolSnapshot) { s.StatsReported, s.WindowWaits, s.WindowWaitSeconds = true, 30, 3 }), 100, "", ""},
-		{"pool waiting half the time", pool(func(s *conn.PoolSnapshot) { s.StatsReported, s.WindowWaits, s.WindowWaitSeconds = true, 900, 165 }), 50, "waited 2m45s", ""},
-		{"pool always waiting", pool(func(s *conn.PoolSnapshot) { s.StatsReported, s.WindowWaits, s.WindowWaitSeconds = true, 9000, 600 }), 0, "9000 waits", ""},
+		{"pool waiting half the time", pool(func(s *conn.PoolSnapshot) { s.StatsReported, s.WindowWaits, s.WindowWaitSeconds = true, 900, 165 }), 50, "0.6 callers on average waiting", ""},
+		{"pool always waiting", pool(func(s *conn.PoolSnapshot) { s.StatsReported, s.WindowWaits, s.WindowWaitSeconds = true, 9000, 600 }), 0, "2.0 callers on average waiting for a connection over the last 5m0s", ""},
+		{"pool waited, free now", pool(func(s *conn.PoolSnapshot) {
+			s.StatsReported, s.WindowWaitSeconds, s.MaxOpen, s.InUse, s.InUseKnown = true, 600, 10, 3, true
+		}), 50, "2.0 callers on average", ""},
 		{"pool no waits reported", pool(func(s *conn.PoolSnapshot) {}), 100, "", RuleWaitLoad},
 		{"pool 1 of 4 ended leaked", pool(func(s *conn.PoolSnapshot) { s.WindowDestroyed, s.WindowExpired = 3, 1 }), 100, "", RuleLeaks},
 		{"pool 1 in 20 leaked", pool(func(s *conn.PoolSnapshot) { s.WindowDestroyed, s.WindowExpired = 19, 1 }), 75, "1 of 20 connections", ""},
@@ -121,7 +124,7 @@ func abstained(e Entity, rule string) bool {
 // scores: a mean per component, capped by critical entities.
 func TestCombination(t *testing.T) {
 	in := Input{
-		Connections: []conn.PoolSnapshot{{Type: "database", Name: "a", Open: 10}},
+		Connections: []conn.PoolSnapshot{{Type: "database", Name: "a", Open: 10, WindowDestroyed: 10}},
 		Queues: []queue.QueueSnapshot{
 			{Type: "http", Name: "ok", Capacity: 10, Utilization: 0.1},
 			{Type: "http", Name: "busy", Capacity: 10, Utilization: 0.9}, // 50
@@ -143,6 +146,15 @@ func TestCombination(t *testing.T) {
 	}
 	if empty := Score(Input{}, Policy{}); empty.Score != 100 || empty.Status != Healthy || len(empty.Components) != 0 {
 		t.Fatalf("empty input %+v", empty)
+	}
+	// An entity no rule could judge (an idle pool) does not vote: the
+	// stuck queue beside it is the whole story.
+	idle := Score(Input{
+		Connections: []conn.PoolSnapshot{{Type: "http", Name: "api", Open: 1, InUse: 1, InUseKnown: true}},
+		Queues:      []queue.QueueSnapshot{{Type: "http", Name: "requests", Capacity: 10, Utilization: 1, WindowOverflowShare: 1}},
+	}, Policy{})
+	if c := idle.Components[0]; c.Judged || c.Entities[0].Judged || c.Score != 100 || idle.Score != 0 || idle.Status != Unhealthy {
+		t.Fatalf("an idle pool beside a stuck queue: %v %s, connections %+v", idle.Score, idle.Status, c)
 	}
 	if again := Score(in, Policy{}); !reflect.DeepEqual(again, r) {
 		t.Fatal("Score is not deterministic")
