@@ -43,6 +43,16 @@
 // [feature.Feature.RecordVariant]: in vitals.feature.variants, at most
 // feature.MaxVariants per flag, further ones as "other".
 //
+// # Bad input
+//
+// Flag keys and variants are cleaned as the trackers clean names
+// ([github.com/otelvitals/vitals/semconv.CleanValue]): valid UTF-8, at
+// most 256 bytes, an empty key recorded as "unknown" (an empty variant is
+// no variant). The hook keeps its handles under the cleaned key, so its
+// memory stays bounded however long the keys: at most 4,096 keys of 256
+// bytes. A nil tracker gives a hook that records nothing, the methods of a
+// nil *Hook do nothing, and a nil ctx is taken as context.Background().
+//
 // # Pairing the stages
 //
 // The SDK gives hooks no per-evaluation storage (hook hints are read-only),

@@ -9,10 +9,12 @@ import (
 	"github.com/open-feature/go-sdk/openfeature"
 
 	"github.com/otelvitals/vitals/instrument/feature"
+	"github.com/otelvitals/vitals/semconv"
 )
 
 // maxCached bounds the feature handles a hook keeps, one per flag key;
-// the handles of further flag keys are looked up at each evaluation.
+// the handles of further flag keys are looked up at each evaluation. The
+// keys are kept cleaned, so at most semconv.MaxValueLength bytes each.
 const maxCached = 4096
 
 // Hook is an OpenFeature hook that records every flag evaluation as a use
@@ -23,13 +25,14 @@ const maxCached = 4096
 //
 // A Hook is safe for concurrent use. Its methods never change the
 // evaluation context, never return an error, and keep no targeting key.
+// The methods of a nil *Hook do nothing.
 type Hook struct {
 	a       *feature.Analytics
 	pattern string
 	now     func() time.Time
 
 	mu       sync.RWMutex
-	features map[string]*feature.Feature // by flag key, at most maxCached
+	features map[string]*feature.Feature // by cleaned flag key, at most maxCached
 
 	inflight inflight
 	cacheOff atomic.Bool // maxCached reached
@@ -44,7 +47,12 @@ var _ openfeature.Hook = (*Hook)(nil)
 // vitals.feature.usage by pattern and outcome, vitals.feature.duration,
 // vitals.feature.users and vitals.feature.success_ratio.
 //
-// A nil a gives a hook that records nothing.
+// Flag keys and variants are cleaned as the trackers clean names
+// ([semconv.CleanValue]: valid UTF-8, at most [semconv.MaxValueLength]
+// bytes), so that the hook keeps a bounded amount of memory whatever the
+// keys, and "" (no variant) stays "". Nil options are ignored.
+//
+// A nil a gives a hook that records nothing. New never returns nil.
 func New(a *feature.Analytics, opts ...Option) *Hook {
 	cfg := newConfig(opts)
 	return &Hook{
@@ -58,7 +66,7 @@ func New(a *feature.Analytics, opts ...Option) *Hook {
 // Before notes when the evaluation began. It returns no evaluation context
 // and no error.
 func (h *Hook) Before(ctx context.Context, hc openfeature.HookContext, _ openfeature.HookHints) (*openfeature.EvaluationContext, error) {
-	if h.a != nil {
+	if h != nil && h.a != nil {
 		h.inflight.begin(keyOf(ctx, hc), h.now())
 	}
 	return nil, nil
@@ -73,7 +81,7 @@ func (h *Hook) After(context.Context, openfeature.HookContext, openfeature.Inter
 // Error notes that the evaluation failed, for [Hook.Finally] to record. The
 // error itself is not kept.
 func (h *Hook) Error(ctx context.Context, hc openfeature.HookContext, _ error, _ openfeature.HookHints) {
-	if h.a != nil {
+	if h != nil && h.a != nil {
 		h.inflight.fail(keyOf(ctx, hc))
 	}
 }
@@ -83,7 +91,7 @@ func (h *Hook) Error(ctx context.Context, hc openfeature.HookContext, _ error, _
 // was called or the reason is ERROR. A nil ctx is taken as
 // context.Background().
 func (h *Hook) Finally(ctx context.Context, hc openfeature.HookContext, details openfeature.InterfaceEvaluationDetails, hints openfeature.HookHints) {
-	if h.a == nil {
+	if h == nil || h.a == nil {
 		return
 	}
 	start, timed, failed := h.inflight.end(keyOf(ctx, hc))
@@ -104,14 +112,21 @@ func (h *Hook) Finally(ctx context.Context, hc openfeature.HookContext, details 
 	if ctx == nil {
 		ctx = context.Background() // the tracker may hand ctx to the OTel SDK
 	}
-	h.feature(hc.FlagKey()).RecordVariant(ctx, hc.EvaluationContext().TargetingKey(), pattern, details.Variant, d, !failed)
+	variant := details.Variant
+	if variant != "" {
+		// The tracker matches variants as given against those it cleaned.
+		variant = semconv.CleanValue(variant)
+	}
+	h.feature(hc.FlagKey()).RecordVariant(ctx, hc.EvaluationContext().TargetingKey(), pattern, variant, d, !failed)
 }
 
-// feature returns the handle of the flag key flag, kept for the first
-// maxCached flag keys.
+// feature returns the handle of the flag key flag, kept, under the cleaned
+// key, for the first maxCached flag keys. The tracker is given flag as it
+// is, and counts its repairs in vitals.input.rejected.
 func (h *Hook) feature(flag string) *feature.Feature {
+	key := semconv.CleanValue(flag) // a copy of at most 256 bytes, never the caller's huge key
 	h.mu.RLock()
-	f := h.features[flag]
+	f := h.features[key]
 	h.mu.RUnlock()
 	if f != nil {
 		return f
@@ -126,6 +141,6 @@ func (h *Hook) feature(flag string) *feature.Feature {
 		h.cacheOff.Store(true)
 		return f
 	}
-	h.features[flag] = f
+	h.features[key] = f
 	return f
 }
