@@ -119,6 +119,13 @@ type nilConnConnector struct{}
 func (nilConnConnector) Connect(context.Context) (driver.Conn, error) { return nil, nil }
 func (nilConnConnector) Driver() driver.Driver                        { return nilConnDriver{} }
 
+// ptrConnector is a connector with pointer receivers, to be passed as a
+// typed nil.
+type ptrConnector struct{ d plainDriver }
+
+func (c *ptrConnector) Connect(context.Context) (driver.Conn, error) { return c.d.Open("dsn") }
+func (c *ptrConnector) Driver() driver.Driver                        { return &c.d }
+
 func badCases() []badCase {
 	mib := strings.Repeat("p", 1<<20)
 	ping := func(db *sql.DB) error {
@@ -200,6 +207,15 @@ func badCases() []badCase {
 					t.Errorf("Driver().Open: %v", err)
 				}
 				_, err := c.Connect(context.Background())
+				return err
+			},
+		},
+		{
+			name: "connector nil pointer", api: "sqldb.Connector", input: "c: a nil *T connector",
+			result: "Connect returns sqldb.ErrNilConnector", want: sqldb.ErrNilConnector,
+			call: func(t *testing.T, r *badRig) error {
+				var c *ptrConnector
+				_, err := sqldb.Connector(c, r.tr.Pool("database", "bad")).Connect(context.Background())
 				return err
 			},
 		},

@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"io"
+	"reflect"
 
 	"github.com/otelvitals/vitals/instrument/conn"
 )
@@ -19,12 +20,13 @@ var ErrNilConnector = errors.New("sqldb: nil driver.Connector")
 // tracks each of them in pool. Pass it to [sql.OpenDB], then call
 // [TrackStats] on the database; [OpenDB] does both.
 //
-// A nil pool tracks nothing: Connector returns c itself. A nil c gives a
-// connector whose every Connect returns [ErrNilConnector] (and whose
-// driver's Open does too), so that a database opened on it fails its
-// queries with that error instead of panicking.
+// A nil pool tracks nothing: Connector returns c itself. A nil c (a nil
+// interface or a nil pointer) gives a connector whose every Connect
+// returns [ErrNilConnector] (and whose driver's Open does too), so that a
+// database opened on it fails its queries with that error instead of
+// panicking.
 func Connector(c driver.Connector, pool *conn.Pool) driver.Connector {
-	if c == nil {
+	if isNil(c) {
 		return nilConnector{}
 	}
 	if pool == nil {
@@ -92,6 +94,16 @@ type dsnConnector struct {
 
 func (c dsnConnector) Connect(context.Context) (driver.Conn, error) { return c.driver.Open(c.dsn) }
 func (c dsnConnector) Driver() driver.Driver                        { return c.driver }
+
+// isNil reports whether c is nil or a nil pointer, whose methods would
+// panic.
+func isNil(c driver.Connector) bool {
+	if c == nil {
+		return true
+	}
+	v := reflect.ValueOf(c)
+	return v.Kind() == reflect.Pointer && v.IsNil()
+}
 
 // nilConnector stands for a nil driver.Connector: it connects to nothing.
 type nilConnector struct{}
