@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 
@@ -191,6 +192,71 @@ func TestDirOrderAndBound(t *testing.T) {
 	}
 	if names, _ := d.List(); len(names) != 2 {
 		t.Errorf("List = %v, want 2 documents", names)
+	}
+}
+
+// TestDirRefusesUnsafeDirectories checks that a directory others may
+// write in, a symbolic link and a file are refused by Check, Write and
+// List, wrapping ErrUnsafeDir, and are left as they were; and that a
+// missing directory, and one others may only read, are not.
+func TestDirRefusesUnsafeDirectories(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("Windows has no mode bits to check")
+	}
+	base := t.TempDir()
+	mkdir := func(name string, mode os.FileMode) string {
+		p := filepath.Join(base, name)
+		if err := os.Mkdir(p, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(p, mode); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	private := mkdir("private", 0o700)
+	listable := mkdir("listable", 0o755)
+	open := mkdir("open", 0o777)
+	group := mkdir("group", 0o770)
+	sticky := mkdir("sticky", 0o1777)
+	link := filepath.Join(base, "link")
+	if err := os.Symlink(private, link); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(base, "file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{private, listable, filepath.Join(base, "missing", "spool")} {
+		d := Dir{Path: path}
+		if err := d.Check(); err != nil {
+			t.Errorf("Check(%s) = %v, want nil", path, err)
+		}
+		if _, err := d.Write([]byte("x")); err != nil {
+			t.Errorf("Write into %s: %v", path, err)
+		}
+	}
+	if info, err := os.Stat(filepath.Join(base, "missing", "spool")); err != nil || info.Mode().Perm() != 0o700 {
+		t.Errorf("created spool dir: %v, %v; want mode 0700", info, err)
+	}
+	for _, path := range []string{open, group, sticky, link, file} {
+		d := Dir{Path: path}
+		before, _ := os.Lstat(path)
+		if err := d.Check(); !errors.Is(err, ErrUnsafeDir) {
+			t.Errorf("Check(%s) = %v, want ErrUnsafeDir", path, err)
+		}
+		if _, err := d.Write([]byte("x")); !errors.Is(err, ErrUnsafeDir) {
+			t.Errorf("Write into %s = %v, want ErrUnsafeDir", path, err)
+		}
+		if _, err := d.List(); !errors.Is(err, ErrUnsafeDir) {
+			t.Errorf("List of %s = %v, want ErrUnsafeDir", path, err)
+		}
+		if after, _ := os.Lstat(path); after.Mode() != before.Mode() {
+			t.Errorf("%s: mode %v became %v", path, before.Mode(), after.Mode())
+		}
+	}
+	if names, _ := (Dir{Path: private}).List(); len(names) != 1 {
+		t.Errorf("the link's target holds %v, want only the document written directly", names)
 	}
 }
 
