@@ -679,3 +679,69 @@ func TestScenarioFlappingQueue(t *testing.T) {
 		}
 	})
 }
+
+// TestScenarioSpareDatabaseConnections opens ten connections at a peak,
+// then runs one query every ten seconds for a quarter of an hour: nine
+// connections sit idle in database/sql's pool past the retention and
+// expire unused. That is a pool keeping spares, not a leak.
+func TestScenarioSpareDatabaseConnections(t *testing.T) {
+	w := newWorld(t, 0, healthscore.Policy{})
+	db := sqldb.OpenDB(stallDriver{}, w.conns.Pool("database", "primary"))
+	defer db.Close()
+	db.SetMaxIdleConns(10)
+	ctx := context.Background()
+	var peak []*sql.Conn
+	for range 10 {
+		c, err := db.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		peak = append(peak, c)
+	}
+	for _, c := range peak {
+		c.Close()
+	}
+	w.every(10*time.Second, 90, func(int) {
+		c, err := db.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Close()
+		w.report()
+	})
+	if s := w.conns.Snapshot().Pools[0]; s.Expired < 5 {
+		t.Fatalf("%d connections expired, want the spares to", s.Expired)
+	}
+	expect(t, w.report(), healthscore.Healthy)
+}
+
+// TestScenarioIdleKeepAliveClients keeps ten keep-alive clients connected
+// and silent past the retention: their connections expire idle, released
+// by the server, which is no leak either.
+func TestScenarioIdleKeepAliveClients(t *testing.T) {
+	w := newWorld(t, 0, healthscore.Policy{})
+	pool := w.conns.Pool("http", "api")
+	url := serve(t, w, pool, http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) { io.WriteString(rw, "ok") }))
+	for range 10 {
+		tp := &http.Transport{}
+		defer tp.CloseIdleConnections()
+		resp, err := (&http.Client{Transport: tp}).Get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for s := w.conns.Snapshot().Pools[0]; s.Idle < 10; s = w.conns.Snapshot().Pools[0] {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d idle connections, want 10", s.Idle)
+		}
+		time.Sleep(5 * time.Millisecond) // the server's hook runs after the client has its response
+	}
+	w.advance(11 * time.Minute) // past the ten-minute retention
+	if s := w.conns.Snapshot().Pools[0]; s.Expired != 10 || s.ExpiredIdle != 10 {
+		t.Fatalf("expired %d, of them idle %d; want 10 and 10", s.Expired, s.ExpiredIdle)
+	}
+	expect(t, w.report(), healthscore.Healthy)
+}

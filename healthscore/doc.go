@@ -28,8 +28,9 @@
 //	wait_load        callers waiting for connections  waited seconds per second of the window (mean callers   the pool reports no waits (SetStats)     single short waits: 100 up to 0.1; past
 //	                                                  waiting): 100 up to 0.1, 0 at 1 (PoolWaitLoadOK/Max)                                              waits once connections are free again:
 //	                                                                                                                                                    degraded at most
-//	leaks            connections never closed         expired / ended in the window: 100 at 0, 0 at 0.2        fewer than 5 ended in the window         leaks older than the window
-//	                                                  (PoolMaxLeakShare)                                       (PoolMinEnded)
+//	leaks            connections never closed         expired unclosed / ended in the window: 100 at 0, 0 at   fewer than 5 ended in the window         leaks older than the window; spare
+//	                                                  0.2 (PoolMaxLeakShare)                                   (PoolMinEnded); a pool that reports      connections released and left idle past
+//	                                                                                                           its stats (database/sql, go-redis)       the retention (ExpiredIdle)
 //	old_connections  connections that do not rotate   open past the pool's declared max age / open: 100 at 0,  no declared max age (Limits.MaxAge)      long-lived keep-alive connections of a
 //	                                                  0 at 0.5 (PoolMaxOldShare)                                                                        server, which its clients own
 //	churn            a connection per request         mean lifetime (open / creation rate): 100 from 1s down,  no known maximum; fewer than 20 made in   rotation under a max lifetime (lifetimes

@@ -59,13 +59,18 @@ func poolEntity(s conn.PoolSnapshot, p Policy) Entity {
 			n, load, seconds(s.WindowCoveredSeconds, roundTo(s.WindowCoveredSeconds)))
 	}
 
-	if ended := s.WindowDestroyed + s.WindowExpired; ended < p.PoolMinEnded {
-		r.abstain(RuleLeaks, float64(s.WindowExpired), "{connection}", "%d connections ended in the window, %d needed", ended, p.PoolMinEnded)
-	} else {
-		leak := float64(s.WindowExpired) / float64(ended)
+	leaked := max(s.WindowExpired-s.WindowExpiredIdle, 0)
+	switch ended := s.WindowDestroyed + s.WindowExpired; {
+	case s.StatsReported && !s.Stateful:
+		r.abstain(RuleLeaks, float64(leaked), "{connection}",
+			"the pool manages its connections: one it leaves idle expires unused, and its leaks show as connections in use")
+	case ended < p.PoolMinEnded:
+		r.abstain(RuleLeaks, float64(leaked), "{connection}", "%d connections ended in the window, %d needed", ended, p.PoolMinEnded)
+	default:
+		leak := float64(leaked) / float64(ended)
 		r.score(RuleLeaks, leak, "1", falling(leak, 0, p.PoolMaxLeakShare),
 			"pool %s: %d of %d connections ended in the last %s expired unclosed (leaked)",
-			n, s.WindowExpired, ended, seconds(s.WindowSeconds, roundTo(s.WindowSeconds)))
+			n, leaked, ended, seconds(s.WindowSeconds, roundTo(s.WindowSeconds)))
 	}
 
 	switch {

@@ -289,6 +289,28 @@ func TestLeakExpiresThroughSnapshot(t *testing.T) {
 	}
 }
 
+// TestExpiredIdle tells, in a pool that hands connections out, a
+// connection released and left idle past the retention from one acquired
+// and never released; in a pool that does not, every expiry is a leak.
+func TestExpiredIdle(t *testing.T) {
+	f := newFixture(t, WithRetention(time.Minute))
+	handed := f.tr.Pool("database", "handed")
+	spare := handed.Open()
+	spare.Acquire()
+	spare.Release()         // back in the pool, then idle
+	handed.Open().Acquire() // taken and never given back
+	plain := f.tr.Pool("database", "plain")
+	plain.Open()
+	f.clock.Advance(2 * time.Minute)
+	pools := f.tr.Snapshot().Pools
+	if s := pools[0]; s.Expired != 2 || s.ExpiredIdle != 1 || s.WindowExpired != 2 || s.WindowExpiredIdle != 1 {
+		t.Errorf("handed-out pool: expired %d (idle %d), window %d (idle %d); want 2 (1), 2 (1)", s.Expired, s.ExpiredIdle, s.WindowExpired, s.WindowExpiredIdle)
+	}
+	if s := pools[1]; s.Expired != 1 || s.ExpiredIdle != 0 {
+		t.Errorf("plain pool: expired %d (idle %d); want 1 (0)", s.Expired, s.ExpiredIdle)
+	}
+}
+
 // TestWindowWaits checks the windowed waits, from the pool's stats.
 func TestWindowWaits(t *testing.T) {
 	f := newFixture(t, WithWindow(time.Minute))

@@ -28,6 +28,9 @@ type Pool struct {
 	reused    atomic.Int64
 	destroyed atomic.Int64
 	expired   atomic.Int64
+	// expiredIdle counts the expired connections that had been released
+	// to a pool that hands connections out: idle too long, not leaked.
+	expiredIdle atomic.Int64
 	used      atomic.Int64 // acquired and not released
 	stateful  atomic.Bool  // Acquire was called once
 
@@ -206,13 +209,18 @@ func (p *Pool) health(open, young int64) float64 {
 // first younger one.
 func (p *Pool) expire(now, retention int64) []*Conn {
 	var gone []*Conn
+	var idle int64
+	stateful := p.stateful.Load()
 	p.mu.Lock()
 	for c := p.ages.head; c != nil && now-c.created > retention; {
 		next := c.next
 		if now-c.lastUsed.Load() > retention {
 			if prev := c.state.Swap(stateClosed); prev != stateClosed {
-				if prev == stateUsed {
+				switch {
+				case prev == stateUsed:
 					p.used.Add(-1)
+				case stateful:
+					idle++
 				}
 				p.ages.remove(c)
 				gone = append(gone, c)
@@ -221,6 +229,7 @@ func (p *Pool) expire(now, retention int64) []*Conn {
 		c = next
 	}
 	p.mu.Unlock()
+	p.expiredIdle.Add(idle)
 	p.expired.Add(int64(len(gone)))
 	return gone
 }

@@ -6,18 +6,19 @@ const windowBuckets = 30
 
 // totals are the cumulative counters of a pool that the window follows.
 type totals struct {
-	created, destroyed, expired, waits, waitNanos int64
+	created, destroyed, expired, expiredIdle, waits, waitNanos int64
 }
 
 // sub returns t - o, each count at least 0: a counter that went back (a
 // stats function replaced or removed) counts nothing rather than a negative.
 func (t totals) sub(o totals) totals {
 	return totals{
-		created:   max(t.created-o.created, 0),
-		destroyed: max(t.destroyed-o.destroyed, 0),
-		expired:   max(t.expired-o.expired, 0),
-		waits:     max(t.waits-o.waits, 0),
-		waitNanos: max(t.waitNanos-o.waitNanos, 0),
+		created:     max(t.created-o.created, 0),
+		destroyed:   max(t.destroyed-o.destroyed, 0),
+		expired:     max(t.expired-o.expired, 0),
+		expiredIdle: max(t.expiredIdle-o.expiredIdle, 0),
+		waits:       max(t.waits-o.waits, 0),
+		waitNanos:   max(t.waitNanos-o.waitNanos, 0),
 	}
 }
 
@@ -42,7 +43,7 @@ type mark struct {
 // as one that stood still until it is past the newest mark again.
 //
 // window is not safe for concurrent use; the pool's mutex guards it. It
-// holds 30 marks of 48 bytes.
+// holds 30 marks of 56 bytes.
 type window struct {
 	span  int64 // the window, nanoseconds
 	width int64 // a bucket, nanoseconds
