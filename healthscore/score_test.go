@@ -59,8 +59,12 @@ func TestRules(t *testing.T) {
 		{"pool no waits reported", pool(func(s *conn.PoolSnapshot) {}), 100, "", RuleWaitLoad},
 		{"pool 1 of 4 ended leaked", pool(func(s *conn.PoolSnapshot) { s.WindowDestroyed, s.WindowExpired = 3, 1 }), 100, "", RuleLeaks},
 		{"pool 1 in 20 leaked", pool(func(s *conn.PoolSnapshot) { s.WindowDestroyed, s.WindowExpired = 19, 1 }), 75, "1 of 20 connections", ""},
-		{"pool spares expired idle", pool(func(s *conn.PoolSnapshot) { s.Stateful, s.WindowDestroyed, s.WindowExpired, s.WindowExpiredIdle = true, 2, 9, 9 }), 100, "", ""},
-		{"pool handed out, never back", pool(func(s *conn.PoolSnapshot) { s.Stateful, s.WindowDestroyed, s.WindowExpired, s.WindowExpiredIdle = true, 4, 6, 5 }), 50, "1 of 10 connections", ""},
+		{"pool spares expired idle", pool(func(s *conn.PoolSnapshot) {
+			s.Stateful, s.WindowDestroyed, s.WindowExpired, s.WindowExpiredIdle = true, 2, 9, 9
+		}), 100, "", ""},
+		{"pool handed out, never back", pool(func(s *conn.PoolSnapshot) {
+			s.Stateful, s.WindowDestroyed, s.WindowExpired, s.WindowExpiredIdle = true, 4, 6, 5
+		}), 50, "1 of 10 connections", ""},
 		{"pool managing its own", pool(func(s *conn.PoolSnapshot) { s.StatsReported, s.WindowDestroyed, s.WindowExpired = true, 0, 9 }), 100, "", RuleLeaks},
 		{"pool 1 in 5 leaked", pool(func(s *conn.PoolSnapshot) { s.WindowDestroyed, s.WindowExpired = 4, 1 }), 0, "leaked", ""},
 		{"pool old, no max age", pool(func(s *conn.PoolSnapshot) { s.Open, s.OlderThanMaxAge = 10, 10 }), 100, "", RuleOldConnections},

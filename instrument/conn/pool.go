@@ -31,8 +31,8 @@ type Pool struct {
 	// expiredIdle counts the expired connections that had been released
 	// to a pool that hands connections out: idle too long, not leaked.
 	expiredIdle atomic.Int64
-	used      atomic.Int64 // acquired and not released
-	stateful  atomic.Bool  // Acquire was called once
+	used        atomic.Int64 // acquired and not released
+	stateful    atomic.Bool  // Acquire was called once
 
 	limits atomic.Pointer[Limits]       // nil: none set
 	stats  atomic.Pointer[func() Stats] // nil: none reported
