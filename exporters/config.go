@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"net"
 	"os"
 	"strconv"
@@ -85,7 +86,13 @@ func WithOTLPEndpoint(url string) Option {
 }
 
 // WithOTLPHeaders sets headers sent with every OTLP export, overriding
-// OTEL_EXPORTER_OTLP_HEADERS. The map is copied.
+// OTEL_EXPORTER_OTLP_HEADERS. The map is copied. A header that cannot be
+// sent, such as a value holding CR or LF, or over gRPC a name outside
+// [0-9a-z-_.] (names are lower-cased) or a value outside printable ASCII
+// unless the name ends in -bin, makes [New] fail with [ErrInvalidSetting]
+// naming the header (never its value). Such a header from the environment
+// makes every export fail at once, reported as [ErrPermanent] and not
+// retried.
 func WithOTLPHeaders(headers map[string]string) Option {
 	return optionFunc(func(c *config) { c.headers = maps.Clone(headers) })
 }
@@ -98,8 +105,24 @@ func WithPrometheusAddress(hostport string) Option {
 	return optionFunc(func(c *config) { c.promAddr = hostport })
 }
 
+// Floors of the durations the options and environment variables set:
+// smaller values, typically a bare number where a unit was meant
+// (WithExportInterval(5) is 5ns), are raised to them.
+const (
+	// MinExportInterval is the shortest export interval of the periodic
+	// readers: a shorter one would have them collect and export in a loop.
+	MinExportInterval = 100 * time.Millisecond
+	// MinExportTimeout is the shortest export timeout.
+	MinExportTimeout = 10 * time.Millisecond
+	// MinOTLPBackoff is the shortest cap of [WithOTLPBackoff]: a shorter one
+	// would have a failing export tried again in a busy loop.
+	MinOTLPBackoff = 10 * time.Millisecond
+)
+
 // WithExportInterval sets how often the periodic readers (OTLP, console)
-// export, overriding OTEL_METRIC_EXPORT_INTERVAL. Values <= 0 are ignored.
+// export, overriding OTEL_METRIC_EXPORT_INTERVAL. Values <= 0 are ignored;
+// values below [MinExportInterval], here or in the environment variable,
+// are raised to it.
 func WithExportInterval(d time.Duration) Option {
 	return optionFunc(func(c *config) {
 		if d > 0 {
@@ -109,7 +132,10 @@ func WithExportInterval(d time.Duration) Option {
 }
 
 // WithExportTimeout bounds each export of the periodic readers, overriding
-// OTEL_METRIC_EXPORT_TIMEOUT. Values <= 0 are ignored.
+// OTEL_METRIC_EXPORT_TIMEOUT; it also bounds each attempt to deliver a
+// spooled export (see [WithSpoolDir]). Values <= 0 are ignored; values
+// below [MinExportTimeout], here or in the environment variable, are
+// raised to it.
 func WithExportTimeout(d time.Duration) Option {
 	return optionFunc(func(c *config) {
 		if d > 0 {
@@ -143,7 +169,8 @@ func WithProducer(p sdkmetric.Producer) Option {
 // that failed because the receiver was unreachable start at 100ms and
 // double up to max. The default, [DefaultOTLPBackoff], is far below the gRPC
 // default of two minutes, so that exports resume within seconds of a
-// collector's restart. Values <= 0 keep the default.
+// collector's restart. Values <= 0 keep the default; values below
+// [MinOTLPBackoff] are raised to it.
 func WithOTLPBackoff(max time.Duration) Option {
 	return optionFunc(func(c *config) {
 		if max > 0 {
@@ -157,13 +184,27 @@ func WithOTLPBackoff(max time.Duration) Option {
 // the service stops), that export is written to a file in dir, created if
 // needed with owner-only permissions, and the next OTLP exporter made with
 // the same dir (normally the service's next start) delivers it in the
-// background and removes the file. With cumulative temporality, the
+// background, through an exporter of its own so that it never holds up the
+// periodic exports, and removes the file. A file the receiver refuses for
+// good ([ErrPermanent]) is dropped and reported through
+// [go.opentelemetry.io/otel.Handle]; while the receiver is unreachable a
+// file is kept and tried again, until the exporter shuts down. With cumulative temporality, the
 // default, the last export holds every total, so a service and its
 // collector restarting together lose nothing; under delta temporality
 // (OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE=delta) it holds the
 // last interval only. At most 16 files are kept, the oldest dropped first;
 // exemplars are not spooled. Processes running side by side need a dir
 // each, or both deliver the same files. "" (the default) means no spool.
+//
+// The files are written readable by their owner only (mode 0600), and
+// whatever a file in dir holds is delivered with the service's
+// credentials, so dir must be the service's own: [New] fails with
+// [ErrInvalidSetting] if dir is a symbolic link or not a directory, or
+// (except on Windows) if group or others may write in it (mode 0777, for
+// instance, or a shared directory such as /tmp) or it belongs to another
+// user. vitals never changes the mode of an existing directory; give it
+// one of mode 0700, or a path that does not exist yet, which it creates
+// with mode 0700.
 func WithSpoolDir(dir string) Option {
 	return optionFunc(func(c *config) { c.spoolDir = dir })
 }
@@ -185,7 +226,39 @@ func newConfig(opts []Option) config {
 	if c.consoleOut == nil {
 		c.consoleOut = os.Stdout
 	}
+	// The SDK reads the environment variables itself when no option is
+	// set, and hands any positive value to its ticker; read them first so
+	// that their values get the same floors. A value the SDK would refuse
+	// is left to it, to warn and use its default.
+	if c.interval == 0 {
+		c.interval = envMillis("OTEL_METRIC_EXPORT_INTERVAL")
+	}
+	if c.timeout == 0 {
+		c.timeout = envMillis("OTEL_METRIC_EXPORT_TIMEOUT")
+	}
+	c.interval = raise(c.interval, MinExportInterval)
+	c.timeout = raise(c.timeout, MinExportTimeout)
+	c.backoff = raise(c.backoff, MinOTLPBackoff)
 	return c
+}
+
+// raise returns d raised to floor, or 0 (unset) for d <= 0.
+func raise(d, floor time.Duration) time.Duration {
+	if d <= 0 {
+		return 0
+	}
+	return max(d, floor)
+}
+
+// envMillis returns the environment variable key as a number of
+// milliseconds, or 0 if it is unset or not a positive number that fits a
+// time.Duration.
+func envMillis(key string) time.Duration {
+	ms, err := strconv.ParseInt(os.Getenv(key), 10, 64)
+	if err != nil || ms <= 0 || ms > int64(math.MaxInt64/time.Millisecond) {
+		return 0
+	}
+	return time.Duration(ms) * time.Millisecond
 }
 
 // exporterNames returns the exporters to build: the option's list, else

@@ -44,21 +44,40 @@
 // # Collector restarts and the final export
 //
 // The OTLP exporter rides out a receiver that is down for a while: an
-// export that fails because the receiver cannot be reached is tried again,
-// with backoff from 100ms up to [DefaultOTLPBackoff] (see
-// [WithOTLPBackoff]), until the export's timeout; the gRPC connection
+// export that fails for a reason that may pass is tried again, with
+// backoff from 100ms up to [DefaultOTLPBackoff] (see [WithOTLPBackoff]),
+// within the export's timeout and never past it; the gRPC connection
 // reconnects on the same schedule instead of gRPC's default of up to two
-// minutes. Metrics are cumulative by default, so the first export that gets
-// through after an outage carries every total: nothing recorded meanwhile
-// is lost. The final export of a shutdown is retried the same way until the
-// deadline of the context given to Shutdown.
+// minutes. Metrics are cumulative by default, so the first export that
+// gets through after an outage carries every total: nothing recorded
+// meanwhile is lost. The final export of a shutdown is retried the same
+// way until the deadline of the context given to Shutdown, and Shutdown
+// returns by that deadline.
 //
 // If the receiver is still down when that deadline passes, the final
 // export, the only one holding what was recorded since the last successful
 // export, would be lost. [WithSpoolDir] keeps it: the export is written to
 // a file and delivered by the next exporter made with the same directory,
 // normally in the service's next start, so that a service and its
-// collector restarting together lose nothing.
+// collector restarting together lose nothing, however many times in a row.
+//
+// # Retries and permanent failures
+//
+// Which failures are tried again follows the OTLP specification
+// ("Failures" in opentelemetry-proto's docs/specification.md). Over gRPC
+// the codes CANCELLED, DEADLINE_EXCEEDED, ABORTED, OUT_OF_RANGE,
+// UNAVAILABLE and DATA_LOSS are retried, and RESOURCE_EXHAUSTED when the
+// receiver sends RetryInfo, after the delay it asks for; over HTTP the
+// statuses 429, 502, 503 and 504, after the Retry-After it sends. A
+// receiver that cannot be reached (connection refused, reset or closed
+// before the response, a timeout, a name that does not resolve) is retried
+// too. Every other failure is permanent: another HTTP status or gRPC code,
+// a header that cannot be sent, a TLS handshake that cannot succeed (an
+// https endpoint on a plain-HTTP receiver, an untrusted certificate). A
+// permanent failure costs one attempt per export; its error wraps
+// [ErrPermanent] and, like every failure of a periodic export, is reported
+// through [go.opentelemetry.io/otel.Handle]. A spooled export refused
+// permanently is reported and its file removed.
 //
 // # Failure
 //
@@ -68,5 +87,22 @@
 // [go.opentelemetry.io/otel.Handle]. Shutting a reader down honours the
 // deadline of its context. Configuration errors, such as an unknown exporter
 // name or protocol, are returned by [New], wrapping [ErrUnknownExporter],
-// [ErrUnsupportedProtocol] or [ErrInvalidSetting].
+// [ErrUnsupportedProtocol] or [ErrInvalidSetting]. Durations too small to
+// be meant (an export interval under [MinExportInterval], a timeout under
+// [MinExportTimeout], a backoff under [MinOTLPBackoff]) are raised to
+// those floors.
+//
+// # A process killed without Shutdown
+//
+// Only Shutdown makes the final export, and only Shutdown spools it. A
+// process that ends without it (SIGKILL, the kernel's out-of-memory
+// killer, a crash, a container stopped past its grace period) loses what
+// it recorded since its last export that reached the receiver: up to one
+// export interval, 60 seconds by default, or since the start of the outage
+// if the receiver was down. Nothing reports the loss, since the process is
+// gone. The spool does not cover it: it holds only what a Shutdown
+// collected. To narrow the window, export more often ([WithExportInterval]
+// or OTEL_METRIC_EXPORT_INTERVAL, at the cost of more requests), and let
+// the process shut down: handle SIGTERM by calling Shutdown, and give the
+// process a grace period longer than its Shutdown deadline.
 package exporters // import "github.com/otelvitals/vitals/exporters"

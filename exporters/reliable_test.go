@@ -2,8 +2,14 @@ package exporters
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
+	"fmt"
+	"io"
 	"net"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sync"
@@ -13,8 +19,10 @@ import (
 	"go.opentelemetry.io/otel"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/otelvitals/vitals/internal/spool"
 )
@@ -97,22 +105,55 @@ func unreachableErr() error {
 	return &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")}
 }
 
-// TestUnreachable checks which errors count as an unreachable receiver
-// (tried again) and which as a refusal (not).
-func TestUnreachable(t *testing.T) {
+// TestRetryable checks which errors are tried again: those the OTLP
+// specification calls retryable, an unreachable receiver and an ended
+// context; and which are not: every other gRPC code, RESOURCE_EXHAUSTED
+// without RetryInfo, refusals, and TLS failures.
+func TestRetryable(t *testing.T) {
+	withRetryInfo := func(c codes.Code, d time.Duration) error {
+		s, err := status.New(c, "slow down").WithDetails(&errdetails.RetryInfo{RetryDelay: durationpb.New(d)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Errorf("failed to upload metrics: %w", s.Err())
+	}
 	for _, tt := range []struct {
-		err  error
-		want bool
+		name     string
+		err      error
+		want     bool
+		throttle time.Duration
 	}{
-		{unreachableErr(), true},
-		{status.Error(codes.Unavailable, "down"), true},
-		{errors.Join(errors.New("export"), status.Error(codes.Unavailable, "down")), true},
-		{status.Error(codes.ResourceExhausted, "slow down"), true},
-		{status.Error(codes.InvalidArgument, "bad"), false},
-		{errRefused, false},
+		{"connection refused", unreachableErr(), true, 0},
+		{"url error, refused", &url.Error{Op: "Post", URL: "http://x", Err: unreachableErr()}, true, 0},
+		{"url error, EOF", &url.Error{Op: "Post", URL: "http://x", Err: io.EOF}, true, 0},
+		{"deadline", fmt.Errorf("export: %w", context.DeadlineExceeded), true, 0},
+		{"cancelled", context.Canceled, true, 0},
+		{"CANCELLED", status.Error(codes.Canceled, "x"), true, 0},
+		{"DEADLINE_EXCEEDED", status.Error(codes.DeadlineExceeded, "x"), true, 0},
+		{"ABORTED", status.Error(codes.Aborted, "x"), true, 0},
+		{"OUT_OF_RANGE", status.Error(codes.OutOfRange, "x"), true, 0},
+		{"UNAVAILABLE", status.Error(codes.Unavailable, "down"), true, 0},
+		{"UNAVAILABLE, joined", errors.Join(errors.New("export"), status.Error(codes.Unavailable, "down")), true, 0},
+		{"UNAVAILABLE with RetryInfo", withRetryInfo(codes.Unavailable, 3*time.Second), true, 3 * time.Second},
+		{"DATA_LOSS", status.Error(codes.DataLoss, "x"), true, 0},
+		{"RESOURCE_EXHAUSTED with RetryInfo", withRetryInfo(codes.ResourceExhausted, time.Second), true, time.Second},
+		{"RESOURCE_EXHAUSTED", status.Error(codes.ResourceExhausted, "too big"), false, 0},
+		{"INVALID_ARGUMENT", status.Error(codes.InvalidArgument, "bad"), false, 0},
+		{"UNAUTHENTICATED", status.Error(codes.Unauthenticated, "who"), false, 0},
+		{"PERMISSION_DENIED", status.Error(codes.PermissionDenied, "no"), false, 0},
+		{"INTERNAL", status.Error(codes.Internal, "header key contains value with non-printable ASCII characters"), false, 0},
+		{"UNIMPLEMENTED", status.Error(codes.Unimplemented, "no metrics here"), false, 0},
+		{"UNAVAILABLE, TLS handshake", status.Error(codes.Unavailable, `connection error: desc = "transport: authentication handshake failed: tls: first record does not look like a TLS handshake"`), false, 0},
+		{"UNAVAILABLE, handshake cut short", status.Error(codes.Unavailable, `connection error: desc = "transport: authentication handshake failed: EOF"`), true, 0},
+		{"https to plain HTTP", &url.Error{Op: "Post", URL: "https://x", Err: http.ErrSchemeMismatch}, false, 0},
+		{"untrusted certificate", &url.Error{Op: "Post", URL: "https://x", Err: &tls.CertificateVerificationError{Err: x509.UnknownAuthorityError{}}}, false, 0},
+		{"invalid header", &url.Error{Op: "Post", URL: "http://x", Err: errors.New(`net/http: invalid header field value for "X-Tenant"`)}, false, 0},
+		{"HTTP 400", errors.New("failed to send metrics to http://x/v1/metrics: 400 Bad Request (body: bad)"), false, 0},
+		{"refused", errRefused, false, 0},
 	} {
-		if got := unreachable(tt.err); got != tt.want {
-			t.Errorf("unreachable(%v) = %v, want %v", tt.err, got, tt.want)
+		got, throttle := retryable(tt.err)
+		if got != tt.want || throttle != tt.throttle {
+			t.Errorf("%s: retryable(%v) = %v, %v; want %v, %v", tt.name, tt.err, got, throttle, tt.want, tt.throttle)
 		}
 	}
 }
@@ -122,7 +163,7 @@ func TestUnreachable(t *testing.T) {
 // that a refused export is not tried again.
 func TestExportRetriesUntilReachable(t *testing.T) {
 	r := newReceiver(t)
-	e := newReliableExporter(r, config{backoff: 10 * time.Millisecond})
+	e := newReliableExporter(r, config{backoff: 10 * time.Millisecond}, via(r))
 	r.setDown(unreachableErr())
 	go func() {
 		time.Sleep(50 * time.Millisecond)
@@ -154,7 +195,7 @@ func TestExportRetriesUntilReachable(t *testing.T) {
 // context ends, returning the receiver's error.
 func TestExportGivesUpAtDeadline(t *testing.T) {
 	r := newReceiver(t)
-	e := newReliableExporter(r, config{backoff: 5 * time.Millisecond})
+	e := newReliableExporter(r, config{backoff: 5 * time.Millisecond}, via(r))
 	r.setDown(unreachableErr())
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
@@ -181,7 +222,7 @@ func TestSpoolRoundTrip(t *testing.T) {
 
 	// A clean run spools nothing.
 	r := newReceiver(t)
-	e := newReliableExporter(r, cfg)
+	e := newReliableExporter(r, cfg, via(r))
 	if err := e.Export(ctx, counterExport(1)); err != nil {
 		t.Fatal(err)
 	}
@@ -194,7 +235,7 @@ func TestSpoolRoundTrip(t *testing.T) {
 
 	// The receiver goes down; two exports fail; the last one is spooled.
 	r = newReceiver(t)
-	e = newReliableExporter(r, cfg)
+	e = newReliableExporter(r, cfg, via(r))
 	r.setDown(unreachableErr())
 	for _, v := range []int64{10, 20} {
 		short, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
@@ -217,7 +258,7 @@ func TestSpoolRoundTrip(t *testing.T) {
 
 	// The next exporter delivers it in the background.
 	r = newReceiver(t)
-	e = newReliableExporter(r, cfg)
+	e = newReliableExporter(r, cfg, via(r))
 	waitFor(t, func() bool { _, got := r.state(); return len(got) == 1 })
 	if _, got := r.state(); got[0] != 20 {
 		t.Errorf("delivered %v, want [20]", got)
@@ -242,7 +283,7 @@ func TestSpoolDeliveryStopsAtShutdown(t *testing.T) {
 	}
 	r := newReceiver(t)
 	r.setDown(unreachableErr())
-	e := newReliableExporter(r, config{backoff: 5 * time.Millisecond, spoolDir: dir, timeout: time.Hour})
+	e := newReliableExporter(r, config{backoff: 5 * time.Millisecond, spoolDir: dir, timeout: time.Hour}, via(r))
 	waitFor(t, func() bool { c, _ := r.state(); return c >= 2 })
 	done := make(chan error, 1)
 	go func() { done <- e.Shutdown(context.Background()) }()
@@ -279,7 +320,7 @@ func TestSpoolDropsUnreadableAndRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := newReceiver(t)
-	e := newReliableExporter(r, config{backoff: 5 * time.Millisecond, spoolDir: dir})
+	e := newReliableExporter(r, config{backoff: 5 * time.Millisecond, spoolDir: dir}, via(r))
 	waitFor(t, func() bool { _, got := r.state(); return len(got) == 1 })
 	if err := e.Shutdown(context.Background()); err != nil {
 		t.Fatal(err)
@@ -299,7 +340,7 @@ func TestSpoolDropsUnreadableAndRefused(t *testing.T) {
 	}
 	r = newReceiver(t)
 	r.setDown(errRefused)
-	e = newReliableExporter(r, config{backoff: 5 * time.Millisecond, spoolDir: dir})
+	e = newReliableExporter(r, config{backoff: 5 * time.Millisecond, spoolDir: dir}, via(r))
 	waitFor(t, func() bool { names, _ := d.List(); return len(names) == 0 })
 	if err := e.Shutdown(context.Background()); err != nil {
 		t.Fatal(err)
@@ -318,13 +359,18 @@ func TestSpoolWriteFailure(t *testing.T) {
 	}
 	r := newReceiver(t)
 	r.setDown(errRefused)
-	e := newReliableExporter(r, config{spoolDir: filepath.Join(file, "spool")})
+	e := newReliableExporter(r, config{spoolDir: filepath.Join(file, "spool")}, via(r))
 	if err := e.Export(context.Background(), counterExport(1)); err == nil {
 		t.Fatal("nil error")
 	}
 	if err := e.Shutdown(context.Background()); err == nil {
 		t.Error("Shutdown = nil, want the spool's failure")
 	}
+}
+
+// via returns a delivery constructor that hands out r.
+func via(r *receiver) func() (sdkmetric.Exporter, error) {
+	return func() (sdkmetric.Exporter, error) { return r, nil }
 }
 
 func waitFor(t *testing.T, cond func() bool) {
