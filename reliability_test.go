@@ -376,3 +376,118 @@ func TestShutdownLeavesNothing(t *testing.T) {
 	}
 	l.Close()
 }
+
+// delivered returns how many of the workload's events the collector's last
+// points hold, and how many it should hold: per series, the last value
+// received from the workload's own System, capped at the series' total.
+func (w *workload) delivered(t *testing.T, col *testbackend.Collector) (got, want int64) {
+	t.Helper()
+	from := map[string]string{runKey: w.run}
+	for _, e := range w.expectations() {
+		want += e.want
+		last, ok, err := col.LastFrom(e.metric, e.attrs, from)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ok {
+			continue
+		}
+		v := last.Int
+		if e.count {
+			v = int64(last.Count)
+		}
+		got += min(v, e.want)
+	}
+	return got, want
+}
+
+// TestSpoolKeepsFinalExportsAcrossOutages stops two processes in a row
+// while the collector is down: the first leaves its final export in the
+// spool; the second starts with that file waiting and the collector still
+// down, records, and shuts down. Each Shutdown must keep its 2s deadline
+// (10% slack) and spool its own final export, not an earlier periodic one,
+// although the second process was trying to deliver the first one's file
+// meanwhile. Once the collector is back, a third start delivers both files:
+// the collector ends with every event of both processes, exactly.
+func TestSpoolKeepsFinalExportsAcrossOutages(t *testing.T) {
+	eachProtocol(t, func(t *testing.T, ctx context.Context, col *testbackend.Collector, proto string) {
+		const deadline = 2 * time.Second
+		dir := filepath.Join(t.TempDir(), "spool")
+		spooled := func() []string {
+			files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
+			return files
+		}
+		// An export timeout of 10s, the OTLP exporters' default, so that
+		// an attempt may outlast the Shutdown deadline.
+		opts := []exporters.Option{exporters.WithSpoolDir(dir), exporters.WithExportTimeout(10 * time.Second)}
+		stop := func(w *workload) {
+			t.Helper()
+			shutCtx, cancel := context.WithTimeout(ctx, deadline)
+			defer cancel()
+			began := time.Now()
+			err := w.sys.Shutdown(shutCtx)
+			took := time.Since(began)
+			t.Logf("%s: Shutdown took %v (deadline %v): %v", w.run, took.Round(time.Millisecond), deadline, err)
+			if err == nil {
+				t.Errorf("%s: Shutdown with the collector down: nil error, want the failed final export", w.run)
+			}
+			if took > deadline+deadline/10 {
+				t.Errorf("%s: Shutdown took %v, beyond its %v deadline + 10%%", w.run, took, deadline)
+			}
+		}
+
+		col.Kill()
+		first := startWorkload(t, ctx, col, proto, t.Name()+"/first", 200*time.Millisecond, opts...)
+		first.batch(300)
+		time.Sleep(500 * time.Millisecond) // periodic exports fail meanwhile
+		first.batch(170)
+		stop(first)
+		if files := spooled(); len(files) != 1 {
+			t.Fatalf("spool after the first process holds %v, want one file", files)
+		}
+
+		second := startWorkload(t, ctx, col, proto, t.Name()+"/second", 200*time.Millisecond, opts...)
+		second.batch(250)
+		time.Sleep(time.Second) // periodic exports and the spool's delivery fail meanwhile
+		second.batch(240)
+		stop(second)
+		if files := spooled(); len(files) != 2 {
+			t.Fatalf("spool after the second process holds %v, want two files", files)
+		}
+
+		if err := col.Start(); err != nil {
+			t.Fatal(err)
+		}
+		third := startWorkload(t, ctx, col, proto, t.Name()+"/third", 200*time.Millisecond, opts...)
+		third.batch(10)
+		// Wait for both spooled files to arrive, 20s at most.
+		delivered := func() (got, want int64) {
+			for _, w := range []*workload{first, second} {
+				g, n := w.delivered(t, col)
+				got, want = got+g, want+n
+			}
+			return got, want
+		}
+		for wait := time.Now().Add(20 * time.Second); time.Now().Before(wait); time.Sleep(50 * time.Millisecond) {
+			if got, want := delivered(); got == want && len(spooled()) == 0 {
+				break
+			}
+		}
+		for _, w := range []*workload{first, second} {
+			got, want := w.delivered(t, col)
+			t.Logf("%s: %d of %d events delivered", w.run, got, want)
+		}
+		if got, want := delivered(); got != want {
+			t.Errorf("%d of %d events delivered, %d lost", got, want, want-got)
+		}
+		first.waitTotals(t, ctx, col)
+		second.waitTotals(t, ctx, col)
+		if files := spooled(); len(files) != 0 {
+			t.Errorf("spool still holds %v after delivery", files)
+		}
+		if err := third.sys.Shutdown(ctx); err != nil {
+			t.Fatalf("third Shutdown: %v", err)
+		}
+		third.waitTotals(t, ctx, col)
+	})
+}
