@@ -236,11 +236,14 @@ func (f *Feature) variant(name string) *variantCount {
 			return &f.variants[i]
 		}
 	}
+	// A name that needs cleaning never matches a kept one as it is: match
+	// it cleaned (each such call is bad input, counted).
+	clean := keyset.Clean(name, MaxNameLength, f.a.reject)
 	f.variantMu.Lock()
 	defer f.variantMu.Unlock()
 	n = int(f.nVariants.Load())
 	for i := range n {
-		if f.variants[i].name == name {
+		if f.variants[i].name == clean {
 			return &f.variants[i]
 		}
 	}
@@ -248,7 +251,7 @@ func (f *Feature) variant(name string) *variantCount {
 		f.a.reject(reasonTooManyVariants)
 		return &f.variants[MaxVariants]
 	}
-	f.variants[n].name = keyset.Clean(name, MaxNameLength, f.a.reject)
+	f.variants[n].name = clean
 	f.nVariants.Store(int32(n + 1))
 	return &f.variants[n]
 }

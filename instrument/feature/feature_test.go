@@ -338,3 +338,20 @@ func TestVariants(t *testing.T) {
 	want(t, rm, int64(2), semconv.FeatureVariants.Name, append(flagAttrs, semconv.FeatureVariantKey.String("other"))...)
 	want(t, rm, int64(2), semconv.InputRejected.Name, semconv.ErrorTypeKey.String(reasonTooManyVariants))
 }
+
+// TestBadVariantKeepsOneSlot records one invalid UTF-8 variant ten times:
+// it takes one slot under its cleaned name, counted each time, and leaves
+// the other slots to good variants.
+func TestBadVariantKeepsOneSlot(t *testing.T) {
+	f := newFixture(t, true)
+	flag := f.a.Feature(TypeFeatureFlag, "checkout")
+	for range 10 {
+		flag.RecordVariant(context.Background(), "u", PatternDirectCall, "on\xff", 0, true)
+	}
+	flag.RecordVariant(context.Background(), "u", PatternDirectCall, "off", 0, true)
+	s := f.a.Snapshot().Features[0]
+	if len(s.Variants) != 2 || s.Variants["on\uFFFD"] != 10 || s.Variants["off"] != 1 {
+		t.Fatalf("variants %v", s.Variants)
+	}
+	want(t, f.collect(), int64(10), semconv.InputRejected.Name, semconv.ErrorTypeKey.String("invalid_utf8"))
+}
