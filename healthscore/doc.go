@@ -26,11 +26,11 @@
 //	saturation       a pool at its maximum            in use / max: 100 up to 0.9, 60 at 1 (PoolSaturation,   no known maximum (Pool.SetLimits,        a server-side pool: connections in use
 //	                                                  PoolFullScore): degraded at most                         Pool.SetStats; sqldb, goredis set it)    without a maximum are not saturation
 //	wait_load        callers waiting for connections  waited seconds per second of the window (mean callers   the pool reports no waits (SetStats)     single short waits: 100 up to 0.1; past
-//	                                                  waiting): 100 up to 0.1, 0 at 1 (PoolWaitLoadOK/Max)                                              waits once connections are free again:
-//	                                                                                                                                                    degraded at most
+//	                                                  waiting): 100 up to 0.1, 0 at 1 (PoolWaitLoadOK/Max)                                              waits, when none began in the recent
+//	                                                                                                                                                    1/15 of the window: degraded at most
 //	leaks            connections never closed         expired unclosed / ended in the window: 100 at 0, 0 at   fewer than 5 ended in the window         leaks older than the window; spare
-//	                                                  0.2 (PoolMaxLeakShare)                                   (PoolMinEnded); a pool that reports      connections released and left idle past
-//	                                                                                                           its stats (database/sql, go-redis)       the retention (ExpiredIdle)
+//	                                                  0.2 (PoolMaxLeakShare)                                   (PoolMinEnded); a pool that reports      connections a pool holds idle: they
+//	                                                                                                           its stats (database/sql, go-redis)       never expire
 //	old_connections  connections that do not rotate   open past the pool's declared max age / open: 100 at 0,  no declared max age (Limits.MaxAge)      long-lived keep-alive connections of a
 //	                                                  0 at 0.5 (PoolMaxOldShare)                                                                        server, which its clients own
 //	churn            a connection per request         mean lifetime (open / creation rate): 100 from 1s down,  no known maximum; fewer than 20 made in   rotation under a max lifetime (lifetimes
@@ -39,7 +39,8 @@
 //	utilization      a queue filling up now           depth / capacity: 100 up to 0.8, 0 at 1                  no known capacity                        queues without a capacity
 //	                                                  (QueueThreshold)
 //	overflow_time    a queue that stays full          share of the window at or above the overflow threshold:  no known capacity                        a burst that drains: seconds in a window
-//	                                                  100 at 0, 0 at 0.5 (QueueMaxOverflowShare)                                                        of minutes
+//	                                                  100 at 0, 0 at 0.5 (QueueMaxOverflowShare)                                                        of minutes; past overflow, once the queue
+//	                                                                                                                                                    is below its threshold: degraded at most
 //	rejections       work turned away                 items rejected in the window: 79 at 10, 50 at 1000       fewer than 10 in the window              on its own, never unhealthy: turning work
 //	                                                  (QueueMinRejections, QueueMaxRejections)                 (QueueMinRejections)                     away is the queue protecting itself
 //	trend            sustained growth                 newest third of the window against the oldest: at most   fewer than 10 samples in the window      a queue that is not growing
@@ -58,7 +59,12 @@
 //
 // A rule that says "degraded at most" never makes an entity unhealthy on
 // its own: a cache that misses makes a service slower, not unable, and the
-// pools and queues behind it show when the misses overload them.
+// pools and queues behind it show when the misses overload them. Rules
+// that remember the window (wait_load, overflow_time) make an entity
+// unhealthy only while the trouble is still there: once a pool has had no
+// new waits lately, or a queue is below its threshold again, they degrade
+// at most, so that a service is not kept out of rotation for minutes after
+// it recovered.
 //
 // Every rule only falls as its input worsens, so making any input worse
 // never raises a score (a property the tests check).
@@ -73,11 +79,14 @@
 // scores the mean of its judged entities, capped by its worst critical
 // entity (Policy.Critical): one failing feature among fifty leaves the
 // features at 98, but a failing critical one takes them down with it. The
-// overall score is the weighted mean of the judged components (weights
-// default to 1; with none it is 100), capped in turn by the worst
-// critical entity. Mark as
-// critical what the service cannot work without, such as its request queue
-// or its primary database pool.
+// overall score is that of the worst judged component (100 with none):
+// connections, queues, caches and features are different parts of a
+// service, and a stuck queue is not made good by healthy pools. A
+// component's weight scales its shortfall from 100 (Policy.QueuesWeight
+// and the like, default 1: a weight of 0.5 counts a component at 0 as
+// 50). The overall score is capped in turn by the worst critical entity.
+// Mark as critical what the service cannot work without, such as its
+// request queue or its primary database pool.
 //
 // # Steady statuses
 //

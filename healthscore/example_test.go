@@ -17,7 +17,7 @@ func ExampleScore() {
 	in := healthscore.Input{
 		Queues: []queue.QueueSnapshot{{
 			Type: "http", Name: "request_queue", Capacity: 100, Depth: 95, Utilization: 0.95,
-			WindowSeconds: 300, WindowOverflowShare: 0.8,
+			WindowSeconds: 300, WindowOverflowShare: 0.8, Overflowing: true,
 		}},
 		Caches: []cache.CacheSnapshot{{
 			Type: "application", Name: "users", WindowLookups: 1000, WindowHitRatio: 0.6, Efficiency: 0.55,
@@ -34,7 +34,7 @@ func ExampleScore() {
 		}
 	}
 	// Output:
-	// 37.5 unhealthy
+	// 0.0 unhealthy
 	// queue http/request_queue above its overflow threshold for 4m0s of the last 5m0s
 	// queue http/request_queue at 95% of capacity (threshold 80%)
 	// cache application/users hit ratio 60% over 1000 lookups (target 80%)

@@ -16,7 +16,10 @@ type Policy struct {
 	// UnhealthyBelow above DegradedBelow is taken as DegradedBelow.
 	DegradedBelow  float64
 	UnhealthyBelow float64
-	// Weights of the components in the overall score; default 1 each.
+	// Weights of the components in the overall score, which is that of the
+	// worst judged component, its shortfall from 100 multiplied by its
+	// weight: a weight of 0.5 makes a component at 0 count as 50, one of 2
+	// makes a component at 80 count as 60. Default 1 each.
 	ConnectionsWeight float64
 	QueuesWeight      float64
 	CachesWeight      float64

@@ -51,19 +51,20 @@ func poolEntity(s conn.PoolSnapshot, p Policy) Entity {
 	default:
 		load := s.WindowWaitSeconds / s.WindowCoveredSeconds
 		score := falling(load, p.PoolWaitLoadOK, p.PoolWaitLoadMax)
-		if s.MaxOpen > 0 && s.InUseKnown && s.InUse < s.MaxOpen {
-			score = floorAt(score, p.UnhealthyBelow) // free connections now: nobody is held up any more
+		reason := "pool %s: %.1f callers on average waiting for a connection over the last %s"
+		if s.RecentWaits == 0 && !math.IsNaN(load) {
+			score = floorAt(score, p.UnhealthyBelow) // nobody has waited lately: the pool no longer holds callers up
+			reason += ", none lately"
 		}
-		r.score(RuleWaitLoad, load, "1", score,
-			"pool %s: %.1f callers on average waiting for a connection over the last %s",
+		r.score(RuleWaitLoad, load, "1", score, reason,
 			n, load, seconds(s.WindowCoveredSeconds, roundTo(s.WindowCoveredSeconds)))
 	}
 
-	leaked := max(s.WindowExpired-s.WindowExpiredIdle, 0)
+	leaked := s.WindowExpired
 	switch ended := s.WindowDestroyed + s.WindowExpired; {
-	case s.StatsReported && !s.Stateful:
+	case s.StatsReported:
 		r.abstain(RuleLeaks, float64(leaked), "{connection}",
-			"the pool manages its connections: one it leaves idle expires unused, and its leaks show as connections in use")
+			"the pool manages its connections: it closes what it keeps idle, and its leaks show as connections in use")
 	case ended < p.PoolMinEnded:
 		r.abstain(RuleLeaks, float64(leaked), "{connection}", "%d connections ended in the window, %d needed", ended, p.PoolMinEnded)
 	default:
@@ -111,8 +112,13 @@ func queueEntity(s queue.QueueSnapshot, p Policy) Entity {
 		r.score(RuleUtilization, s.Utilization, "1", falling(s.Utilization, p.QueueThreshold, 1),
 			"queue %s at %.0f%% of capacity (threshold %.0f%%)", n, 100*s.Utilization, 100*p.QueueThreshold)
 		window := seconds(s.WindowSeconds, roundTo(s.WindowSeconds))
-		r.score(RuleOverflowTime, s.WindowOverflowShare, "1", falling(s.WindowOverflowShare, 0, p.QueueMaxOverflowShare),
-			"queue %s above its overflow threshold for %s of the last %s", n, seconds(s.WindowOverflowShare*s.WindowSeconds, roundTo(s.WindowOverflowShare*s.WindowSeconds)), window)
+		score, reason := falling(s.WindowOverflowShare, 0, p.QueueMaxOverflowShare), "queue %s above its overflow threshold for %s of the last %s"
+		if !s.Overflowing && !math.IsNaN(s.WindowOverflowShare) { // NaN scores 0 all the same
+			score = floorAt(score, p.UnhealthyBelow) // drained: the overflow is past
+			reason += ", not now"
+		}
+		r.score(RuleOverflowTime, s.WindowOverflowShare, "1", score, reason,
+			n, seconds(s.WindowOverflowShare*s.WindowSeconds, roundTo(s.WindowOverflowShare*s.WindowSeconds)), window)
 	}
 
 	if s.WindowRejected < p.QueueMinRejections {

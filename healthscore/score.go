@@ -114,12 +114,13 @@ type Check struct {
 // Score computes the report of in under policy p. It is pure: the same
 // input gives the same report, and nothing is read or kept elsewhere. Its
 // statuses follow the scores at once; a [Judge] holds them steady. The
-// overall score is the weighted mean of the judged components (100 with
-// none), capped by the worst critical entity.
+// overall score is that of the worst judged component, its shortfall from
+// 100 times the component's weight (100 with none), capped by the worst
+// critical entity.
 func Score(in Input, p Policy) Report {
 	p = p.withDefaults()
 	var comps []Component
-	var weighted, weights float64
+	overall := 100.0  // the worst judged component's, its shortfall weighted
 	capScore := 100.0 // the worst critical entity's score
 	add := func(name string, weight float64, ents []Entity) {
 		if len(ents) == 0 {
@@ -149,8 +150,7 @@ func Score(in Input, p Policy) Report {
 		capScore = math.Min(capScore, worstCritical)
 		comps = append(comps, c)
 		if c.Judged {
-			weighted += weight * c.Score
-			weights += weight
+			overall = math.Min(overall, 100-weight*(100-c.Score))
 		}
 	}
 	add(Connections, p.ConnectionsWeight, mapEntities(in.Connections, p, poolEntity))
@@ -158,10 +158,7 @@ func Score(in Input, p Policy) Report {
 	add(Caches, p.CachesWeight, mapEntities(in.Caches, p, cacheEntity))
 	add(Features, p.FeaturesWeight, mapEntities(in.Features, p, featureEntity))
 
-	r := Report{Score: 100, Components: comps}
-	if weights > 0 {
-		r.Score = math.Min(weighted/weights, capScore)
-	}
+	r := Report{Score: clamp(math.Min(overall, capScore)), Components: comps}
 	r.Status = p.status(r.Score)
 	return r
 }

@@ -51,20 +51,18 @@ func TestRules(t *testing.T) {
 		{"pool at max", pool(func(s *conn.PoolSnapshot) { s.MaxOpen, s.InUse, s.InUseKnown = 10, 10, true }), 60, "10 of its maximum of 10", ""},
 		{"pool max, in use unknown", pool(func(s *conn.PoolSnapshot) { s.MaxOpen = 10 }), 100, "", RuleSaturation},
 		{"pool short waits", pool(func(s *conn.PoolSnapshot) { s.StatsReported, s.WindowWaits, s.WindowWaitSeconds = true, 30, 3 }), 100, "", ""},
-		{"pool waiting half the time", pool(func(s *conn.PoolSnapshot) { s.StatsReported, s.WindowWaits, s.WindowWaitSeconds = true, 900, 165 }), 50, "0.6 callers on average waiting", ""},
-		{"pool always waiting", pool(func(s *conn.PoolSnapshot) { s.StatsReported, s.WindowWaits, s.WindowWaitSeconds = true, 9000, 600 }), 0, "2.0 callers on average waiting for a connection over the last 5m0s", ""},
-		{"pool waited, free now", pool(func(s *conn.PoolSnapshot) {
+		{"pool waiting half the time", pool(func(s *conn.PoolSnapshot) {
+			s.StatsReported, s.WindowWaits, s.RecentWaits, s.WindowWaitSeconds = true, 900, 60, 165
+		}), 50, "0.6 callers on average waiting", ""},
+		{"pool always waiting", pool(func(s *conn.PoolSnapshot) {
+			s.StatsReported, s.WindowWaits, s.RecentWaits, s.WindowWaitSeconds = true, 9000, 600, 600
+		}), 0, "2.0 callers on average waiting for a connection over the last 5m0s", ""},
+		{"pool waited, none lately", pool(func(s *conn.PoolSnapshot) {
 			s.StatsReported, s.WindowWaitSeconds, s.MaxOpen, s.InUse, s.InUseKnown = true, 600, 10, 3, true
-		}), 50, "2.0 callers on average", ""},
+		}), 50, "2.0 callers on average waiting for a connection over the last 5m0s, none lately", ""},
 		{"pool no waits reported", pool(func(s *conn.PoolSnapshot) {}), 100, "", RuleWaitLoad},
 		{"pool 1 of 4 ended leaked", pool(func(s *conn.PoolSnapshot) { s.WindowDestroyed, s.WindowExpired = 3, 1 }), 100, "", RuleLeaks},
 		{"pool 1 in 20 leaked", pool(func(s *conn.PoolSnapshot) { s.WindowDestroyed, s.WindowExpired = 19, 1 }), 75, "1 of 20 connections", ""},
-		{"pool spares expired idle", pool(func(s *conn.PoolSnapshot) {
-			s.Stateful, s.WindowDestroyed, s.WindowExpired, s.WindowExpiredIdle = true, 2, 9, 9
-		}), 100, "", ""},
-		{"pool handed out, never back", pool(func(s *conn.PoolSnapshot) {
-			s.Stateful, s.WindowDestroyed, s.WindowExpired, s.WindowExpiredIdle = true, 4, 6, 5
-		}), 50, "1 of 10 connections", ""},
 		{"pool managing its own", pool(func(s *conn.PoolSnapshot) { s.StatsReported, s.WindowDestroyed, s.WindowExpired = true, 0, 9 }), 100, "", RuleLeaks},
 		{"pool 1 in 5 leaked", pool(func(s *conn.PoolSnapshot) { s.WindowDestroyed, s.WindowExpired = 4, 1 }), 0, "leaked", ""},
 		{"pool old, no max age", pool(func(s *conn.PoolSnapshot) { s.Open, s.OlderThanMaxAge = 10, 10 }), 100, "", RuleOldConnections},
@@ -76,7 +74,8 @@ func TestRules(t *testing.T) {
 		{"queue at 90%", queueEntity(queue.QueueSnapshot{Capacity: 10, Utilization: 0.9}, p), 50, "at 90% of capacity", ""},
 		{"queue full", queueEntity(queue.QueueSnapshot{Capacity: 10, Utilization: 1.2}, p), 0, "at 120% of capacity", ""},
 		{"queue no capacity", queueEntity(queue.QueueSnapshot{Depth: 1000}, p), 100, "", RuleUtilization},
-		{"queue overflow 4 of 5 min", queueEntity(queue.QueueSnapshot{Capacity: 10, WindowSeconds: 300, WindowOverflowShare: 0.8}, p), 0, "for 4m0s of the last 5m0s", ""},
+		{"queue overflow 4 of 5 min", queueEntity(queue.QueueSnapshot{Capacity: 10, WindowSeconds: 300, WindowOverflowShare: 0.8, Overflowing: true}, p), 0, "for 4m0s of the last 5m0s", ""},
+		{"queue overflow 4 of 5 min, drained", queueEntity(queue.QueueSnapshot{Capacity: 10, WindowSeconds: 300, WindowOverflowShare: 0.8}, p), 50, "for 4m0s of the last 5m0s, not now", ""},
 		{"queue overflow 10%", queueEntity(queue.QueueSnapshot{Capacity: 10, WindowSeconds: 300, WindowOverflowShare: 0.1}, p), 80, "for 30s of the last 5m0s", ""},
 		{"queue 9 rejected", queueEntity(queue.QueueSnapshot{WindowSeconds: 300, WindowRejected: 9}, p), 100, "", RuleRejections},
 		{"queue 10 rejected", queueEntity(queue.QueueSnapshot{WindowSeconds: 300, WindowRejected: 10}, p), 79, "turned 10 items away", ""},
@@ -140,15 +139,16 @@ func TestCombination(t *testing.T) {
 	}
 	r := Score(in, Policy{})
 	// Components: connections 100, queues (100 + 50) / 2 = 75, caches 75;
-	// features absent. Overall: (100 + 75 + 75) / 3.
-	if len(r.Components) != 3 || !near(r.Score, 250/3.0) || r.Status != Healthy {
+	// features absent. Overall: the worst, 75.
+	if len(r.Components) != 3 || !near(r.Score, 75) || r.Status != Degraded {
 		t.Fatalf("report %v %s", r.Score, r.Status)
 	}
 	if q := r.Components[1]; q.Name != Queues || q.Score != 75 || q.Status != Degraded || q.Entities[1].Status != Degraded {
 		t.Fatalf("queues %+v", q)
 	}
-	weighted := Score(in, Policy{QueuesWeight: 2})
-	if !near(weighted.Score, (100+2*75+75)/4.0) {
+	weighted := Score(in, Policy{QueuesWeight: 2, CachesWeight: 0.5})
+	if !near(weighted.Score, 100-2*25) { // the queues' shortfall counts twice, the caches' half
+
 		t.Fatalf("weighted score %v", weighted.Score)
 	}
 	if empty := Score(Input{}, Policy{}); empty.Score != 100 || empty.Status != Healthy || len(empty.Components) != 0 {

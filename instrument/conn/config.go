@@ -115,7 +115,8 @@ func WithClock(now func() time.Time) Option {
 
 // WithRetention sets how long a connection may go unused before it is
 // expired: counted as an "expired" event and forgotten, so that leaked
-// connections cannot grow memory without bound. Default 24h; values <= 0
+// connections cannot grow memory without bound. Connections a pool holds
+// idle never expire (see the package documentation). Default 24h; values <= 0
 // keep the default, and others are clamped to [MinRetention] (1s) to
 // [MaxRetention] (720h). The expiry pass runs every minute, or every
 // quarter of the retention if shorter: at most every 250 ms.

@@ -41,7 +41,11 @@
 // A connection unused (no Use, Acquire or Release) for longer than the
 // retention (default 24h, [WithRetention]) is expired: counted as an
 // "expired" event, removed from the open count and forgotten, so that
-// leaked connections cannot grow memory without bound. A background
+// leaked connections cannot grow memory without bound. A connection its
+// pool holds idle is not leaked and never expires: one released to a pool
+// that reports acquire and release, and every connection of a pool that
+// reports its stats ([Pool.SetStats]: database/sql, go-redis), whose pool
+// closes what it keeps and whose leaks show as connections in use. A background
 // goroutine checks every minute, or every quarter of the retention if
 // shorter; [Tracker.Close] stops it. [Tracker.Snapshot] runs the same check
 // first when that period has passed on the tracker's clock since the last

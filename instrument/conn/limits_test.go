@@ -289,10 +289,12 @@ func TestLeakExpiresThroughSnapshot(t *testing.T) {
 	}
 }
 
-// TestExpiredIdle tells, in a pool that hands connections out, a
-// connection released and left idle past the retention from one acquired
-// and never released; in a pool that does not, every expiry is a leak.
-func TestExpiredIdle(t *testing.T) {
+// TestIdleHeldNeverExpires keeps, past the retention, a connection
+// released to a pool that hands connections out and every connection of a
+// pool that reports its stats: their pools hold them idle. Only the
+// connection acquired and never released, and the one of a plain pool
+// never closed, expire.
+func TestIdleHeldNeverExpires(t *testing.T) {
 	f := newFixture(t, WithRetention(time.Minute))
 	handed := f.tr.Pool("database", "handed")
 	spare := handed.Open()
@@ -301,13 +303,47 @@ func TestExpiredIdle(t *testing.T) {
 	handed.Open().Acquire() // taken and never given back
 	plain := f.tr.Pool("database", "plain")
 	plain.Open()
+	managed := f.tr.Pool("database", "managed")
+	managed.SetStats(func() Stats { return Stats{MaxOpen: 4} })
+	managed.Open()
 	f.clock.Advance(2 * time.Minute)
 	pools := f.tr.Snapshot().Pools
-	if s := pools[0]; s.Expired != 2 || s.ExpiredIdle != 1 || s.WindowExpired != 2 || s.WindowExpiredIdle != 1 {
-		t.Errorf("handed-out pool: expired %d (idle %d), window %d (idle %d); want 2 (1), 2 (1)", s.Expired, s.ExpiredIdle, s.WindowExpired, s.WindowExpiredIdle)
+	for i, want := range []struct{ open, expired int64 }{{1, 1}, {0, 1}, {1, 0}} {
+		if s := pools[i]; s.Open != want.open || s.Expired != want.expired || s.WindowExpired != want.expired {
+			t.Errorf("%s: open %d, expired %d (window %d); want %d, %d", s.Name, s.Open, s.Expired, s.WindowExpired, want.open, want.expired)
+		}
 	}
-	if s := pools[1]; s.Expired != 1 || s.ExpiredIdle != 0 {
-		t.Errorf("plain pool: expired %d (idle %d); want 1 (0)", s.Expired, s.ExpiredIdle)
+	spare.Acquire() // still tracked: no use after close
+	spare.Release()
+	if _, found := intValue(t, f.collect(), semconv.InputRejected.Name); found {
+		t.Error("using the spare again counted bad input")
+	}
+}
+
+// TestRecentWaits counts the waits begun in the last two buckets of the
+// window apart from the window's.
+func TestRecentWaits(t *testing.T) {
+	f := newFixture(t, WithWindow(time.Minute)) // buckets of 2s
+	p := f.tr.Pool("database", "main")
+	var waits int64
+	p.SetStats(func() Stats { return Stats{MaxOpen: 2, Waits: waits} })
+	for range 10 { // 3 waits a read, a read every 2s
+		waits += 3
+		f.tr.Snapshot()
+		f.clock.Advance(2 * time.Second)
+	}
+	s := f.tr.Snapshot().Pools[0]
+	// The last 4s hold one read's worth: the 3 waits begun before the
+	// read at 18s, after the one at 16s.
+	if s.WindowWaits != 30 || s.RecentWaits != 3 {
+		t.Fatalf("window waits %d, recent %d; want 30, 3", s.WindowWaits, s.RecentWaits)
+	}
+	for range 3 {
+		f.clock.Advance(2 * time.Second)
+		s = f.tr.Snapshot().Pools[0]
+	}
+	if s.WindowWaits != 30 || s.RecentWaits != 0 {
+		t.Fatalf("after 6s without waits: window %d, recent %d; want 30, 0", s.WindowWaits, s.RecentWaits)
 	}
 }
 

@@ -28,11 +28,8 @@ type Pool struct {
 	reused    atomic.Int64
 	destroyed atomic.Int64
 	expired   atomic.Int64
-	// expiredIdle counts the expired connections that had been released
-	// to a pool that hands connections out: idle too long, not leaked.
-	expiredIdle atomic.Int64
-	used        atomic.Int64 // acquired and not released
-	stateful    atomic.Bool  // Acquire was called once
+	used      atomic.Int64 // acquired and not released
+	stateful  atomic.Bool  // Acquire was called once
 
 	limits atomic.Pointer[Limits]       // nil: none set
 	stats  atomic.Pointer[func() Stats] // nil: none reported
@@ -208,19 +205,18 @@ func (p *Pool) health(open, young int64) float64 {
 // qualify, and the list is in creation order, so the walk stops at the
 // first younger one.
 func (p *Pool) expire(now, retention int64) []*Conn {
+	if p.stats.Load() != nil {
+		return nil // the pool closes what it holds idle; its leaks show as connections in use
+	}
 	var gone []*Conn
-	var idle int64
 	stateful := p.stateful.Load()
 	p.mu.Lock()
 	for c := p.ages.head; c != nil && now-c.created > retention; {
 		next := c.next
-		if now-c.lastUsed.Load() > retention {
+		if now-c.lastUsed.Load() > retention && !(stateful && c.state.Load() == stateIdle) {
 			if prev := c.state.Swap(stateClosed); prev != stateClosed {
-				switch {
-				case prev == stateUsed:
+				if prev == stateUsed {
 					p.used.Add(-1)
-				case stateful:
-					idle++
 				}
 				p.ages.remove(c)
 				gone = append(gone, c)
@@ -229,7 +225,6 @@ func (p *Pool) expire(now, retention int64) []*Conn {
 		c = next
 	}
 	p.mu.Unlock()
-	p.expiredIdle.Add(idle)
 	p.expired.Add(int64(len(gone)))
 	return gone
 }

@@ -33,11 +33,6 @@ type PoolSnapshot struct {
 	Reused    int64 `json:"reused"`
 	Destroyed int64 `json:"destroyed"`
 	Expired   int64 `json:"expired"`
-	// ExpiredIdle counts the expired connections of a pool that reports
-	// acquire and release that were idle in it (released, and unused for
-	// the retention): a pool keeping spare connections, not a leak. The
-	// rest of Expired were never closed: leaked.
-	ExpiredIdle int64 `json:"expired_idle"`
 
 	// Ages is the live-age distribution: for each bound of
 	// semconv.AgeBuckets, the open connections at most that old (Open
@@ -89,11 +84,13 @@ type PoolSnapshot struct {
 	WindowCreated   int64 `json:"window_created"`
 	WindowDestroyed int64 `json:"window_destroyed"`
 	WindowExpired   int64 `json:"window_expired"`
-	// Of those, the connections that expired idle (see ExpiredIdle).
-	WindowExpiredIdle int64 `json:"window_expired_idle"`
 	// Waits and their total wait within the window, from [Stats].
 	WindowWaits       int64   `json:"window_waits"`
 	WindowWaitSeconds float64 `json:"window_wait_seconds"`
+	// RecentWaits counts the waits that began in the recent part of the
+	// window, its last two buckets (1/15 of it): the sign that callers
+	// wait now, not only earlier in the window.
+	RecentWaits int64 `json:"recent_waits"`
 }
 
 // AgeCount is one bound of the live-age distribution.
@@ -148,7 +145,7 @@ func (p *Pool) read(now int64) PoolSnapshot {
 	}
 	p.mu.Lock()
 	cur := totals{
-		created: p.created.Load(), destroyed: p.destroyed.Load(), expired: p.expired.Load(), expiredIdle: p.expiredIdle.Load(),
+		created: p.created.Load(), destroyed: p.destroyed.Load(), expired: p.expired.Load(),
 		waits: st.Waits, waitNanos: int64(st.WaitTime),
 	}
 	p.ages.advance(now)
@@ -160,9 +157,9 @@ func (p *Pool) read(now int64) PoolSnapshot {
 	ps.OldestSeconds = float64(p.ages.oldest(now)) / 1e9
 	ps.MeanAgeSeconds = p.ages.mean(now) / 1e9
 	ps.OlderThanLimit = p.olderThan(now, lim.MaxAge)
-	in, covered := p.win.observe(now, cur)
+	in, recent, covered := p.win.observe(now, cur)
 	p.mu.Unlock()
-	ps.Created, ps.Destroyed, ps.Expired, ps.ExpiredIdle = cur.created, cur.destroyed, cur.expired, cur.expiredIdle
+	ps.Created, ps.Destroyed, ps.Expired = cur.created, cur.destroyed, cur.expired
 	ps.OlderThanMaxAge = ps.Open - young
 	if ps.Stateful {
 		ps.Used = min(max(p.used.Load(), 0), ps.Open)
@@ -186,7 +183,8 @@ func (p *Pool) read(now int64) PoolSnapshot {
 
 	ps.WindowSeconds = float64(p.win.span) / 1e9
 	ps.WindowCoveredSeconds = float64(covered) / 1e9
-	ps.WindowCreated, ps.WindowDestroyed, ps.WindowExpired, ps.WindowExpiredIdle = in.created, in.destroyed, in.expired, in.expiredIdle
+	ps.WindowCreated, ps.WindowDestroyed, ps.WindowExpired = in.created, in.destroyed, in.expired
+	ps.RecentWaits = recent.waits
 	ps.WindowWaits, ps.WindowWaitSeconds = in.waits, float64(in.waitNanos)/1e9
 	return ps
 }

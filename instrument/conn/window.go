@@ -6,19 +6,18 @@ const windowBuckets = 30
 
 // totals are the cumulative counters of a pool that the window follows.
 type totals struct {
-	created, destroyed, expired, expiredIdle, waits, waitNanos int64
+	created, destroyed, expired, waits, waitNanos int64
 }
 
 // sub returns t - o, each count at least 0: a counter that went back (a
 // stats function replaced or removed) counts nothing rather than a negative.
 func (t totals) sub(o totals) totals {
 	return totals{
-		created:     max(t.created-o.created, 0),
-		destroyed:   max(t.destroyed-o.destroyed, 0),
-		expired:     max(t.expired-o.expired, 0),
-		expiredIdle: max(t.expiredIdle-o.expiredIdle, 0),
-		waits:       max(t.waits-o.waits, 0),
-		waitNanos:   max(t.waitNanos-o.waitNanos, 0),
+		created:   max(t.created-o.created, 0),
+		destroyed: max(t.destroyed-o.destroyed, 0),
+		expired:   max(t.expired-o.expired, 0),
+		waits:     max(t.waits-o.waits, 0),
+		waitNanos: max(t.waitNanos-o.waitNanos, 0),
 	}
 }
 
@@ -43,7 +42,7 @@ type mark struct {
 // as one that stood still until it is past the newest mark again.
 //
 // window is not safe for concurrent use; the pool's mutex guards it. It
-// holds 30 marks of 56 bytes.
+// holds 30 marks of 48 bytes.
 type window struct {
 	span  int64 // the window, nanoseconds
 	width int64 // a bucket, nanoseconds
@@ -59,28 +58,34 @@ func (w *window) init(span, made int64) {
 	w.n, w.next = 1, 1
 }
 
-// observe returns the counts of cur within the window at now, and the part
-// of the window the pool existed for, then leaves a mark if now is the
-// first read in its bucket.
-func (w *window) observe(now int64, cur totals) (in totals, covered int64) {
+// observe returns the counts of cur within the window at now and within
+// its recent part (the last two buckets), and the part of the window the
+// pool existed for, then leaves a mark if now is the first read in its
+// bucket.
+func (w *window) observe(now int64, cur totals) (in, recent totals, covered int64) {
 	newest := &w.ring[(w.next+windowBuckets-1)%windowBuckets]
 	now = max(now, newest.at)
-	base := newest // no mark within the window: the newest older one
-	for i := range w.n {
-		m := &w.ring[(w.next-w.n+i+windowBuckets)%windowBuckets]
-		if now-m.at <= w.span {
-			base = m
-			break
-		}
-	}
-	in = cur.sub(base.totals)
+	in = cur.sub(w.since(now, w.span, newest).totals)
+	recent = cur.sub(w.since(now, 2*w.width, newest).totals)
 	covered = min(w.span, max(now-w.made, 0))
 	if floorDiv(now, w.width) > floorDiv(newest.at, w.width) {
 		w.ring[w.next] = mark{at: now, totals: cur}
 		w.next = (w.next + 1) % windowBuckets
 		w.n = min(w.n+1, windowBuckets)
 	}
-	return in, covered
+	return in, recent, covered
+}
+
+// since returns the oldest mark within span of now, or newest when none
+// is: the counts then cover at least the span, since the last read.
+func (w *window) since(now, span int64, newest *mark) *mark {
+	for i := range w.n {
+		m := &w.ring[(w.next-w.n+i+windowBuckets)%windowBuckets]
+		if now-m.at <= span {
+			return m
+		}
+	}
+	return newest
 }
 
 // floorDiv is a / b rounded down, for b > 0: clock readings before the
