@@ -745,3 +745,16 @@ func TestScenarioIdleKeepAliveClients(t *testing.T) {
 	}
 	expect(t, w.report(), healthscore.Healthy)
 }
+
+// TestScenarioQueueDrainedAfterOverflow keeps a critical request queue full
+// for three minutes, then drains it: unhealthy while full, then degraded
+// (it was full for most of the window) once the hold has passed, never
+// unhealthy for minutes after it recovered.
+func TestScenarioQueueDrainedAfterOverflow(t *testing.T) {
+	w := newWorld(t, healthscore.DefaultHold, healthscore.Policy{Critical: []healthscore.Ref{{Component: healthscore.Queues}}})
+	q := w.queues.Queue(queue.TypeHTTP, "requests", 100)
+	w.every(time.Second, 180, func(int) { _ = q.Sample(100); w.report() })
+	expect(t, w.report(), healthscore.Unhealthy, "at 100% of capacity")
+	w.every(time.Second, 20, func(int) { _ = q.Sample(5); w.report() })
+	expect(t, w.report(), healthscore.Degraded, "above its overflow threshold for 3m0s of the last 5m0s, not now")
+}
