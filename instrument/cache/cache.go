@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/otelvitals/vitals/internal/clock"
 	"github.com/otelvitals/vitals/internal/rejected"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -225,7 +226,7 @@ func (c *Cache) CountMiss() {
 // passed, and never overwrites a newer bucket's mark.
 func (c *Cache) count() *counters {
 	now := c.m.clock.Nanotime()
-	if e := floorDiv(now, c.m.width); e > c.lastEpoch.Load() {
+	if e := clock.Bucket(now, c.m.width); e > c.lastEpoch.Load() {
 		c.roll(e, now)
 	}
 	return &c.stripes[rand.Uint32()%stripes]
@@ -242,27 +243,8 @@ func (c *Cache) roll(e, now int64) {
 	if c.first.Load() == noLookup {
 		c.first.Store(now)
 	}
-	c.ring[mod(e, windowBuckets)] = mark{epoch: e, at: c.totals()}
+	c.ring[clock.Slot(e, windowBuckets)] = mark{epoch: e, at: c.totals()}
 	c.lastEpoch.Store(e)
-}
-
-// floorDiv returns a/b rounded down, for b > 0: clock readings before the
-// clock's origin are negative. It costs a multiplication over a/b.
-func floorDiv(a, b int64) int64 {
-	q := a / b
-	if a < 0 && q*b != a {
-		q--
-	}
-	return q
-}
-
-// mod returns a modulo b in [0, b), for b > 0.
-func mod(a, b int64) int64 {
-	m := a % b
-	if m < 0 {
-		m += b
-	}
-	return m
 }
 
 // totals adds the stripes up.

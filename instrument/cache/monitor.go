@@ -144,7 +144,7 @@ func (m *Monitor) observe(_ context.Context, o metric.Observer) error {
 func (c *Cache) window(now int64) totals {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	cur := max(floorDiv(now, c.m.width), c.lastEpoch.Load())
+	cur := max(clock.Bucket(now, c.m.width), c.lastEpoch.Load())
 	first := cur - windowBuckets + 1
 	var base *mark
 	for i := range c.ring {

@@ -1,5 +1,7 @@
 package conn
 
+import "github.com/otelvitals/vitals/internal/clock"
+
 // windowBuckets is the number of buckets the window is cut into: the
 // window counts are exact to one bucket, 1/30 of the window.
 const windowBuckets = 30
@@ -68,7 +70,7 @@ func (w *window) observe(now int64, cur totals) (in, recent totals, covered int6
 	in = cur.sub(w.since(now, w.span, newest).totals)
 	recent = cur.sub(w.since(now, 2*w.width, newest).totals)
 	covered = min(w.span, max(now-w.made, 0))
-	if floorDiv(now, w.width) > floorDiv(newest.at, w.width) {
+	if clock.Bucket(now, w.width) > clock.Bucket(newest.at, w.width) {
 		w.ring[w.next] = mark{at: now, totals: cur}
 		w.next = (w.next + 1) % windowBuckets
 		w.n = min(w.n+1, windowBuckets)
@@ -86,14 +88,4 @@ func (w *window) since(now, span int64, newest *mark) *mark {
 		}
 	}
 	return newest
-}
-
-// floorDiv is a / b rounded down, for b > 0: clock readings before the
-// clock's origin are negative.
-func floorDiv(a, b int64) int64 {
-	q := a / b
-	if a%b != 0 && a < 0 {
-		q--
-	}
-	return q
 }

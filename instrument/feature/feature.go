@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/otelvitals/vitals/internal/clock"
 	"github.com/otelvitals/vitals/internal/rejected"
 
 	"github.com/axiomhq/hyperloglog"
@@ -190,7 +191,7 @@ func (f *Feature) Record(ctx context.Context, user, pattern string, d time.Durat
 	sub := f.quarter(now)
 	f.latest = sub
 	if user != "" {
-		b := &f.sketches[mod(sub, subBuckets)]
+		b := &f.sketches[clock.Slot(sub, subBuckets)]
 		if b.epoch != sub || b.sketch == nil {
 			if b.sketch == nil {
 				b.sketch = hyperloglog.New14()
@@ -201,7 +202,7 @@ func (f *Feature) Record(ctx context.Context, user, pattern string, d time.Durat
 		}
 		b.sketch.InsertHash(h)
 	}
-	c := &f.counts[mod(sub, 2*subBuckets)]
+	c := &f.counts[clock.Slot(sub, 2*subBuckets)]
 	if c.epoch != sub {
 		*c = countBucket{epoch: sub}
 	}
@@ -363,15 +364,6 @@ func (f *Feature) reject(reason string) {
 	if f != nil {
 		f.a.reject(reason)
 	}
-}
-
-// mod returns a modulo b in [0, b), for b > 0.
-func mod(a, b int64) int64 {
-	m := a % b
-	if m < 0 {
-		m += b
-	}
-	return m
 }
 
 // window returns, at now, the uses and successes of this window and of the

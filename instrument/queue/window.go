@@ -1,6 +1,10 @@
 package queue
 
-import "math"
+import (
+	"math"
+
+	"github.com/otelvitals/vitals/internal/clock"
+)
 
 // windowBuckets is the number of time buckets of a window: statistics are
 // exact to a bucket, 1/30 of the window.
@@ -32,14 +36,14 @@ func newWindow(span int64) *window {
 // stepped back before the origin reads below 0), and never older than the
 // newest bucket.
 func (w *window) epoch(now int64) int64 {
-	return max(floorDiv(now, w.width), w.latest)
+	return max(clock.Bucket(now, w.width), w.latest)
 }
 
 // add records a depth sampled at now.
 func (w *window) add(now, depth int64) {
 	e := w.epoch(now)
 	w.latest = e
-	b := &w.buckets[mod(e, windowBuckets)]
+	b := &w.buckets[clock.Slot(e, windowBuckets)]
 	if b.epoch != e || b.n == 0 {
 		*b = winBucket{epoch: e, min: depth, max: depth}
 	}
@@ -138,7 +142,7 @@ func newLedger(span int64) ledger {
 // bucket returns the bucket of epoch e, reset if its slot held an older
 // one, or nil if the slot holds a newer one (the clock stepped back).
 func (l *ledger) bucket(e int64) *ledgerBucket {
-	b := &l.buckets[mod(e, ledgerBuckets)]
+	b := &l.buckets[clock.Slot(e, ledgerBuckets)]
 	switch {
 	case b.epoch == e:
 	case b.epoch != none && b.epoch > e:
@@ -157,8 +161,8 @@ func (l *ledger) credit(since, end int64) {
 	if end <= since {
 		return
 	}
-	last := floorDiv(end, l.width)
-	for e := max(floorDiv(since, l.width), last-ledgerBuckets+1); e <= last; e++ {
+	last := clock.Bucket(end, l.width)
+	for e := max(clock.Bucket(since, l.width), last-ledgerBuckets+1); e <= last; e++ {
 		lo, hi := max(since, e*l.width), min(end, (e+1)*l.width)
 		if hi <= lo {
 			continue
@@ -172,7 +176,7 @@ func (l *ledger) credit(since, end int64) {
 // note marks the rejected count at now, if it is the first mark of now's
 // bucket.
 func (l *ledger) note(now, rejected int64) {
-	if b := l.bucket(floorDiv(now, l.width)); b != nil && b.markAt == none {
+	if b := l.bucket(clock.Bucket(now, l.width)); b != nil && b.markAt == none {
 		b.markAt, b.mark = now, rejected
 	}
 }
@@ -183,7 +187,7 @@ func (l *ledger) note(now, rejected int64) {
 // is open) that lies within it; clamped to [0, 1].
 func (l *ledger) overflowShare(now, since int64) float64 {
 	from := now - l.span
-	first, cur := floorDiv(from, l.width), floorDiv(now, l.width)
+	first, cur := clock.Bucket(from, l.width), clock.Bucket(now, l.width)
 	var total float64
 	for i := range l.buckets {
 		b := &l.buckets[i]
@@ -220,22 +224,4 @@ func (l *ledger) rejects(now, rejected int64) int64 {
 		return 0
 	}
 	return max(rejected-mark, 0)
-}
-
-// floorDiv returns a/b rounded down, for b > 0.
-func floorDiv(a, b int64) int64 {
-	q := a / b
-	if a%b < 0 {
-		q--
-	}
-	return q
-}
-
-// mod returns a modulo b in [0, b), for b > 0.
-func mod(a, b int64) int64 {
-	m := a % b
-	if m < 0 {
-		m += b
-	}
-	return m
 }
