@@ -3,6 +3,7 @@ package healthscore
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"mime"
 	"net/http"
 	"strings"
@@ -184,15 +185,21 @@ func healthResponse(rep Report) HealthResponse {
 	return resp
 }
 
-// firstReason returns the worst reason of the worst entity (reasons are
-// worst first), "" with none.
+// firstReason returns the worst reason behind the overall status: that of
+// the worst entity of the lowest-scoring component (reasons are worst
+// first), "" with none.
 func firstReason(rep Report) string {
 	var worst *Entity
+	comp := math.Inf(1)
 	for ci := range rep.Components {
-		for ei := range rep.Components[ci].Entities {
-			e := &rep.Components[ci].Entities[ei]
-			if len(e.Reasons) > 0 && (worst == nil || e.Score < worst.Score) {
-				worst = e
+		c := &rep.Components[ci]
+		for ei := range c.Entities {
+			e := &c.Entities[ei]
+			if len(e.Reasons) == 0 {
+				continue
+			}
+			if c.Score < comp || (c.Score == comp && e.Score < worst.Score) {
+				worst, comp = e, c.Score
 			}
 		}
 	}

@@ -3,6 +3,7 @@ package healthscore
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -170,5 +171,22 @@ func TestHealthJSONOutput(t *testing.T) {
 	}
 	if resp := body(held); resp.Status != "pass" || !strings.HasPrefix(resp.Output, "status held at healthy while the scores say unhealthy.") {
 		t.Fatalf("held: %q %q", resp.Status, resp.Output)
+	}
+}
+
+// TestHealthJSONOutputFollowsTheVerdict names the reason behind the
+// overall status: one failing feature among fifty leaves the features at
+// 98, so a cache at 50 makes the verdict, and its reason is the output.
+func TestHealthJSONOutputFollowsTheVerdict(t *testing.T) {
+	var features []feature.FeatureSnapshot
+	for i := range 50 {
+		features = append(features, feature.FeatureSnapshot{Type: "endpoint", Name: fmt.Sprint("f", i), WindowUses: 1000, WindowSuccessRate: 1})
+	}
+	features[3].WindowSuccessRate = 0.5
+	c := warm(0.4, 0.4, false)
+	c.Type, c.Name = "application", "users"
+	rep := Score(Input{Caches: []cache.CacheSnapshot{c}, Features: features}, Policy{})
+	if got, want := healthResponse(rep).Output, "cache application/users hit ratio 40% over 1000 lookups (target 80%)"; rep.Score != 50 || got != want {
+		t.Fatalf("score %v, output %q, want 50 and %q", rep.Score, got, want)
 	}
 }
