@@ -8,9 +8,9 @@ import (
 	"time"
 
 	"github.com/otelvitals/vitals/internal/clock"
+	"github.com/otelvitals/vitals/internal/hll"
 	"github.com/otelvitals/vitals/internal/rejected"
 
-	"github.com/axiomhq/hyperloglog"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 
@@ -40,10 +40,10 @@ type Feature struct {
 	timed    atomic.Int64
 	hours    [24]atomic.Int64 // uses by hour of day
 
-	mu       sync.Mutex // guards latest, sketches and counts
-	latest   int64      // the newest quarter recorded in; noEpoch before
-	sketches [subBuckets]userBucket
-	counts   [2 * subBuckets]countBucket // this window's and the one before
+	mu     sync.Mutex                  // guards latest, users and counts
+	latest int64                       // the newest quarter recorded in; noEpoch before
+	users  *hll.Window                 // distinct users by quarter, and of the window
+	counts [2 * subBuckets]countBucket // this window's and the one before
 
 	hist       *fasthist.Histogram // nil: the SDK's histogram
 	drop       func()
@@ -63,11 +63,6 @@ type variantCount struct {
 	name  string
 	count atomic.Int64
 	opts  []metric.ObserveOption
-}
-
-type userBucket struct {
-	epoch  int64 // quarter number; noEpoch when unused
-	sketch *hyperloglog.Sketch
 }
 
 type countBucket struct {
@@ -93,10 +88,7 @@ func (f *Feature) quarter(now int64) int64 {
 }
 
 func (a *Analytics) newFeature(typ, name string, overflow bool) *Feature {
-	f := &Feature{a: a, typ: typ, name: name, overflow: overflow, latest: noEpoch}
-	for i := range f.sketches {
-		f.sketches[i].epoch = noEpoch
-	}
+	f := &Feature{a: a, typ: typ, name: name, overflow: overflow, latest: noEpoch, users: hll.NewWindow(subBuckets)}
 	for i := range f.counts {
 		f.counts[i].epoch = noEpoch
 	}
@@ -191,16 +183,7 @@ func (f *Feature) Record(ctx context.Context, user, pattern string, d time.Durat
 	sub := f.quarter(now)
 	f.latest = sub
 	if user != "" {
-		b := &f.sketches[clock.Slot(sub, subBuckets)]
-		if b.epoch != sub || b.sketch == nil {
-			if b.sketch == nil {
-				b.sketch = hyperloglog.New14()
-			} else {
-				b.sketch.Reset()
-			}
-			b.epoch = sub
-		}
-		b.sketch.InsertHash(h)
+		f.users.Insert(sub, h)
 	}
 	c := &f.counts[clock.Slot(sub, 2*subBuckets)]
 	if c.epoch != sub {
@@ -367,7 +350,8 @@ func (f *Feature) reject(reason string) {
 }
 
 // window returns, at now, the uses and successes of this window and of the
-// one before, and the unique users of this window.
+// one before, and the unique users of this window: O(1), the users read
+// from a union of the window's quarters that Record keeps up to date.
 func (f *Feature) window(now int64) (cur, prev countBucket, users uint64) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -386,20 +370,5 @@ func (f *Feature) window(now int64) (cur, prev countBucket, users uint64) {
 			prev.success += c.success
 		}
 	}
-	scratch := f.a.scratch()
-	defer f.a.scratchDone()
-	merged := false
-	for _, b := range f.sketches {
-		if b.epoch == noEpoch || b.sketch == nil {
-			continue
-		}
-		if age := sub - b.epoch; age >= 0 && age < subBuckets {
-			_ = scratch.Merge(b.sketch)
-			merged = true
-		}
-	}
-	if merged {
-		users = scratch.Estimate()
-	}
-	return cur, prev, users
+	return cur, prev, f.users.Estimate(sub)
 }

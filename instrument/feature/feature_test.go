@@ -17,6 +17,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/otelvitals/vitals/internal/clock"
+	"github.com/otelvitals/vitals/internal/hll"
 	"github.com/otelvitals/vitals/internal/metrictest"
 	"github.com/otelvitals/vitals/internal/rejected"
 	"github.com/otelvitals/vitals/semconv"
@@ -216,14 +217,11 @@ func TestUniqueUsersMillion(t *testing.T) {
 	if e := math.Abs(float64(got)-n) / n; e > 0.02 {
 		t.Fatalf("estimate %d for %d users: %.2f%% off", got, n, 100*e)
 	}
-	var sketchBytes int
-	for _, b := range x.sketches {
-		if b.sketch != nil {
-			data, _ := b.sketch.MarshalBinary()
-			sketchBytes += len(data)
-		}
+	// One quarter and the window's union, both dense.
+	if b := x.users.Bytes(); b != 2*hll.DenseBytes {
+		t.Errorf("sketches hold %d bytes, want %d", b, 2*hll.DenseBytes)
 	}
-	t.Logf("estimate %d for %d users (%.3f%% off); sketch size %d bytes", got, n, 100*math.Abs(float64(got)-n)/n, sketchBytes)
+	t.Logf("estimate %d for %d users (%.3f%% off); sketches %d bytes", got, n, 100*math.Abs(float64(got)-n)/n, x.users.Bytes())
 }
 
 // TestPrivacy records known user identifiers through every API and checks
