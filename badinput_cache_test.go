@@ -1,6 +1,7 @@
 package vitals_test
 
 import (
+	"context"
 	"math"
 	"testing"
 	"time"
@@ -197,7 +198,7 @@ func badCacheCases() []badCase {
 				if s := m.Snapshot(); len(s.Caches) != 0 || !s.Time.IsZero() {
 					t.Errorf("Snapshot = %+v, want the zero Snapshot", s)
 				}
-				return m.Close()
+				return m.Shutdown(context.Background())
 			},
 		},
 		{
@@ -265,7 +266,7 @@ func badCacheCases() []badCase {
 			call: func(t *testing.T, r *badRig) error {
 				m, err := cache.New(cache.WithMeterProvider(r.reader.Provider), cache.WithClock(r.clock.Now), cache.WithWindow(1))
 				badFatal(t, err)
-				t.Cleanup(func() { _ = m.Close() })
+				t.Cleanup(func() { _ = m.Shutdown(context.Background()) })
 				m.Cache(cache.TypeApplication, "bad").CountHit()
 				if s := m.Snapshot().Caches[0]; s.WindowSeconds != 1 || s.WindowLookups != 1 {
 					t.Errorf("window %vs with %d lookups, want 1s with 1", s.WindowSeconds, s.WindowLookups)

@@ -1,6 +1,7 @@
 package vitals_test
 
 import (
+	"context"
 	"errors"
 	"testing"
 	"time"
@@ -247,7 +248,7 @@ func badConnCases() []badCase {
 				if p := tr.Pool("database", "bad"); p != nil {
 					t.Errorf("Pool = %v, want nil", p)
 				}
-				if err := errors.Join(tr.Created("c1", "database", "bad"), tr.Used("c1"), tr.Destroyed("c1"), tr.Close()); err != nil {
+				if err := errors.Join(tr.Created("c1", "database", "bad"), tr.Used("c1"), tr.Destroyed("c1"), tr.Shutdown(context.Background())); err != nil {
 					t.Errorf("keyed API and Close: %v, want nil", err)
 				}
 				if s := tr.Snapshot(); len(s.Pools) != 0 || !s.Time.IsZero() {
@@ -306,7 +307,7 @@ func badConnCases() []badCase {
 			call: func(t *testing.T, r *badRig) error {
 				tr, err := conn.New(conn.WithMeterProvider(r.reader.Provider), conn.WithClock(r.clock.Now), conn.WithRetention(1))
 				badFatal(t, err)
-				t.Cleanup(func() { _ = tr.Close() })
+				t.Cleanup(func() { _ = tr.Shutdown(context.Background()) })
 				tr.Pool("database", "bad").Open()
 				for _, step := range []struct {
 					after   time.Duration
@@ -326,7 +327,7 @@ func badConnCases() []badCase {
 			call: func(t *testing.T, r *badRig) error {
 				tr, err := conn.New(conn.WithMeterProvider(r.reader.Provider), conn.WithClock(r.clock.Now), conn.WithWindow(1))
 				badFatal(t, err)
-				t.Cleanup(func() { _ = tr.Close() })
+				t.Cleanup(func() { _ = tr.Shutdown(context.Background()) })
 				tr.Pool("database", "bad").Open()
 				if s := tr.Snapshot().Pools[0]; s.WindowSeconds != 1 {
 					t.Errorf("window %vs, want 1s", s.WindowSeconds)
@@ -340,7 +341,7 @@ func badConnCases() []badCase {
 			call: func(t *testing.T, r *badRig) error {
 				tr, err := conn.New(conn.WithMeterProvider(r.reader.Provider), conn.WithClock(r.clock.Now), conn.WithRetention(time.Second))
 				badFatal(t, err)
-				t.Cleanup(func() { _ = tr.Close() })
+				t.Cleanup(func() { _ = tr.Shutdown(context.Background()) })
 				p := tr.Pool("database", "bad")
 				c, ended := p.Open(), p.Open()
 				r.clock.Advance(900 * time.Millisecond)
@@ -369,7 +370,7 @@ func badConnCases() []badCase {
 				warnings := badLimitWarnings(t)
 				tr, err := conn.New(conn.WithMeterProvider(r.reader.Provider), conn.WithClock(r.clock.Now), conn.WithMaxPools(1))
 				badFatal(t, err)
-				t.Cleanup(func() { _ = tr.Close() })
+				t.Cleanup(func() { _ = tr.Shutdown(context.Background()) })
 				tr.Pool("database", "first").Open()
 				for _, name := range []string{"second", "third"} {
 					if p := tr.Pool("database", name); p.Name() != "" {

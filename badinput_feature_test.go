@@ -216,7 +216,7 @@ func badFeatureCases() []badCase {
 				if s := a.Snapshot(); len(s.Features) != 0 || !s.Time.IsZero() {
 					t.Errorf("Snapshot = %+v, want the zero Snapshot", s)
 				}
-				return a.Close()
+				return a.Shutdown(context.Background())
 			},
 		},
 		{
@@ -246,7 +246,7 @@ func badFeatureCases() []badCase {
 			call: func(t *testing.T, r *badRig) error {
 				a, err := feature.New(feature.WithMeterProvider(r.reader.Provider), feature.WithClock(r.clock.Now), feature.WithWindow(1))
 				badFatal(t, err)
-				t.Cleanup(func() { _ = a.Close() })
+				t.Cleanup(func() { _ = a.Shutdown(context.Background()) })
 				a.Feature(feature.TypeAPIEndpoint, "bad").Record(context.Background(), "u", "", 0, true)
 				if s := a.Snapshot(); s.WindowSeconds != 60 || s.Features[0].WindowUses != 1 {
 					t.Errorf("window %vs with %d uses, want 60s with 1", s.WindowSeconds, s.Features[0].WindowUses)

@@ -198,16 +198,16 @@ func newBadRig(t *testing.T) *badRig {
 	var err error
 	r.conns, err = conn.New(conn.WithMeterProvider(mp), conn.WithClock(now))
 	badFatal(t, err)
-	t.Cleanup(func() { _ = r.conns.Close() })
+	t.Cleanup(func() { _ = r.conns.Shutdown(context.Background()) })
 	r.queues, err = queue.New(queue.WithMeterProvider(mp), queue.WithClock(now))
 	badFatal(t, err)
 	t.Cleanup(func() { _ = r.queues.Shutdown(context.Background()) })
 	r.caches, err = cache.New(cache.WithMeterProvider(mp), cache.WithClock(now))
 	badFatal(t, err)
-	t.Cleanup(func() { _ = r.caches.Close() })
+	t.Cleanup(func() { _ = r.caches.Shutdown(context.Background()) })
 	r.features, err = feature.New(feature.WithMeterProvider(mp), feature.WithClock(now))
 	badFatal(t, err)
-	t.Cleanup(func() { _ = r.features.Close() })
+	t.Cleanup(func() { _ = r.features.Shutdown(context.Background()) })
 
 	r.pool = r.conns.Pool("database", "control")
 	r.queue = r.queues.Queue(queue.TypeHTTP, "control", 10)
@@ -264,8 +264,8 @@ func (r *badRig) control() {
 // of the rig, returning the second close's result.
 func (r *badRig) closeConns() error {
 	r.closed[badConn] = true
-	badFatal(r.t, r.conns.Close())
-	return r.conns.Close()
+	badFatal(r.t, r.conns.Shutdown(context.Background()))
+	return r.conns.Shutdown(context.Background())
 }
 
 func (r *badRig) closeQueues(ctx context.Context) error {
@@ -279,14 +279,14 @@ func (r *badRig) closeQueues(ctx context.Context) error {
 
 func (r *badRig) closeCaches() error {
 	r.closed[badCache] = true
-	badFatal(r.t, r.caches.Close())
-	return r.caches.Close()
+	badFatal(r.t, r.caches.Shutdown(context.Background()))
+	return r.caches.Shutdown(context.Background())
 }
 
 func (r *badRig) closeFeatures() error {
 	r.closed[badFeature] = true
-	badFatal(r.t, r.features.Close())
-	return r.features.Close()
+	badFatal(r.t, r.features.Shutdown(context.Background()))
+	return r.features.Shutdown(context.Background())
 }
 
 // verifyControl checks every control series against the traffic of the

@@ -163,7 +163,7 @@ func TestBoundedMemory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = leaks.Close() })
+	t.Cleanup(func() { _ = leaks.Shutdown(context.Background()) })
 	// The feature the users go to is made first, so that it has a series of
 	// its own and not the overflow one.
 	search := sys.Features().Feature(feature.TypeAPIEndpoint, "/search")
@@ -320,7 +320,7 @@ func TestBoundedMemory(t *testing.T) {
 			t.Errorf("Used of an expired ID: %v, want ErrUnknownConnection", err)
 		}
 	}
-	if err := leaks.Close(); err != nil {
+	if err := leaks.Shutdown(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	expiryTook := time.Since(phase)

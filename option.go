@@ -29,6 +29,34 @@ type options struct {
 	readers   []sdkmetric.Reader
 	views     []sdkmetric.View
 	exporters []exporters.Option
+	producer  *Producer
+	now       func() time.Time
+}
+
+// WithProducer makes the trackers Start builds report through p, which
+// the caller has put on readers of their own (sdkmetric.WithProducer):
+// with [WithReader], or under [WithMeterProvider], so that those readers
+// get vitals' fast path. The readers Start builds carry p too. A nil p is
+// ignored. Without it, Start makes a producer for the readers it builds
+// when it builds every reader and no [WithView] is given; otherwise the
+// trackers report through the provider's instruments, which every reader
+// and view sees.
+func WithProducer(p *Producer) Option {
+	return optionFunc(func(o *options) {
+		if p != nil {
+			o.producer = p
+		}
+	})
+}
+
+// WithClock sets the clock every tracker and the health evaluation read,
+// so that a whole System can be tested on a fake clock without sleeping:
+// windows, ages, trends and the health hold all follow it. Durations the
+// trackers time themselves (cache.Cache.Start, feature.Feature.Do) are
+// measured with it too. The default, and what a nil now keeps, is each
+// tracker's own clock.
+func WithClock(now func() time.Time) Option {
+	return optionFunc(func(o *options) { o.now = now })
 }
 
 // WithConfig sets the tracker and provider settings. The zero Config, the
@@ -84,9 +112,11 @@ func WithResource(res *resource.Resource) Option {
 // example a [sdkmetric.NewManualReader] to read metrics back in tests. Nil
 // readers are ignored.
 //
-// A reader added here cannot carry vitals' fast histogram path, so with one
-// the trackers record their histograms through the SDK's own, which every
-// reader sees: correct, at the SDK's cost per record.
+// A reader added here does not collect vitals' [Producer] unless it was
+// made with it (sdkmetric.WithProducer) and the producer is given to
+// [WithProducer]; without that, the trackers report through the
+// provider's instruments, which every reader sees: correct, at the SDK's
+// cost per record and per collection.
 func WithReader(r sdkmetric.Reader) Option {
 	return optionFunc(func(o *options) {
 		if r != nil {
@@ -99,10 +129,11 @@ func WithReader(r sdkmetric.Reader) Option {
 // vitals' metrics as to any other: on an instrument one of them matches,
 // vitals' own view (semconv.Views()) gives way, so a view that renames,
 // re-buckets or drops a vitals metric replaces its default stream rather
-// than adding a second one. A histogram one of them matches is recorded
-// through the SDK instead of vitals' faster histogram path, which views
-// cannot reach; so is every histogram under a view that matches all
-// instruments ("*").
+// than adding a second one. Views cannot reach what a [Producer] emits, so
+// with a view Start gives the trackers no producer (unless [WithProducer]
+// names one): they report through the SDK's instruments, where views
+// apply. Under a producer of [WithProducer], the histograms a view matches
+// still go through the SDK.
 //
 // Nil views are ignored.
 func WithView(views ...sdkmetric.View) Option {

@@ -71,10 +71,10 @@ func newWorld(t *testing.T, hold time.Duration, p healthscore.Policy) *world {
 	}
 	w.queues, w.caches, w.features = q, c, f
 	t.Cleanup(func() {
-		_ = w.conns.Close()
+		_ = w.conns.Shutdown(context.Background())
 		_ = w.queues.Shutdown(context.Background())
-		_ = w.caches.Close()
-		_ = w.features.Close()
+		_ = w.caches.Shutdown(context.Background())
+		_ = w.features.Shutdown(context.Background())
 	})
 	w.judge = healthscore.NewJudge(p, healthscore.WithHold(hold), healthscore.WithClock(w.now))
 	return w

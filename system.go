@@ -8,64 +8,97 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel"
-	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/metric"
 
 	"github.com/otelvitals/vitals/healthscore"
 	"github.com/otelvitals/vitals/instrument/cache"
 	"github.com/otelvitals/vitals/instrument/conn"
 	"github.com/otelvitals/vitals/instrument/feature"
 	"github.com/otelvitals/vitals/instrument/queue"
-	"github.com/otelvitals/vitals/internal/version"
+	"github.com/otelvitals/vitals/internal/core"
 	"github.com/otelvitals/vitals/semconv"
 )
 
-// startTrackers makes the four trackers under the system's provider, with
-// the Config's settings, starts the queue sampler and registers the health
-// gauges, whose callback, the costliest part of a collection of vitals'
-// metrics (it takes a snapshot and scores it), records its own duration in
-// vitals.self.duration (operation "collect"). A tracker whose instruments failed in part still works; the
-// errors are joined.
+// The system's own metrics, indexed as its Sink points name them.
+const (
+	mHealthScore = iota
+	mSelfDuration
+)
+
+var systemMetrics = []semconv.Metric{
+	mHealthScore:  semconv.HealthScore.Metric,
+	mSelfDuration: semconv.SelfDuration.Metric,
+}
+
+// startTrackers makes the four trackers under the system's provider and
+// producer, with the Config's settings, starts the queue sampler and
+// registers the health gauges, whose collection (a snapshot of the
+// trackers, shared with their own export, then the score) records its
+// own duration in vitals.self.duration (operation "collect"). A tracker
+// whose instruments failed in part still works; the errors are joined.
 func (s *System) startTrackers() error {
 	c := s.config
 	mp := s.provider
 	var errs []error
 	var err error
-	s.conns, err = conn.New(conn.WithMeterProvider(mp), conn.WithRetention(c.ConnectionRetention), conn.WithWindow(c.ConnectionWindow),
+	s.conns, err = conn.New(conn.WithMeterProvider(mp), conn.WithProducer(s.producer), conn.WithClock(s.now),
+		conn.WithRetention(c.ConnectionRetention), conn.WithWindow(c.ConnectionWindow),
 		conn.WithMaxPools(c.MaxPools), conn.WithMaxIDs(c.MaxConnectionIDs))
 	errs = append(errs, err)
-	s.queues, err = queue.New(queue.WithMeterProvider(mp), queue.WithSampleInterval(c.QueueSampleInterval),
-		queue.WithOverflowThreshold(c.QueueOverflowThreshold), queue.WithWindow(c.QueueWindow), queue.WithMaxQueues(c.MaxQueues))
+	s.queues, err = queue.New(queue.WithMeterProvider(mp), queue.WithProducer(s.producer), queue.WithClock(s.now),
+		queue.WithSampleInterval(c.QueueSampleInterval), queue.WithOverflowThreshold(c.QueueOverflowThreshold),
+		queue.WithWindow(c.QueueWindow), queue.WithMaxQueues(c.MaxQueues))
 	errs = append(errs, err)
-	s.caches, err = cache.New(cache.WithMeterProvider(mp), cache.WithWindow(c.CacheHitWindow), cache.WithMaxCaches(c.MaxCaches))
+	s.caches, err = cache.New(cache.WithMeterProvider(mp), cache.WithProducer(s.producer), cache.WithClock(s.now),
+		cache.WithWindow(c.CacheHitWindow), cache.WithMaxCaches(c.MaxCaches))
 	errs = append(errs, err)
 	loc, _ := time.LoadLocation(c.FeatureTimeZone) // Validate checked it
-	s.features, err = feature.New(feature.WithMeterProvider(mp), feature.WithWindow(c.FeatureUsageWindow),
-		feature.WithLocation(loc), feature.WithUserHashKey(c.UserHashKey), feature.WithMaxFeatures(c.MaxFeatures))
+	s.features, err = feature.New(feature.WithMeterProvider(mp), feature.WithProducer(s.producer), feature.WithClock(s.now),
+		feature.WithWindow(c.FeatureUsageWindow), feature.WithLocation(loc), feature.WithUserHashKey(c.UserHashKey),
+		feature.WithMaxFeatures(c.MaxFeatures))
 	errs = append(errs, err)
 	errs = append(errs, s.queues.Start(context.Background()))
 
-	meter := mp.Meter(ScopeName, metric.WithInstrumentationVersion(version.Version))
-	s.selfTime, err = semconv.SelfDuration.New(meter)
-	errs = append(errs, err)
-	score, err := semconv.HealthScore.New(meter)
-	errs = append(errs, err)
-	opts := map[string][]metric.ObserveOption{}
-	for _, name := range []string{"overall", healthscore.Connections, healthscore.Queues, healthscore.Caches, healthscore.Features} {
-		opts[name] = []metric.ObserveOption{metric.WithAttributeSet(attribute.NewSet(semconv.HealthComponentKey.String(name)))}
+	s.overallAttrs = core.NewAttrs(semconv.HealthComponentKey.String("overall"))
+	s.compAttrs = map[string]*core.Attrs{}
+	for _, name := range []string{healthscore.Connections, healthscore.Queues, healthscore.Caches, healthscore.Features} {
+		s.compAttrs[name] = core.NewAttrs(semconv.HealthComponentKey.String(name))
 	}
-	s.health, err = meter.RegisterCallback(func(_ context.Context, o metric.Observer) error {
-		start := time.Now()
-		r := s.Health()
-		o.ObserveFloat64(score, r.Score, opts["overall"]...)
-		for _, comp := range r.Components {
-			o.ObserveFloat64(score, comp.Score, opts[comp.Name]...)
-		}
-		s.selfTime.Record(context.Background(), time.Since(start).Seconds(), collectOpt...)
-		return nil
-	}, score)
+	err = s.shell.Init(core.Setup{
+		Provider: mp, Hub: s.producer.Hub(), Now: s.now,
+		Scope: ScopeName, Metrics: systemMetrics,
+	}, (*systemSource)(s), func(int64) *healthscore.Report {
+		r := s.judgeNow()
+		return &r
+	})
+	s.collectTime = s.shell.Hist(mSelfDuration, core.NewAttrs(semconv.OperationKey.String("collect")))
+	s.snapshotTime = s.shell.Hist(mSelfDuration, core.NewAttrs(semconv.OperationKey.String("snapshot")))
 	errs = append(errs, err)
 	return errors.Join(errs...)
+}
+
+// systemSource is the system as a collection sees it: the health gauges
+// and vitals.self.duration.
+type systemSource System
+
+func (s *systemSource) Scope() string             { return ScopeName }
+func (s *systemSource) Start() time.Time          { return s.shell.Start() }
+func (s *systemSource) Metrics() []semconv.Metric { return systemMetrics }
+
+// Collect scores the trackers' reads of this collection, the same reads
+// their own export uses, and emits the scores.
+func (s *systemSource) Collect(out core.Sink) {
+	sys := (*System)(s)
+	start := time.Now()
+	r := sys.Health()
+	out.Float64(mHealthScore, s.overallAttrs, r.Score)
+	for _, comp := range r.Components {
+		if a := s.compAttrs[comp.Name]; a != nil {
+			out.Float64(mHealthScore, a, comp.Score)
+		}
+	}
+	s.collectTime.Record(context.Background(), time.Since(start).Seconds())
+	s.collectTime.Emit(out, mSelfDuration)
+	s.snapshotTime.Emit(out, mSelfDuration)
 }
 
 // Connections returns the system's connection tracker.
@@ -116,40 +149,52 @@ type Snapshot struct {
 // Snapshot returns the state of all four trackers. Its duration is
 // recorded in vitals.self.duration (operation "snapshot"); one longer than
 // Config.CollectionBudget is reported through otel.Handle.
+//
+// Each tracker's part is its read of the current collection cycle, shared
+// with its export and the health score (see package
+// [github.com/otelvitals/vitals/instrument]); after Shutdown, the state at
+// Shutdown.
 func (s *System) Snapshot() Snapshot {
 	if s == nil {
 		return Snapshot{Time: time.Now()}
 	}
 	start := time.Now()
+	at := start
+	if s.now != nil {
+		at = s.now()
+	}
 	snap := Snapshot{
-		Time:        start,
+		Time:        at,
 		Connections: s.conns.Snapshot(),
 		Queues:      s.queues.Snapshot(),
 		Caches:      s.caches.Snapshot(),
 		Features:    s.features.Snapshot(),
 	}
 	took := time.Since(start)
-	s.selfTime.Record(context.Background(), took.Seconds(), snapshotOpt...)
+	s.snapshotTime.Record(context.Background(), took.Seconds())
 	if took > s.config.CollectionBudget {
 		otel.Handle(fmt.Errorf("vitals: a snapshot took %v, over the collection budget of %v", took, s.config.CollectionBudget))
 	}
 	return snap
 }
 
-var (
-	snapshotOpt = []metric.RecordOption{metric.WithAttributeSet(attribute.NewSet(semconv.OperationKey.String("snapshot")))}
-	collectOpt  = []metric.RecordOption{metric.WithAttributeSet(attribute.NewSet(semconv.OperationKey.String("collect")))}
-)
-
-// Health returns the health report of a fresh snapshot, scored with the
+// Health returns the health report of [System.Snapshot], scored with the
 // policy of [WithHealthPolicy] (the default policy otherwise) and its
 // statuses held steady for the hold of [WithHealthHold]; see package
 // [github.com/otelvitals/vitals/healthscore] for the rules and how they
-// combine.
+// combine. After Shutdown it is the report of the state at Shutdown.
 func (s *System) Health() healthscore.Report {
 	if s == nil {
 		return healthscore.Score(healthscore.Input{}, healthscore.Policy{})
 	}
+	if r, ok := s.shell.Frozen(); ok {
+		return *r
+	}
+	return s.judgeNow()
+}
+
+// judgeNow scores a snapshot of the trackers.
+func (s *System) judgeNow() healthscore.Report {
 	snap := s.Snapshot()
 	return s.judge.Judge(healthscore.Input{
 		Connections: snap.Connections.Pools,
@@ -230,12 +275,10 @@ func (s *System) checkSampler(timeout time.Duration) {
 	}
 }
 
-// stopTrackers unregisters the health gauges and stops the trackers.
+// stopTrackers stops the trackers, then the health gauges, whose last
+// report, of the trackers' state at Shutdown, Health returns from then on.
 func (s *System) stopTrackers(ctx context.Context) error {
-	var errs []error
-	if s.health != nil {
-		errs = append(errs, s.health.Unregister())
-	}
-	errs = append(errs, s.queues.Shutdown(ctx), s.conns.Close(), s.caches.Close(), s.features.Close())
-	return errors.Join(errs...)
+	return errors.Join(
+		s.queues.Shutdown(ctx), s.conns.Shutdown(ctx), s.caches.Shutdown(ctx), s.features.Shutdown(ctx),
+		s.shell.Shutdown(ctx, nil))
 }

@@ -23,7 +23,7 @@ import (
 	"github.com/otelvitals/vitals/instrument/conn"
 	"github.com/otelvitals/vitals/instrument/feature"
 	"github.com/otelvitals/vitals/instrument/queue"
-	"github.com/otelvitals/vitals/internal/fasthist"
+	"github.com/otelvitals/vitals/internal/core"
 	"github.com/otelvitals/vitals/internal/version"
 	"github.com/otelvitals/vitals/semconv"
 )
@@ -50,12 +50,19 @@ type System struct {
 	resource *resource.Resource
 	readers  []sdkmetric.Reader
 
+	producer *Producer // nil: the trackers report through the provider's instruments
+	now      func() time.Time
+
 	conns    *conn.Tracker
 	queues   *queue.Monitor
 	caches   *cache.Monitor
 	features *feature.Analytics
-	health   metric.Registration
-	selfTime metric.Float64Histogram
+
+	shell        core.Shell[healthscore.Report] // the health gauges and vitals.self.duration
+	overallAttrs *core.Attrs
+	compAttrs    map[string]*core.Attrs
+	collectTime  *core.Hist
+	snapshotTime *core.Hist
 
 	started    time.Time
 	probing    atomic.Int64          // unix nanoseconds when the running liveness snapshot began, 0 with none
@@ -112,9 +119,15 @@ func Start(ctx context.Context, opts ...Option) (*System, error) {
 		hold = *o.hold
 	}
 	s.started = time.Now()
-	s.judge = healthscore.NewJudge(o.policy, healthscore.WithHold(hold))
+	s.now = o.now
+	judgeOpts := []healthscore.JudgeOption{healthscore.WithHold(hold)}
+	if o.now != nil {
+		judgeOpts = append(judgeOpts, healthscore.WithClock(o.now))
+	}
+	s.judge = healthscore.NewJudge(o.policy, judgeOpts...)
 	if o.provider != nil {
 		s.provider = o.provider
+		s.producer = o.producer
 		return s, s.startTrackers()
 	}
 
@@ -122,21 +135,24 @@ func Start(ctx context.Context, opts ...Option) (*System, error) {
 	if err != nil {
 		return nil, err
 	}
-	// When vitals builds every reader, each can carry the fast histogram
-	// path's producer; a reader from WithReader cannot, so then trackers
-	// record through the SDK's histograms. So do the histograms a view of
-	// WithView matches, for the view to apply, and, with exemplars on, the
-	// histograms recorded with a caller's trace context.
+	// When vitals builds every reader and no view asks for the SDK's
+	// streams, every reader carries the producer, and the trackers report
+	// through it; otherwise only through the provider's instruments,
+	// unless WithProducer named a producer the user's readers carry.
 	filter, exemplars := exemplarFilter(s.config)
-	var fast *fasthist.Registry
 	exporterOpts := o.exporters
-	if len(o.readers) == 0 {
-		fast = fasthist.NewRegistry(o.views...)
-		if exemplars {
-			fast.WithExemplars()
-		}
-		exporterOpts = append(append([]exporters.Option(nil), o.exporters...), exporters.WithProducer(fast))
+	prod := o.producer
+	if prod == nil && len(o.readers) == 0 && len(o.views) == 0 {
+		prod = NewProducer()
 	}
+	if prod != nil {
+		views := o.views
+		prod.hub.LeaveToSDK(func(m semconv.Metric, traced bool) bool {
+			return (traced && exemplars) || viewed(views, m)
+		})
+		exporterOpts = append(append([]exporters.Option(nil), o.exporters...), exporters.WithProducer(prod))
+	}
+	s.producer = prod
 	readers, err := exporters.New(ctx, exporterOpts...)
 	if err != nil {
 		return nil, fmt.Errorf("vitals: %w", err)
@@ -157,9 +173,6 @@ func Start(ctx context.Context, opts ...Option) (*System, error) {
 	}
 	s.sdk = sdkmetric.NewMeterProvider(mpOpts...)
 	s.provider = s.sdk
-	if fast != nil {
-		s.provider = fasthist.NewProvider(s.sdk, fast)
-	}
 	s.resource = res
 	s.readers = readers
 	if err := s.startTrackers(); err != nil {
@@ -179,6 +192,17 @@ func exemplarFilter(c Config) (exemplar.Filter, bool) {
 		return exemplar.TraceBasedFilter, true
 	}
 	return exemplar.AlwaysOffFilter, false
+}
+
+// viewed reports whether one of views matches the histogram metric m.
+func viewed(views []sdkmetric.View, m semconv.Metric) bool {
+	inst := sdkmetric.Instrument{Name: m.Name, Description: m.Description, Kind: sdkmetric.InstrumentKindHistogram, Unit: m.Unit}
+	for _, v := range views {
+		if _, ok := v(inst); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // givingWay returns views that each act as the one of views at its index,
@@ -234,10 +258,8 @@ func buildResource(ctx context.Context, user *resource.Resource) (*resource.Reso
 }
 
 // MeterProvider returns the provider vitals records into: the one Start
-// built, or the one given to [WithMeterProvider]. Pass it to trackers made
-// outside Start: under the provider Start built, when it built every reader,
-// their histograms take vitals' fast path (atomic buckets, published to
-// those readers) instead of the SDK's locked histograms.
+// built, or the one given to [WithMeterProvider]. Pass it, with
+// [System.Producer], to trackers made outside Start.
 //
 // On a nil System it returns a no-op provider.
 func (s *System) MeterProvider() metric.MeterProvider {
@@ -245,6 +267,17 @@ func (s *System) MeterProvider() metric.MeterProvider {
 		return noop.NewMeterProvider()
 	}
 	return s.provider
+}
+
+// Producer returns the producer the system's trackers report through, nil
+// when they report through the provider's instruments (see [WithProducer]
+// and [WithView]). Give it to trackers made outside Start, with their
+// WithProducer option, for them to reach the same readers the same way.
+func (s *System) Producer() *Producer {
+	if s == nil {
+		return nil
+	}
+	return s.producer
 }
 
 // Config returns the configuration in force, with defaults filled in; on

@@ -9,8 +9,8 @@ import (
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/exemplar"
 
+	"github.com/otelvitals/vitals"
 	"github.com/otelvitals/vitals/instrument/cache"
-	"github.com/otelvitals/vitals/internal/fasthist"
 )
 
 // cacheFixture is a cache monitor on a provider configured as vitals.Start
@@ -23,18 +23,18 @@ type cacheFixture struct {
 
 func newCacheFixture(tb testing.TB) *cacheFixture {
 	tb.Helper()
-	fast := fasthist.NewRegistry()
+	fast := vitals.NewProducer()
 	reader := sdkmetric.NewManualReader(sdkmetric.WithProducer(fast))
 	mp := sdkmetric.NewMeterProvider(
 		sdkmetric.WithReader(reader),
 		sdkmetric.WithExemplarFilter(exemplar.AlwaysOffFilter),
 	)
-	m, err := cache.New(cache.WithMeterProvider(fasthist.NewProvider(mp, fast)))
+	m, err := cache.New(cache.WithMeterProvider(mp), cache.WithProducer(fast))
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() {
-		_ = m.Close()
+		_ = m.Shutdown(context.Background())
 		_ = mp.Shutdown(context.Background())
 	})
 	return &cacheFixture{m: m, c: m.Cache(cacheType, cacheName)}

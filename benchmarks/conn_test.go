@@ -8,8 +8,8 @@ import (
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/exemplar"
 
+	"github.com/otelvitals/vitals"
 	"github.com/otelvitals/vitals/instrument/conn"
-	"github.com/otelvitals/vitals/internal/fasthist"
 )
 
 // connFixture is a connection tracker on a MeterProvider configured as
@@ -23,18 +23,18 @@ type connFixture struct {
 
 func newConnFixture(tb testing.TB) *connFixture {
 	tb.Helper()
-	fast := fasthist.NewRegistry()
+	fast := vitals.NewProducer()
 	reader := sdkmetric.NewManualReader(sdkmetric.WithProducer(fast))
 	mp := sdkmetric.NewMeterProvider(
 		sdkmetric.WithReader(reader),
 		sdkmetric.WithExemplarFilter(exemplar.AlwaysOffFilter),
 	)
-	tr, err := conn.New(conn.WithMeterProvider(fasthist.NewProvider(mp, fast)))
+	tr, err := conn.New(conn.WithMeterProvider(mp), conn.WithProducer(fast))
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() {
-		_ = tr.Close()
+		_ = tr.Shutdown(context.Background())
 		_ = mp.Shutdown(context.Background())
 	})
 	return &connFixture{reader: reader, tr: tr, pool: tr.Pool("database", "primary")}

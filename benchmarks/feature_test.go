@@ -16,8 +16,8 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/exemplar"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
+	"github.com/otelvitals/vitals"
 	"github.com/otelvitals/vitals/instrument/feature"
-	"github.com/otelvitals/vitals/internal/fasthist"
 	"github.com/otelvitals/vitals/semconv"
 )
 
@@ -31,18 +31,18 @@ type featureFixture struct {
 
 func newFeatureFixture(tb testing.TB, opts ...feature.Option) *featureFixture {
 	tb.Helper()
-	fast := fasthist.NewRegistry()
+	fast := vitals.NewProducer()
 	reader := sdkmetric.NewManualReader(sdkmetric.WithProducer(fast))
 	mp := sdkmetric.NewMeterProvider(
 		sdkmetric.WithReader(reader),
 		sdkmetric.WithExemplarFilter(exemplar.AlwaysOffFilter),
 	)
-	a, err := feature.New(append([]feature.Option{feature.WithMeterProvider(fasthist.NewProvider(mp, fast))}, opts...)...)
+	a, err := feature.New(append([]feature.Option{feature.WithMeterProvider(mp), feature.WithProducer(fast)}, opts...)...)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() {
-		_ = a.Close()
+		_ = a.Shutdown(context.Background())
 		_ = mp.Shutdown(context.Background())
 	})
 	return &featureFixture{a: a, f: a.Feature(feature.TypeAPIEndpoint, "/search"), reader: reader}

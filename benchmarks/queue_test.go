@@ -9,8 +9,8 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/exemplar"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
+	"github.com/otelvitals/vitals"
 	"github.com/otelvitals/vitals/instrument/queue"
-	"github.com/otelvitals/vitals/internal/fasthist"
 )
 
 // queueFixture is a queue monitor on a provider configured as vitals.Start
@@ -23,13 +23,13 @@ type queueFixture struct {
 
 func newQueueFixture(tb testing.TB) *queueFixture {
 	tb.Helper()
-	fast := fasthist.NewRegistry()
+	fast := vitals.NewProducer()
 	reader := sdkmetric.NewManualReader(sdkmetric.WithProducer(fast))
 	mp := sdkmetric.NewMeterProvider(
 		sdkmetric.WithReader(reader),
 		sdkmetric.WithExemplarFilter(exemplar.AlwaysOffFilter),
 	)
-	m, err := queue.New(queue.WithMeterProvider(fasthist.NewProvider(mp, fast)), queue.WithMaxQueues(2000))
+	m, err := queue.New(queue.WithMeterProvider(mp), queue.WithProducer(fast), queue.WithMaxQueues(2000))
 	if err != nil {
 		tb.Fatal(err)
 	}

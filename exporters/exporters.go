@@ -7,8 +7,6 @@ import (
 
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
-
-	"github.com/otelvitals/vitals/internal/fasthist"
 )
 
 var (
@@ -102,13 +100,31 @@ func (c config) periodicOptions(exp sdkmetric.Exporter) []sdkmetric.PeriodicRead
 	return opts
 }
 
-// producerFor returns p for a reader exporting through exp: vitals' fast
-// histograms are cumulative, so an exporter that asks delta temporality of
-// histograms (OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE=delta or
-// lowmemory) gets a delta view of its own, as the SDK's own histograms are.
+// TemporalProducer is a producer that can produce in the temporality of
+// the reader it serves, as vitals.Producer does: its sums and histograms
+// are kept cumulative, so an exporter that asks delta of them
+// (OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE=delta or lowmemory)
+// needs a view of its own.
+type TemporalProducer interface {
+	sdkmetric.Producer
+	// ForTemporality returns a producer of the same metrics whose sums
+	// and histograms take the temporality sel gives their instrument kind.
+	ForTemporality(sel sdkmetric.TemporalitySelector) sdkmetric.Producer
+}
+
+// producerFor returns p for a reader exporting through exp: a
+// [TemporalProducer] gets a view of its own in exp's temporality when exp
+// asks delta of counters or histograms; other producers are given as they
+// are.
 func producerFor(p sdkmetric.Producer, exp sdkmetric.Exporter) sdkmetric.Producer {
-	if reg, ok := p.(*fasthist.Registry); ok && exp.Temporality(sdkmetric.InstrumentKindHistogram) == metricdata.DeltaTemporality {
-		return reg.Delta()
+	tp, ok := p.(TemporalProducer)
+	if !ok {
+		return p
+	}
+	for _, k := range []sdkmetric.InstrumentKind{sdkmetric.InstrumentKindHistogram, sdkmetric.InstrumentKindObservableCounter, sdkmetric.InstrumentKindCounter} {
+		if exp.Temporality(k) == metricdata.DeltaTemporality {
+			return tp.ForTemporality(exp.Temporality)
+		}
 	}
 	return p
 }

@@ -7,17 +7,23 @@ import (
 	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetrichttp"
 	"go.opentelemetry.io/otel/exporters/stdout/stdoutmetric"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
-	"github.com/otelvitals/vitals/internal/fasthist"
+	"github.com/otelvitals/vitals/internal/core"
+	"github.com/otelvitals/vitals/internal/produce"
 )
 
-// TestProducerForFollowsTheExporter checks that the fast histogram
-// registry is given as a delta view, one per reader, to exporters that ask
-// delta of histograms, and as itself to the others; other producers are
-// never changed.
+// otherProducer is a producer that is not a TemporalProducer.
+type otherProducer struct{}
+
+func (otherProducer) Produce(context.Context) ([]metricdata.ScopeMetrics, error) { return nil, nil }
+
+// TestProducerForFollowsTheExporter checks that a TemporalProducer (vitals'
+// own) is given as a delta view, one per reader, to exporters that ask
+// delta, and as itself to the others; other producers are never changed.
 func TestProducerForFollowsTheExporter(t *testing.T) {
-	reg := fasthist.NewRegistry()
-	other := sdkmetric.Producer(fasthist.NewRegistry().Delta())
+	var reg sdkmetric.Producer = produce.New(core.NewHub())
+	other := sdkmetric.Producer(otherProducer{})
 	exporter := func(t *testing.T) sdkmetric.Exporter {
 		t.Helper()
 		exp, err := otlpmetrichttp.New(context.Background(), otlpmetrichttp.WithEndpointURL("http://127.0.0.1:1/v1/metrics"))
@@ -33,7 +39,7 @@ func TestProducerForFollowsTheExporter(t *testing.T) {
 			t.Setenv("OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE", pref)
 			exp := exporter(t)
 			first, second := producerFor(reg, exp), producerFor(reg, exp)
-			if first == sdkmetric.Producer(reg) || second == sdkmetric.Producer(reg) || first == second {
+			if first == reg || second == reg || first == second {
 				t.Errorf("registry under %s: %p and %p, want two delta views apart from %p", pref, first, second, reg)
 			}
 			if got := producerFor(other, exp); got != other {
@@ -43,7 +49,7 @@ func TestProducerForFollowsTheExporter(t *testing.T) {
 	}
 	t.Run("cumulative", func(t *testing.T) {
 		t.Setenv("OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE", "cumulative")
-		if got := producerFor(reg, exporter(t)); got != sdkmetric.Producer(reg) {
+		if got := producerFor(reg, exporter(t)); got != reg {
 			t.Error("the registry was replaced for a cumulative exporter")
 		}
 	})
@@ -52,7 +58,7 @@ func TestProducerForFollowsTheExporter(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := producerFor(reg, exp); got != sdkmetric.Producer(reg) {
+		if got := producerFor(reg, exp); got != reg {
 			t.Error("the registry was replaced for the console exporter")
 		}
 	})

@@ -2,12 +2,17 @@ package semconv
 
 import (
 	"go.opentelemetry.io/otel/attribute"
+	otelsemconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/semconv/v1.43.0/dbconv"
 )
 
 // officialConvention is the Convention of metrics that follow the official
 // OpenTelemetry semantic conventions.
 const officialConvention = "OpenTelemetry semantic conventions v1.43.0"
+
+// SchemaURL is the schema URL of every meter vitals makes: the semantic
+// conventions its official names follow.
+const SchemaURL = otelsemconv.SchemaURL
 
 var (
 	connKeys       = []attribute.Key{ConnectionTypeKey, ConnectionPoolKey}
@@ -380,11 +385,11 @@ var (
 	}}
 	// InputRejected counts calls whose input a tracker rejected or clamped
 	// (negative depth, NaN duration, unknown connection, …), by error type.
-	InputRejected = Int64Counter{Metric{
+	InputRejected = Int64ObservableCounter{Metric{
 		Name:        "vitals.input.rejected",
 		Unit:        "{call}",
 		Description: "Calls whose input was rejected or clamped, by signal and error type.",
-		Kind:        KindInt64Counter,
+		Kind:        KindInt64ObservableCounter,
 		Signal:      SignalHealth,
 		Attributes:  []attribute.Key{SignalKey, ErrorTypeKey},
 	}}

@@ -142,7 +142,7 @@ func TestInstrumentsCarryDefinition(t *testing.T) {
 		use  func(t *testing.T, m metric.Meter)
 	}{
 		{"Int64Counter", semconv.InputRejected.Metric, func(t *testing.T, m metric.Meter) {
-			c, err := semconv.InputRejected.New(m)
+			c, err := semconv.Int64Counter{Metric: semconv.InputRejected.Metric}.New(m)
 			must(t, err)
 			c.Add(ctx, 3)
 		}},
@@ -244,7 +244,7 @@ func TestViewsSetBuckets(t *testing.T) {
 }
 
 func TestNilMeterGivesNoop(t *testing.T) {
-	c, err := semconv.InputRejected.New(nil)
+	c, err := semconv.Int64Counter{Metric: semconv.InputRejected.Metric}.New(nil)
 	if err != nil || c == nil {
 		t.Fatalf("got %v, %v; want a no-op and no error", c, err)
 	}

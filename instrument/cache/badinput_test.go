@@ -1,6 +1,7 @@
 package cache
 
 import (
+	"context"
 	"errors"
 	"math"
 	"sync"
@@ -39,7 +40,7 @@ func TestOptionRanges(t *testing.T) {
 // check allocates nothing.
 func TestNilHandles(t *testing.T) {
 	var m *Monitor
-	if err := m.Close(); err != nil {
+	if err := m.Shutdown(context.Background()); err != nil {
 		t.Errorf("Close of a nil Monitor = %v", err)
 	}
 	if s := m.Snapshot(); s.Caches != nil || !s.Time.IsZero() {

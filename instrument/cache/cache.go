@@ -1,6 +1,7 @@
 package cache
 
 import (
+	"context"
 	"math"
 	"math/rand/v2"
 	"sync"
@@ -11,9 +12,8 @@ import (
 	"github.com/otelvitals/vitals/internal/rejected"
 
 	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/metric"
 
-	"github.com/otelvitals/vitals/internal/fasthist"
+	"github.com/otelvitals/vitals/internal/core"
 	"github.com/otelvitals/vitals/internal/nanosum"
 	"github.com/otelvitals/vitals/semconv"
 )
@@ -61,13 +61,10 @@ type Cache struct {
 	mu   sync.Mutex // guards ring
 	ring [windowBuckets]mark
 
-	hitHist, missHist *fasthist.Histogram // nil: the SDK's histogram
-	drop              []func()
-	hitRecord         []metric.RecordOption
-	missRecord        []metric.RecordOption
-	hitObserve        []metric.ObserveOption
-	missObserve       []metric.ObserveOption
-	observe           []metric.ObserveOption
+	hitHist, missHist *core.Hist
+	hitAttrs          *core.Attrs
+	missAttrs         *core.Attrs
+	attrs             *core.Attrs
 }
 
 // noLookup is Cache.first before the cache's first lookup, and noEpoch a
@@ -98,22 +95,14 @@ func (m *Monitor) newCache(typ, name string, overflow bool) *Cache {
 	if overflow {
 		base = []attribute.KeyValue{semconv.Overflow}
 	}
-	with := func(kv ...attribute.KeyValue) attribute.Set {
-		return attribute.NewSet(append(append([]attribute.KeyValue(nil), base...), kv...)...)
+	with := func(kv ...attribute.KeyValue) *core.Attrs {
+		return core.NewAttrs(append(append([]attribute.KeyValue(nil), base...), kv...)...)
 	}
-	hit, miss := with(semconv.CacheResultKey.String(semconv.CacheResultHit)), with(semconv.CacheResultKey.String(semconv.CacheResultMiss))
-	c.hitRecord = []metric.RecordOption{metric.WithAttributeSet(hit)}
-	c.missRecord = []metric.RecordOption{metric.WithAttributeSet(miss)}
-	c.hitObserve = []metric.ObserveOption{metric.WithAttributeSet(hit)}
-	c.missObserve = []metric.ObserveOption{metric.WithAttributeSet(miss)}
-	c.observe = []metric.ObserveOption{metric.WithAttributeSet(with())}
-	if m.fast != nil {
-		var drop func()
-		c.hitHist, drop = m.fast.Add(durationDesc, hit, semconv.LatencyBuckets())
-		c.drop = append(c.drop, drop)
-		c.missHist, drop = m.fast.Add(durationDesc, miss, semconv.LatencyBuckets())
-		c.drop = append(c.drop, drop)
-	}
+	c.hitAttrs = with(semconv.CacheResultKey.String(semconv.CacheResultHit))
+	c.missAttrs = with(semconv.CacheResultKey.String(semconv.CacheResultMiss))
+	c.attrs = with()
+	c.hitHist = m.shell.Hist(mDuration, c.hitAttrs)
+	c.missHist = m.shell.Hist(mDuration, c.missAttrs)
 	return c
 }
 
@@ -150,6 +139,10 @@ func (c *Cache) Hit(d time.Duration) {
 		return
 	}
 	st := c.count()
+	if st == nil {
+		return
+	}
+	defer c.m.shell.Touch()
 	st.hits.Add(1)
 	if r := rejected.DurationReason(d); r != "" {
 		c.m.reject(r)
@@ -157,11 +150,7 @@ func (c *Cache) Hit(d time.Duration) {
 	}
 	st.hitNanos.Add(int64(d))
 	st.timedHits.Add(1)
-	if c.hitHist != nil {
-		c.hitHist.Record(d.Seconds())
-	} else if !c.m.closed.Load() {
-		c.m.inst.duration.Record(c.m.ctx, d.Seconds(), c.hitRecord...)
-	}
+	c.hitHist.Record(context.Background(), d.Seconds())
 }
 
 // Miss records a lookup that did not find its entry and took d. Let d
@@ -186,6 +175,10 @@ func (c *Cache) missUnfilled(d time.Duration) { c.miss(d, false) }
 // fill, so that the miss feeds the latency term.
 func (c *Cache) miss(d time.Duration, filled bool) {
 	st := c.count()
+	if st == nil {
+		return
+	}
+	defer c.m.shell.Touch()
 	st.misses.Add(1)
 	if r := rejected.DurationReason(d); r != "" {
 		c.m.reject(r)
@@ -195,11 +188,7 @@ func (c *Cache) miss(d time.Duration, filled bool) {
 		st.missNanos.Add(int64(d))
 		st.timedMiss.Add(1)
 	}
-	if c.missHist != nil {
-		c.missHist.Record(d.Seconds())
-	} else if !c.m.closed.Load() {
-		c.m.inst.duration.Record(c.m.ctx, d.Seconds(), c.missRecord...)
-	}
+	c.missHist.Record(context.Background(), d.Seconds())
 }
 
 // CountHit records a hit without a duration: the cheapest record, for hot
@@ -209,7 +198,10 @@ func (c *Cache) CountHit() {
 	if c == nil {
 		return
 	}
-	c.count().hits.Add(1)
+	if st := c.count(); st != nil {
+		st.hits.Add(1)
+		c.m.shell.Touch()
+	}
 }
 
 // CountMiss records a miss without a duration.
@@ -217,15 +209,22 @@ func (c *Cache) CountMiss() {
 	if c == nil {
 		return
 	}
-	c.count().misses.Add(1)
+	if st := c.count(); st != nil {
+		st.misses.Add(1)
+		c.m.shell.Touch()
+	}
 }
 
 // count moves the window on when the lookup opens a new bucket and returns
-// the stripe to add to. A clock that stepped back behind the latest bucket
-// opens none: the lookup counts in the latest bucket, as if no time had
-// passed, and never overwrites a newer bucket's mark.
+// the stripe to add to, or nil after Shutdown. A clock that stepped back
+// behind the latest bucket opens none: the lookup counts in the latest
+// bucket, as if no time had passed, and never overwrites a newer bucket's
+// mark.
 func (c *Cache) count() *counters {
-	now := c.m.clock.Nanotime()
+	if !c.m.shell.Live() {
+		return nil
+	}
+	now := c.m.shell.Clock.Nanotime()
 	if e := clock.Bucket(now, c.m.width); e > c.lastEpoch.Load() {
 		c.roll(e, now)
 	}
@@ -273,7 +272,10 @@ func (c *Cache) Set(n int) {
 		c.m.reject(reasonNegativeCount)
 		return
 	}
-	addSaturating(&c.sets, int64(n))
+	if c.m.shell.Live() {
+		addSaturating(&c.sets, int64(n))
+		c.m.shell.Touch()
+	}
 }
 
 // Evicted counts n entries evicted from the cache. A negative n is bad
@@ -286,7 +288,10 @@ func (c *Cache) Evicted(n int) {
 		c.m.reject(reasonNegativeCount)
 		return
 	}
-	addSaturating(&c.evictions, int64(n))
+	if c.m.shell.Live() {
+		addSaturating(&c.evictions, int64(n))
+		c.m.shell.Touch()
+	}
 }
 
 // addSaturating adds n >= 0 to a, stopping at math.MaxInt64.
@@ -313,10 +318,14 @@ func (c *Cache) SetSize(n int) {
 		c.m.reject(reasonNegativeCount)
 		return
 	}
+	if !c.m.shell.Live() {
+		return
+	}
 	c.size.Store(int64(n))
 	if !c.sized.Load() {
 		c.sized.Store(true)
 	}
+	c.m.shell.Touch()
 }
 
 // Op times one lookup, from [Cache.Start] to [Op.End]: the Go form of a
@@ -344,7 +353,7 @@ func (c *Cache) Start() Op {
 	if c == nil {
 		return Op{}
 	}
-	return Op{c: c, start: c.m.mono.Nanotime()}
+	return Op{c: c, start: c.m.shell.Mono.Nanotime()}
 }
 
 // Hit marks the lookup as a hit; without it, End records a miss.
@@ -367,7 +376,7 @@ func (o *Op) end(filled bool) {
 		return
 	}
 	o.done = true
-	d := time.Duration(max(o.c.m.mono.Nanotime()-o.start, 0))
+	d := time.Duration(max(o.c.m.shell.Mono.Nanotime()-o.start, 0))
 	switch {
 	case o.hit:
 		o.c.Hit(d)

@@ -1,6 +1,7 @@
 package cache
 
 import (
+	"context"
 	"math"
 	"slices"
 	"sync"
@@ -33,11 +34,11 @@ type fixture struct {
 func newFixture(t *testing.T, fast bool, opts ...Option) *fixture {
 	t.Helper()
 	f := &fixture{clock: clock.NewFake(t0), reader: metrictest.NewReader(t, fast)}
-	m, err := New(append([]Option{WithMeterProvider(f.reader.Provider), WithClock(f.clock.Now)}, opts...)...)
+	m, err := New(append([]Option{WithMeterProvider(f.reader.Provider), WithProducer(f.reader.Producer), WithClock(f.clock.Now)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = m.Close() })
+	t.Cleanup(func() { _ = m.Shutdown(context.Background()) })
 	f.m = m
 	return f
 }
@@ -312,10 +313,10 @@ func TestCacheLimit(t *testing.T) {
 func TestCloseUnregisters(t *testing.T) {
 	f := newFixture(t, true)
 	f.m.Cache(TypeApplication, "users").Hit(time.Millisecond)
-	if err := f.m.Close(); err != nil {
+	if err := f.m.Shutdown(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.m.Close(); err != nil {
+	if err := f.m.Shutdown(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	rm := f.collect()

@@ -5,6 +5,9 @@ import (
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/metric"
+
+	"github.com/otelvitals/vitals/instrument"
+	"github.com/otelvitals/vitals/internal/core"
 )
 
 // Defaults of the options.
@@ -43,6 +46,7 @@ func (f optionFunc) applyCache(c *config) { f(c) }
 
 type config struct {
 	provider  metric.MeterProvider
+	hub       *core.Hub
 	now       func() time.Time
 	window    time.Duration
 	maxCaches int
@@ -76,6 +80,15 @@ func WithMeterProvider(mp metric.MeterProvider) Option {
 			c.provider = mp
 		}
 	})
+}
+
+// WithProducer makes the monitor report through p (vitals.NewProducer),
+// which a reader collects, instead of through observable instruments of
+// its MeterProvider; its lookup durations then go to lock-free histograms
+// that p emits with their min and max. A nil p keeps the default, the
+// MeterProvider.
+func WithProducer(p instrument.Producer) Option {
+	return optionFunc(func(c *config) { c.hub = instrument.HubOf(p) })
 }
 
 // WithClock sets the function the monitor reads the time from; tests pass a

@@ -1,6 +1,7 @@
 package cache_test
 
 import (
+	"context"
 	"fmt"
 	"sync"
 	"time"
@@ -11,7 +12,7 @@ import (
 // Record hits and misses with their durations.
 func ExampleCache_Hit() {
 	m, _ := cache.New()
-	defer m.Close()
+	defer m.Shutdown(context.Background())
 	users := m.Cache(cache.TypeApplication, "users") // keep the handle
 
 	users.Hit(200 * time.Microsecond)
@@ -27,7 +28,7 @@ func ExampleCache_Hit() {
 // Time a lookup with an operation scope: a miss unless marked a hit.
 func ExampleCache_Start() {
 	m, _ := cache.New()
-	defer m.Close()
+	defer m.Shutdown(context.Background())
 	sessions := m.Cache(cache.TypeSession, "sessions")
 	store := map[string]string{"alice": "s-1"}
 
@@ -65,7 +66,7 @@ func (r *registry) Set(k string, v int) {
 // Wrap any cache with a Get(K) (V, bool) method.
 func ExampleWrap() {
 	m, _ := cache.New()
-	defer m.Close()
+	defer m.Shutdown(context.Background())
 	models := m.Cache(cache.TypeMLModel, "models")
 
 	wrapped := cache.Wrap[string, int](&registry{m: map[string]int{"resnet": 1}}, models)
@@ -79,7 +80,7 @@ func ExampleWrap() {
 // Decorate a lookup function.
 func ExampleLookup() {
 	m, _ := cache.New()
-	defer m.Close()
+	defer m.Shutdown(context.Background())
 	config := m.Cache(cache.TypeConfiguration, "flags")
 
 	v, ok := cache.Lookup(config, func() (string, bool) { return "on", true })
@@ -98,7 +99,7 @@ func (f getterFunc) Get(k string) (int, bool) { return f(k) }
 func ExampleInstrumented_GetOrFill() {
 	at := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	m, _ := cache.New(cache.WithClock(func() time.Time { return at }))
-	defer m.Close()
+	defer m.Shutdown(context.Background())
 	models := m.Cache(cache.TypeMLModel, "models")
 
 	store := &registry{m: map[string]int{"resnet": 1}}
@@ -133,7 +134,7 @@ func ExampleInstrumented_GetOrFill() {
 // efficiency's latency term; LookupOrFill times the fill too.
 func ExampleLookupOrFill() {
 	m, _ := cache.New()
-	defer m.Close()
+	defer m.Shutdown(context.Background())
 	flags := m.Cache(cache.TypeConfiguration, "flags")
 	store := map[string]string{"dark-mode": "on"}
 

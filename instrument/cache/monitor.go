@@ -4,17 +4,13 @@ import (
 	"context"
 	"errors"
 	"math"
-	"sync"
-	"sync/atomic"
+	"slices"
 	"time"
 
-	"go.opentelemetry.io/otel/metric"
-
 	"github.com/otelvitals/vitals/internal/clock"
-	"github.com/otelvitals/vitals/internal/fasthist"
+	"github.com/otelvitals/vitals/internal/core"
 	"github.com/otelvitals/vitals/internal/keyset"
 	"github.com/otelvitals/vitals/internal/rejected"
-	"github.com/otelvitals/vitals/internal/version"
 	"github.com/otelvitals/vitals/semconv"
 )
 
@@ -35,31 +31,50 @@ var ErrNilFunc = errors.New("cache: nil function")
 // concurrent use.
 //
 // A nil *Monitor records nothing: Cache returns a nil [Cache], Snapshot is
-// empty and Close returns nil.
+// empty and Shutdown returns nil.
 type Monitor struct {
-	cfg          config
-	clock        clock.Clock // the window's clock
-	mono         clock.Clock // times lookups in Start and End
-	releaseClock func()
-	width        int64 // nanoseconds per window bucket
-	ctx          context.Context
-	inst         instrumentation
-	reg          metric.Registration
-	fast         *fasthist.Registry
-	rejects      *rejected.Counter
+	cfg     config
+	width   int64 // nanoseconds per window bucket
+	shell   core.Shell[state]
+	rejects *rejected.Counter
 
 	caches keyset.Set[*Cache]
-
-	closeOnce sync.Once
-	closeErr  error
-	closed    atomic.Bool
 }
 
-// durationDesc is the metric of the lookup durations on the fast path.
-var durationDesc = fasthist.DescOf(ScopeName, semconv.CacheOperationDuration.Metric)
+// state is one read of the monitor: its snapshot, and the handle of each
+// of its caches, in the same order.
+type state struct {
+	snap   Snapshot
+	caches []*Cache
+}
 
-// New returns a Monitor recording into the configured MeterProvider (the
-// global one by default). It emits, per cache:
+// The monitor's metrics, indexed as its Sink points name them.
+const (
+	mOperations = iota
+	mHitRatio
+	mEfficiency
+	mSets
+	mEvictions
+	mSize
+	mDuration
+	mRejected
+)
+
+var metrics = []semconv.Metric{
+	mOperations: semconv.CacheOperations.Metric,
+	mHitRatio:   semconv.CacheHitRatio.Metric,
+	mEfficiency: semconv.CacheEfficiency.Metric,
+	mSets:       semconv.CacheSets.Metric,
+	mEvictions:  semconv.CacheEvictions.Metric,
+	mSize:       semconv.CacheSize.Metric,
+	mDuration:   semconv.CacheOperationDuration.Metric,
+	mRejected:   semconv.InputRejected.Metric,
+}
+
+// New returns a Monitor reporting through the configured producer
+// ([WithProducer]), or else through observable instruments of the
+// configured MeterProvider (the global one by default). It emits, per
+// cache:
 //
 //   - vitals.cache.operations: lookups by result (hit, miss);
 //   - vitals.cache.operation.duration: lookup durations by result, 50 µs
@@ -71,22 +86,15 @@ var durationDesc = fasthist.DescOf(ScopeName, semconv.CacheOperationDuration.Met
 //   - vitals.input.rejected: calls whose input was rejected or cleaned.
 func New(opts ...Option) (*Monitor, error) {
 	cfg := newConfig(opts)
-	m := &Monitor{cfg: cfg, ctx: context.Background(), caches: keyset.Set[*Cache]{Max: cfg.maxCaches, Limit: ErrCacheLimit}}
-	if cfg.now != nil {
-		m.clock = clock.FromFunc(cfg.now)
-		m.mono, m.releaseClock = m.clock, func() {}
-	} else {
-		m.clock, m.releaseClock = clock.Shared()
-		m.mono = clock.Monotonic()
-	}
+	m := &Monitor{cfg: cfg, caches: keyset.Set[*Cache]{Max: cfg.maxCaches, Limit: ErrCacheLimit}}
 	m.width = max(int64(cfg.window)/windowBuckets, 1)
-	m.fast = fasthist.For(cfg.provider, durationDesc)
-	meter := cfg.provider.Meter(ScopeName, metric.WithInstrumentationVersion(version.Version))
-	err := m.inst.init(meter, m.fast == nil)
-	m.rejects = rejected.New(m.inst.rejected, semconv.SignalCache,
+	m.rejects = rejected.New(semconv.SignalCache,
 		rejected.ReasonNegativeDuration, rejected.ReasonInfiniteDuration, reasonNegativeCount, reasonInvalidUTF8, reasonNameTooLong, reasonEmptyName,
 		rejected.ReasonNilFunc)
-	m.reg, err = m.inst.register(meter, m.observe, err)
+	err := m.shell.Init(core.Setup{
+		Provider: cfg.provider, Hub: cfg.hub, Now: cfg.now,
+		Scope: ScopeName, Metrics: metrics,
+	}, (*source)(m), m.read)
 	return m, err
 }
 
@@ -112,29 +120,37 @@ func (m *Monitor) cacheList() []*Cache { return m.caches.List() }
 // clean makes s a valid, bounded attribute value, counting each repair.
 func (m *Monitor) clean(s string) string { return keyset.Clean(s, MaxNameLength, m.reject) }
 
-// observe is the monitor's one callback.
-func (m *Monitor) observe(_ context.Context, o metric.Observer) error {
-	now := m.clock.Nanotime()
-	in := &m.inst
-	for _, c := range m.cacheList() {
-		t := c.totals()
-		o.ObserveInt64(in.operations, t.hits, c.hitObserve...)
-		o.ObserveInt64(in.operations, t.misses, c.missObserve...)
-		if w := c.window(now); w.lookups() > 0 {
-			o.ObserveFloat64(in.hitRatio, w.hitRatio(), c.observe...)
-			o.ObserveFloat64(in.efficiency, w.efficiency(), c.observe...)
+// source is the monitor as a collection sees it.
+type source Monitor
+
+func (s *source) Scope() string             { return ScopeName }
+func (s *source) Start() time.Time          { return s.shell.Start() }
+func (s *source) Metrics() []semconv.Metric { return metrics }
+
+// Collect emits one read of the monitor.
+func (s *source) Collect(out core.Sink) {
+	st := s.shell.Read()
+	for i, c := range st.caches {
+		cs := &st.snap.Caches[i]
+		out.Int64(mOperations, c.hitAttrs, cs.Hits)
+		out.Int64(mOperations, c.missAttrs, cs.Misses)
+		if cs.WindowLookups > 0 {
+			out.Float64(mHitRatio, c.attrs, cs.WindowHitRatio)
+			out.Float64(mEfficiency, c.attrs, cs.Efficiency)
 		}
-		if s := c.sets.Load(); s > 0 {
-			o.ObserveInt64(in.sets, s, c.observe...)
+		if cs.Sets > 0 {
+			out.Int64(mSets, c.attrs, cs.Sets)
 		}
-		if e := c.evictions.Load(); e > 0 {
-			o.ObserveInt64(in.evictions, e, c.observe...)
+		if cs.Evictions > 0 {
+			out.Int64(mEvictions, c.attrs, cs.Evictions)
 		}
-		if c.sized.Load() {
-			o.ObserveInt64(in.size, c.size.Load(), c.observe...)
+		if cs.Size >= 0 {
+			out.Int64(mSize, c.attrs, cs.Size)
 		}
+		c.hitHist.Emit(out, mDuration)
+		c.missHist.Emit(out, mDuration)
 	}
-	return nil
+	s.rejects.Emit(out, mRejected)
 }
 
 // window returns the counts of the lookups in the window at now: the totals
@@ -196,27 +212,18 @@ func (t totals) speed() (float64, bool) {
 	return math.Min(1-meanHit/meanMiss, 1), true
 }
 
-// Close unregisters the monitor's callback and removes its histograms, so
-// that its metrics are no longer reported. Handles stay safe to use and
-// record nothing that is reported: no duration and no vitals.input.rejected
-// count. Close is idempotent; on a nil Monitor it returns nil.
-func (m *Monitor) Close() error {
+// Shutdown stops the monitor: its metrics are no longer reported (its
+// series leave the producer, or its callback is unregistered), handles stay
+// safe to use and record nothing, and Snapshot returns the state at
+// Shutdown. Under a MeterProvider without the producer, the SDK goes on
+// reporting the last values of the duration histograms it holds, as it
+// does for every synchronous instrument. Shutdown is idempotent; on a nil
+// Monitor it returns nil. ctx is unused: nothing waits.
+func (m *Monitor) Shutdown(ctx context.Context) error {
 	if m == nil {
 		return nil
 	}
-	m.closeOnce.Do(func() {
-		m.closed.Store(true)
-		if m.reg != nil {
-			m.closeErr = m.reg.Unregister()
-		}
-		for _, c := range m.cacheList() {
-			for _, drop := range c.drop {
-				drop()
-			}
-		}
-		m.releaseClock()
-	})
-	return m.closeErr
+	return m.shell.Shutdown(ctx, nil)
 }
 
 // Reasons counted in vitals.input.rejected (error.type).
@@ -227,10 +234,11 @@ const (
 	reasonEmptyName     = keyset.ReasonEmptyName
 )
 
-// reject counts bad input, until Close.
+// reject counts bad input, until Shutdown.
 func (m *Monitor) reject(reason string) {
-	if m != nil && !m.closed.Load() {
+	if m != nil && m.shell.Live() {
 		m.rejects.Add(reason)
+		m.shell.Touch()
 	}
 }
 
@@ -284,15 +292,25 @@ type CacheSnapshot struct {
 	Size int64 `json:"size"`
 }
 
-// Snapshot returns the state of every cache now; on a nil Monitor, the
-// zero Snapshot.
+// Snapshot returns the state of every cache, read once per collection
+// cycle: a read is shared by the collections, the health score and
+// Snapshot calls within [core.DefaultStaleness] (1s) of it while nothing
+// is recorded, and made afresh otherwise. After Shutdown it is the state
+// at Shutdown. On a nil Monitor it is the zero Snapshot.
 func (m *Monitor) Snapshot() Snapshot {
 	if m == nil {
 		return Snapshot{}
 	}
-	now := m.clock.Nanotime()
+	s := m.shell.Read().snap
+	s.Caches = slices.Clone(s.Caches)
+	return s
+}
+
+// read reads the state of every cache at now.
+func (m *Monitor) read(now int64) *state {
 	caches := m.cacheList()
-	s := Snapshot{Time: m.clock.Now(), Caches: make([]CacheSnapshot, 0, len(caches))}
+	st := &state{caches: caches, snap: Snapshot{Time: m.shell.Clock.Now(), Caches: make([]CacheSnapshot, 0, len(caches))}}
+	s := &st.snap
 	for _, c := range caches {
 		t := c.totals()
 		w := c.window(now)
@@ -321,5 +339,5 @@ func (m *Monitor) Snapshot() Snapshot {
 		}
 		s.Caches = append(s.Caches, cs)
 	}
-	return s
+	return st
 }

@@ -1,6 +1,7 @@
 package conn
 
 import (
+	"context"
 	"errors"
 	"testing"
 	"time"
@@ -64,7 +65,7 @@ func TestNilHandles(t *testing.T) {
 	if p != nil {
 		t.Fatalf("Pool of a nil Tracker = %v, want nil", p)
 	}
-	if err := errors.Join(tr.Created("a", "database", "main"), tr.Used("a"), tr.Destroyed("a"), tr.Close()); err != nil {
+	if err := errors.Join(tr.Created("a", "database", "main"), tr.Used("a"), tr.Destroyed("a"), tr.Shutdown(context.Background())); err != nil {
 		t.Errorf("nil Tracker: %v, want nil", err)
 	}
 	for name, err := range map[string]error{"Created": tr.Created("", "t", "p"), "Used": tr.Used(""), "Destroyed": tr.Destroyed("")} {

@@ -5,6 +5,9 @@ import (
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/metric"
+
+	"github.com/otelvitals/vitals/instrument"
+	"github.com/otelvitals/vitals/internal/core"
 )
 
 // Defaults of the options.
@@ -47,6 +50,7 @@ func (f optionFunc) applyConn(c *config) { f(c) }
 
 type config struct {
 	provider  metric.MeterProvider
+	hub       *core.Hub
 	now       func() time.Time
 	retention time.Duration
 	maxPools  int
@@ -91,6 +95,15 @@ func newConfig(opts []Option) config {
 // ticker of 0 would panic, one of a few nanoseconds would spin.
 func (c config) expireEvery() time.Duration {
 	return max(min(time.Minute, c.retention/4), time.Millisecond)
+}
+
+// WithProducer makes the tracker report through p (vitals.NewProducer),
+// which a reader collects, instead of through observable instruments of
+// its MeterProvider; its lifetimes then go to lock-free histograms that p
+// emits with their min and max. A nil p keeps the default, the
+// MeterProvider.
+func WithProducer(p instrument.Producer) Option {
+	return optionFunc(func(c *config) { c.hub = instrument.HubOf(p) })
 }
 
 // WithMeterProvider sets the MeterProvider the tracker records into. The

@@ -43,6 +43,7 @@ func (c *Conn) Use() {
 	}
 	c.touch()
 	c.pool.reused.Add(1)
+	c.pool.t.shell.Touch()
 }
 
 // touch marks the connection as used now. The coarse clock moves every
@@ -52,7 +53,7 @@ func (c *Conn) Use() {
 // time passed, so the connection does not look unused for longer than it
 // was and expire early once the clock is past again.
 func (c *Conn) touch() {
-	if now := c.pool.t.clock.Nanotime(); c.lastUsed.Load() < now {
+	if now := c.pool.t.shell.Clock.Nanotime(); c.lastUsed.Load() < now {
 		c.lastUsed.Store(now)
 	}
 }
@@ -72,6 +73,7 @@ func (c *Conn) Acquire() {
 		// Already used: one more use of a shared connection.
 		c.touch()
 		c.pool.reused.Add(1)
+		c.pool.t.shell.Touch()
 		return
 	}
 	if !c.pool.stateful.Load() {
@@ -80,6 +82,7 @@ func (c *Conn) Acquire() {
 	c.pool.used.Add(1)
 	c.touch()
 	c.pool.reused.Add(1)
+	c.pool.t.shell.Touch()
 }
 
 // Release records that the connection went back to its pool, idle.
@@ -94,6 +97,7 @@ func (c *Conn) Release() {
 	}
 	c.pool.used.Add(-1)
 	c.touch()
+	c.pool.t.shell.Touch()
 }
 
 // Close records the destruction of the connection and its lifetime. A
@@ -116,18 +120,15 @@ func (c *Conn) close(ctx context.Context) bool {
 	}
 	p := c.pool
 	p.mu.Lock()
-	now := p.t.clock.Nanotime()
+	now := p.t.shell.Clock.Nanotime()
 	p.ages.remove(c)
 	p.mu.Unlock()
 	life := float64(max(now-c.created, 0)) / 1e9 // a clock that stepped back: no time passed
 	// The lifetime first: whoever sees the destruction counted sees the
 	// lifetime recorded too.
-	if p.lifetime != nil {
-		p.lifetime.Record(life)
-	} else if !p.t.closed.Load() {
-		p.t.inst.lifetime.Record(ctx, life, p.recordOpts...)
-	}
+	p.lifetime.Record(ctx, life)
 	p.destroyed.Add(1)
+	p.t.shell.Touch()
 	return true
 }
 
@@ -137,5 +138,5 @@ func (c *Conn) Age() time.Duration {
 	if c == nil {
 		return 0
 	}
-	return time.Duration(max(c.pool.t.clock.Nanotime()-c.created, 0))
+	return time.Duration(max(c.pool.t.shell.Clock.Nanotime()-c.created, 0))
 }

@@ -23,7 +23,7 @@ func ExampleTracker_Pool() {
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
 	defer mp.Shutdown(context.Background())
 	tr, _ := conn.New(conn.WithMeterProvider(mp), conn.WithClock(clk.Now))
-	defer tr.Close()
+	defer tr.Shutdown(context.Background())
 
 	pool := tr.Pool("database", "primary") // keep the handle
 	a := pool.Open()
@@ -44,7 +44,7 @@ func ExampleTracker_Pool() {
 // Use the keyed API with the IDs your code already has.
 func ExampleTracker_Created() {
 	tr, _ := conn.New()
-	defer tr.Close()
+	defer tr.Shutdown(context.Background())
 
 	_ = tr.Created("conn_123", "database", "main_pool")
 	_ = tr.Used("conn_123")
@@ -57,7 +57,7 @@ func ExampleTracker_Created() {
 // Run work inside a connection's life, the Go form of a context manager.
 func ExamplePool_Track() {
 	tr, _ := conn.New()
-	defer tr.Close()
+	defer tr.Shutdown(context.Background())
 	pool := tr.Pool("grpc", "inventory")
 
 	err := pool.Track(func(c *conn.Conn) error {
@@ -73,7 +73,7 @@ func ExamplePool_Track() {
 // snapshot then knows its maximum and what is in use against it.
 func ExamplePool_SetStats() {
 	tr, _ := conn.New()
-	defer tr.Close()
+	defer tr.Shutdown(context.Background())
 	pool := tr.Pool("database", "primary")
 	pool.SetStats(func() conn.Stats {
 		return conn.Stats{MaxOpen: 10, InUse: 4} // db.Stats(), say

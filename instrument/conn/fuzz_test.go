@@ -28,7 +28,7 @@ func FuzzNamesAndIDs(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer tr.Close()
+		defer tr.Shutdown(context.Background())
 		p := tr.Pool(typ, name)
 		if !utf8.ValidString(p.Type()) || !utf8.ValidString(p.Name()) || len(p.Name()) > MaxNameLength {
 			t.Fatalf("names %q %q", p.Type(), p.Name())

@@ -31,7 +31,7 @@ func newFixture(t *testing.T, opts ...Option) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = tr.Close() })
+	t.Cleanup(func() { _ = tr.Shutdown(context.Background()) })
 	f.tr = tr
 	return f
 }

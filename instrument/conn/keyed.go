@@ -117,7 +117,7 @@ func (t *Tracker) Created(id, connType, pool string) error {
 	if !t.keyed.reserve() {
 		t.reject(reasonIDLimit)
 		err := fmt.Errorf("%w: %d IDs held; connections created past it are not tracked", ErrIDLimit, t.keyed.max)
-		if t.keyed.warned.CompareAndSwap(false, true) && !t.closed.Load() {
+		if t.keyed.warned.CompareAndSwap(false, true) && t.shell.Live() {
 			otel.Handle(err)
 		}
 		return err

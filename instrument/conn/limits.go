@@ -50,6 +50,7 @@ func (p *Pool) SetLimits(l Limits) {
 		l.MaxAge = 0
 	}
 	p.limits.Store(&l)
+	p.t.shell.Touch()
 }
 
 // SetStats sets the function that reports the pool's own [Stats], for a
@@ -66,11 +67,19 @@ func (p *Pool) SetStats(fn func() Stats) {
 	if p == nil {
 		return
 	}
+	defer p.t.shell.Touch()
+	var old *func() Stats
 	if fn == nil {
-		p.stats.Store(nil)
-		return
+		old = p.stats.Swap(nil)
+	} else {
+		old = p.stats.Swap(&fn)
 	}
-	p.stats.Store(&fn)
+	switch {
+	case old == nil && fn != nil:
+		p.t.statsPools.Add(1)
+	case old != nil && fn == nil:
+		p.t.statsPools.Add(-1)
+	}
 }
 
 // poolStats calls the pool's stats function, if any, with negative values

@@ -7,9 +7,8 @@ import (
 	"github.com/otelvitals/vitals/internal/rejected"
 
 	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/metric"
 
-	"github.com/otelvitals/vitals/internal/fasthist"
+	"github.com/otelvitals/vitals/internal/core"
 	"github.com/otelvitals/vitals/semconv"
 )
 
@@ -38,56 +37,43 @@ type Pool struct {
 	ages *ages
 	win  window
 
-	// lifetime is the pool's series on the fast histogram path, nil when
-	// lifetimes go through the SDK; dropLifetime removes it.
-	lifetime     *fasthist.Histogram
-	dropLifetime func()
+	// lifetime is the pool's lifetime histogram series.
+	lifetime *core.Hist
 
-	// Options built once, kept for every record and observation.
-	recordOpts []metric.RecordOption
-	// Observe options are kept as slices: a single option passed to the
-	// variadic Observe would escape to the heap on every call.
-	poolOpts    []metric.ObserveOption
-	usedOpts    []metric.ObserveOption
-	idleOpts    []metric.ObserveOption
-	eventOpts   [4][]metric.ObserveOption // created, reused, destroyed, expired
-	ageOpts     [][]metric.ObserveOption  // per age bound, then +Inf
+	// Attributes built once, for every record and observation.
+	attrs       *core.Attrs
+	usedAttrs   *core.Attrs
+	idleAttrs   *core.Attrs
+	eventAttrs  [4]*core.Attrs // created, reused, destroyed, expired
+	ageAttrs    []*core.Attrs  // per age bound, then +Inf
 	maxAgeIndex int
 }
 
 func (t *Tracker) newPool(typ, name string, overflow bool) *Pool {
 	p := &Pool{t: t, typ: typ, name: name, overflow: overflow, ages: newAges(t.ageBounds)}
-	p.win.init(int64(t.cfg.window), t.clock.Nanotime())
+	p.win.init(int64(t.cfg.window), t.shell.Clock.Nanotime())
 	base := []attribute.KeyValue{semconv.ConnectionTypeKey.String(typ), semconv.ConnectionPoolKey.String(name)}
 	if overflow {
 		base = []attribute.KeyValue{semconv.Overflow}
 	}
-	with := func(extra ...attribute.KeyValue) attribute.Set {
-		kvs := append(append([]attribute.KeyValue(nil), base...), extra...)
-		return attribute.NewSet(kvs...)
+	with := func(extra ...attribute.KeyValue) *core.Attrs {
+		return core.NewAttrs(append(append([]attribute.KeyValue(nil), base...), extra...)...)
 	}
-	set := with()
-	p.recordOpts = []metric.RecordOption{metric.WithAttributeSet(set)}
-	observe := func(s attribute.Set) []metric.ObserveOption {
-		return []metric.ObserveOption{metric.WithAttributeSet(s)}
-	}
-	p.poolOpts = observe(set)
-	p.usedOpts = observe(with(semconv.ConnectionStateKey.String(semconv.ConnectionStateUsed)))
-	p.idleOpts = observe(with(semconv.ConnectionStateKey.String(semconv.ConnectionStateIdle)))
+	p.attrs = with()
+	p.usedAttrs = with(semconv.ConnectionStateKey.String(semconv.ConnectionStateUsed))
+	p.idleAttrs = with(semconv.ConnectionStateKey.String(semconv.ConnectionStateIdle))
 	for i, ev := range []string{
 		semconv.ConnectionEventCreated, semconv.ConnectionEventReused,
 		semconv.ConnectionEventDestroyed, semconv.ConnectionEventExpired,
 	} {
-		p.eventOpts[i] = observe(with(semconv.ConnectionEventKey.String(ev)))
+		p.eventAttrs[i] = with(semconv.ConnectionEventKey.String(ev))
 	}
 	for _, label := range t.ageLabels {
-		p.ageOpts = append(p.ageOpts, observe(with(semconv.ConnectionAgeBoundKey.String(label))))
+		p.ageAttrs = append(p.ageAttrs, with(semconv.ConnectionAgeBoundKey.String(label)))
 	}
-	p.ageOpts = append(p.ageOpts, observe(with(semconv.ConnectionAgeBoundKey.String("+Inf"))))
+	p.ageAttrs = append(p.ageAttrs, with(semconv.ConnectionAgeBoundKey.String("+Inf")))
 	p.maxAgeIndex = len(t.ageBounds) - 1
-	if t.fast != nil {
-		p.lifetime, p.dropLifetime = t.fast.Add(lifetimeDesc, set, semconv.AgeBuckets())
-	}
+	p.lifetime = t.shell.Hist(mLifetime, p.attrs)
 	return p
 }
 
@@ -116,8 +102,13 @@ func (p *Pool) Open() *Conn {
 		return nil
 	}
 	c := &Conn{pool: p}
+	if !p.t.shell.Live() {
+		c.state.Store(stateClosed)
+		return c
+	}
+	defer p.t.shell.Touch()
 	p.mu.Lock()
-	c.created = p.t.clock.Nanotime()
+	c.created = p.t.shell.Clock.Nanotime()
 	if last := p.ages.tail; last != nil && c.created < last.created {
 		// The clock stepped back: no time passed, and the connections stay
 		// in creation order.
@@ -157,27 +148,26 @@ func Wrap(p *Pool, fn func(c *Conn) error) func() error {
 	return func() error { return p.Track(fn) }
 }
 
-// observe reports the pool's series at now.
-func (p *Pool) observe(o metric.Observer, now int64) {
-	in := &p.t.inst
-	ps := p.read(now)
+// emit reports the pool's series of one read, ps.
+func (p *Pool) emit(out core.Sink, ps *PoolSnapshot) {
 	if ps.Stateful {
-		o.ObserveInt64(in.open, ps.Used, p.usedOpts...)
-		o.ObserveInt64(in.open, ps.Idle, p.idleOpts...)
+		out.Int64(mOpen, p.usedAttrs, ps.Used)
+		out.Int64(mOpen, p.idleAttrs, ps.Idle)
 	} else {
-		o.ObserveInt64(in.open, ps.Open, p.poolOpts...)
+		out.Int64(mOpen, p.attrs, ps.Open)
 	}
-	o.ObserveInt64(in.events, ps.Created, p.eventOpts[0]...)
-	o.ObserveInt64(in.events, ps.Reused, p.eventOpts[1]...)
-	o.ObserveInt64(in.events, ps.Destroyed, p.eventOpts[2]...)
-	o.ObserveInt64(in.events, ps.Expired, p.eventOpts[3]...)
+	out.Int64(mEvents, p.eventAttrs[0], ps.Created)
+	out.Int64(mEvents, p.eventAttrs[1], ps.Reused)
+	out.Int64(mEvents, p.eventAttrs[2], ps.Destroyed)
+	out.Int64(mEvents, p.eventAttrs[3], ps.Expired)
 	for i, a := range ps.Ages {
-		o.ObserveInt64(in.ageDist, a.Count, p.ageOpts[i]...)
+		out.Int64(mAgeDist, p.ageAttrs[i], a.Count)
 	}
-	o.ObserveInt64(in.ageDist, ps.Open, p.ageOpts[len(p.ageOpts)-1]...)
-	o.ObserveFloat64(in.ageOldest, ps.OldestSeconds, p.poolOpts...)
-	o.ObserveFloat64(in.ageMean, ps.MeanAgeSeconds, p.poolOpts...)
-	o.ObserveFloat64(in.health, ps.Health, p.poolOpts...)
+	out.Int64(mAgeDist, p.ageAttrs[len(p.ageAttrs)-1], ps.Open)
+	out.Float64(mAgeOldest, p.attrs, ps.OldestSeconds)
+	out.Float64(mAgeMean, p.attrs, ps.MeanAgeSeconds)
+	out.Float64(mHealth, p.attrs, ps.Health)
+	p.lifetime.Emit(out, mLifetime)
 }
 
 // health is the pool's age-based health from 0 to 1:

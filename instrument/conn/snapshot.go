@@ -1,6 +1,7 @@
 package conn
 
 import (
+	"slices"
 	"time"
 )
 
@@ -112,18 +113,31 @@ type AgeCount struct {
 // the background goroutine.
 //
 // On a nil Tracker, Snapshot returns the zero Snapshot.
+//
+// The state is read once per collection cycle: a read is shared by the
+// collections, the health score and Snapshot calls within
+// [core.DefaultStaleness] (1s) of it while nothing is recorded (the
+// stats of a pool that reports them may then be that old), and made
+// afresh otherwise. After Shutdown it is the state at Shutdown.
 func (t *Tracker) Snapshot() Snapshot {
 	if t == nil {
 		return Snapshot{}
 	}
-	now := t.clock.Nanotime()
+	s := t.shell.Read().snap
+	s.Pools = slices.Clone(s.Pools)
+	return s
+}
+
+// read reads the state of every pool at now, after an expiry pass if one
+// is due.
+func (t *Tracker) read(now int64) *state {
 	t.expireIfDue(now)
 	pools := t.poolList()
-	s := Snapshot{Time: t.clock.Now(), Pools: make([]PoolSnapshot, 0, len(pools))}
+	st := &state{pools: pools, snap: Snapshot{Time: t.shell.Clock.Now(), Pools: make([]PoolSnapshot, 0, len(pools))}}
 	for _, p := range pools {
-		s.Pools = append(s.Pools, p.read(now))
+		st.snap.Pools = append(st.snap.Pools, p.read(now))
 	}
-	return s
+	return st
 }
 
 // read returns the pool's state at now, and leaves a mark of its counters

@@ -4,17 +4,12 @@ import (
 	"context"
 	"errors"
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"time"
 
-	"go.opentelemetry.io/otel/metric"
-
-	"github.com/otelvitals/vitals/internal/clock"
-	"github.com/otelvitals/vitals/internal/fasthist"
+	"github.com/otelvitals/vitals/internal/core"
 	"github.com/otelvitals/vitals/internal/keyset"
 	"github.com/otelvitals/vitals/internal/rejected"
-	"github.com/otelvitals/vitals/internal/version"
 	"github.com/otelvitals/vitals/semconv"
 )
 
@@ -30,15 +25,10 @@ const ScopeName = "github.com/otelvitals/vitals/instrument/conn"
 // Snapshot is empty and Close returns nil. Nothing is counted, since
 // nothing could count it.
 type Tracker struct {
-	cfg          config
-	clock        clock.Clock
-	releaseClock func()
-	ageBounds    []int64 // nanoseconds: semconv.AgeBuckets, then the max age
-	ageLabels    []string
-
-	inst instrumentation
-	reg  metric.Registration
-	fast *fasthist.Registry // nil: lifetimes go through the SDK histogram
+	cfg       config
+	shell     core.Shell[state]
+	ageBounds []int64 // nanoseconds: semconv.AgeBuckets, then the max age
+	ageLabels []string
 
 	rejects *rejected.Counter
 
@@ -48,16 +38,42 @@ type Tracker struct {
 
 	// lastExpire is the clock reading of the last expiry pass.
 	lastExpire atomic.Int64
+	// statsPools counts the pools that report their own stats.
+	statsPools atomic.Int64
 
-	stop      chan struct{}
-	done      chan struct{}
-	closeOnce sync.Once
-	closeErr  error
-	closed    atomic.Bool
+	stop chan struct{}
+	done chan struct{}
 }
 
-// lifetimeDesc is the metric of the lifetimes on the fast path.
-var lifetimeDesc = fasthist.DescOf(ScopeName, semconv.ConnectionLifetime.Metric)
+// state is one read of the tracker: its snapshot, and the handle of each
+// of its pools, in the same order.
+type state struct {
+	snap  Snapshot
+	pools []*Pool
+}
+
+// The tracker's metrics, indexed as its Sink points name them.
+const (
+	mOpen = iota
+	mEvents
+	mLifetime
+	mAgeDist
+	mAgeOldest
+	mAgeMean
+	mHealth
+	mRejected
+)
+
+var metrics = []semconv.Metric{
+	mOpen:      semconv.ConnectionOpen.Metric,
+	mEvents:    semconv.ConnectionEvents.Metric,
+	mLifetime:  semconv.ConnectionLifetime.Metric,
+	mAgeDist:   semconv.ConnectionAgeDistribution.Metric,
+	mAgeOldest: semconv.ConnectionAgeOldest.Metric,
+	mAgeMean:   semconv.ConnectionAgeMean.Metric,
+	mHealth:    semconv.ConnectionHealth.Metric,
+	mRejected:  semconv.InputRejected.Metric,
+}
 
 // New returns a Tracker recording into the configured MeterProvider (the
 // global one by default). It emits:
@@ -87,26 +103,20 @@ func New(opts ...Option) (*Tracker, error) {
 		stop:  make(chan struct{}),
 		done:  make(chan struct{}),
 	}
-	if cfg.now != nil {
-		t.clock, t.releaseClock = clock.FromFunc(cfg.now), func() {}
-	} else {
-		t.clock, t.releaseClock = clock.Shared()
-	}
 	for _, b := range semconv.AgeBuckets() {
 		t.ageBounds = append(t.ageBounds, int64(b*float64(time.Second)))
 		t.ageLabels = append(t.ageLabels, strconv.FormatFloat(b, 'f', -1, 64))
 	}
 	t.ageBounds = append(t.ageBounds, int64(cfg.maxAge))
 	t.keyed.init(cfg.maxIDs)
-	t.lastExpire.Store(t.clock.Nanotime())
-
-	t.fast = fasthist.For(cfg.provider, lifetimeDesc)
-	meter := cfg.provider.Meter(ScopeName, metric.WithInstrumentationVersion(version.Version))
-	err := t.inst.init(meter, t.fast == nil)
-	t.rejects = rejected.New(t.inst.rejected, semconv.SignalConnection,
+	t.rejects = rejected.New(semconv.SignalConnection,
 		reasonInvalidUTF8, reasonNameTooLong, reasonEmptyName, reasonDoubleClose,
 		reasonUseAfterClose, reasonUnknownID, reasonDuplicateID, reasonEmptyID, reasonReleaseNotHeld, reasonIDLimit, reasonNegativeLimit, rejected.ReasonNilFunc)
-	t.reg, err = t.inst.register(meter, t.observe, err)
+	err := t.shell.Init(core.Setup{
+		Provider: cfg.provider, Hub: cfg.hub, Now: cfg.now,
+		Scope: ScopeName, Metrics: metrics, Changed: t.changed,
+	}, (*source)(t), t.read)
+	t.lastExpire.Store(t.shell.Clock.Nanotime())
 	go t.expireLoop()
 	return t, err
 }
@@ -134,14 +144,20 @@ func (t *Tracker) cleanName(s string) string { return keyset.Clean(s, MaxNameLen
 // poolList returns the pools in creation order, overflow included.
 func (t *Tracker) poolList() []*Pool { return t.pools.List() }
 
-// observe is the tracker's one callback: it reads every pool's counters and
-// ages.
-func (t *Tracker) observe(_ context.Context, o metric.Observer) error {
-	now := t.clock.Nanotime()
-	for _, p := range t.poolList() {
-		p.observe(o, now)
+// source is the tracker as a collection sees it.
+type source Tracker
+
+func (s *source) Scope() string             { return ScopeName }
+func (s *source) Start() time.Time          { return s.shell.Start() }
+func (s *source) Metrics() []semconv.Metric { return metrics }
+
+// Collect emits one read of the tracker.
+func (s *source) Collect(out core.Sink) {
+	st := s.shell.Read()
+	for i, p := range st.pools {
+		p.emit(out, &st.snap.Pools[i])
 	}
-	return nil
+	s.rejects.Emit(out, mRejected)
 }
 
 // expireLoop expires idle connections until Close, every minute or every
@@ -158,6 +174,13 @@ func (t *Tracker) expireLoop() {
 			t.expire()
 		}
 	}
+}
+
+// changed reports whether the tracker's state may have changed at now
+// with nothing recorded: an expiry pass is due, or a pool reports stats,
+// which change out of the tracker's sight.
+func (t *Tracker) changed(now int64) bool {
+	return t.statsPools.Load() > 0 || now-t.lastExpire.Load() >= int64(t.cfg.expireEvery())
 }
 
 // expireIfDue runs an expiry pass if at least the expiry period has passed
@@ -178,7 +201,7 @@ func (t *Tracker) expireIfDue(now int64) {
 // expire forgets, in every pool, the connections unused for longer than the
 // retention, counting them as expired.
 func (t *Tracker) expire() {
-	now := t.clock.Nanotime()
+	now := t.shell.Clock.Nanotime()
 	t.lastExpire.Store(now)
 	t.expireAt(now)
 }
@@ -193,30 +216,23 @@ func (t *Tracker) expireAt(now int64) {
 	}
 }
 
-// Close stops the tracker: the expiry goroutine ends and the callback is
-// unregistered, so the tracker's observable metrics are no longer reported.
-// Handles stay safe to call and do nothing that is reported: no lifetime is
-// recorded and no bad input counted in vitals.input.rejected. Close is
-// idempotent; on a nil Tracker it returns nil.
-func (t *Tracker) Close() error {
+// Shutdown stops the tracker: the expiry goroutine ends, its metrics are
+// no longer reported (its series leave the producer, or its callback is
+// unregistered), handles stay safe to call and record nothing, and
+// Snapshot returns the state at Shutdown. Under a MeterProvider without
+// the producer, the SDK goes on reporting the last values of the lifetime
+// histograms it holds, as it does for every synchronous instrument.
+// Shutdown is idempotent; on a nil Tracker it returns nil. ctx is unused:
+// the goroutine stops at once.
+func (t *Tracker) Shutdown(ctx context.Context) error {
 	if t == nil {
 		return nil
 	}
-	t.closeOnce.Do(func() {
-		t.closed.Store(true)
+	return t.shell.Shutdown(ctx, func(context.Context) error {
 		close(t.stop)
 		<-t.done
-		if t.reg != nil {
-			t.closeErr = t.reg.Unregister()
-		}
-		for _, p := range t.poolList() {
-			if p.dropLifetime != nil {
-				p.dropLifetime()
-			}
-		}
-		t.releaseClock()
+		return nil
 	})
-	return t.closeErr
 }
 
 // Errors of the keyed API and of the tracker's limits.
@@ -257,9 +273,10 @@ const (
 	reasonNegativeLimit  = "negative_limit"
 )
 
-// reject counts bad input, until Close; a nil Tracker counts nothing.
+// reject counts bad input, until Shutdown; a nil Tracker counts nothing.
 func (t *Tracker) reject(reason string) {
-	if t != nil && !t.closed.Load() {
+	if t != nil && t.shell.Live() {
 		t.rejects.Add(reason)
+		t.shell.Touch()
 	}
 }

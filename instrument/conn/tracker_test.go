@@ -13,12 +13,10 @@ import (
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
-	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
-	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.uber.org/goleak"
 
 	"github.com/otelvitals/vitals/internal/clock"
-	"github.com/otelvitals/vitals/internal/fasthist"
+	"github.com/otelvitals/vitals/internal/metrictest"
 	"github.com/otelvitals/vitals/semconv"
 )
 
@@ -340,10 +338,10 @@ func TestCloseUnregisters(t *testing.T) {
 	if _, ok := metricNamed(t, f.collect(), semconv.ConnectionOpen.Name); !ok {
 		t.Fatal("no open connections reported before Close")
 	}
-	if err := f.tr.Close(); err != nil {
+	if err := f.tr.Shutdown(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.tr.Close(); err != nil {
+	if err := f.tr.Shutdown(context.Background()); err != nil {
 		t.Fatalf("second Close: %v", err)
 	}
 	if _, ok := metricNamed(t, f.collect(), semconv.ConnectionOpen.Name); ok {
@@ -473,16 +471,13 @@ func abs(x float64) float64 {
 
 func itoa(i int) string { return strconv.Itoa(i) }
 
-// TestFastLifetimePath runs the tracker under a provider that carries the
-// fast histogram path, as vitals.Start's does, and reads the lifetimes back
-// through a reader with the registry as its producer.
+// TestFastLifetimePath runs the tracker with a producer, as vitals.Start
+// does, and reads the lifetimes back, with their min and max, through a
+// reader that collects the producer.
 func TestFastLifetimePath(t *testing.T) {
-	fast := fasthist.NewRegistry()
-	reader := sdkmetric.NewManualReader(sdkmetric.WithProducer(fast))
-	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
-	defer mp.Shutdown(context.Background())
+	r := metrictest.NewReader(t, true)
 	fake := clock.NewFake(t0)
-	tr, err := New(WithMeterProvider(fasthist.NewProvider(mp, fast)), WithClock(fake.Now))
+	tr, err := New(WithMeterProvider(r.Provider), WithProducer(r.Producer), WithClock(fake.Now))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -492,13 +487,7 @@ func TestFastLifetimePath(t *testing.T) {
 		fake.Advance(life)
 		c.Close()
 	}
-	collect := func() metricdata.ResourceMetrics {
-		var rm metricdata.ResourceMetrics
-		if err := reader.Collect(context.Background(), &rm); err != nil {
-			t.Fatal(err)
-		}
-		return rm
-	}
+	collect := r.Collect
 	h, ok := histogram(t, collect(), semconv.ConnectionLifetime.Name, dbType, mainKey)
 	if !ok {
 		t.Fatal("no lifetime histogram from the fast path")
@@ -510,11 +499,17 @@ func TestFastLifetimePath(t *testing.T) {
 	!slices.Equal(h.BucketCounts, want) {
 		t.Fatalf("buckets %v, want %v", h.BucketCounts, want)
 	}
-	if err := tr.Close(); err != nil {
+	if lo, _ := h.Min.Value(); lo != 0.5 {
+		t.Errorf("min %v, want 0.5", h.Min)
+	}
+	if hi, _ := h.Max.Value(); hi != 7200 {
+		t.Errorf("max %v, want 7200", h.Max)
+	}
+	if err := tr.Shutdown(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if _, ok := histogram(t, collect(), semconv.ConnectionLifetime.Name, dbType, mainKey); ok {
-		t.Fatal("lifetimes still produced after Close")
+		t.Fatal("lifetimes still produced after Shutdown")
 	}
 }
 
@@ -529,7 +524,7 @@ func TestKeyedUseWhileExpiring(t *testing.T) {
 	}
 	f.clock.Advance(2 * time.Minute)
 	p := f.tr.Pool("database", "main")
-	if got := p.expire(f.tr.clock.Nanotime(), int64(time.Minute)); len(got) != 1 {
+	if got := p.expire(f.tr.shell.Clock.Nanotime(), int64(time.Minute)); len(got) != 1 {
 		t.Fatalf("expired %d connections, want 1", len(got))
 	}
 	// The ID is still in the keyed index here.

@@ -12,14 +12,9 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/axiomhq/hyperloglog"
-	"go.opentelemetry.io/otel/metric"
-
-	"github.com/otelvitals/vitals/internal/clock"
-	"github.com/otelvitals/vitals/internal/fasthist"
+	"github.com/otelvitals/vitals/internal/core"
 	"github.com/otelvitals/vitals/internal/keyset"
 	"github.com/otelvitals/vitals/internal/rejected"
-	"github.com/otelvitals/vitals/internal/version"
 	"github.com/otelvitals/vitals/semconv"
 )
 
@@ -40,20 +35,14 @@ var ErrNilFunc = errors.New("feature: nil function")
 // concurrent use.
 //
 // Nil *Analytics record nothing: Feature returns a nil [Feature], Snapshot
-// is empty and Close returns nil.
+// is empty and Shutdown returns nil.
 type Analytics struct {
-	cfg          config
-	clock        clock.Clock
-	mono         clock.Clock
-	releaseClock func()
-	sub          int64 // nanoseconds per quarter window
-	ctx          context.Context
-	inst         instrumentation
-	reg          metric.Registration
-	fast         *fasthist.Registry
-	rejects      *rejected.Counter
-	features     keyset.Set[*Feature]
-	patterns     patternTable
+	cfg      config
+	shell    core.Shell[state]
+	sub      int64 // nanoseconds per quarter window
+	rejects  *rejected.Counter
+	features keyset.Set[*Feature]
+	patterns patternTable
 
 	seed maphash.Seed
 	key  []byte
@@ -63,16 +52,40 @@ type Analytics struct {
 	hourUntil atomic.Int64 // clock nanoseconds when the cached hour ends
 	hourNow   atomic.Int64 // hour of day, 0-23, in the configured zone
 
-	scratchMu sync.Mutex
-	merged    *hyperloglog.Sketch
-
-	closeOnce sync.Once
-	closeErr  error
-	closed    atomic.Bool
 }
 
-// durationDesc is the metric of the use durations on the fast path.
-var durationDesc = fasthist.DescOf(ScopeName, semconv.FeatureDuration.Metric)
+// state is one read of the analytics: the snapshot, and what the export
+// needs beyond it, per feature in the same order.
+type state struct {
+	snap     Snapshot
+	features []featureRead
+}
+
+// featureRead is what one read took of a feature for the export.
+type featureRead struct {
+	f        *Feature
+	uses     [MaxPatterns][2]int64
+	variants [MaxVariants + 1]int64
+}
+
+// The analytics' metrics, indexed as their Sink points name them.
+const (
+	mUsage = iota
+	mVariants
+	mDuration
+	mUsers
+	mSuccessRatio
+	mRejected
+)
+
+var metrics = []semconv.Metric{
+	mUsage:        semconv.FeatureUsage.Metric,
+	mVariants:     semconv.FeatureVariants.Metric,
+	mDuration:     semconv.FeatureDuration.Metric,
+	mUsers:        semconv.FeatureUsers.Metric,
+	mSuccessRatio: semconv.FeatureSuccessRatio.Metric,
+	mRejected:     semconv.InputRejected.Metric,
+}
 
 // New returns Analytics recording into the configured MeterProvider (the
 // global one by default). They emit, per feature:
@@ -87,29 +100,20 @@ func New(opts ...Option) (*Analytics, error) {
 	cfg := newConfig(opts)
 	a := &Analytics{
 		cfg:      cfg,
-		ctx:      context.Background(),
 		features: keyset.Set[*Feature]{Max: cfg.maxFeatures, Limit: ErrFeatureLimit},
 		seed:     maphash.MakeSeed(),
 		key:      cfg.key,
-		merged:   hyperloglog.New14(),
 	}
 	a.patterns.init()
-	if cfg.now != nil {
-		a.clock = clock.FromFunc(cfg.now)
-		a.mono, a.releaseClock = a.clock, func() {}
-	} else {
-		a.clock, a.releaseClock = clock.Shared()
-		a.mono = clock.Monotonic()
-	}
 	a.hourUntil.Store(-1 << 62)
 	a.sub = max(int64(cfg.window)/subBuckets, 1)
-	a.fast = fasthist.ForTraced(cfg.provider, durationDesc)
-	meter := cfg.provider.Meter(ScopeName, metric.WithInstrumentationVersion(version.Version))
-	err := a.inst.init(meter, a.fast == nil)
-	a.rejects = rejected.New(a.inst.rejected, semconv.SignalFeature,
+	a.rejects = rejected.New(semconv.SignalFeature,
 		rejected.ReasonNegativeDuration, rejected.ReasonInfiniteDuration, reasonTooManyPatterns, reasonTooManyVariants,
 		keyset.ReasonInvalidUTF8, keyset.ReasonNameTooLong, keyset.ReasonEmptyName, rejected.ReasonNilFunc)
-	a.reg, err = a.inst.register(meter, a.observe, err)
+	err := a.shell.Init(core.Setup{
+		Provider: cfg.provider, Hub: cfg.hub, Now: cfg.now,
+		Scope: ScopeName, Metrics: metrics, Traced: []string{semconv.FeatureDuration.Name},
+	}, (*source)(a), a.read)
 	return a, err
 }
 
@@ -166,71 +170,59 @@ func (a *Analytics) hour(now int64) int {
 	if now < a.hourUntil.Load() {
 		return int(a.hourNow.Load())
 	}
-	wall := a.clock.Now().In(a.cfg.location)
+	wall := a.shell.Clock.Now().In(a.cfg.location)
 	next := wall.Truncate(time.Hour).Add(time.Hour)
 	a.hourNow.Store(int64(wall.Hour()))
 	a.hourUntil.Store(now + int64(next.Sub(wall)))
 	return wall.Hour()
 }
 
-// scratch returns the sketch window merges are made in, empty and locked;
-// scratchDone unlocks it.
-func (a *Analytics) scratch() *hyperloglog.Sketch {
-	a.scratchMu.Lock()
-	a.merged.Reset()
-	return a.merged
-}
+// source is the analytics as a collection sees them.
+type source Analytics
 
-func (a *Analytics) scratchDone() { a.scratchMu.Unlock() }
+func (s *source) Scope() string             { return ScopeName }
+func (s *source) Start() time.Time          { return s.shell.Start() }
+func (s *source) Metrics() []semconv.Metric { return metrics }
 
-// observe is the analytics' one callback.
-func (a *Analytics) observe(_ context.Context, o metric.Observer) error {
-	now := a.clock.Nanotime()
-	in := &a.inst
-	for _, f := range a.features.List() {
+// Collect emits one read of the analytics.
+func (s *source) Collect(out core.Sink) {
+	st := s.shell.Read()
+	for i := range st.features {
+		fr := &st.features[i]
+		f, fs := fr.f, &st.snap.Features[i]
 		for p := range MaxPatterns {
-			for out := range 2 {
-				if n := f.uses[p][out].Load(); n > 0 {
-					o.ObserveInt64(in.usage, n, f.usageOptions(p, out)...)
+			for o := range 2 {
+				if n := fr.uses[p][o]; n > 0 {
+					out.Int64(mUsage, f.usageAttrs(p, o), n)
 				}
 			}
 		}
-		for i := range MaxVariants + 1 {
-			if n := f.variants[i].count.Load(); n > 0 {
-				o.ObserveInt64(in.variants, n, f.variantOptions(i)...)
+		for v, n := range fr.variants {
+			if n > 0 {
+				out.Int64(mVariants, f.variantAttrs(v), n)
 			}
 		}
-		cur, _, users := f.window(now)
-		if cur.uses > 0 {
-			o.ObserveInt64(in.users, int64(users), f.observe...)
-			o.ObserveFloat64(in.successRatio, float64(cur.success)/float64(cur.uses), f.observe...)
+		if fs.WindowUses > 0 {
+			out.Int64(mUsers, f.attrs, int64(fs.UniqueUsers))
+			out.Float64(mSuccessRatio, f.attrs, fs.WindowSuccessRate)
 		}
+		f.hist.Emit(out, mDuration)
 	}
-	return nil
+	s.rejects.Emit(out, mRejected)
 }
 
-// Close unregisters the analytics' callback and removes their histograms,
-// so that their metrics are no longer reported. Handles stay safe to use
-// and record nothing that is reported: no duration and no
-// vitals.input.rejected count. Close is idempotent; on nil Analytics it
-// returns nil.
-func (a *Analytics) Close() error {
+// Shutdown stops the analytics: their metrics are no longer reported
+// (their series leave the producer, or their callback is unregistered),
+// handles stay safe to use and record nothing, and Snapshot returns the
+// state at Shutdown. Under a MeterProvider without the producer, the SDK
+// goes on reporting the last values of the duration histograms it holds,
+// as it does for every synchronous instrument. Shutdown is idempotent; on
+// nil Analytics it returns nil. ctx is unused: nothing waits.
+func (a *Analytics) Shutdown(ctx context.Context) error {
 	if a == nil {
 		return nil
 	}
-	a.closeOnce.Do(func() {
-		a.closed.Store(true)
-		if a.reg != nil {
-			a.closeErr = a.reg.Unregister()
-		}
-		for _, f := range a.features.List() {
-			if f.drop != nil {
-				f.drop()
-			}
-		}
-		a.releaseClock()
-	})
-	return a.closeErr
+	return a.shell.Shutdown(ctx, nil)
 }
 
 // Reasons counted in vitals.input.rejected (error.type).
@@ -239,10 +231,11 @@ const (
 	reasonTooManyVariants = "too_many_variants"
 )
 
-// reject counts bad input, until Close.
+// reject counts bad input, until Shutdown.
 func (a *Analytics) reject(reason string) {
-	if !a.closed.Load() {
+	if a.shell.Live() {
 		a.rejects.Add(reason)
+		a.shell.Touch()
 	}
 }
 

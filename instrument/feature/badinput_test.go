@@ -44,7 +44,7 @@ func TestOptionRanges(t *testing.T) {
 func TestNilHandles(t *testing.T) {
 	ctx := context.Background()
 	var a *Analytics
-	if err := a.Close(); err != nil {
+	if err := a.Shutdown(context.Background()); err != nil {
 		t.Errorf("Close of nil Analytics = %v", err)
 	}
 	if s := a.Snapshot(); s.Features != nil || !s.Time.IsZero() {

@@ -5,6 +5,9 @@ import (
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/metric"
+
+	"github.com/otelvitals/vitals/instrument"
+	"github.com/otelvitals/vitals/internal/core"
 )
 
 // Defaults of the options.
@@ -56,6 +59,7 @@ func (f optionFunc) applyFeature(c *config) { f(c) }
 
 type config struct {
 	provider    metric.MeterProvider
+	hub         *core.Hub
 	now         func() time.Time
 	window      time.Duration
 	location    *time.Location
@@ -84,6 +88,15 @@ func newConfig(opts []Option) config {
 		c.maxFeatures = DefaultMaxFeatures
 	}
 	return c
+}
+
+// WithProducer makes the analytics report through p (vitals.NewProducer),
+// which a reader collects, instead of through observable instruments of
+// their MeterProvider; their use durations then go to lock-free
+// histograms that p emits with their min and max. A nil p keeps the
+// default, the MeterProvider.
+func WithProducer(p instrument.Producer) Option {
+	return optionFunc(func(c *config) { c.hub = instrument.HubOf(p) })
 }
 
 // WithMeterProvider sets the MeterProvider the analytics record into. The

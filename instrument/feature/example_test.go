@@ -12,7 +12,7 @@ import (
 // Record uses of an API endpoint by users: counted, never stored.
 func ExampleFeature_Record() {
 	a, _ := feature.New()
-	defer a.Close()
+	defer a.Shutdown(context.Background())
 	ctx := context.Background()
 	search := a.Feature(feature.TypeAPIEndpoint, "/search") // keep the handle
 
@@ -29,7 +29,7 @@ func ExampleFeature_Record() {
 // Time a use and take its error as the outcome.
 func ExampleFeature_Start() {
 	a, _ := feature.New()
-	defer a.Close()
+	defer a.Shutdown(context.Background())
 	flag := a.Feature(feature.TypeFeatureFlag, "new-checkout")
 
 	done := flag.Start(context.Background(), "user-42", feature.PatternDirectCall)
@@ -43,7 +43,7 @@ func ExampleFeature_Start() {
 // Run a function as one use of a feature.
 func ExampleFeature_Do() {
 	a, _ := feature.New()
-	defer a.Close()
+	defer a.Shutdown(context.Background())
 	model := a.Feature(feature.TypeMLModel, "ranker-v2")
 
 	err := model.Do(context.Background(), "user-7", feature.PatternBackgroundTask, func(context.Context) error {

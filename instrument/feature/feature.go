@@ -12,9 +12,8 @@ import (
 	"github.com/otelvitals/vitals/internal/rejected"
 
 	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/metric"
 
-	"github.com/otelvitals/vitals/internal/fasthist"
+	"github.com/otelvitals/vitals/internal/core"
 	"github.com/otelvitals/vitals/internal/keyset"
 	"github.com/otelvitals/vitals/internal/nanosum"
 	"github.com/otelvitals/vitals/semconv"
@@ -45,14 +44,12 @@ type Feature struct {
 	users  *hll.Window                 // distinct users by quarter, and of the window
 	counts [2 * subBuckets]countBucket // this window's and the one before
 
-	hist       *fasthist.Histogram // nil: the SDK's histogram
-	drop       func()
-	base       []attribute.KeyValue
-	recordOpts []metric.RecordOption
-	observe    []metric.ObserveOption
+	hist  *core.Hist
+	base  []attribute.KeyValue
+	attrs *core.Attrs
 
-	optMu   sync.Mutex // guards useOpts, made at first collection
-	useOpts [MaxPatterns][2][]metric.ObserveOption
+	optMu    sync.Mutex // guards useAttrs, made at first collection
+	useAttrs [MaxPatterns][2]*core.Attrs
 
 	variantMu sync.Mutex                    // guards the names of variants, taken in order
 	variants  [MaxVariants + 1]variantCount // the last is "other"
@@ -62,7 +59,7 @@ type Feature struct {
 type variantCount struct {
 	name  string
 	count atomic.Int64
-	opts  []metric.ObserveOption
+	attrs *core.Attrs
 }
 
 type countBucket struct {
@@ -96,31 +93,27 @@ func (a *Analytics) newFeature(typ, name string, overflow bool) *Feature {
 	if overflow {
 		base = []attribute.KeyValue{semconv.Overflow}
 	}
-	set := attribute.NewSet(base...)
 	f.base = base
-	f.recordOpts = []metric.RecordOption{metric.WithAttributeSet(set)}
-	f.observe = []metric.ObserveOption{metric.WithAttributeSet(set)}
-	if a.fast != nil {
-		f.hist, f.drop = a.fast.Add(durationDesc, set, semconv.LatencyBuckets())
-	}
+	f.attrs = core.NewAttrs(base...)
+	f.hist = a.shell.Hist(mDuration, f.attrs)
 	return f
 }
 
-// usageOptions returns the observe options of pattern p and outcome o,
-// making them the first time.
-func (f *Feature) usageOptions(p, o int) []metric.ObserveOption {
+// usageAttrs returns the attributes of pattern p and outcome o, making
+// them the first time.
+func (f *Feature) usageAttrs(p, o int) *core.Attrs {
 	f.optMu.Lock()
 	defer f.optMu.Unlock()
-	if f.useOpts[p][o] == nil {
+	if f.useAttrs[p][o] == nil {
 		outcome := semconv.FeatureOutcomeSuccess
 		if o == 1 {
 			outcome = semconv.FeatureOutcomeFailure
 		}
 		kvs := append(append([]attribute.KeyValue(nil), f.base...),
 			semconv.FeaturePatternKey.String(f.a.patterns.name(p)), semconv.FeatureOutcomeKey.String(outcome))
-		f.useOpts[p][o] = []metric.ObserveOption{metric.WithAttributeSet(attribute.NewSet(kvs...))}
+		f.useAttrs[p][o] = core.NewAttrs(kvs...)
 	}
-	return f.useOpts[p][o]
+	return f.useAttrs[p][o]
 }
 
 // Type returns the feature's type, and [Feature.Name] its name; both are
@@ -150,13 +143,14 @@ func (f *Feature) Name() string {
 // is taken as context.Background(). A clock that stepped back ([WithClock])
 // books the use in the newest quarter of the window: no time passed.
 func (f *Feature) Record(ctx context.Context, user, pattern string, d time.Duration, success bool) {
-	if f == nil {
+	if f == nil || !f.a.shell.Live() {
 		return
 	}
+	defer f.a.shell.Touch()
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	now := f.a.clock.Nanotime()
+	now := f.a.shell.Clock.Nanotime()
 	p := f.a.patternIndex(pattern)
 	o := 0
 	if !success {
@@ -169,11 +163,7 @@ func (f *Feature) Record(ctx context.Context, user, pattern string, d time.Durat
 	} else {
 		f.durNanos.Add(int64(d))
 		f.timed.Add(1)
-		if f.hist != nil {
-			f.hist.Record(d.Seconds())
-		} else if !f.a.closed.Load() {
-			f.a.inst.duration.Record(ctx, d.Seconds(), f.recordOpts...)
-		}
+		f.hist.Record(ctx, d.Seconds())
 	}
 	var h uint64
 	if user != "" {
@@ -240,21 +230,21 @@ func (f *Feature) variant(name string) *variantCount {
 	return &f.variants[n]
 }
 
-// variantOptions returns the observe options of variant i, making them the
-// first time.
-func (f *Feature) variantOptions(i int) []metric.ObserveOption {
+// variantAttrs returns the attributes of variant i, making them the first
+// time.
+func (f *Feature) variantAttrs(i int) *core.Attrs {
 	f.optMu.Lock()
 	defer f.optMu.Unlock()
 	v := &f.variants[i]
-	if v.opts == nil {
+	if v.attrs == nil {
 		name := v.name
 		if i == MaxVariants {
 			name = PatternOther
 		}
 		kvs := append(append([]attribute.KeyValue(nil), f.base...), semconv.FeatureVariantKey.String(name))
-		v.opts = []metric.ObserveOption{metric.WithAttributeSet(attribute.NewSet(kvs...))}
+		v.attrs = core.NewAttrs(kvs...)
 	}
-	return v.opts
+	return v.attrs
 }
 
 // variantCounts returns the uses by variant.
@@ -290,7 +280,7 @@ func (f *Feature) Start(ctx context.Context, user, pattern string) func(error) {
 	if f == nil {
 		return noDone
 	}
-	start := f.a.mono.Nanotime()
+	start := f.a.shell.Mono.Nanotime()
 	var ended atomic.Bool
 	return func(err error) {
 		if ended.CompareAndSwap(false, true) {
@@ -305,7 +295,7 @@ func noDone(error) {}
 // since returns the time from start on the monotonic clock, 0 if the clock
 // stepped back: no time passed.
 func (f *Feature) since(start int64) time.Duration {
-	return time.Duration(max(f.a.mono.Nanotime()-start, 0))
+	return time.Duration(max(f.a.shell.Mono.Nanotime()-start, 0))
 }
 
 // Do runs fn as one use of f by user in pattern, timed, with fn's error as
@@ -329,7 +319,7 @@ func (f *Feature) Do(ctx context.Context, user, pattern string, fn func(context.
 	if f == nil {
 		return fn(ctx)
 	}
-	start := f.a.mono.Nanotime()
+	start := f.a.shell.Mono.Nanotime()
 	returned := false
 	defer func() {
 		if !returned {

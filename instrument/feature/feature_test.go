@@ -39,11 +39,11 @@ type fixture struct {
 func newFixture(t *testing.T, fast bool, opts ...Option) *fixture {
 	t.Helper()
 	f := &fixture{clock: clock.NewFake(t0), reader: metrictest.NewReader(t, fast)}
-	x, err := New(append([]Option{WithMeterProvider(f.reader.Provider), WithClock(f.clock.Now)}, opts...)...)
+	x, err := New(append([]Option{WithMeterProvider(f.reader.Provider), WithProducer(f.reader.Producer), WithClock(f.clock.Now)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = x.Close() })
+	t.Cleanup(func() { _ = x.Shutdown(context.Background()) })
 	f.a = x
 	return f
 }
@@ -278,7 +278,7 @@ func TestFeatureLimitAndClose(t *testing.T) {
 	}
 	b.Record(context.Background(), "u", "", 0, true)
 	want(t, f.collect(), int64(1), semconv.FeatureUsage.Name, semconv.Overflow)
-	if err := f.a.Close(); err != nil {
+	if err := f.a.Shutdown(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if _, ok := point(f.collect(), semconv.FeatureUsage.Name); ok {

@@ -62,7 +62,7 @@ func TestPrivacyThroughRealExport(t *testing.T) {
 	if err := sys.Shutdown(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if err := a.Close(); err != nil {
+	if err := a.Shutdown(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	col.Stop() // the file is complete once the collector has stopped

@@ -71,21 +71,41 @@ type FeatureSnapshot struct {
 	HourlyUses [24]int64 `json:"hourly_uses"`
 }
 
-// Snapshot returns the state of every feature now; on nil Analytics, the
-// zero Snapshot.
+// Snapshot returns the state of every feature, read once per collection
+// cycle: a read is shared by the collections, the health score and
+// Snapshot calls within [core.DefaultStaleness] (1s) of it while nothing
+// is recorded, and made afresh otherwise. After Shutdown it is the state
+// at Shutdown. On nil Analytics it is the zero Snapshot.
 func (a *Analytics) Snapshot() Snapshot {
 	if a == nil {
 		return Snapshot{}
 	}
-	now := a.clock.Nanotime()
+	s := a.shell.Read().snap
+	s.Features = slices.Clone(s.Features)
+	s.Top = slices.Clone(s.Top)
+	return s
+}
+
+// read reads the state of every feature at now.
+func (a *Analytics) read(now int64) *state {
 	features := a.features.List()
-	s := Snapshot{Time: a.clock.Now(), WindowSeconds: a.cfg.window.Seconds(), Features: make([]FeatureSnapshot, 0, len(features))}
-	for _, f := range features {
+	st := &state{
+		snap:     Snapshot{Time: a.shell.Clock.Now(), WindowSeconds: a.cfg.window.Seconds(), Features: make([]FeatureSnapshot, 0, len(features))},
+		features: make([]featureRead, len(features)),
+	}
+	s := &st.snap
+	for i, f := range features {
+		fr := &st.features[i]
+		fr.f = f
+		for v := range fr.variants {
+			fr.variants[v] = f.variants[v].count.Load()
+		}
 		fs := FeatureSnapshot{Type: f.typ, Name: f.name, Overflow: f.overflow, Patterns: map[string]int64{}, PeakHour: -1}
 		for p := range MaxPatterns {
-			n := f.uses[p][0].Load() + f.uses[p][1].Load()
+			fr.uses[p][0], fr.uses[p][1] = f.uses[p][0].Load(), f.uses[p][1].Load()
+			n := fr.uses[p][0] + fr.uses[p][1]
 			fs.Uses += n
-			fs.Failures += f.uses[p][1].Load()
+			fs.Failures += fr.uses[p][1]
 			if n > 0 {
 				fs.Patterns[a.patterns.name(p)] = n
 			}
@@ -112,7 +132,7 @@ func (a *Analytics) Snapshot() Snapshot {
 		s.Features = append(s.Features, fs)
 	}
 	s.Top = top(s.Features, 10)
-	return s
+	return st
 }
 
 // trend classifies this window's uses against the previous window's: with

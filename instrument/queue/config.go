@@ -6,6 +6,9 @@ import (
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/metric"
+
+	"github.com/otelvitals/vitals/instrument"
+	"github.com/otelvitals/vitals/internal/core"
 )
 
 // Defaults of the options.
@@ -49,6 +52,7 @@ func (f optionFunc) applyQueue(c *config) { f(c) }
 
 type config struct {
 	provider  metric.MeterProvider
+	hub       *core.Hub
 	now       func() time.Time
 	interval  time.Duration
 	threshold float64
@@ -84,6 +88,15 @@ func newConfig(opts []Option) config {
 		c.maxQueues = DefaultMaxQueues
 	}
 	return c
+}
+
+// WithProducer makes the monitor report through p (vitals.NewProducer),
+// which a reader collects, instead of through observable instruments of
+// its MeterProvider; its sampled depths and waits then go to lock-free
+// histograms that p emits with their min and max. A nil p keeps the
+// default, the MeterProvider.
+func WithProducer(p instrument.Producer) Option {
+	return optionFunc(func(c *config) { c.hub = instrument.HubOf(p) })
 }
 
 // WithMeterProvider sets the MeterProvider the monitor records into. The

@@ -2,18 +2,13 @@ package queue
 
 import (
 	"context"
-	"errors"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"go.opentelemetry.io/otel/metric"
-
-	"github.com/otelvitals/vitals/internal/clock"
-	"github.com/otelvitals/vitals/internal/fasthist"
+	"github.com/otelvitals/vitals/internal/core"
 	"github.com/otelvitals/vitals/internal/keyset"
 	"github.com/otelvitals/vitals/internal/rejected"
-	"github.com/otelvitals/vitals/internal/version"
 	"github.com/otelvitals/vitals/semconv"
 )
 
@@ -29,11 +24,7 @@ const ScopeName = "github.com/otelvitals/vitals/instrument/queue"
 // Start and Shutdown return nil, and Snapshot is empty.
 type Monitor struct {
 	cfg   config
-	clock clock.Clock
-	ctx   context.Context
-	inst  instrumentation
-	reg   metric.Registration
-	fast  *fasthist.Registry
+	shell core.Shell[state]
 
 	rejects *rejected.Counter
 
@@ -46,12 +37,39 @@ type Monitor struct {
 	sampled atomic.Pointer[time.Time] // when sampleAll last completed; nil before
 }
 
-// depthDesc and waitDesc are the metrics of the sampled depths and the
-// waits on the fast path.
-var (
-	depthDesc = fasthist.DescOf(ScopeName, semconv.QueueDepthSampled.Metric)
-	waitDesc  = fasthist.DescOf(ScopeName, semconv.QueueWaitTime.Metric)
+// state is one read of the monitor: its snapshot, and the handle of each
+// of its queues, in the same order.
+type state struct {
+	snap   Snapshot
+	queues []*Queue
+}
+
+// The monitor's metrics, indexed as its Sink points name them.
+const (
+	mDepth = iota
+	mCapacity
+	mUtilization
+	mDepthMax
+	mOverflows
+	mOverflowTime
+	mRejectedItems
+	mDepthSampled
+	mWait
+	mRejected
 )
+
+var metrics = []semconv.Metric{
+	mDepth:         semconv.QueueDepth.Metric,
+	mCapacity:      semconv.QueueCapacity.Metric,
+	mUtilization:   semconv.QueueUtilization.Metric,
+	mDepthMax:      semconv.QueueDepthMax.Metric,
+	mOverflows:     semconv.QueueOverflows.Metric,
+	mOverflowTime:  semconv.QueueOverflowTime.Metric,
+	mRejectedItems: semconv.QueueRejected.Metric,
+	mDepthSampled:  semconv.QueueDepthSampled.Metric,
+	mWait:          semconv.QueueWaitTime.Metric,
+	mRejected:      semconv.InputRejected.Metric,
+}
 
 // New returns a Monitor recording into the configured MeterProvider (the
 // global one by default). It emits, per queue:
@@ -71,19 +89,14 @@ var (
 // and queues fed by Enter and Leave, in the background as well.
 func New(opts ...Option) (*Monitor, error) {
 	cfg := newConfig(opts)
-	m := &Monitor{cfg: cfg, ctx: context.Background(), queues: keyset.Set[*Queue]{Max: cfg.maxQueues, Limit: ErrQueueLimit}}
-	if cfg.now != nil {
-		m.clock = clock.FromFunc(cfg.now)
-	} else {
-		m.clock = clock.Monotonic()
-	}
-	m.fast = fasthist.For(cfg.provider, depthDesc, waitDesc)
-	meter := cfg.provider.Meter(ScopeName, metric.WithInstrumentationVersion(version.Version))
-	err := m.inst.init(meter, m.fast == nil)
-	m.rejects = rejected.New(m.inst.rejected, semconv.SignalQueue,
+	m := &Monitor{cfg: cfg, queues: keyset.Set[*Queue]{Max: cfg.maxQueues, Limit: ErrQueueLimit}}
+	m.rejects = rejected.New(semconv.SignalQueue,
 		reasonNegativeDepth, reasonNegativeCapacity, reasonDepthAboveCapacity,
 		reasonLeaveWithoutEnter, reasonInvalidUTF8, reasonNameTooLong, reasonEmptyName)
-	m.reg, err = m.inst.register(meter, m.observe, err)
+	err := m.shell.Init(core.Setup{
+		Provider: cfg.provider, Hub: cfg.hub, Now: cfg.now,
+		Scope: ScopeName, Metrics: metrics,
+	}, (*source)(m), m.read)
 	return m, err
 }
 
@@ -185,7 +198,7 @@ func (m *Monitor) run(ctx context.Context, stop, done chan struct{}) {
 // sampleAll takes one sample of every probed or Enter/Leave queue, then
 // records when it was done, for [Snapshot.Sampled].
 func (m *Monitor) sampleAll() {
-	now := m.clock.Nanotime()
+	now := m.shell.Mono.Nanotime()
 	for _, q := range m.queueList() {
 		switch {
 		case q.probe != nil:
@@ -194,76 +207,69 @@ func (m *Monitor) sampleAll() {
 			q.sample(q.depth.Load(), now)
 		}
 	}
-	done := m.clock.Now()
+	done := m.shell.Mono.Now()
 	m.sampled.Store(&done)
 }
 
 // Shutdown stops the background sampler, waiting for it until ctx is done
-// (a nil ctx is taken as context.Background()), and unregisters the
-// monitor's callback, so that its observable metrics are no longer
-// reported. Handles stay safe to use and record nothing that is reported:
-// no histogram sample and no vitals.input.rejected count. Shutdown is
-// idempotent; on a nil Monitor it returns nil.
+// (a nil ctx is taken as context.Background()). Then the monitor's metrics
+// are no longer reported (its series leave the producer, or its callback
+// is unregistered), handles stay safe to use and record nothing, and
+// Snapshot returns the state at Shutdown. Under a MeterProvider without
+// the producer, the SDK goes on reporting the last values of the
+// histograms it holds, as it does for every synchronous instrument.
+// Shutdown is idempotent; on a nil Monitor it returns nil.
 func (m *Monitor) Shutdown(ctx context.Context) error {
 	if m == nil {
-		return nil
-	}
-	if !m.stopped.CompareAndSwap(false, true) {
 		return nil
 	}
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	m.runMu.Lock()
-	stop, done := m.stop, m.done
-	m.runMu.Unlock()
-	var err error
-	if stop != nil {
-		close(stop)
-		select {
-		case <-done:
-		case <-ctx.Done():
-			err = ctx.Err()
+	return m.shell.Shutdown(ctx, func(ctx context.Context) error {
+		m.stopped.Store(true)
+		m.runMu.Lock()
+		stop, done := m.stop, m.done
+		m.runMu.Unlock()
+		if stop != nil {
+			close(stop)
+			select {
+			case <-done:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
 		}
-	}
-	if m.reg != nil {
-		err = errors.Join(err, m.reg.Unregister())
-	}
-	for _, q := range m.queueList() {
-		for _, drop := range q.drop {
-			drop()
-		}
-	}
-	return err
+		return nil
+	})
 }
 
-// observe is the monitor's one callback.
-func (m *Monitor) observe(_ context.Context, o metric.Observer) error {
-	now := m.clock.Nanotime()
-	in := &m.inst
-	for _, q := range m.queueList() {
-		if q.probe != nil {
-			q.read(now)
+// source is the monitor as a collection sees it.
+type source Monitor
+
+func (s *source) Scope() string             { return ScopeName }
+func (s *source) Start() time.Time          { return s.shell.Start() }
+func (s *source) Metrics() []semconv.Metric { return metrics }
+
+// Collect emits one read of the monitor.
+func (s *source) Collect(out core.Sink) {
+	st := s.shell.Read()
+	for i, q := range st.queues {
+		qs := &st.snap.Queues[i]
+		out.Int64(mDepth, q.attrs, qs.Depth)
+		if qs.Capacity > 0 {
+			out.Int64(mCapacity, q.attrs, qs.Capacity)
+			out.Float64(mUtilization, q.attrs, qs.Utilization)
 		}
-		depth, capacity := q.depth.Load(), q.capacity.Load()
-		o.ObserveInt64(in.depth, depth, q.observeOpts...)
-		if capacity > 0 {
-			o.ObserveInt64(in.capacity, capacity, q.observeOpts...)
-			o.ObserveFloat64(in.utilization, utilization(depth, capacity), q.observeOpts...)
+		if qs.Samples > 0 {
+			out.Int64(mDepthMax, q.attrs, qs.MaxDepth)
 		}
-		rejected := q.rejected.Load()
-		q.mu.Lock()
-		st := q.win.stats(now)
-		q.led.note(now, rejected)
-		q.mu.Unlock()
-		if st.samples > 0 {
-			o.ObserveInt64(in.depthMax, st.max, q.observeOpts...)
-		}
-		o.ObserveInt64(in.overflows, q.overflows.Load(), q.observeOpts...)
-		o.ObserveFloat64(in.overflowTime, float64(q.overflowTime(now))/1e9, q.observeOpts...)
-		o.ObserveInt64(in.rejectedItems, rejected, q.observeOpts...)
+		out.Int64(mOverflows, q.attrs, qs.Overflows)
+		out.Float64(mOverflowTime, q.attrs, qs.OverflowSeconds)
+		out.Int64(mRejectedItems, q.attrs, qs.Rejected)
+		q.depthHist.Emit(out, mDepthSampled)
+		q.waitHist.Emit(out, mWait)
 	}
-	return nil
+	s.rejects.Emit(out, mRejected)
 }
 
 // Reasons counted in vitals.input.rejected (error.type).
@@ -279,7 +285,8 @@ const (
 
 // reject counts bad input, until Shutdown.
 func (m *Monitor) reject(reason string) {
-	if m != nil && !m.stopped.Load() {
+	if m != nil && m.shell.Live() {
 		m.rejects.Add(reason)
+		m.shell.Touch()
 	}
 }

@@ -1,16 +1,14 @@
 package queue
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
 	"sync"
 	"sync/atomic"
 
-	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/metric"
-
-	"github.com/otelvitals/vitals/internal/fasthist"
+	"github.com/otelvitals/vitals/internal/core"
 	"github.com/otelvitals/vitals/semconv"
 )
 
@@ -60,10 +58,8 @@ type Queue struct {
 	win *window
 	led ledger
 
-	depthHist, waitHist *fasthist.Histogram // nil: the SDK's histograms
-	drop                []func()
-	recordOpts          []metric.RecordOption
-	observeOpts         []metric.ObserveOption
+	depthHist, waitHist *core.Hist
+	attrs               *core.Attrs
 }
 
 func (m *Monitor) newQueue(typ, name string, overflow bool, capacity int, probe Probe) *Queue {
@@ -71,20 +67,13 @@ func (m *Monitor) newQueue(typ, name string, overflow bool, capacity int, probe 
 		win: newWindow(int64(m.cfg.window)), led: newLedger(int64(m.cfg.window))}
 	q.capacity.Store(int64(capacity))
 	q.overSince.Store(none)
-	q.led.note(m.clock.Nanotime(), 0) // a queue made within the window counts its rejects from 0
-	set := attribute.NewSet(semconv.QueueTypeKey.String(typ), semconv.QueueNameKey.String(name))
+	q.led.note(m.shell.Mono.Nanotime(), 0) // a queue made within the window counts its rejects from 0
+	q.attrs = core.NewAttrs(semconv.QueueTypeKey.String(typ), semconv.QueueNameKey.String(name))
 	if overflow {
-		set = attribute.NewSet(semconv.Overflow)
+		q.attrs = core.NewAttrs(semconv.Overflow)
 	}
-	q.recordOpts = []metric.RecordOption{metric.WithAttributeSet(set)}
-	q.observeOpts = []metric.ObserveOption{metric.WithAttributeSet(set)}
-	if m.fast != nil {
-		var drop func()
-		q.depthHist, drop = m.fast.Add(depthDesc, set, semconv.DepthBuckets())
-		q.drop = append(q.drop, drop)
-		q.waitHist, drop = m.fast.Add(waitDesc, set, semconv.LatencyBuckets())
-		q.drop = append(q.drop, drop)
-	}
+	q.depthHist = m.shell.Hist(mDepthSampled, q.attrs)
+	q.waitHist = m.shell.Hist(mWait, q.attrs)
 	return q
 }
 
@@ -109,7 +98,7 @@ func (q *Queue) Name() string {
 // unknown: no utilization is reported and the queue never overflows;
 // negative values are counted as bad input.
 func (q *Queue) SetCapacity(capacity int) {
-	if q == nil {
+	if q == nil || !q.m.shell.Live() {
 		return
 	}
 	if capacity < 0 {
@@ -117,6 +106,7 @@ func (q *Queue) SetCapacity(capacity int) {
 		capacity = 0
 	}
 	q.capacity.Store(int64(capacity))
+	q.m.shell.Touch()
 }
 
 // Sample records the queue's depth, pushed by the code that owns the queue:
@@ -131,11 +121,11 @@ func (q *Queue) Sample(depth int) error {
 		}
 		return fmt.Errorf("%w: %d", ErrNegativeDepth, depth)
 	}
-	if q == nil {
+	if q == nil || !q.m.shell.Live() {
 		return nil
 	}
 	q.depth.Store(int64(depth))
-	q.sample(int64(depth), q.m.clock.Nanotime())
+	q.sample(int64(depth), q.m.shell.Mono.Nanotime())
 	return nil
 }
 
@@ -145,17 +135,14 @@ func (q *Queue) sample(depth, now int64) {
 	if capacity > 0 && depth > capacity {
 		q.m.reject(reasonDepthAboveCapacity)
 	}
-	if q.depthHist != nil {
-		q.depthHist.Record(float64(depth))
-	} else if !q.m.stopped.Load() {
-		q.m.inst.depthSampled.Record(q.m.ctx, float64(depth), q.recordOpts...)
-	}
+	q.depthHist.Record(context.Background(), float64(depth))
 	q.check(depth, capacity, now)
 	rejected := q.rejected.Load()
 	q.mu.Lock()
 	q.win.add(now, depth)
 	q.led.note(now, rejected)
 	q.mu.Unlock()
+	q.m.shell.Touch()
 }
 
 // check starts or ends an overflow on a transition of utilization across
@@ -201,15 +188,16 @@ type Ticket struct {
 // may start an overflow. Call Leave on the returned ticket when the item
 // leaves; the wait between the two is recorded.
 func (q *Queue) Enter() Ticket {
-	if q == nil {
+	if q == nil || !q.m.shell.Live() {
 		return Ticket{}
 	}
-	now := q.m.clock.Nanotime()
+	now := q.m.shell.Mono.Nanotime()
 	if !q.owned.Load() {
 		q.owned.Store(true)
 	}
 	d := q.depth.Add(1)
 	q.check(d, q.capacity.Load(), now)
+	q.m.shell.Touch()
 	return Ticket{q: q, at: now}
 }
 
@@ -219,10 +207,11 @@ func (q *Queue) Enter() Ticket {
 // records a wait of 0: no time passed.
 func (t Ticket) Leave() {
 	q := t.q
-	if q == nil {
+	if q == nil || !q.m.shell.Live() {
 		return
 	}
-	now := q.m.clock.Nanotime()
+	defer q.m.shell.Touch()
+	now := q.m.shell.Mono.Nanotime()
 	d := q.depth.Add(-1)
 	if d < 0 {
 		q.depth.Add(1)
@@ -230,11 +219,7 @@ func (t Ticket) Leave() {
 		return
 	}
 	wait := float64(max(now-t.at, 0)) / 1e9
-	if q.waitHist != nil {
-		q.waitHist.Record(wait)
-	} else if !q.m.stopped.Load() {
-		q.m.inst.wait.Record(q.m.ctx, wait, q.recordOpts...)
-	}
+	q.waitHist.Record(context.Background(), wait)
 	q.check(d, q.capacity.Load(), now)
 }
 
@@ -243,25 +228,27 @@ func (t Ticket) Leave() {
 // queue is full. The depth falls as with Leave.
 func (t Ticket) Cancel() {
 	q := t.q
-	if q == nil {
+	if q == nil || !q.m.shell.Live() {
 		return
 	}
+	defer q.m.shell.Touch()
 	d := q.depth.Add(-1)
 	if d < 0 {
 		q.depth.Add(1)
 		q.m.reject(reasonLeaveWithoutEnter)
 		return
 	}
-	q.check(d, q.capacity.Load(), q.m.clock.Nanotime())
+	q.check(d, q.capacity.Load(), q.m.shell.Mono.Nanotime())
 }
 
 // Reject counts an item the queue turned away: full, or waited too long. It
 // is one atomic add; the count within the window is derived at reads.
 func (q *Queue) Reject() {
-	if q == nil {
+	if q == nil || !q.m.shell.Live() {
 		return
 	}
 	q.rejected.Add(1)
+	q.m.shell.Touch()
 }
 
 // Depth returns the current depth: the last sample, or what Enter and Leave

@@ -37,7 +37,7 @@ type fixture struct {
 func newFixture(t *testing.T, fast bool, opts ...Option) *fixture {
 	t.Helper()
 	f := &fixture{clock: clock.NewFake(t0), reader: metrictest.NewReader(t, fast)}
-	x, err := New(append([]Option{WithMeterProvider(f.reader.Provider), WithClock(f.clock.Now)}, opts...)...)
+	x, err := New(append([]Option{WithMeterProvider(f.reader.Provider), WithProducer(f.reader.Producer), WithClock(f.clock.Now)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}

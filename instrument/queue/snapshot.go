@@ -2,6 +2,7 @@ package queue
 
 import (
 	"math"
+	"slices"
 	"time"
 )
 
@@ -77,23 +78,36 @@ type QueueSnapshot struct {
 	Trend          string `json:"trend"`
 }
 
-// Snapshot returns the state of every queue now. Probes are not read: the
-// depth is the last one sampled. On a nil Monitor it returns the zero
-// Snapshot.
+// Snapshot returns the state of every queue, read once per collection
+// cycle: a read (which reads every probe, one sample each) is shared by
+// the collections, the health score and Snapshot calls within
+// [core.DefaultStaleness] (1s) of it while nothing is recorded, and made
+// afresh otherwise. After Shutdown it is the state at Shutdown. On a nil
+// Monitor it returns the zero Snapshot.
 func (m *Monitor) Snapshot() Snapshot {
 	if m == nil {
 		return Snapshot{}
 	}
-	now := m.clock.Nanotime()
+	s := m.shell.Read().snap
+	s.Queues = slices.Clone(s.Queues)
+	return s
+}
+
+// read reads every probe, then the state of every queue.
+func (m *Monitor) read(int64) *state {
+	now := m.shell.Mono.Nanotime()
 	queues := m.queueList()
-	s := Snapshot{Time: m.clock.Now(), Queues: make([]QueueSnapshot, 0, len(queues))}
+	st := &state{queues: queues, snap: Snapshot{Time: m.shell.Mono.Now(), Queues: make([]QueueSnapshot, 0, len(queues))}}
 	if t := m.sampled.Load(); t != nil {
-		s.Sampled = *t
+		st.snap.Sampled = *t
 	}
 	for _, q := range queues {
-		s.Queues = append(s.Queues, q.snapshot(now))
+		if q.probe != nil {
+			q.read(now)
+		}
+		st.snap.Queues = append(st.snap.Queues, q.snapshot(now))
 	}
-	return s
+	return st
 }
 
 func (q *Queue) snapshot(now int64) QueueSnapshot {

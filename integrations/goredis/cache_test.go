@@ -50,7 +50,7 @@ func newMonitored(t *testing.T) *monitored {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = m.Close() })
+	t.Cleanup(func() { _ = m.Shutdown(context.Background()) })
 	return &monitored{m: m, c: m.Cache(cache.TypeApplication, "users"), reader: reader}
 }
 
@@ -388,7 +388,7 @@ func TestGetThroughCollector(t *testing.T) {
 	if err := sys.Shutdown(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if err := m.Close(); err != nil {
+	if err := m.Shutdown(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 

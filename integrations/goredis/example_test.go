@@ -25,7 +25,7 @@ func ExampleInstrumentClient() {
 	if err != nil {
 		panic(err)
 	}
-	defer tr.Close()
+	defer tr.Shutdown(context.Background())
 
 	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379"})
 	goredis.InstrumentClient(rdb, tr.Pool("redis", "cache"))
@@ -93,7 +93,7 @@ func ExampleGet() {
 	if err != nil {
 		panic(err)
 	}
-	defer m.Close()
+	defer m.Shutdown(context.Background())
 	users := m.Cache(cache.TypeApplication, "users") // once; keep the handle
 
 	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379"})
@@ -130,7 +130,7 @@ func ExampleLookup() {
 	if err != nil {
 		panic(err)
 	}
-	defer m.Close()
+	defer m.Shutdown(context.Background())
 	sessions := m.Cache(cache.TypeSession, "sessions")
 
 	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379"})

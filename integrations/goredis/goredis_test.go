@@ -43,7 +43,7 @@ func newTracked(t *testing.T) *tracked {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = tr.Close() })
+	t.Cleanup(func() { _ = tr.Shutdown(context.Background()) })
 	return &tracked{tr: tr, reader: reader}
 }
 

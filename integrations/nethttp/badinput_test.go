@@ -153,7 +153,7 @@ func TestBadInputNetHTTP(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer tr.Close()
+			defer tr.Shutdown(context.Background())
 			badNoPanic(t, func() { tc.call(t, tr) })
 		})
 	}

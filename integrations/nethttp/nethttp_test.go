@@ -34,7 +34,7 @@ func TestKeepAliveClients(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer tr.Close()
+	defer tr.Shutdown(context.Background())
 
 	var hooked sync.WaitGroup // the server's own hook still runs
 	srv := &http.Server{
@@ -127,7 +127,7 @@ func ExampleTrackServer() {
 		fmt.Println(err)
 		return
 	}
-	defer tr.Close()
+	defer tr.Shutdown(context.Background())
 	srv := &http.Server{Addr: "127.0.0.1:8080", Handler: http.NotFoundHandler()}
 	nethttp.TrackServer(srv, tr.Pool("http", "api"))
 	fmt.Println(srv.ConnState != nil)

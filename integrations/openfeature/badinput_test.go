@@ -40,7 +40,7 @@ func newAnalytics(t testing.TB) *feature.Analytics {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = a.Close() })
+	t.Cleanup(func() { _ = a.Shutdown(context.Background()) })
 	return a
 }
 

@@ -25,7 +25,7 @@ func ExampleNew() {
 	if err != nil {
 		panic(err)
 	}
-	defer a.Close()
+	defer a.Shutdown(context.Background())
 
 	openfeature.AddHooks(openfeaturehook.New(a))
 	defer openfeature.Shutdown() // resets the global API: provider and hooks

@@ -29,7 +29,7 @@ func TestExpositionKeepsNoTargetingKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = a.Close() })
+	t.Cleanup(func() { _ = a.Shutdown(context.Background()) })
 	api := isolated.NewAPI()
 	t.Cleanup(func() { _ = api.Shutdown(context.Background()) })
 	api.AddHooks(openfeaturehook.New(a))

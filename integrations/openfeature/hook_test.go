@@ -94,7 +94,7 @@ func newEnv(t *testing.T, provider openfeature.FeatureProvider, opts []openfeatu
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = a.Close() })
+	t.Cleanup(func() { _ = a.Shutdown(context.Background()) })
 
 	if provider == nil {
 		provider = memprovider.NewInMemoryProvider(flags())
@@ -471,7 +471,7 @@ func TestHookOnClient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = a.Close() })
+	t.Cleanup(func() { _ = a.Shutdown(context.Background()) })
 	api := isolated.NewAPI()
 	t.Cleanup(func() { _ = api.Shutdown(context.Background()) })
 	if err := api.SetProviderAndWait(t.Context(), memprovider.NewInMemoryProvider(flags())); err != nil {
@@ -498,7 +498,7 @@ func TestHookGlobalAPI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = a.Close() })
+	t.Cleanup(func() { _ = a.Shutdown(context.Background()) })
 
 	openfeature.AddHooks(openfeaturehook.New(a))
 	if err := openfeature.SetProviderAndWait(memprovider.NewInMemoryProvider(flags())); err != nil {

@@ -41,7 +41,7 @@ func newHook(t *testing.T, clock func() time.Time) (*Hook, *feature.Analytics, *
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = a.Close() })
+	t.Cleanup(func() { _ = a.Shutdown(context.Background()) })
 	h := New(a)
 	h.now = clock
 	api := isolated.NewAPI()
@@ -219,7 +219,7 @@ func BenchmarkHook(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer a.Close()
+	defer a.Shutdown(context.Background())
 	h := New(a)
 	hc, details := hookArgs()
 	b.ReportAllocs()

@@ -56,7 +56,7 @@ func newBadRig(t *testing.T) *badRig {
 	if r.tr, err = conn.New(conn.WithMeterProvider(r.mp)); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = r.tr.Close() })
+	t.Cleanup(func() { _ = r.tr.Shutdown(context.Background()) })
 	r.db = sql.OpenDB(plainConnector{&plainDriver{}})
 	t.Cleanup(func() { _ = r.db.Close() })
 	return r

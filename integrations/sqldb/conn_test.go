@@ -25,7 +25,7 @@ func newTracker(t *testing.T) *conn.Tracker {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = tr.Close() })
+	t.Cleanup(func() { _ = tr.Shutdown(context.Background()) })
 	return tr
 }
 

@@ -92,7 +92,7 @@ func TestPostgresRotation(t *testing.T) {
 	if err := sys.Shutdown(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if err := tr.Close(); err != nil {
+	if err := tr.Shutdown(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("DBStats: %+v", stats)

@@ -1,14 +1,11 @@
-// Package fasthist is vitals' fast histogram path: explicit-bucket
-// histograms kept in atomics, published to the readers vitals builds
-// through an [go.opentelemetry.io/otel/sdk/metric.Producer].
+// Package fasthist holds vitals' fast histograms: explicit-bucket
+// histograms kept in striped atomics, with their sum, min and max.
 //
-// Recording into a [Histogram] costs a bucket search and a few atomic adds,
-// about a tenth of an OTel SDK Float64Histogram.Record, which takes a lock
-// per series. The price is that only readers made with the [Registry] as a
-// producer see the data, so trackers use this path only under the
-// MeterProvider that vitals.Start builds when it builds every reader; under
-// any other provider they record through the SDK's own histograms.
+// Recording into a [Histogram] costs a bucket search and a few atomic
+// operations, a fraction of an OTel SDK Float64Histogram.Record, which
+// takes a lock per series. Only a producer reads them (vitals.Producer,
+// through internal/core): a tracker records into them only when a
+// producer collects it, and into the SDK's histograms otherwise.
 //
-// A [Registry] is carried by that provider: [Provider] wraps the SDK's
-// MeterProvider, and trackers find the registry with [From].
+// This package depends on nothing but the standard library.
 package fasthist

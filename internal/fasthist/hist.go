@@ -18,21 +18,29 @@ const stripes = 16
 type Histogram struct {
 	bounds []float64
 	// cells holds the stripes one after the other, stride cells apart:
-	// each stripe's bucket counts, then its sum (float64 bits), then at
-	// least 64 bytes of padding, so no two stripes share a cache line.
+	// each stripe's bucket counts, then its sum, min and max (float64
+	// bits), then at least 64 bytes of padding, so no two stripes share a
+	// cache line.
 	cells  []atomic.Uint64
 	stride int
 }
 
 // NewHistogram returns a histogram with the given ascending bounds, copied.
 func NewHistogram(bounds []float64) *Histogram {
-	used := len(bounds) + 2 // buckets and the sum
+	used := len(bounds) + 4 // buckets, the sum, the min and the max
 	stride := (used + 8 + 7) &^ 7
-	return &Histogram{
+	h := &Histogram{
 		bounds: append([]float64(nil), bounds...),
 		cells:  make([]atomic.Uint64, stripes*stride),
 		stride: stride,
 	}
+	n := len(bounds) + 1
+	for s := range stripes {
+		st := h.cells[s*stride:]
+		st[n+1].Store(math.Float64bits(math.Inf(1)))
+		st[n+2].Store(math.Float64bits(math.Inf(-1)))
+	}
+	return h
 }
 
 // Record adds v. NaN and infinite values are dropped: they would poison the
@@ -54,11 +62,26 @@ func (h *Histogram) Record(v float64) {
 	}
 	st := h.cells[int(rand.Uint32()%stripes)*h.stride:]
 	st[i].Add(1)
-	sum := &st[len(h.bounds)+1]
+	n := len(h.bounds) + 1
+	sum := &st[n]
 	for {
 		old := sum.Load()
 		if sum.CompareAndSwap(old, math.Float64bits(math.Float64frombits(old)+v)) {
-			return
+			break
+		}
+	}
+	// The extremes change rarely once a few values are in, so each costs
+	// a load; a CAS only when v is a new one.
+	for lo := &st[n+1]; ; {
+		old := lo.Load()
+		if v >= math.Float64frombits(old) || lo.CompareAndSwap(old, math.Float64bits(v)) {
+			break
+		}
+	}
+	for hi := &st[n+2]; ; {
+		old := hi.Load()
+		if v <= math.Float64frombits(old) || hi.CompareAndSwap(old, math.Float64bits(v)) {
+			break
 		}
 	}
 }
@@ -88,4 +111,17 @@ func (h *Histogram) Load(dst []uint64) (counts []uint64, count uint64, sum float
 		sum += math.Float64frombits(st[n].Load())
 	}
 	return counts, count, sum
+}
+
+// Extremes returns the smallest and the largest value recorded, and false
+// when nothing was.
+func (h *Histogram) Extremes() (lo, hi float64, ok bool) {
+	n := len(h.bounds) + 1
+	lo, hi = math.Inf(1), math.Inf(-1)
+	for s := range stripes {
+		st := h.cells[s*h.stride:]
+		lo = math.Min(lo, math.Float64frombits(st[n+1].Load()))
+		hi = math.Max(hi, math.Float64frombits(st[n+2].Load()))
+	}
+	return lo, hi, lo <= hi
 }

@@ -9,7 +9,9 @@ import (
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
-	"github.com/otelvitals/vitals/internal/fasthist"
+	"github.com/otelvitals/vitals/instrument"
+	"github.com/otelvitals/vitals/internal/core"
+	"github.com/otelvitals/vitals/internal/produce"
 )
 
 // Reader is a ManualReader and the MeterProvider it reads.
@@ -18,27 +20,32 @@ type Reader struct {
 	reader *sdkmetric.ManualReader
 	// Provider is the provider to give the tracker under test.
 	Provider metric.MeterProvider
+	// Producer, with fast, is the producer the reader collects, to give
+	// the tracker under test (its WithProducer option); nil otherwise.
+	Producer instrument.Producer
 }
 
+// hubProducer is an instrument.Producer of a hub, as vitals.Producer is.
+type hubProducer struct{ hub *core.Hub }
+
+func (p hubProducer) Hub() *core.Hub { return p.hub }
+
 // NewReader returns a Reader whose provider is shut down when t ends. With
-// fast, the provider carries the fast histogram path, as the one
-// vitals.Start builds when it builds every reader.
+// fast, the reader also collects a producer, as the readers vitals.Start
+// builds do.
 func NewReader(t testing.TB, fast bool) *Reader {
 	t.Helper()
 	r := &Reader{t: t}
 	var opts []sdkmetric.ManualReaderOption
-	var reg *fasthist.Registry
 	if fast {
-		reg = fasthist.NewRegistry()
-		opts = append(opts, sdkmetric.WithProducer(reg))
+		hub := core.NewHub()
+		opts = append(opts, sdkmetric.WithProducer(produce.New(hub)))
+		r.Producer = hubProducer{hub}
 	}
 	r.reader = sdkmetric.NewManualReader(opts...)
 	sdk := sdkmetric.NewMeterProvider(sdkmetric.WithReader(r.reader))
 	t.Cleanup(func() { _ = sdk.Shutdown(context.Background()) })
 	r.Provider = sdk
-	if fast {
-		r.Provider = fasthist.NewProvider(sdk, reg)
-	}
 	return r
 }
 

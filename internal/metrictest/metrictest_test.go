@@ -9,8 +9,6 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.uber.org/goleak"
-
-	"github.com/otelvitals/vitals/internal/fasthist"
 )
 
 func TestMain(m *testing.M) {
@@ -111,24 +109,12 @@ func TestPointMissesWhatIsNotThere(t *testing.T) {
 	}
 }
 
-func TestFastReaderSeesFastHistograms(t *testing.T) {
-	r := NewReader(t, true)
-	reg := fasthist.From(r.Provider)
-	if reg == nil {
-		t.Fatal("NewReader(t, true) gave a provider without a fast histogram registry")
+func TestFastReaderHasProducer(t *testing.T) {
+	if NewReader(t, true).Producer == nil {
+		t.Error("NewReader(t, true) gave no producer")
 	}
-	h, remove := reg.Add(fasthist.Desc{Name: "fast"}, attribute.NewSet(poolA), []float64{1})
-	defer remove()
-	h.Record(0.5)
-	h.Record(2)
-
-	got, ok := Point(r.Collect(), "fast", poolA)
-	p, isHist := got.(metricdata.HistogramDataPoint[float64])
-	if !ok || !isHist || p.Count != 2 || p.Sum != 2.5 {
-		t.Errorf("Point(fast) = %v, %v; want count 2, sum 2.5", got, ok)
-	}
-	if fasthist.From(NewReader(t, false).Provider) != nil {
-		t.Error("NewReader(t, false) gave a provider with a fast histogram registry")
+	if p := NewReader(t, false).Producer; p != nil {
+		t.Errorf("NewReader(t, false) gave producer %v, want none", p)
 	}
 }
 

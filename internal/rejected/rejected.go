@@ -1,13 +1,12 @@
 package rejected
 
 import (
-	"context"
 	"math"
+	"sync"
+	"sync/atomic"
 	"time"
 
-	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/metric"
-
+	"github.com/otelvitals/vitals/internal/core"
 	"github.com/otelvitals/vitals/semconv"
 )
 
@@ -36,37 +35,89 @@ func DurationReason(d time.Duration) string {
 	return ""
 }
 
-// Counter counts rejected input of one signal. Its methods are safe for
-// concurrent use.
+// Counter counts rejected input of one signal in atomics, which a
+// tracker emits at collection as vitals.input.rejected. Its methods are
+// safe for concurrent use.
 type Counter struct {
-	counter metric.Int64Counter
-	opts    map[string][]metric.AddOption
 	signal  string
+	reasons map[string]*reason // fixed at New: read without a lock
+	order   []*reason
+
+	mu    sync.Mutex // guards other
+	other []*reason  // reasons not given to New, in order of first use
 }
 
-// New returns a Counter adding to c for signal, with the options of each
-// of reasons built now.
-func New(c metric.Int64Counter, signal string, reasons ...string) *Counter {
-	r := &Counter{counter: c, signal: signal, opts: make(map[string][]metric.AddOption, len(reasons))}
-	for _, reason := range reasons {
-		r.opts[reason] = r.options(reason)
+type reason struct {
+	n     atomic.Int64
+	attrs *core.Attrs
+}
+
+// New returns a Counter for signal, with the attributes of each of reasons
+// built now.
+func New(signal string, reasons ...string) *Counter {
+	r := &Counter{signal: signal, reasons: make(map[string]*reason, len(reasons))}
+	for _, name := range reasons {
+		if _, ok := r.reasons[name]; !ok {
+			e := r.newReason(name)
+			r.reasons[name] = e
+			r.order = append(r.order, e)
+		}
 	}
 	return r
 }
 
-func (r *Counter) options(reason string) []metric.AddOption {
-	return []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(
-		semconv.SignalKey.String(r.signal),
-		semconv.ErrorTypeKey.String(reason),
-	))}
+func (r *Counter) newReason(name string) *reason {
+	return &reason{attrs: core.NewAttrs(semconv.SignalKey.String(r.signal), semconv.ErrorTypeKey.String(name))}
 }
 
-// Add counts one rejection for reason. A reason not given to New works,
-// at the cost of building its attributes on every call.
-func (r *Counter) Add(reason string) {
-	opts, ok := r.opts[reason]
-	if !ok {
-		opts = r.options(reason)
+// Add counts one rejection for name. A reason not given to New works, at
+// the cost of a lock.
+func (r *Counter) Add(name string) {
+	if e, ok := r.reasons[name]; ok {
+		e.n.Add(1)
+		return
 	}
-	r.counter.Add(context.Background(), 1, opts...)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, e := range r.other {
+		if e.attrs.Set.HasValue(semconv.ErrorTypeKey) {
+			if v, _ := e.attrs.Set.Value(semconv.ErrorTypeKey); v.AsString() == name {
+				e.n.Add(1)
+				return
+			}
+		}
+	}
+	e := r.newReason(name)
+	e.n.Add(1)
+	r.other = append(r.other, e)
+}
+
+// Emit reports every reason counted at least once to s as metric m.
+func (r *Counter) Emit(s core.Sink, m int) {
+	for _, e := range r.order {
+		if n := e.n.Load(); n > 0 {
+			s.Int64(m, e.attrs, n)
+		}
+	}
+	r.mu.Lock()
+	other := r.other
+	r.mu.Unlock()
+	for _, e := range other {
+		s.Int64(m, e.attrs, e.n.Load())
+	}
+}
+
+// Count returns the rejections counted for name.
+func (r *Counter) Count(name string) int64 {
+	if e, ok := r.reasons[name]; ok {
+		return e.n.Load()
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, e := range r.other {
+		if v, _ := e.attrs.Set.Value(semconv.ErrorTypeKey); v.AsString() == name {
+			return e.n.Load()
+		}
+	}
+	return 0
 }

@@ -1,0 +1,36 @@
+// Package instrument holds what the four trackers share: the [Producer]
+// they report to, and one API shape, the same verb with the same meaning
+// and argument order in each of them.
+//
+// # Trackers
+//
+// | package | tracker | handle | what it sees |
+// |---|---|---|---|
+// | [github.com/otelvitals/vitals/instrument/conn] | conn.Tracker | conn.Pool, conn.Conn | connection ages, lifetimes, leaks, pool saturation |
+// | [github.com/otelvitals/vitals/instrument/queue] | queue.Monitor | queue.Queue | depth, utilization, overflow time, rejections |
+// | [github.com/otelvitals/vitals/instrument/cache] | cache.Monitor | cache.Cache | hit ratio and efficiency over a window |
+// | [github.com/otelvitals/vitals/instrument/feature] | feature.Analytics | feature.Feature | uses, distinct users, success ratio, durations |
+//
+// # Verbs
+//
+// | verb | meaning | in |
+// |---|---|---|
+// | New(opts...) (T, error) | makes a tracker; a partial failure returns the error with a working tracker | all four |
+// | T.X(type, name) | the handle of one pool, queue, cache or feature, made on first use; keep it | Pool, Queue, Cache, Feature |
+// | Snapshot() Snapshot | the tracker's state, read once per collection cycle and shared by every consumer of it | all four |
+// | Shutdown(ctx) error | stops the tracker once: its series are no longer reported, recording is a no-op, Snapshot returns the state at Shutdown | all four |
+// | WithMeterProvider, WithProducer, WithClock | where the points go, and the clock the tracker reads | all four |
+// | Start(ctx, …) → End/done | begins a timed operation; the returned value ends it and records its duration | cache (Op.End), feature (done func) |
+// | Do(ctx, …, fn) | runs fn as one timed operation and returns its error | cache (GetOrFill), feature |
+// | Wrap(…) | wraps the caller's value so its use is tracked, the value first | conn (database/sql), cache |
+// | ErrNilFunc | returned, and counted as nil_function, for a nil function where one is called | all that take one |
+//
+// # Producer
+//
+// A tracker reports its points through observable instruments of the
+// MeterProvider it is given, or, given a [Producer] with its
+// WithProducer option, through that producer, which a reader collects
+// directly (vitals.NewProducer). With a producer the tracker's durations go
+// to lock-free histograms the producer emits with their min and max;
+// without one, to the SDK's histograms as they happen.
+package instrument
