@@ -7,6 +7,7 @@ import (
 	"log"
 	"net/http"
 	"strings"
+	"time"
 
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
@@ -30,8 +31,10 @@ func ExampleStart() {
 	}
 	defer sys.Shutdown(ctx)
 
-	caches, _ := cache.New(cache.WithMeterProvider(sys.MeterProvider()))
-	defer caches.Close()
+	// A tracker made by hand reaches the same readers the same way as the
+	// system's own: through its provider and its producer.
+	caches, _ := cache.New(cache.WithMeterProvider(sys.MeterProvider()), cache.WithProducer(sys.Producer()))
+	defer caches.Shutdown(context.Background())
 	users := caches.Cache(cache.TypeApplication, "users")
 	for range 3 {
 		users.CountHit()
@@ -67,7 +70,7 @@ func ExampleWithReader() {
 	defer sys.Shutdown(ctx)
 
 	caches, _ := cache.New(cache.WithMeterProvider(sys.MeterProvider()))
-	defer caches.Close()
+	defer caches.Shutdown(context.Background())
 	caches.Cache(cache.TypeSession, "sessions").Set(5)
 
 	var rm metricdata.ResourceMetrics
@@ -99,6 +102,46 @@ func ExampleWithMeterProvider() {
 
 	fmt.Println(sys.MeterProvider() == mp, len(sys.Readers()))
 	// Output: true 0
+}
+
+// Put vitals' producer on a reader of your own, so that the trackers reach
+// it on their fast path: points straight from the trackers' state, read
+// once per collection, and histograms with their min and max.
+func ExampleNewProducer() {
+	ctx := context.Background()
+	p := vitals.NewProducer()
+	reader := sdkmetric.NewManualReader(sdkmetric.WithProducer(p))
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	defer mp.Shutdown(ctx)
+	sys, err := vitals.Start(ctx, vitals.WithMeterProvider(mp), vitals.WithProducer(p))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer sys.Shutdown(ctx)
+
+	users := sys.Caches().Cache(cache.TypeApplication, "users")
+	users.Hit(2 * time.Millisecond)
+	users.Miss(40 * time.Millisecond)
+
+	var rm metricdata.ResourceMetrics
+	if err := reader.Collect(ctx, &rm); err != nil {
+		log.Fatal(err)
+	}
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			if h, ok := m.Data.(metricdata.Histogram[float64]); ok && m.Name == "vitals.cache.operation.duration" {
+				for _, dp := range h.DataPoints {
+					result, _ := dp.Attributes.Value("vitals.cache.result")
+					lo, _ := dp.Min.Value()
+					hi, _ := dp.Max.Value()
+					fmt.Printf("%s: %d lookup, min %gs, max %gs\n", result.AsString(), dp.Count, lo, hi)
+				}
+			}
+		}
+	}
+	// Output:
+	// hit: 1 lookup, min 0.002s, max 0.002s
+	// miss: 1 lookup, min 0.04s, max 0.04s
 }
 
 // Validate names the field, the value and the allowed range.

@@ -17,10 +17,12 @@
 //
 // A user identifier is hashed the moment it is recorded and never stored:
 // not in attributes, snapshots, logs or errors. The hash only feeds a
-// HyperLogLog sketch (github.com/axiomhq/hyperloglog, precision 14: fixed
-// memory, at most 16 KiB per quarter window per feature, standard error
-// 0.8%), which yields the number of distinct users and nothing about any of
-// them. By default the hash is hash/maphash with a random secret seed per
+// HyperLogLog sketch of vitals' own (internal/hll, precision 14: exact up
+// to 512 users per quarter window, then fixed memory, at most 16 KiB per
+// quarter window per feature plus 16 KiB for the window's union, standard
+// error 0.8%), which yields the number of distinct users and nothing about
+// any of them. Its estimate is kept up to date as users arrive, so a
+// collection reads it at no cost, however many users there are. By default the hash is hash/maphash with a random secret seed per
 // process: fast (about 5 ns), and meaningless outside the process. With
 // [WithUserHashKey] it is HMAC-SHA256 under that key (about 180 ns), the
 // same in every process that shares the key.
