@@ -9,7 +9,7 @@ import (
 )
 
 func main() {
-	base := flag.String("base", "otel-kept-set,prom-kept", "comma-separated impl names of the baseline rows")
+	base := flag.String("base", "otel-kept-set,prom-kept,otel-sync", "comma-separated impl names of the baseline rows")
 	flag.Parse()
 	if err := run(os.Stdout, flag.Args(), strings.Split(*base, ",")); err != nil {
 		fmt.Fprintln(os.Stderr, "ratio:", err)

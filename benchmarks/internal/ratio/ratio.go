@@ -158,24 +158,41 @@ func nsOf(s sample) float64     { return s.ns }
 func bytesOf(s sample) float64  { return s.bytes }
 func allocsOf(s sample) float64 { return s.allocs }
 
+// pairedRatios returns the ratios of r's ns/op to base's pass by pass: the
+// i-th sample of r over the i-th sample of base, for as many samples as
+// both have. scripts/bench.sh runs every benchmark once per pass, so the
+// i-th sample of every row comes from pass i, and a moment of noise that
+// slows a pass slows both sides of its ratio.
+func pairedRatios(r, base *row) []float64 {
+	n := min(len(r.samples), len(base.samples))
+	ratios := make([]float64, 0, n)
+	for i := range n {
+		if b := base.samples[i].ns; b > 0 {
+			ratios = append(ratios, r.samples[i].ns/b)
+		}
+	}
+	return ratios
+}
+
 // write prints one table per group: each row's run count, its median ns/op,
-// B/op and allocs/op, and its median ns/op divided by the median ns/op of
-// each baseline row of the group ("-" where the group has no such row).
-// Names are left-aligned, numbers right-aligned, with the same column widths
-// in every group.
+// B/op and allocs/op, and for each baseline row X the group has (in the
+// order of bases) two ratios: "vs X", the row's median ns/op divided by X's
+// median ns/op, and "paired", the median of the row's paired ratios to X
+// (see pairedRatios) followed by their range when they differ. Names
+// are left-aligned, numbers right-aligned, with the same column widths in
+// every group.
 func (res *results) write(w io.Writer, bases []string) error {
 	var tables [][][]string
 	for _, g := range res.groups {
 		header := []string{g.name, "runs", "ns/op", "B/op", "allocs/op"}
+		var baseRows []*row
 		for _, b := range bases {
-			header = append(header, "vs "+b)
-		}
-		baseMedian := make([]float64, len(bases))
-		for i, b := range bases {
-			baseMedian[i] = math.NaN()
-			if j := slices.IndexFunc(g.rows, func(r *row) bool { return r.impl == b }); j >= 0 {
-				baseMedian[i] = g.rows[j].medianOf(nsOf)
+			j := slices.IndexFunc(g.rows, func(r *row) bool { return r.impl == b })
+			if j < 0 || slices.Contains(baseRows, g.rows[j]) {
+				continue
 			}
+			baseRows = append(baseRows, g.rows[j])
+			header = append(header, "vs "+b, "paired")
 		}
 		table := [][]string{header}
 		for _, r := range g.rows {
@@ -187,12 +204,8 @@ func (res *results) write(w io.Writer, bases []string) error {
 				formatCount(r.medianOf(bytesOf)),
 				formatCount(r.medianOf(allocsOf)),
 			}
-			for _, bm := range baseMedian {
-				if math.IsNaN(bm) || bm <= 0 {
-					line = append(line, "-")
-					continue
-				}
-				line = append(line, strconv.FormatFloat(ns/bm, 'f', 2, 64)+"x")
+			for _, base := range baseRows {
+				line = append(line, formatRatio(ns/base.medianOf(nsOf)), formatPaired(pairedRatios(r, base)))
 			}
 			table = append(table, line)
 		}
@@ -212,7 +225,9 @@ func (res *results) write(w io.Writer, bases []string) error {
 	}
 	var b strings.Builder
 	b.WriteString("medians over each row's runs; \"vs X\" is the row's median ns/op divided\n")
-	b.WriteString("by the median ns/op of row X of the same group, measured in the same run\n")
+	b.WriteString("by the median ns/op of row X of the same group, measured in the same run;\n")
+	b.WriteString("\"paired\", after it, is the median (and range) of the row's ns/op divided\n")
+	b.WriteString("by X's in the same pass, which a noisy moment of the run moves less\n")
 	for _, table := range tables {
 		b.WriteByte('\n')
 		for _, line := range table {
@@ -229,6 +244,31 @@ func (res *results) write(w io.Writer, bases []string) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// formatRatio formats a ratio with two decimals and an x, and a ratio that
+// could not be taken (NaN, infinite or negative, from a baseline without a
+// positive median) as "-".
+func formatRatio(v float64) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
+		return "-"
+	}
+	return strconv.FormatFloat(v, 'f', 2, 64) + "x"
+}
+
+// formatPaired formats paired ratios as their median, followed by their
+// range in parentheses unless it rounds to a single value, and no ratios
+// as "-".
+func formatPaired(ratios []float64) string {
+	if len(ratios) == 0 {
+		return "-"
+	}
+	med := formatRatio(median(ratios))
+	lo, hi := formatRatio(slices.Min(ratios)), formatRatio(slices.Max(ratios))
+	if lo == hi {
+		return med
+	}
+	return med + " (" + strings.TrimSuffix(lo, "x") + "-" + strings.TrimSuffix(hi, "x") + ")"
 }
 
 // formatValue formats a median with three significant digits or more, and

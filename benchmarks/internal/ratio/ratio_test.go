@@ -5,6 +5,8 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -119,8 +121,9 @@ PASS
 ok  	github.com/otelvitals/vitals/benchmarks	1.000s
 `
 
-// TestWrite checks the whole table for a small input: medians, ratios to
-// both baselines, missing baselines and missing memory figures.
+// TestWrite checks the whole table for a small input: medians, both
+// ratios to both baselines, a group without one of them and missing memory
+// figures.
 func TestWrite(t *testing.T) {
 	var res results
 	if err := res.parse(strings.NewReader(benchOutput)); err != nil {
@@ -130,23 +133,122 @@ func TestWrite(t *testing.T) {
 	if err := res.write(&out, []string{"otel-kept-set", "prom-kept"}); err != nil {
 		t.Fatal(err)
 	}
-	// Medians: otel-kept-set 150 (of 100, 150, 200), prom-kept 10 (of 8,
-	// 12), attrs 750; HistogramRecord has no otel-kept-set row and no
-	// memory figures.
+	// Medians: otel-kept-set 150 (of 200, 100, 150), prom-kept 10 (of 8,
+	// 12), attrs 750 (of 600, 900). Paired with otel-kept-set, pass by
+	// pass: prom-kept 8/200 and 12/100, attrs 600/200 and 900/100; with
+	// prom-kept: otel-kept-set 200/8 and 100/12, attrs 600/8 and 900/12,
+	// both 75. HistogramRecord has no otel-kept-set row, hence no columns
+	// for it, and no memory figures.
 	want := `medians over each row's runs; "vs X" is the row's median ns/op divided
-by the median ns/op of row X of the same group, measured in the same run
+by the median ns/op of row X of the same group, measured in the same run;
+"paired", after it, is the median (and range) of the row's ns/op divided
+by X's in the same pass, which a noisy moment of the run moves less
 
-CounterAdd              runs  ns/op   B/op  allocs/op  vs otel-kept-set  vs prom-kept
-  otel-kept-set            3    150      0          0             1.00x        15.00x
-  prom-kept                2   10.0      0          0             0.07x         1.00x
-  attrs                    2    750  296.5        4.5             5.00x        75.00x
+CounterAdd              runs  ns/op   B/op  allocs/op  vs otel-kept-set             paired  vs prom-kept               paired
+  otel-kept-set            3    150      0          0             1.00x              1.00x        15.00x  16.67x (8.33-25.00)
+  prom-kept                2   10.0      0          0             0.07x  0.08x (0.04-0.12)         1.00x                1.00x
+  attrs                    2    750  296.5        4.5             5.00x  6.00x (3.00-9.00)        75.00x               75.00x
 
-HistogramRecord         runs  ns/op   B/op  allocs/op  vs otel-kept-set  vs prom-kept
-  prom-kept                1   20.0      -          -                 -         1.00x
-  prom-labels-per-call     1   50.0      -          -                 -         2.50x
+HistogramRecord         runs  ns/op   B/op  allocs/op      vs prom-kept             paired
+  prom-kept                1   20.0      -          -             1.00x              1.00x
+  prom-labels-per-call     1   50.0      -          -             2.50x              2.50x
 `
 	if got := out.String(); got != want {
 		t.Errorf("write:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// noisyPasses is five interleaved passes of a row that takes 0.9 times
+// its baseline's time in every pass but the last. The machine got busy
+// from pass 3 on, slowing both rows fourfold, and the row ran its last
+// pass before the load reached it. The medians come from different
+// passes (the baseline's from a busy one, the row's from a quiet one), so
+// their ratio says 0.23x; the paired ratios say 0.9x in four passes out of
+// five.
+const noisyPasses = `BenchmarkCollectPools/n=1000/impl=otel-sync-2  10  100 ns/op
+BenchmarkCollectPools/n=1000/impl=vitals-2     10   90 ns/op
+BenchmarkCollectPools/n=1000/impl=otel-sync-2  10  100 ns/op
+BenchmarkCollectPools/n=1000/impl=vitals-2     10   90 ns/op
+BenchmarkCollectPools/n=1000/impl=otel-sync-2  10  400 ns/op
+BenchmarkCollectPools/n=1000/impl=vitals-2     10  360 ns/op
+BenchmarkCollectPools/n=1000/impl=otel-sync-2  10  400 ns/op
+BenchmarkCollectPools/n=1000/impl=vitals-2     10  360 ns/op
+BenchmarkCollectPools/n=1000/impl=otel-sync-2  10  400 ns/op
+BenchmarkCollectPools/n=1000/impl=vitals-2     10   90 ns/op
+`
+
+// TestPairedRatios checks that paired ratios are taken pass by pass and
+// differ from the ratio of the medians where a noisy moment moved the two
+// medians apart.
+func TestPairedRatios(t *testing.T) {
+	var res results
+	if err := res.parse(strings.NewReader(noisyPasses)); err != nil {
+		t.Fatal(err)
+	}
+	if len(res.groups) != 1 || len(res.groups[0].rows) != 2 {
+		t.Fatalf("parsed %+v, want one group of two rows", res.groups)
+	}
+	base, r := res.groups[0].rows[0], res.groups[0].rows[1]
+	if base.impl != "otel-sync" || r.impl != "vitals" {
+		t.Fatalf("rows %q, %q; want otel-sync, vitals", base.impl, r.impl)
+	}
+	paired := pairedRatios(r, base)
+	if want := []float64{0.9, 0.9, 0.9, 0.9, 0.225}; !slices.Equal(paired, want) {
+		t.Errorf("pairedRatios = %v, want %v", paired, want)
+	}
+	ofMedians := r.medianOf(nsOf) / base.medianOf(nsOf)
+	if ofMedians != 0.225 || median(paired) != 0.9 {
+		t.Errorf("ratio of medians %v, median of paired ratios %v; want 0.225 and 0.9", ofMedians, median(paired))
+	}
+
+	var out bytes.Buffer
+	if err := res.write(&out, []string{"otel-kept-set", "prom-kept", "otel-sync"}); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := rowCells(out.String(), "vitals"), "vitals|5|90.0|-|-|0.23x|0.90x (0.23-0.90)"; got != want {
+		t.Errorf("vitals row: %q, want %q:\n%s", got, want, out.String())
+	}
+
+	// Rows with different run counts are paired for as many passes as
+	// both have; a baseline pass of 0 ns/op gives no ratio.
+	short := &row{impl: "short", samples: []sample{{ns: 45}, {ns: 60}}}
+	if got, want := pairedRatios(short, base), []float64{0.45, 0.6}; !slices.Equal(got, want) {
+		t.Errorf("pairedRatios(2 runs, 5 runs) = %v, want %v", got, want)
+	}
+	zero := &row{impl: "zero", samples: []sample{{ns: 0}, {ns: 50}}}
+	if got, want := pairedRatios(short, zero), []float64{1.2}; !slices.Equal(got, want) {
+		t.Errorf("pairedRatios against a 0 ns/op pass = %v, want %v", got, want)
+	}
+}
+
+// rowCells returns the cells of the first table row of out named impl,
+// joined with "|": cells are separated by two spaces or more.
+func rowCells(out, impl string) string {
+	for line := range strings.Lines(out) {
+		if strings.HasPrefix(line, "  "+impl+" ") {
+			return strings.Join(regexp.MustCompile(`\s{2,}`).Split(strings.TrimSpace(line), -1), "|")
+		}
+	}
+	return ""
+}
+
+// TestFormatPaired checks the paired cell: a median alone when the range
+// rounds to one value, and "-" without ratios.
+func TestFormatPaired(t *testing.T) {
+	tests := []struct {
+		ratios []float64
+		want   string
+	}{
+		{nil, "-"},
+		{[]float64{1}, "1.00x"},
+		{[]float64{0.501, 0.499, 0.5}, "0.50x"},
+		{[]float64{0.8, 1.2, 1.0}, "1.00x (0.80-1.20)"},
+		{[]float64{2, 4}, "3.00x (2.00-4.00)"},
+	}
+	for _, tt := range tests {
+		if got := formatPaired(tt.ratios); got != tt.want {
+			t.Errorf("formatPaired(%v) = %q, want %q", tt.ratios, got, tt.want)
+		}
 	}
 }
 
@@ -162,8 +264,8 @@ func TestRun(t *testing.T) {
 	if err := run(&out, []string{name}, []string{"prom-kept"}); err != nil {
 		t.Fatal(err)
 	}
-	if want := "\n  attrs                    2    750  296.5        4.5        75.00x\n"; !strings.Contains(out.String(), want) {
-		t.Errorf("run output lacks %q:\n%s", want, out.String())
+	if got, want := rowCells(out.String(), "attrs"), "attrs|2|750|296.5|4.5|75.00x|75.00x"; got != want {
+		t.Errorf("attrs row: %q, want %q:\n%s", got, want, out.String())
 	}
 
 	empty := filepath.Join(dir, "empty.txt")
