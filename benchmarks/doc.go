@@ -35,6 +35,22 @@
 // vitals' own rows (a cache hit, a queue sample, a connection use, a feature
 // use on a handle) join these groups as impl=vitals-<op>.
 //
+// # Collections
+//
+// The collection groups measure one collection of n connection pools,
+// caches or features, n = 10, 1,000 and 10,000, each in a realistic state
+// (BenchmarkCollectPools/n=1000/impl=vitals, BenchmarkCollectCaches,
+// BenchmarkCollectFeatures), and one Prometheus /metrics render of 1,000 of
+// each (BenchmarkCollectRender/n=1000). Each iteration records one event on
+// one entity, so that the tracker reads its state afresh, then collects.
+// The rows hold the same data, checked point by point:
+//
+//   - vitals: the tracker with vitals.NewProducer on the reader.
+//   - otel-sync: the raw SDK with synchronous instruments recording the
+//     same series as the events happen; the baseline of these groups.
+//   - otel-observable: the same series through observable instruments and
+//     one callback reading atomics, durations in synchronous histograms.
+//
 // Every row reports allocations, and checks after its loop that the
 // instrument counted exactly one operation per iteration; the tests of this
 // package read exact sums, counts and buckets back through a ManualReader
@@ -42,12 +58,14 @@
 //
 // # Running
 //
-// From the module root, make bench (scripts/bench.sh) runs every group
-// -count times, keeps the raw output in .cache/bench/latest.txt and prints a
-// benchstat table with the implementations side by side, followed by the
-// ratio of each row's median ns/op to the otel-kept-set and prom-kept
-// medians of its group. COUNT and BENCHTIME set the number of runs and the
-// time of each. A single group runs with
+// From the module root, make bench (scripts/bench.sh) runs COUNT passes of
+// every group, each a go test -count 1, keeps the raw output in
+// .cache/bench/latest.txt and prints a benchstat table with the
+// implementations side by side, followed by the ratios of each row's ns/op
+// to the otel-kept-set, prom-kept and otel-sync rows of its group: the ratio
+// of the medians, and the paired ratio, the median over the passes of the
+// ratio within each pass. COUNT and BENCHTIME set the number of passes and
+// the time of each run. A single group runs with
 //
 //	go test ./benchmarks -run '^$' -bench 'CounterAdd$' -benchmem -count 10
 //
@@ -55,7 +73,7 @@
 //
 // Only ratios within one run mean anything: absolute ns/op move with the
 // machine and its load, while rows of the same group measured in the same
-// run share them. A ratio of 0.5 to otel-kept-set means the row does the
+// run share them, and rows of the same pass share them most. A ratio of 0.5 to otel-kept-set means the row does the
 // same work in half the time; compare vitals' rows with otel-kept-set (the
 // best raw OTel), with otel-attrs-per-call (what most code does) and with
 // prom-kept. The benchmarks assert no timings; see README.md.
