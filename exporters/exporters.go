@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
-	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 )
 
 var (
@@ -107,24 +106,19 @@ func (c config) periodicOptions(exp sdkmetric.Exporter) []sdkmetric.PeriodicRead
 // needs a view of its own.
 type TemporalProducer interface {
 	sdkmetric.Producer
-	// ForTemporality returns a producer of the same metrics whose sums
-	// and histograms take the temporality sel gives their instrument kind.
+	// ForTemporality returns a producer of the same metrics for one
+	// reader, whose sums and histograms take the temporality sel gives
+	// their instrument kind. Its output may be reused by its next Produce.
 	ForTemporality(sel sdkmetric.TemporalitySelector) sdkmetric.Producer
 }
 
 // producerFor returns p for a reader exporting through exp: a
-// [TemporalProducer] gets a view of its own in exp's temporality when exp
-// asks delta of counters or histograms; other producers are given as they
-// are.
+// [TemporalProducer] gets a view of its own, in exp's temporality, which
+// reuses its buffers from one collection of that reader to the next;
+// other producers are given as they are.
 func producerFor(p sdkmetric.Producer, exp sdkmetric.Exporter) sdkmetric.Producer {
-	tp, ok := p.(TemporalProducer)
-	if !ok {
-		return p
-	}
-	for _, k := range []sdkmetric.InstrumentKind{sdkmetric.InstrumentKindHistogram, sdkmetric.InstrumentKindObservableCounter, sdkmetric.InstrumentKindCounter} {
-		if exp.Temporality(k) == metricdata.DeltaTemporality {
-			return tp.ForTemporality(exp.Temporality)
-		}
+	if tp, ok := p.(TemporalProducer); ok {
+		return tp.ForTemporality(exp.Temporality)
 	}
 	return p
 }

@@ -70,6 +70,9 @@ func newPrometheus(cfg config) (*PrometheusReader, error) {
 	reg := prometheus.NewRegistry()
 	promOpts := []promexporter.Option{promexporter.WithRegisterer(reg)}
 	for _, p := range cfg.producers {
+		if tp, ok := p.(TemporalProducer); ok {
+			p = tp.ForTemporality(sdkmetric.DefaultTemporalitySelector) // one of its own, reused scrape to scrape
+		}
 		promOpts = append(promOpts, promexporter.WithProducer(p))
 	}
 	exp, err := promexporter.New(promOpts...)

@@ -134,20 +134,22 @@ func (t *Tracker) read(now int64) *state {
 	t.expireIfDue(now)
 	pools := t.poolList()
 	st := &state{pools: pools, snap: Snapshot{Time: t.shell.Clock.Now(), Pools: make([]PoolSnapshot, 0, len(pools))}}
-	for _, p := range pools {
-		st.snap.Pools = append(st.snap.Pools, p.read(now))
+	n := len(t.ageLabels)
+	ages := make([]AgeCount, n*len(pools)) // one allocation for every pool's ages
+	for i, p := range pools {
+		st.snap.Pools = append(st.snap.Pools, p.read(now, ages[i*n:(i+1)*n:(i+1)*n]))
 	}
 	return st
 }
 
-// read returns the pool's state at now, and leaves a mark of its counters
-// in the window.
-func (p *Pool) read(now int64) PoolSnapshot {
+// read returns the pool's state at now, with its ages in ages (one per
+// age bound), and leaves a mark of its counters in the window.
+func (p *Pool) read(now int64, ages []AgeCount) PoolSnapshot {
 	ps := PoolSnapshot{
 		Type: p.typ, Name: p.name, Overflow: p.overflow,
 		Reused:   p.reused.Load(),
 		Stateful: p.stateful.Load(),
-		Ages:     make([]AgeCount, len(p.t.ageLabels)),
+		Ages:     ages,
 	}
 	// The pool's own stats are read outside p.mu: the function may take the
 	// connection pool's own lock, which that pool may hold while it closes

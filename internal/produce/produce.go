@@ -17,27 +17,50 @@ import (
 
 // Producer produces the metrics of a hub's sources. Its methods are safe
 // for concurrent use; one Produce runs at a time.
+//
+// Each Produce sizes its point slices from the previous one, so that a
+// collection allocates once per metric, not once per doubling. A view
+// (WithTemporality), which serves one reader, goes further: it reuses the
+// slices it returned last time, so the data of one of its Produce calls is
+// valid until its next one, as a reader that exports before it collects
+// again (the SDK's periodic reader, the Prometheus exporter) needs.
 type Producer struct {
 	hub         *core.Hub
 	temporality sdkmetric.TemporalitySelector
 	delta       bool // some kind is delta: keep what was reported
+	reuse       bool // a view: the last output's slices are reused
 
-	mu   sync.Mutex
-	last map[seriesKey]*reported
-	gen  uint64
+	mu    sync.Mutex
+	last  map[seriesKey]*reported
+	gen   uint64
+	sizes map[metricKey]int      // points per metric last time
+	spare map[metricKey]*buffers // a view's last output, to reuse
+	slab  []uint64               // a view's last bucket counts, to reuse
+}
+
+// metricKey names one output metric across collections.
+type metricKey struct{ scope, name string }
+
+// buffers are the point slices of one output metric.
+type buffers struct {
+	ints   []metricdata.DataPoint[int64]
+	floats []metricdata.DataPoint[float64]
+	hists  []metricdata.HistogramDataPoint[float64]
 }
 
 // New returns a producer of hub's sources, with every sum and histogram
 // cumulative.
 func New(hub *core.Hub) *Producer {
-	return &Producer{hub: hub, temporality: sdkmetric.DefaultTemporalitySelector}
+	return &Producer{hub: hub, temporality: sdkmetric.DefaultTemporalitySelector, sizes: map[metricKey]int{}}
 }
 
-// WithTemporality returns a producer of the same hub whose sums and
-// histograms have the temporality sel gives their instrument kind (an
-// OTLP exporter's, say), with its own record of what it reported.
+// WithTemporality returns a view of the same hub for one reader: its sums
+// and histograms have the temporality sel gives their instrument kind (an
+// OTLP exporter's, say), it keeps its own record of what it reported, and
+// it reuses its buffers (see [Producer]).
 func (p *Producer) WithTemporality(sel sdkmetric.TemporalitySelector) *Producer {
-	q := &Producer{hub: p.hub, temporality: sel, last: make(map[seriesKey]*reported)}
+	q := &Producer{hub: p.hub, temporality: sel, reuse: true, last: make(map[seriesKey]*reported),
+		sizes: map[metricKey]int{}, spare: map[metricKey]*buffers{}}
 	for _, k := range []sdkmetric.InstrumentKind{sdkmetric.InstrumentKindObservableCounter, sdkmetric.InstrumentKindHistogram} {
 		if sel(k) == metricdata.DeltaTemporality {
 			q.delta = true
@@ -75,10 +98,12 @@ func (p *Producer) Produce(context.Context) ([]metricdata.ScopeMetrics, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.gen++
-	b := batch{p: p, now: time.Now(), scopes: map[string]int{}}
+	b := batch{p: p, now: time.Now(), scopes: map[string]int{}, slab: p.slab[:0]}
 	p.hub.Collect(func(src core.Source) core.Sink {
 		return b.sourceSink(src)
 	})
+	b.finish()
+	p.keep(&b)
 	if p.delta {
 		for k, r := range p.last {
 			if r.gen != p.gen { // the series is gone
@@ -89,12 +114,98 @@ func (p *Producer) Produce(context.Context) ([]metricdata.ScopeMetrics, error) {
 	return b.out, nil
 }
 
+// keep remembers the size of each metric of b's output, and, for a view,
+// its slices, to reuse at the next Produce.
+func (p *Producer) keep(b *batch) {
+	for si, sm := range b.out {
+		for mi, m := range sm.Metrics {
+			pm := b.pend[si][mi]
+			k := metricKey{sm.Scope.Name, m.Name}
+			p.sizes[k] = len(pm.ints) + len(pm.floats) + len(pm.hists)
+			if p.reuse {
+				p.spare[k] = &buffers{ints: pm.ints, floats: pm.floats, hists: pm.hists}
+			}
+		}
+	}
+	if p.reuse {
+		p.slab = b.slab
+	}
+}
+
 // batch is one Produce's output under construction.
 type batch struct {
 	p      *Producer
 	now    time.Time
 	out    []metricdata.ScopeMetrics
+	pend   [][]*pending   // by scope and metric, as in out: the points
 	scopes map[string]int // scope name -> index in out
+	slab   []uint64       // bucket counts are cut from it
+}
+
+// pending is one output metric's points while they come in; finish makes
+// them its Data, once, so that a point costs no boxing.
+type pending struct {
+	def         semconv.Metric
+	temporality metricdata.Temporality
+	made        bool // the point slice of its kind is taken
+	ints        []metricdata.DataPoint[int64]
+	floats      []metricdata.DataPoint[float64]
+	hists       []metricdata.HistogramDataPoint[float64]
+}
+
+// finish sets the Data of every output metric from its points.
+func (b *batch) finish() {
+	for si := range b.out {
+		for mi := range b.out[si].Metrics {
+			pm, out := b.pend[si][mi], &b.out[si].Metrics[mi]
+			k := pm.def.Kind
+			switch {
+			case k == semconv.KindFloat64Histogram:
+				out.Data = metricdata.Histogram[float64]{Temporality: pm.temporality, DataPoints: pm.hists}
+			case isGauge(k) && pm.ints != nil:
+				out.Data = metricdata.Gauge[int64]{DataPoints: pm.ints}
+			case isGauge(k):
+				out.Data = metricdata.Gauge[float64]{DataPoints: pm.floats}
+			case pm.ints != nil:
+				out.Data = metricdata.Sum[int64]{Temporality: pm.temporality, IsMonotonic: isMonotonic(k), DataPoints: pm.ints}
+			default:
+				out.Data = metricdata.Sum[float64]{Temporality: pm.temporality, IsMonotonic: isMonotonic(k), DataPoints: pm.floats}
+			}
+		}
+	}
+}
+
+// counts returns a slice of n bucket counts for one histogram point.
+func (b *batch) counts(n int) []uint64 {
+	if len(b.slab)+n > cap(b.slab) {
+		b.slab = make([]uint64, 0, max(2*cap(b.slab), 64*n))
+	}
+	c := b.slab[len(b.slab) : len(b.slab)+n]
+	b.slab = b.slab[:len(b.slab)+n]
+	return c
+}
+
+// ints, floats and hists return the point slice to fill for metric k: the
+// view's last one, emptied, or a new one of last time's size.
+func (b *batch) ints(k metricKey) []metricdata.DataPoint[int64] {
+	if sp := b.p.spare[k]; sp != nil && sp.ints != nil {
+		return sp.ints[:0]
+	}
+	return make([]metricdata.DataPoint[int64], 0, b.p.sizes[k])
+}
+
+func (b *batch) floats(k metricKey) []metricdata.DataPoint[float64] {
+	if sp := b.p.spare[k]; sp != nil && sp.floats != nil {
+		return sp.floats[:0]
+	}
+	return make([]metricdata.DataPoint[float64], 0, b.p.sizes[k])
+}
+
+func (b *batch) hists(k metricKey) []metricdata.HistogramDataPoint[float64] {
+	if sp := b.p.spare[k]; sp != nil && sp.hists != nil {
+		return sp.hists[:0]
+	}
+	return make([]metricdata.HistogramDataPoint[float64], 0, b.p.sizes[k])
 }
 
 // sourceSink returns the sink of src's points in b.
@@ -105,6 +216,7 @@ func (b *batch) sourceSink(src core.Source) *sink {
 		si = len(b.out)
 		b.scopes[name] = si
 		b.out = append(b.out, metricdata.ScopeMetrics{Scope: instrumentation.Scope{Name: name, Version: version.Version, SchemaURL: semconv.SchemaURL}})
+		b.pend = append(b.pend, nil)
 	}
 	defs := src.Metrics()
 	return &sink{b: b, src: src, scope: si, defs: defs, at: make([]int, len(defs)), start: src.Start()}
@@ -120,23 +232,35 @@ type sink struct {
 	start time.Time
 }
 
-// metric returns the output metric of m, made on its first point; metrics
-// of one name from several sources of one scope share it.
-func (s *sink) metric(m int) *metricdata.Metrics {
+// key returns the output key of metric m.
+func (s *sink) key(m int) metricKey {
+	return metricKey{s.b.out[s.scope].Scope.Name, s.defs[m].Name}
+}
+
+// metric returns the pending output metric of m, made on its first
+// point; metrics of one name from several sources of one scope share it.
+func (s *sink) metric(m int) *pending {
 	sm := &s.b.out[s.scope]
 	if i := s.at[m]; i > 0 {
-		return &sm.Metrics[i-1]
+		return s.b.pend[s.scope][i-1]
 	}
 	d := s.defs[m]
 	for i := range sm.Metrics {
 		if sm.Metrics[i].Name == d.Name {
 			s.at[m] = i + 1
-			return &sm.Metrics[i]
+			return s.b.pend[s.scope][i]
 		}
 	}
 	sm.Metrics = append(sm.Metrics, metricdata.Metrics{Name: d.Name, Description: d.Description, Unit: d.Unit})
+	pm := &pending{def: d}
+	if d.Kind == semconv.KindFloat64Histogram {
+		pm.temporality = s.b.p.temporality(sdkmetric.InstrumentKindHistogram)
+	} else if !isGauge(d.Kind) {
+		pm.temporality = s.b.p.temporality(kind(d.Kind))
+	}
+	s.b.pend[s.scope] = append(s.b.pend[s.scope], pm)
 	s.at[m] = len(sm.Metrics)
-	return &sm.Metrics[len(sm.Metrics)-1]
+	return pm
 }
 
 // kind is the SDK instrument kind whose temporality m's points take.
@@ -181,48 +305,36 @@ func (s *sink) prior(m int, a *core.Attrs, t metricdata.Temporality) *reported {
 
 // Int64 adds an integer point.
 func (s *sink) Int64(m int, a *core.Attrs, v int64) {
-	d := s.defs[m]
-	out := s.metric(m)
-	if isGauge(d.Kind) {
-		g, _ := out.Data.(metricdata.Gauge[int64])
-		g.DataPoints = append(g.DataPoints, metricdata.DataPoint[int64]{Attributes: a.Set, Time: s.b.now, Value: v})
-		out.Data = g
-		return
+	pm := s.metric(m)
+	if !pm.made {
+		pm.ints, pm.made = s.b.ints(s.key(m)), true
 	}
-	sum, ok := out.Data.(metricdata.Sum[int64])
-	if !ok {
-		sum = metricdata.Sum[int64]{Temporality: s.b.p.temporality(kind(d.Kind)), IsMonotonic: isMonotonic(d.Kind)}
+	dp := metricdata.DataPoint[int64]{Attributes: a.Set, Time: s.b.now, Value: v}
+	if !isGauge(pm.def.Kind) {
+		dp.StartTime = s.start
+		if r := s.prior(m, a, pm.temporality); r != nil {
+			dp.Value, dp.StartTime = v-r.i, r.at
+			r.i, r.at = v, s.b.now
+		}
 	}
-	dp := metricdata.DataPoint[int64]{Attributes: a.Set, StartTime: s.start, Time: s.b.now, Value: v}
-	if r := s.prior(m, a, sum.Temporality); r != nil {
-		dp.Value, dp.StartTime = v-r.i, r.at
-		r.i, r.at = v, s.b.now
-	}
-	sum.DataPoints = append(sum.DataPoints, dp)
-	out.Data = sum
+	pm.ints = append(pm.ints, dp)
 }
 
 // Float64 adds a floating-point point.
 func (s *sink) Float64(m int, a *core.Attrs, v float64) {
-	d := s.defs[m]
-	out := s.metric(m)
-	if isGauge(d.Kind) {
-		g, _ := out.Data.(metricdata.Gauge[float64])
-		g.DataPoints = append(g.DataPoints, metricdata.DataPoint[float64]{Attributes: a.Set, Time: s.b.now, Value: v})
-		out.Data = g
-		return
+	pm := s.metric(m)
+	if !pm.made {
+		pm.floats, pm.made = s.b.floats(s.key(m)), true
 	}
-	sum, ok := out.Data.(metricdata.Sum[float64])
-	if !ok {
-		sum = metricdata.Sum[float64]{Temporality: s.b.p.temporality(kind(d.Kind)), IsMonotonic: isMonotonic(d.Kind)}
+	dp := metricdata.DataPoint[float64]{Attributes: a.Set, Time: s.b.now, Value: v}
+	if !isGauge(pm.def.Kind) {
+		dp.StartTime = s.start
+		if r := s.prior(m, a, pm.temporality); r != nil {
+			dp.Value, dp.StartTime = v-r.f, r.at
+			r.f, r.at = v, s.b.now
+		}
 	}
-	dp := metricdata.DataPoint[float64]{Attributes: a.Set, StartTime: s.start, Time: s.b.now, Value: v}
-	if r := s.prior(m, a, sum.Temporality); r != nil {
-		dp.Value, dp.StartTime = v-r.f, r.at
-		r.f, r.at = v, s.b.now
-	}
-	sum.DataPoints = append(sum.DataPoints, dp)
-	out.Data = sum
+	pm.floats = append(pm.floats, dp)
 }
 
 // Histogram adds a histogram point, with its min and max when cumulative.
@@ -231,7 +343,7 @@ func (s *sink) Float64(m int, a *core.Attrs, v float64) {
 // recorded is left out.
 func (s *sink) Histogram(m int, a *core.Attrs, h *fasthist.Histogram) {
 	temporality := s.b.p.temporality(sdkmetric.InstrumentKindHistogram)
-	counts, count, sum := h.Load(nil)
+	counts, count, sum := h.Load(s.b.counts(len(h.Bounds()) + 1))
 	dp := metricdata.HistogramDataPoint[float64]{
 		Attributes: a.Set, StartTime: s.start, Time: s.b.now,
 		Count: count, Bounds: h.Bounds(), BucketCounts: counts, Sum: sum,
@@ -252,11 +364,9 @@ func (s *sink) Histogram(m int, a *core.Attrs, h *fasthist.Histogram) {
 	} else if lo, hi, ok := h.Extremes(); ok {
 		dp.Min, dp.Max = metricdata.NewExtrema(lo), metricdata.NewExtrema(hi)
 	}
-	out := s.metric(m) // made only once it has a point
-	hist, ok := out.Data.(metricdata.Histogram[float64])
-	if !ok {
-		hist = metricdata.Histogram[float64]{Temporality: temporality}
+	pm := s.metric(m) // made only once it has a point
+	if !pm.made {
+		pm.hists, pm.made = s.b.hists(s.key(m)), true
 	}
-	hist.DataPoints = append(hist.DataPoints, dp)
-	out.Data = hist
+	pm.hists = append(pm.hists, dp)
 }
