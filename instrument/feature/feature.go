@@ -35,7 +35,7 @@ type Feature struct {
 	overflow bool
 
 	uses     [MaxPatterns][2]atomic.Int64 // by pattern, by outcome (0 success, 1 failure)
-	durNanos nanosum.Sum                  // durations of the timed uses
+	durNanos nanosum.Sum                  // durations of the timed uses, without a fast histogram
 	timed    atomic.Int64
 	hours    [24]atomic.Int64 // uses by hour of day
 
@@ -161,8 +161,10 @@ func (f *Feature) Record(ctx context.Context, user, pattern string, d time.Durat
 	if r := rejected.DurationReason(d); r != "" {
 		f.a.reject(r)
 	} else {
-		f.durNanos.Add(int64(d))
-		f.timed.Add(1)
+		if !f.hist.Fast() { // a fast histogram keeps the count and the sum itself
+			f.durNanos.Add(int64(d))
+			f.timed.Add(1)
+		}
 		f.hist.Record(ctx, d.Seconds())
 	}
 	var h uint64

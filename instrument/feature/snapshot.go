@@ -115,7 +115,9 @@ func (a *Analytics) read(now int64) *state {
 		if cur.uses > 0 {
 			fs.WindowSuccessRate = float64(cur.success) / float64(cur.uses)
 		}
-		if t := f.timed.Load(); t > 0 {
+		if count, sum := f.hist.CountSum(); count > 0 {
+			fs.MeanDurationSeconds = sum / float64(count)
+		} else if t := f.timed.Load(); t > 0 {
 			fs.MeanDurationSeconds = f.durNanos.Load().Nanoseconds() / float64(t) / 1e9
 		}
 		fs.Trend = trend(cur.uses, prev.uses)

@@ -148,6 +148,18 @@ func (h *Hist) Record(ctx context.Context, v float64) {
 	h.sdk.Record(ctx, v, h.attrs.Record...)
 }
 
+// Fast reports whether the series is on the fast path.
+func (h *Hist) Fast() bool { return h != nil && h.fast != nil }
+
+// CountSum returns the count and the sum of a series on the fast path, and
+// zeros for one the SDK holds.
+func (h *Hist) CountSum() (uint64, float64) {
+	if !h.Fast() {
+		return 0, 0
+	}
+	return h.fast.CountSum()
+}
+
 // Emit reports the series to s as metric m, if it is on the fast path.
 func (h *Hist) Emit(s Sink, m int) {
 	if h != nil && h.fast != nil {

@@ -113,6 +113,20 @@ func (h *Histogram) Load(dst []uint64) (counts []uint64, count uint64, sum float
 	return counts, count, sum
 }
 
+// CountSum returns the number of values recorded and their sum, as Load
+// does, without the bucket counts.
+func (h *Histogram) CountSum() (count uint64, sum float64) {
+	n := len(h.bounds) + 1
+	for s := range stripes {
+		st := h.cells[s*h.stride:]
+		for i := range n {
+			count += st[i].Load()
+		}
+		sum += math.Float64frombits(st[n].Load())
+	}
+	return count, sum
+}
+
 // Extremes returns the smallest and the largest value recorded, and false
 // when nothing was.
 func (h *Histogram) Extremes() (lo, hi float64, ok bool) {
