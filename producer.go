@@ -37,9 +37,9 @@ import (
 // One Producer may serve several readers; each collection of any of them
 // reads every tracker at most once per cycle (see package
 // [github.com/otelvitals/vitals/instrument]). Its sums and histograms are
-// cumulative; [Producer.ForTemporality] gives a reader that wants delta a
-// view of its own, as the exporters Start builds do. A Producer is safe for
-// concurrent use.
+// cumulative. [Producer.ForReader] gives one reader a view that reuses its
+// buffers, and [Producer.ForTemporality] one that gives deltas, as the
+// exporters Start builds get. A Producer is safe for concurrent use.
 type Producer struct {
 	hub *core.Hub
 	p   *produce.Producer
@@ -67,9 +67,20 @@ func (p *Producer) Produce(ctx context.Context) ([]metricdata.ScopeMetrics, erro
 	return p.p.Produce(ctx)
 }
 
-// ForTemporality returns a producer of the same trackers whose sums and
-// histograms take the temporality sel gives their instrument kind, for one
-// reader: it keeps what it reported last, to give deltas.
+// ForReader returns a view of p for one reader of your own, cumulative:
+// it reuses its buffers from one collection to the next, so that a
+// collection allocates next to nothing, and the data it returns is valid
+// until its next Produce (as the SDK's periodic reader and the Prometheus
+// exporter use it). The readers Start builds get such views. p itself, on
+// the contrary, returns fresh data at every Produce, and may be put on
+// several readers at once.
+func (p *Producer) ForReader() sdkmetric.Producer {
+	return p.ForTemporality(sdkmetric.DefaultTemporalitySelector)
+}
+
+// ForTemporality is [Producer.ForReader] for a reader whose sums and
+// histograms take the temporality sel gives their instrument kind: the
+// view keeps what it reported last, to give deltas.
 func (p *Producer) ForTemporality(sel sdkmetric.TemporalitySelector) sdkmetric.Producer {
 	if p == nil {
 		return (*Producer)(nil)
