@@ -30,7 +30,7 @@
 #                                     benchstat previous.txt latest.txt
 #   $VITALS_CACHE/bin/benchstat       installed on first use
 #
-# The defaults keep a full run near 4 minutes on two cores. Only
+# The defaults keep a full run near 5 minutes on two cores. Only
 # ratios between rows of one run mean anything; benchmarks/README.md says
 # how to read the output.
 set -euo pipefail
