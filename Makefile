@@ -19,28 +19,33 @@ demo:
 rules:
 	cd examples/prometheus && promtool check config prometheus.yml && promtool check rules alerts.yml && promtool test rules alerts_test.yml
 
-## test: install and build the backends, lint, then run unit, integration,
-## race and example tests with real backends required, in the core module
-## and in each nested module (integrations/*/go.mod), which ./... skips; then
-## the heap measurements (short forms), which the race detector would
-## distort, and one pass of every benchmark
+## test: install and build the backends, lint, then run unit, race and
+## example tests in the core module and in each nested module
+## (integrations/*/go.mod), which ./... skips, and the real-backend,
+## reliability and stress suites of the e2e module, with real backends
+## required; then the heap measurements (short forms), which the race
+## detector would distort, and one pass of every benchmark
 test: backends lint rules
 	VITALS_REQUIRE_BACKENDS=1 $(GO) test -race -count=1 ./...
 	for m in $(dir $(wildcard integrations/*/go.mod)); do (cd $$m && VITALS_REQUIRE_BACKENDS=1 $(GO) test -race -count=1 ./...) || exit 1; done
-	$(GO) test -count=1 -run 'GiveMemoryBack|BoundedMemory' . ./instrument/...
+	cd e2e && VITALS_REQUIRE_BACKENDS=1 $(GO) test -race -count=1 ./...
+	$(GO) test -count=1 -run 'GiveMemoryBack' ./instrument/...
+	cd e2e && $(GO) test -count=1 -run 'BoundedMemory' .
 	$(GO) test -count=1 -run '^$$' -bench . -benchtime 1x ./benchmarks/...
 
-## unit: the tests without the backend setup (backend tests skip if absent)
+## unit: the core module's tests, which need no backend
 unit:
 	$(GO) test -count=1 ./...
 
-## lint: gofmt, go vet and staticcheck must be clean
+## lint: gofmt, go vet and staticcheck must be clean in every module, and
+## the core module must vet for Windows too (its tests build on every OS)
 lint: $(STATICCHECK)
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.cache/*')); \
 	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	GOOS=windows $(GO) vet ./...
 	$(STATICCHECK) ./...
-	for m in $(dir $(wildcard integrations/*/go.mod)); do (cd $$m && $(GO) vet ./... && $(STATICCHECK) ./...) || exit 1; done
+	for m in $(dir $(wildcard integrations/*/go.mod)) e2e/; do (cd $$m && $(GO) vet ./... && $(STATICCHECK) ./...) || exit 1; done
 
 $(STATICCHECK):
 	GOBIN=$(CACHE)/bin $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
@@ -60,10 +65,13 @@ fuzz:
 ## "Reliability"): 16 goroutines x 1,000,000 operations under the race
 ## detector, the full-scale memory bounds, and the collector restart, flush,
 ## spool, bad-input and delta tests three times over
+RELIABILITY_TESTS := NothingLost|CollectorDownAtStart|ShutdownFlushes|ShutdownWaits|Spool|ShutdownLeavesNothing|BadInput|DeltaTemporality|Unreachable|Retries|GivesUp
 reliability: backends
-	VITALS_STRESS_OPS=1000000 $(GO) test -race -count=1 -timeout 60m -run 'Stress' -v .
-	VITALS_MEMORY_SCALE=1 $(GO) test -count=1 -timeout 30m -run 'BoundedMemory|GiveMemoryBack' -v . ./instrument/conn
-	VITALS_REQUIRE_BACKENDS=1 $(GO) test -race -count=3 -run 'NothingLost|CollectorDownAtStart|ShutdownFlushes|ShutdownWaits|Spool|ShutdownLeavesNothing|BadInput|DeltaTemporality|Unreachable|Retries|GivesUp' . ./exporters
+	cd e2e && VITALS_STRESS_OPS=1000000 $(GO) test -race -count=1 -timeout 60m -run 'Stress' -v .
+	cd e2e && VITALS_MEMORY_SCALE=1 $(GO) test -count=1 -timeout 30m -run 'BoundedMemory' -v .
+	VITALS_MEMORY_SCALE=1 $(GO) test -count=1 -timeout 30m -run 'GiveMemoryBack' -v ./instrument/conn
+	cd e2e && VITALS_REQUIRE_BACKENDS=1 $(GO) test -race -count=3 -run '$(RELIABILITY_TESTS)' .
+	$(GO) test -race -count=3 -run '$(RELIABILITY_TESTS)' . ./exporters ./instrument/...
 	$(GO) test -race -count=3 ./internal/spool
 
 ## fmt: format the code

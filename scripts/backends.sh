@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # backends.sh installs and builds the real backends that vitals' integration
 # tests run against. The tests start and stop the processes themselves
-# (internal/testbackend); this script only makes sure the binaries exist.
+# (e2e/internal/testbackend); this script only makes sure the binaries exist.
 #
 #   scripts/backends.sh deps        install missing Debian packages (prometheus, postgresql-15, redis-server)
 #   scripts/backends.sh collector   build the OpenTelemetry Collector from internal/otelcol/builder.yaml

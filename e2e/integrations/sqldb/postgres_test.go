@@ -2,7 +2,10 @@ package sqldb_test
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -11,10 +14,10 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/otelvitals/vitals"
+	"github.com/otelvitals/vitals/e2e/internal/testbackend"
 	"github.com/otelvitals/vitals/exporters"
 	"github.com/otelvitals/vitals/instrument/conn"
 	"github.com/otelvitals/vitals/integrations/sqldb"
-	"github.com/otelvitals/vitals/internal/testbackend"
 	"github.com/otelvitals/vitals/semconv"
 )
 
@@ -150,4 +153,124 @@ func contains(have, want map[string]string) bool {
 		}
 	}
 	return true
+}
+
+// newTracker returns a connection tracker closed when t ends.
+func newTracker(t *testing.T) *conn.Tracker {
+	t.Helper()
+	tr, err := conn.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = tr.Shutdown(context.Background()) })
+	return tr
+}
+
+// TestPostgresThroughTrackedConnections runs what applications do with a
+// database/sql pool against a real PostgreSQL through tracked connections:
+// statements with arguments, prepared statements, transactions with an
+// isolation level and read-only, rollbacks and pings. Each behaves as
+// without vitals, and the one connection is counted once created, reused
+// on every return to the pool, and destroyed at Close.
+func TestPostgresThroughTrackedConnections(t *testing.T) {
+	pg := testbackend.StartPostgres(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	tr := newTracker(t)
+	db, err := sqldb.Open("pgx", pg.DSN, tr.Pool("database", "primary"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.SetMaxOpenConns(1) // one connection: the temporary table stays visible
+	exec := func(query string, args ...any) {
+		t.Helper()
+		if _, err := db.ExecContext(ctx, query, args...); err != nil {
+			t.Fatalf("%s: %v", query, err)
+		}
+	}
+	count := func() (n int) {
+		t.Helper()
+		if err := db.QueryRowContext(ctx, "select count(*) from items").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+
+	exec("create temporary table items (id bigint primary key, name text, added timestamptz, data bytea)")
+	exec("insert into items values ($1, $2, $3, $4)", int64(1), "one", time.Now(), []byte{0, 1})
+	exec("insert into items values ($1, $2, $3, $4)", 2, "two", nil, nil)
+
+	stmt, err := db.PrepareContext(ctx, "insert into items (id, name) values ($1, $2)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 3; i <= 5; i++ {
+		if _, err := stmt.ExecContext(ctx, i, fmt.Sprint(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := stmt.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(); n != 5 {
+		t.Fatalf("%d rows after inserts and a prepared statement, want 5", n)
+	}
+
+	// A read-only serializable transaction: the settings reach the server.
+	tx, err := db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelSerializable, ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var isolation, readOnly string
+	if err := tx.QueryRowContext(ctx, "select current_setting('transaction_isolation'), current_setting('transaction_read_only')").Scan(&isolation, &readOnly); err != nil {
+		t.Fatal(err)
+	}
+	if isolation != "serializable" || readOnly != "on" {
+		t.Errorf("transaction isolation %q, read only %q; want serializable, on", isolation, readOnly)
+	}
+	// Temporary tables stay writable in a read-only transaction; a new
+	// table does not.
+	if _, err := tx.ExecContext(ctx, "create table probe (id bigint)"); err == nil || !strings.Contains(err.Error(), "read-only") {
+		t.Errorf("create table in a read-only transaction: %v, want PostgreSQL's read-only error", err)
+	}
+	if err := tx.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+
+	// Rolled back, then committed.
+	for _, commit := range []bool{false, true} {
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tx.ExecContext(ctx, "insert into items (id) values (7)"); err != nil {
+			t.Fatal(err)
+		}
+		end := tx.Rollback
+		if commit {
+			end = tx.Commit
+		}
+		if err := end(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := count(); n != 6 {
+		t.Errorf("%d rows after a rollback and a commit, want 6", n)
+	}
+	if err := db.PingContext(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	before := tr.Snapshot().Pools[0]
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	after := tr.Snapshot().Pools[0]
+	if before.Created != 1 || before.Open != 1 || before.Reused < 10 {
+		t.Errorf("before Close: created %d, open %d, reused %d; want 1, 1 and one reuse per statement (at least 10)",
+			before.Created, before.Open, before.Reused)
+	}
+	if after.Destroyed != 1 || after.Open != 0 {
+		t.Errorf("after Close: destroyed %d, open %d; want 1, 0", after.Destroyed, after.Open)
+	}
 }

@@ -1,11 +1,11 @@
-package vitals_test
+package e2e_test
 
 import (
 	"context"
 	"testing"
 	"time"
 
-	"github.com/otelvitals/vitals/internal/testbackend"
+	"github.com/otelvitals/vitals/e2e/internal/testbackend"
 )
 
 // TestDeltaTemporality exports under

@@ -1,6 +1,6 @@
 //go:build race
 
-package vitals_test
+package e2e_test
 
 // raceEnabled reports whether the race detector is on; heap measurements
 // are meaningless under it.

@@ -37,6 +37,18 @@ func missing(t testing.TB, format string, args ...any) {
 	t.Skipf("%s; run make test, or scripts/backends.sh all and set %s=1", msg, RequireEnv)
 }
 
+// Root returns the repository root: the directory of vitals' own go.mod
+// (not the e2e module's), searching up from the working directory (a
+// package directory under go test). It fails t when there is none.
+func Root(t testing.TB) string {
+	t.Helper()
+	root, err := moduleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return root
+}
+
 // moduleRoot returns the directory of vitals' go.mod, searching up from the
 // working directory (a package directory under go test).
 func moduleRoot() (string, error) {
@@ -58,7 +70,7 @@ func moduleRoot() (string, error) {
 }
 
 // binary returns the path of an executable from env, else def (relative
-// paths are taken from the module root), or "" when it is not there.
+// paths are taken from the repository root), or "" when it is not there.
 func binary(env, def string) string {
 	p := os.Getenv(env)
 	if p == "" {
@@ -75,6 +87,13 @@ func binary(env, def string) string {
 		return ""
 	}
 	return p
+}
+
+// FreePort returns a loopback TCP port that was free a moment ago, drawn
+// as the backends' ports are, for a process a test starts itself.
+func FreePort(t testing.TB) int {
+	t.Helper()
+	return freePort(t)
 }
 
 // freePort returns a loopback TCP port that was free a moment ago. It is

@@ -1,4 +1,4 @@
-package vitals_test
+package e2e_test
 
 import (
 	"context"
@@ -17,12 +17,11 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/otelvitals/vitals"
+	"github.com/otelvitals/vitals/e2e/internal/metrictest"
 	"github.com/otelvitals/vitals/instrument/cache"
 	"github.com/otelvitals/vitals/instrument/conn"
 	"github.com/otelvitals/vitals/instrument/feature"
 	"github.com/otelvitals/vitals/instrument/queue"
-	"github.com/otelvitals/vitals/internal/clock"
-	"github.com/otelvitals/vitals/internal/metrictest"
 	"github.com/otelvitals/vitals/semconv"
 )
 
@@ -157,7 +156,7 @@ func TestBoundedMemory(t *testing.T) {
 	hashKey := []byte("a fixed key: the estimate is the same every run")
 	sys, reader := startManual(t, vitals.WithConfig(vitals.Config{UserHashKey: hashKey}))
 	cfg := sys.Config()
-	fake := clock.NewFake(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
+	fake := &fakeClock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
 	leaks, err := conn.New(conn.WithMeterProvider(sys.MeterProvider()), conn.WithMaxPools(cfg.MaxPools),
 		conn.WithClock(fake.Now), conn.WithRetention(leakRetention), conn.WithMaxIDs(ids))
 	if err != nil {
@@ -379,4 +378,25 @@ func seriesOf(rm metricdata.ResourceMetrics, name string) int {
 		return len(d.DataPoints)
 	}
 	return 0
+}
+
+// fakeClock is a clock that moves only when told; its methods are safe for
+// concurrent use.
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+// Now returns the fake's time.
+func (f *fakeClock) Now() time.Time {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.now
+}
+
+// Advance moves the fake's time forward by d.
+func (f *fakeClock) Advance(d time.Duration) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.now = f.now.Add(d)
 }

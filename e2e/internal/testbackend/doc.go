@@ -14,12 +14,16 @@
 //
 // Binaries are found through VITALS_OTELCOL, VITALS_PROMETHEUS,
 // VITALS_PGBIN (a directory) and VITALS_REDIS_SERVER, else at their default
-// places (.cache/otelcol/otelcol-vitals in the module, /usr/bin/prometheus,
-// /usr/lib/postgresql/15/bin, /usr/bin/redis-server). When one is missing,
-// the test is skipped with a message saying how to get it, unless
-// VITALS_REQUIRE_BACKENDS=1 (set by make test, and so by CI), where it
-// fails.
+// places (.cache/otelcol/otelcol-vitals under the repository root, [Root],
+// /usr/bin/prometheus, /usr/lib/postgresql/15/bin, /usr/bin/redis-server).
+// When one is missing, the test is skipped with a message saying how to
+// get it, unless VITALS_REQUIRE_BACKENDS=1 (set by make test, and so by
+// CI), where it fails.
 //
 // Every process is stopped, and every PostgreSQL cluster removed, by the
 // test's cleanup.
+//
+// The package belongs to the e2e module (package
+// github.com/otelvitals/vitals/e2e), so that the core module's tests
+// neither carry it nor need the backends' unix process handling.
 package testbackend

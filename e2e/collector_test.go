@@ -1,4 +1,4 @@
-package vitals_test
+package e2e_test
 
 import (
 	"context"
@@ -13,8 +13,8 @@ import (
 	"go.opentelemetry.io/otel/metric"
 
 	"github.com/otelvitals/vitals"
+	"github.com/otelvitals/vitals/e2e/internal/testbackend"
 	"github.com/otelvitals/vitals/exporters"
-	"github.com/otelvitals/vitals/internal/testbackend"
 	"github.com/otelvitals/vitals/semconv"
 )
 

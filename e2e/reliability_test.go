@@ -1,4 +1,4 @@
-package vitals_test
+package e2e_test
 
 import (
 	"context"
@@ -15,8 +15,8 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/otelvitals/vitals"
+	"github.com/otelvitals/vitals/e2e/internal/testbackend"
 	"github.com/otelvitals/vitals/exporters"
-	"github.com/otelvitals/vitals/internal/testbackend"
 )
 
 // workload records known amounts through all four trackers of a System

@@ -21,7 +21,8 @@ import (
 )
 
 // CollectorEnv names the collector binary; the default is
-// .cache/otelcol/otelcol-vitals in the module, where make collector puts it.
+// .cache/otelcol/otelcol-vitals in the repository root, where make
+// collector puts it.
 const CollectorEnv = "VITALS_OTELCOL"
 
 // Collector is a running OpenTelemetry Collector. It receives OTLP on

@@ -1,5 +1,3 @@
-// Package collector holds the OpenTelemetry Collector configuration of the
-// examples; its test loads the configuration into a real collector.
 package collector
 
 import (
@@ -8,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -15,9 +14,9 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/otelvitals/vitals"
+	"github.com/otelvitals/vitals/e2e/internal/testbackend"
 	"github.com/otelvitals/vitals/exporters"
 	"github.com/otelvitals/vitals/instrument/cache"
-	"github.com/otelvitals/vitals/internal/testbackend"
 )
 
 func TestMain(m *testing.M) {
@@ -34,11 +33,11 @@ func freeAddr(t *testing.T) string {
 	return l.Addr().String()
 }
 
-// TestConfigInRealCollector runs a real collector on config.yaml (its
-// ports moved to free ones), sends it OTLP through vitals and reads the
-// values back on its Prometheus side.
+// TestConfigInRealCollector runs a real collector on
+// examples/collector/config.yaml (its ports moved to free ones), sends it
+// OTLP through vitals and reads the values back on its Prometheus side.
 func TestConfigInRealCollector(t *testing.T) {
-	raw, err := os.ReadFile("config.yaml")
+	raw, err := os.ReadFile(filepath.Join(testbackend.Root(t), "examples", "collector", "config.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}

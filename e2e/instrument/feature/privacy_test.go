@@ -13,9 +13,9 @@ import (
 	"time"
 
 	"github.com/otelvitals/vitals"
+	"github.com/otelvitals/vitals/e2e/internal/testbackend"
 	"github.com/otelvitals/vitals/exporters"
 	"github.com/otelvitals/vitals/instrument/feature"
-	"github.com/otelvitals/vitals/internal/testbackend"
 )
 
 // TestPrivacyThroughRealExport records known user identifiers through every
