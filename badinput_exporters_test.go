@@ -16,6 +16,7 @@ import (
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 
 	"github.com/otelvitals/vitals/exporters"
+	"github.com/otelvitals/vitals/internal/badinput"
 )
 
 func badExporterCases() []badCase {
@@ -118,81 +119,81 @@ func badExporterCases() []badCase {
 	}
 	return []badCase{
 		{
-			name: "unknown exporter", api: "exporters.New", input: `WithExporters("zipkin")`,
-			result: "exporters.ErrUnknownExporter, no reader", want: exporters.ErrUnknownExporter,
-			call: build(exporters.WithExporters("zipkin")),
+			Name: "unknown exporter", API: "exporters.New", Input: `WithExporters("zipkin")`,
+			Result: "exporters.ErrUnknownExporter, no reader", Want: exporters.ErrUnknownExporter,
+			Call: build(exporters.WithExporters("zipkin")),
 		},
 		{
-			name: "empty exporter name", api: "exporters.New", input: `WithExporters("")`,
-			result: "exporters.ErrUnknownExporter, no reader", want: exporters.ErrUnknownExporter,
-			call: build(exporters.WithExporters("")),
+			Name: "empty exporter name", API: "exporters.New", Input: `WithExporters("")`,
+			Result: "exporters.ErrUnknownExporter, no reader", Want: exporters.ErrUnknownExporter,
+			Call: build(exporters.WithExporters("")),
 		},
 		{
-			name: "none with another exporter", api: "exporters.New", input: `WithExporters("none", "otlp")`,
-			result: "exporters.ErrUnknownExporter, no reader", want: exporters.ErrUnknownExporter,
-			call: build(exporters.WithExporters(exporters.None, exporters.OTLP)),
+			Name: "none with another exporter", API: "exporters.New", Input: `WithExporters("none", "otlp")`,
+			Result: "exporters.ErrUnknownExporter, no reader", Want: exporters.ErrUnknownExporter,
+			Call: build(exporters.WithExporters(exporters.None, exporters.OTLP)),
 		},
 		{
-			name: "invalid UTF-8 exporter name", api: "exporters.New", input: `WithExporters("otlp\xff")`,
-			result: "exporters.ErrUnknownExporter, no reader", want: exporters.ErrUnknownExporter,
-			call: build(exporters.WithExporters("otlp\xff")),
+			Name: "invalid UTF-8 exporter name", API: "exporters.New", Input: `WithExporters("otlp\xff")`,
+			Result: "exporters.ErrUnknownExporter, no reader", Want: exporters.ErrUnknownExporter,
+			Call: build(exporters.WithExporters("otlp\xff")),
 		},
 		{
-			name: "1 MiB exporter name", api: "exporters.New", input: "WithExporters(1 MiB name)",
-			result: "exporters.ErrUnknownExporter, no reader", want: exporters.ErrUnknownExporter,
-			call: build(exporters.WithExporters(badMiB)),
+			Name: "1 MiB exporter name", API: "exporters.New", Input: "WithExporters(1 MiB name)",
+			Result: "exporters.ErrUnknownExporter, no reader", Want: exporters.ErrUnknownExporter,
+			Call: build(exporters.WithExporters(badinput.MiB)),
 		},
 		{
-			name: "empty exporter in the environment", api: "exporters.New", input: "OTEL_METRICS_EXPORTER=console,,prometheus",
-			result: "exporters.ErrUnknownExporter, no reader", want: exporters.ErrUnknownExporter,
-			call: env(map[string]string{"OTEL_METRICS_EXPORTER": "console,,prometheus"}),
+			Name: "empty exporter in the environment", API: "exporters.New", Input: "OTEL_METRICS_EXPORTER=console,,prometheus",
+			Result: "exporters.ErrUnknownExporter, no reader", Want: exporters.ErrUnknownExporter,
+			Call: env(map[string]string{"OTEL_METRICS_EXPORTER": "console,,prometheus"}),
 		},
 		{
-			name: "unsupported protocol", api: "exporters.New", input: `WithOTLPProtocol("http/json")`,
-			result: "exporters.ErrUnsupportedProtocol, no reader", want: exporters.ErrUnsupportedProtocol,
-			call: build(exporters.WithExporters(exporters.OTLP), exporters.WithOTLPProtocol("http/json")),
+			Name: "unsupported protocol", API: "exporters.New", Input: `WithOTLPProtocol("http/json")`,
+			Result: "exporters.ErrUnsupportedProtocol, no reader", Want: exporters.ErrUnsupportedProtocol,
+			Call: build(exporters.WithExporters(exporters.OTLP), exporters.WithOTLPProtocol("http/json")),
 		},
 		{
-			name: "unsupported protocol in the environment", api: "exporters.New", input: "OTEL_EXPORTER_OTLP_PROTOCOL=thrift",
-			result: "exporters.ErrUnsupportedProtocol, no reader", want: exporters.ErrUnsupportedProtocol,
-			call: env(map[string]string{"OTEL_EXPORTER_OTLP_METRICS_PROTOCOL": "", "OTEL_EXPORTER_OTLP_PROTOCOL": "thrift"},
+			Name: "unsupported protocol in the environment", API: "exporters.New", Input: "OTEL_EXPORTER_OTLP_PROTOCOL=thrift",
+			Result: "exporters.ErrUnsupportedProtocol, no reader", Want: exporters.ErrUnsupportedProtocol,
+			Call: env(map[string]string{"OTEL_EXPORTER_OTLP_METRICS_PROTOCOL": "", "OTEL_EXPORTER_OTLP_PROTOCOL": "thrift"},
 				exporters.WithExporters(exporters.OTLP)),
 		},
 		{
-			name: "endpoint without scheme", api: "exporters.New", input: `WithOTLPEndpoint("127.0.0.1:4318")`,
-			result: "exporters.ErrInvalidSetting, no reader", want: exporters.ErrInvalidSetting,
-			call: build(append(otlpHTTP, exporters.WithOTLPEndpoint("127.0.0.1:4318"))...),
+			Name: "endpoint without scheme", API: "exporters.New", Input: `WithOTLPEndpoint("127.0.0.1:4318")`,
+			Result: "exporters.ErrInvalidSetting, no reader", Want: exporters.ErrInvalidSetting,
+			Call: build(append(otlpHTTP, exporters.WithOTLPEndpoint("127.0.0.1:4318"))...),
 		},
 		{
-			name: "endpoint with another scheme", api: "exporters.New", input: `WithOTLPEndpoint("ftp://127.0.0.1:4318")`,
-			result: "exporters.ErrInvalidSetting, no reader", want: exporters.ErrInvalidSetting,
-			call: build(append(otlpHTTP, exporters.WithOTLPEndpoint("ftp://127.0.0.1:4318"))...),
+			Name: "endpoint with another scheme", API: "exporters.New", Input: `WithOTLPEndpoint("ftp://127.0.0.1:4318")`,
+			Result: "exporters.ErrInvalidSetting, no reader", Want: exporters.ErrInvalidSetting,
+			Call: build(append(otlpHTTP, exporters.WithOTLPEndpoint("ftp://127.0.0.1:4318"))...),
 		},
 		{
-			name: "malformed endpoint", api: "exporters.New", input: `WithOTLPEndpoint("http://[::1")`,
-			result: "exporters.ErrInvalidSetting, no reader", want: exporters.ErrInvalidSetting,
-			call: build(append(otlpHTTP, exporters.WithOTLPEndpoint("http://[::1"))...),
+			Name: "malformed endpoint", API: "exporters.New", Input: `WithOTLPEndpoint("http://[::1")`,
+			Result: "exporters.ErrInvalidSetting, no reader", Want: exporters.ErrInvalidSetting,
+			Call: build(append(otlpHTTP, exporters.WithOTLPEndpoint("http://[::1"))...),
 		},
 		{
-			name: "prometheus address without port", api: "exporters.New", input: `WithPrometheusAddress("localhost")`,
-			result: "exporters.ErrInvalidSetting, no reader", want: exporters.ErrInvalidSetting,
-			call: prom("localhost"),
+			Name: "prometheus address without port", API: "exporters.New", Input: `WithPrometheusAddress("localhost")`,
+			Result: "exporters.ErrInvalidSetting, no reader", Want: exporters.ErrInvalidSetting,
+			Call: prom("localhost"),
 		},
 		{
-			name: "prometheus port out of range", api: "exporters.New", input: `WithPrometheusAddress("127.0.0.1:70000")`,
-			result: "exporters.ErrInvalidSetting, no reader", want: exporters.ErrInvalidSetting,
-			call: prom("127.0.0.1:70000"),
+			Name: "prometheus port out of range", API: "exporters.New", Input: `WithPrometheusAddress("127.0.0.1:70000")`,
+			Result: "exporters.ErrInvalidSetting, no reader", Want: exporters.ErrInvalidSetting,
+			Call: prom("127.0.0.1:70000"),
 		},
 		{
-			name: "prometheus negative port in the environment", api: "exporters.New", input: "OTEL_EXPORTER_PROMETHEUS_PORT=-1",
-			result: "exporters.ErrInvalidSetting, no reader", want: exporters.ErrInvalidSetting,
-			call: env(map[string]string{"OTEL_EXPORTER_PROMETHEUS_PORT": "-1"}, exporters.WithExporters(exporters.Prometheus)),
+			Name: "prometheus negative port in the environment", API: "exporters.New", Input: "OTEL_EXPORTER_PROMETHEUS_PORT=-1",
+			Result: "exporters.ErrInvalidSetting, no reader", Want: exporters.ErrInvalidSetting,
+			Call: env(map[string]string{"OTEL_EXPORTER_PROMETHEUS_PORT": "-1"}, exporters.WithExporters(exporters.Prometheus)),
 		},
 		{
-			name: "nil context with a failing exporter", api: "exporters.New", input: "ctx: nil; console built, then a bad Prometheus port",
-			result: "exporters.ErrInvalidSetting; the console reader already built is shut down", want: exporters.ErrInvalidSetting,
-			call: func(t *testing.T, _ *badRig) error {
-				readers, err := exporters.New(badNilCtx, exporters.WithExporters(exporters.Console, exporters.Prometheus),
+			Name: "nil context with a failing exporter", API: "exporters.New", Input: "ctx: nil; console built, then a bad Prometheus port",
+			Result: "exporters.ErrInvalidSetting; the console reader already built is shut down", Want: exporters.ErrInvalidSetting,
+			Call: func(t *testing.T, _ *badRig) error {
+				readers, err := exporters.New(badinput.NilCtx, exporters.WithExporters(exporters.Console, exporters.Prometheus),
 					exporters.WithConsoleWriter(io.Discard), exporters.WithPrometheusAddress("127.0.0.1:-1"))
 				if len(readers) > 0 {
 					t.Errorf("%d readers returned with the error", len(readers))
@@ -201,32 +202,32 @@ func badExporterCases() []badCase {
 			},
 		},
 		{
-			name: "non-positive export interval and timeout", api: "exporters.New", input: "WithExportInterval(-1s), WithExportTimeout(0)",
-			result: "ignored (documented): the reader is built",
-			call:   build(exporters.WithExporters(exporters.Console), exporters.WithConsoleWriter(io.Discard), exporters.WithExportInterval(-time.Second), exporters.WithExportTimeout(0)),
+			Name: "non-positive export interval and timeout", API: "exporters.New", Input: "WithExportInterval(-1s), WithExportTimeout(0)",
+			Result: "ignored (documented): the reader is built",
+			Call:   build(exporters.WithExporters(exporters.Console), exporters.WithConsoleWriter(io.Discard), exporters.WithExportInterval(-time.Second), exporters.WithExportTimeout(0)),
 		},
 		{
-			name: "1ns export interval", api: "exporters.New", input: "WithExportInterval(time.Nanosecond)",
-			result: "raised to exporters.MinExportInterval (100ms) (documented): exports every 100ms, not in a loop",
-			call:   paced(exporters.WithExportInterval(time.Nanosecond)),
+			Name: "1ns export interval", API: "exporters.New", Input: "WithExportInterval(time.Nanosecond)",
+			Result: "raised to exporters.MinExportInterval (100ms) (documented): exports every 100ms, not in a loop",
+			Call:   paced(exporters.WithExportInterval(time.Nanosecond)),
 		},
 		{
-			name: "1ms export interval in the environment", api: "exporters.New", input: "OTEL_METRIC_EXPORT_INTERVAL=1",
-			result: "raised to exporters.MinExportInterval (100ms) (documented): exports every 100ms, not in a loop",
-			call: func(t *testing.T, r *badRig) error {
+			Name: "1ms export interval in the environment", API: "exporters.New", Input: "OTEL_METRIC_EXPORT_INTERVAL=1",
+			Result: "raised to exporters.MinExportInterval (100ms) (documented): exports every 100ms, not in a loop",
+			Call: func(t *testing.T, r *badRig) error {
 				t.Setenv("OTEL_METRIC_EXPORT_INTERVAL", "1")
 				return paced()(t, r)
 			},
 		},
 		{
-			name: "1ns export timeout and backoff", api: "exporters.New", input: "WithExportTimeout(time.Nanosecond), WithOTLPBackoff(time.Nanosecond)",
-			result: "raised to exporters.MinExportTimeout and exporters.MinOTLPBackoff (10ms each) (documented): the reader is built",
-			call:   build(append(otlpHTTP, exporters.WithExportTimeout(time.Nanosecond), exporters.WithOTLPBackoff(time.Nanosecond))...),
+			Name: "1ns export timeout and backoff", API: "exporters.New", Input: "WithExportTimeout(time.Nanosecond), WithOTLPBackoff(time.Nanosecond)",
+			Result: "raised to exporters.MinExportTimeout and exporters.MinOTLPBackoff (10ms each) (documented): the reader is built",
+			Call:   build(append(otlpHTTP, exporters.WithExportTimeout(time.Nanosecond), exporters.WithOTLPBackoff(time.Nanosecond))...),
 		},
 		{
-			name: "CR LF in an OTLP header", api: "exporters.New", input: `WithOTLPHeaders({"x-tenant": "a\r\nX-Injected: 1"})`,
-			result: "exporters.ErrInvalidSetting naming the header, not its value; no reader", want: exporters.ErrInvalidSetting,
-			call: func(t *testing.T, r *badRig) error {
+			Name: "CR LF in an OTLP header", API: "exporters.New", Input: `WithOTLPHeaders({"x-tenant": "a\r\nX-Injected: 1"})`,
+			Result: "exporters.ErrInvalidSetting naming the header, not its value; no reader", Want: exporters.ErrInvalidSetting,
+			Call: func(t *testing.T, r *badRig) error {
 				err := build(append(otlpHTTP, exporters.WithOTLPHeaders(map[string]string{"x-tenant": "a\r\nX-Injected: 1"}))...)(t, r)
 				if err == nil || !strings.Contains(err.Error(), `"x-tenant"`) || strings.Contains(err.Error(), "Injected") {
 					t.Errorf("error %v, want one naming the header and not its value", err)
@@ -235,22 +236,22 @@ func badExporterCases() []badCase {
 			},
 		},
 		{
-			name: "CR LF in an OTLP header from the environment", api: "exporters.New, then an export", input: "OTEL_EXPORTER_OTLP_HEADERS=x-tenant=a%0D%0Ab",
-			result: "each export fails at once with exporters.ErrPermanent, never sent, not retried", want: exporters.ErrPermanent,
-			call: func(t *testing.T, r *badRig) error {
+			Name: "CR LF in an OTLP header from the environment", API: "exporters.New, then an export", Input: "OTEL_EXPORTER_OTLP_HEADERS=x-tenant=a%0D%0Ab",
+			Result: "each export fails at once with exporters.ErrPermanent, never sent, not retried", Want: exporters.ErrPermanent,
+			Call: func(t *testing.T, r *badRig) error {
 				t.Setenv("OTEL_EXPORTER_OTLP_HEADERS", "x-tenant=a%0D%0Ab")
 				return otlpFlush(func(u string) string { return u }, 0)(t, r)
 			},
 		},
 		{
-			name: "https endpoint on a plain-HTTP receiver", api: "exporters.New, then an export", input: `WithOTLPEndpoint("https://" + a plain-HTTP receiver)`,
-			result: "each export fails at once with exporters.ErrPermanent after one connection, not retried", want: exporters.ErrPermanent,
-			call: otlpFlush(func(u string) string { return "https" + strings.TrimPrefix(u, "http") }, 1),
+			Name: "https endpoint on a plain-HTTP receiver", API: "exporters.New, then an export", Input: `WithOTLPEndpoint("https://" + a plain-HTTP receiver)`,
+			Result: "each export fails at once with exporters.ErrPermanent after one connection, not retried", Want: exporters.ErrPermanent,
+			Call: otlpFlush(func(u string) string { return "https" + strings.TrimPrefix(u, "http") }, 1),
 		},
 		{
-			name: "symlinked spool dir", api: "exporters.New", input: "WithSpoolDir(a symbolic link to a 0700 directory)",
-			result: "exporters.ErrInvalidSetting, no reader; the link is not followed", want: exporters.ErrInvalidSetting,
-			call: spoolDir(func(t *testing.T) string {
+			Name: "symlinked spool dir", API: "exporters.New", Input: "WithSpoolDir(a symbolic link to a 0700 directory)",
+			Result: "exporters.ErrInvalidSetting, no reader; the link is not followed", Want: exporters.ErrInvalidSetting,
+			Call: spoolDir(func(t *testing.T) string {
 				target := filepath.Join(t.TempDir(), "target")
 				link := filepath.Join(t.TempDir(), "link")
 				if err := os.Mkdir(target, 0o700); err != nil {
@@ -263,9 +264,9 @@ func badExporterCases() []badCase {
 			}),
 		},
 		{
-			name: "spool dir others may write in", api: "exporters.New", input: "WithSpoolDir(a directory of mode 0777)",
-			result: "exporters.ErrInvalidSetting, no reader; the mode is left as it is", want: exporters.ErrInvalidSetting,
-			call: spoolDir(func(t *testing.T) string {
+			Name: "spool dir others may write in", API: "exporters.New", Input: "WithSpoolDir(a directory of mode 0777)",
+			Result: "exporters.ErrInvalidSetting, no reader; the mode is left as it is", Want: exporters.ErrInvalidSetting,
+			Call: spoolDir(func(t *testing.T) string {
 				dir := filepath.Join(t.TempDir(), "open")
 				if err := os.Mkdir(dir, 0o700); err != nil {
 					t.Fatal(err)

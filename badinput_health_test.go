@@ -28,9 +28,9 @@ func badHealthCases() []badCase {
 	}
 	return []badCase{
 		{
-			name: "handler status codes out of range", api: "healthscore.Handler", input: "HandlerOptions{DegradedCode: 42, UnhealthyCode: 1000}",
-			result: "each takes its default: 200 for degraded, 503 for unhealthy; no panic",
-			call: func(t *testing.T, _ *badRig) error {
+			Name: "handler status codes out of range", API: "healthscore.Handler", Input: "HandlerOptions{DegradedCode: 42, UnhealthyCode: 1000}",
+			Result: "each takes its default: 200 for degraded, 503 for unhealthy; no panic",
+			Call: func(t *testing.T, _ *badRig) error {
 				for status, want := range map[healthscore.Status]int{healthscore.Degraded: 200, healthscore.Unhealthy: 503} {
 					rep := healthscore.Report{Status: status}
 					h := healthscore.Handler(func() healthscore.Report { return rep }, healthscore.HandlerOptions{DegradedCode: 42, UnhealthyCode: 1000})
@@ -44,9 +44,9 @@ func badHealthCases() []badCase {
 			},
 		},
 		{
-			name: "handler nil report", api: "healthscore.Handler, healthscore.LivenessHandler", input: "report: nil; alive: nil",
-			result: "the report of nothing tracked (200, healthy); liveness 200",
-			call: func(t *testing.T, _ *badRig) error {
+			Name: "handler nil report", API: "healthscore.Handler, healthscore.LivenessHandler", Input: "report: nil; alive: nil",
+			Result: "the report of nothing tracked (200, healthy); liveness 200",
+			Call: func(t *testing.T, _ *badRig) error {
 				for _, h := range []http.Handler{healthscore.Handler(nil, healthscore.HandlerOptions{}), healthscore.LivenessHandler(nil)} {
 					rec := httptest.NewRecorder()
 					h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
@@ -58,9 +58,9 @@ func badHealthCases() []badCase {
 			},
 		},
 		{
-			name: "judge odd options", api: "healthscore.NewJudge", input: "WithHold(-1h), WithEvaluations(-3), WithClock(nil), nil option",
-			result: "no hold, one evaluation, time.Now: statuses follow the scores",
-			call: func(t *testing.T, _ *badRig) error {
+			Name: "judge odd options", API: "healthscore.NewJudge", Input: "WithHold(-1h), WithEvaluations(-3), WithClock(nil), nil option",
+			Result: "no hold, one evaluation, time.Now: statuses follow the scores",
+			Call: func(t *testing.T, _ *badRig) error {
 				j := healthscore.NewJudge(healthscore.Policy{}, healthscore.WithHold(-time.Hour), healthscore.WithEvaluations(-3), healthscore.WithClock(nil), nil)
 				full := healthscore.Input{Queues: []queue.QueueSnapshot{{Name: "q", Capacity: 1, Utilization: 1}}}
 				if s := j.Judge(healthscore.Input{}).Status; s != healthscore.Healthy {
@@ -73,9 +73,9 @@ func badHealthCases() []badCase {
 			},
 		},
 		{
-			name: "judge clock stepping back", api: "healthscore.Judge", input: "a clock an hour back between evaluations",
-			result: "the hold restarts: no status change, no panic",
-			call: func(t *testing.T, _ *badRig) error {
+			Name: "judge clock stepping back", API: "healthscore.Judge", Input: "a clock an hour back between evaluations",
+			Result: "the hold restarts: no status change, no panic",
+			Call: func(t *testing.T, _ *badRig) error {
 				now := time.Unix(1_800_000_000, 0)
 				j := healthscore.NewJudge(healthscore.Policy{}, healthscore.WithClock(func() time.Time { return now }))
 				full := healthscore.Input{Queues: []queue.QueueSnapshot{{Name: "q", Capacity: 1, Utilization: 1}}}
@@ -89,9 +89,9 @@ func badHealthCases() []badCase {
 			},
 		},
 		{
-			name: "health empty input", api: "healthscore.Score", input: "Input{}",
-			result: "100, healthy, no components",
-			call: func(t *testing.T, _ *badRig) error {
+			Name: "health empty input", API: "healthscore.Score", Input: "Input{}",
+			Result: "100, healthy, no components",
+			Call: func(t *testing.T, _ *badRig) error {
 				if r := badScore(t, healthscore.Input{}, healthscore.Policy{}); r.Score != 100 || r.Status != healthscore.Healthy || len(r.Components) != 0 {
 					t.Errorf("report %+v", r)
 				}
@@ -99,9 +99,9 @@ func badHealthCases() []badCase {
 			},
 		},
 		{
-			name: "health NaN input", api: "healthscore.Score", input: "NaN utilization, overflow share, hit ratio, efficiency, success rate, mean duration",
-			result: "each NaN rule scores 0: unhealthy at 0, every score in 0-100, JSON encodes",
-			call: func(t *testing.T, _ *badRig) error {
+			Name: "health NaN input", API: "healthscore.Score", Input: "NaN utilization, overflow share, hit ratio, efficiency, success rate, mean duration",
+			Result: "each NaN rule scores 0: unhealthy at 0, every score in 0-100, JSON encodes",
+			Call: func(t *testing.T, _ *badRig) error {
 				in := healthscore.Input{
 					Queues: []queue.QueueSnapshot{{Name: "q1", Capacity: 10, Utilization: nan}, {Name: "q2", Capacity: 10, WindowOverflowShare: nan, WindowSeconds: nan}},
 					Caches: []cache.CacheSnapshot{
@@ -125,9 +125,9 @@ func badHealthCases() []badCase {
 			},
 		},
 		{
-			name: "health infinite input", api: "healthscore.Score", input: "±Inf utilization, hit ratio, efficiency, mean duration",
-			result: "scored as the bound: +Inf utilization 0, -Inf 100, +Inf hit ratio 100, +Inf mean duration 0",
-			call: func(t *testing.T, _ *badRig) error {
+			Name: "health infinite input", API: "healthscore.Score", Input: "±Inf utilization, hit ratio, efficiency, mean duration",
+			Result: "scored as the bound: +Inf utilization 0, -Inf 100, +Inf hit ratio 100, +Inf mean duration 0",
+			Call: func(t *testing.T, _ *badRig) error {
 				in := healthscore.Input{
 					Queues:   []queue.QueueSnapshot{{Name: "full", Capacity: 10, Utilization: inf}, {Name: "empty", Capacity: 10, Utilization: -inf}},
 					Caches:   []cache.CacheSnapshot{{Name: "c", WindowLookups: 1000, SinceFirstLookupSeconds: 3600, WindowHitRatio: inf, Efficiency: inf, LatencyMeasured: true}},
@@ -145,25 +145,25 @@ func badHealthCases() []badCase {
 			},
 		},
 		{
-			name: "health NaN policy", api: "healthscore.Score", input: "every Policy number NaN",
-			result: "each takes its default: the default policy's report",
-			call: sameAsDefault(healthscore.Policy{
+			Name: "health NaN policy", API: "healthscore.Score", Input: "every Policy number NaN",
+			Result: "each takes its default: the default policy's report",
+			Call: sameAsDefault(healthscore.Policy{
 				DegradedBelow: nan, UnhealthyBelow: nan, ConnectionsWeight: nan, QueuesWeight: nan, CachesWeight: nan, FeaturesWeight: nan,
 				PoolMaxOldShare: nan, PoolMaxLeakShare: nan, PoolSaturation: nan, QueueThreshold: nan, QueueMaxOverflowShare: nan,
 				QueueGrowingCap: nan, CacheTargetHitRatio: nan, CacheMinEfficiency: nan, FeatureFailureOK: nan, FeatureFailureMax: nan,
 			}),
 		},
 		{
-			name: "health infinite policy", api: "healthscore.Score", input: "Policy thresholds ±Inf",
-			result: "each takes its default: the default policy's report",
-			call: sameAsDefault(healthscore.Policy{
+			Name: "health infinite policy", API: "healthscore.Score", Input: "Policy thresholds ±Inf",
+			Result: "each takes its default: the default policy's report",
+			Call: sameAsDefault(healthscore.Policy{
 				DegradedBelow: inf, UnhealthyBelow: -inf, QueueThreshold: inf, CacheTargetHitRatio: -inf, FeatureFailureMax: inf,
 			}),
 		},
 		{
-			name: "health negative policy", api: "healthscore.Score", input: "negative weights, shares and FeatureBudget",
-			result: "each takes its default: the default policy's report",
-			call: sameAsDefault(healthscore.Policy{
+			Name: "health negative policy", API: "healthscore.Score", Input: "negative weights, shares and FeatureBudget",
+			Result: "each takes its default: the default policy's report",
+			Call: sameAsDefault(healthscore.Policy{
 				ConnectionsWeight: -1, QueuesWeight: -2, CachesWeight: -1, FeaturesWeight: -1, PoolMaxOldShare: -0.5,
 				QueueGrowingCap: -10, FeatureBudget: -time.Second, FeatureBudgets: map[string]time.Duration{"f": -time.Second},
 			}),

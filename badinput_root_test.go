@@ -19,6 +19,7 @@ import (
 	"github.com/otelvitals/vitals/instrument/cache"
 	"github.com/otelvitals/vitals/instrument/feature"
 	"github.com/otelvitals/vitals/instrument/queue"
+	"github.com/otelvitals/vitals/internal/badinput"
 	"github.com/otelvitals/vitals/semconv"
 )
 
@@ -32,9 +33,9 @@ func badRootCases() []badCase {
 	}
 	return []badCase{
 		{
-			name: "nil system", api: "*vitals.System (every method)", input: "a nil *System",
-			result: "no-ops: nil trackers, an empty snapshot, a healthy report, 200 probes, nil errors",
-			call: func(t *testing.T, _ *badRig) error {
+			Name: "nil system", API: "*vitals.System (every method)", Input: "a nil *System",
+			Result: "no-ops: nil trackers, an empty snapshot, a healthy report, 200 probes, nil errors",
+			Call: func(t *testing.T, _ *badRig) error {
 				var sys *vitals.System
 				if sys.Connections() != nil || sys.Queues() != nil || sys.Caches() != nil || sys.Features() != nil {
 					t.Error("a nil System returned a tracker")
@@ -55,9 +56,9 @@ func badRootCases() []badCase {
 			},
 		},
 		{
-			name: "nil view", api: "vitals.WithView", input: "WithView(nil, nil)",
-			result: "ignored, as nil options are: Start succeeds",
-			call: func(t *testing.T, _ *badRig) error {
+			Name: "nil view", API: "vitals.WithView", Input: "WithView(nil, nil)",
+			Result: "ignored, as nil options are: Start succeeds",
+			Call: func(t *testing.T, _ *badRig) error {
 				sys, err := vitals.Start(context.Background(), vitals.WithView(nil, nil), vitals.WithExporterOptions(exporters.WithExporters(exporters.None)))
 				if err == nil {
 					err = sys.Shutdown(context.Background())
@@ -66,59 +67,59 @@ func badRootCases() []badCase {
 			},
 		},
 		{
-			name: "config liveness timeout under two samples", api: "Config.Validate", input: "QueueSampleInterval: 1m, LivenessTimeout: 1m",
-			result: "ErrInvalidConfig naming the field", want: vitals.ErrInvalidConfig,
-			call: validate("LivenessTimeout", vitals.Config{QueueSampleInterval: time.Minute, LivenessTimeout: time.Minute}),
+			Name: "config liveness timeout under two samples", API: "Config.Validate", Input: "QueueSampleInterval: 1m, LivenessTimeout: 1m",
+			Result: "ErrInvalidConfig naming the field", Want: vitals.ErrInvalidConfig,
+			Call: validate("LivenessTimeout", vitals.Config{QueueSampleInterval: time.Minute, LivenessTimeout: time.Minute}),
 		},
 		{
-			name: "config connection window of 1ns", api: "Config.Validate", input: "ConnectionWindow: 1ns",
-			result: "ErrInvalidConfig naming the field", want: vitals.ErrInvalidConfig,
-			call: validate("ConnectionWindow", vitals.Config{ConnectionWindow: time.Nanosecond}),
+			Name: "config connection window of 1ns", API: "Config.Validate", Input: "ConnectionWindow: 1ns",
+			Result: "ErrInvalidConfig naming the field", Want: vitals.ErrInvalidConfig,
+			Call: validate("ConnectionWindow", vitals.Config{ConnectionWindow: time.Nanosecond}),
 		},
 		{
-			name: "config NaN overflow threshold", api: "Config.Validate", input: "QueueOverflowThreshold: NaN",
-			result: "ErrInvalidConfig naming the field", want: vitals.ErrInvalidConfig,
-			call: validate("QueueOverflowThreshold", vitals.Config{QueueOverflowThreshold: math.NaN()}),
+			Name: "config NaN overflow threshold", API: "Config.Validate", Input: "QueueOverflowThreshold: NaN",
+			Result: "ErrInvalidConfig naming the field", Want: vitals.ErrInvalidConfig,
+			Call: validate("QueueOverflowThreshold", vitals.Config{QueueOverflowThreshold: math.NaN()}),
 		},
 		{
-			name: "config +Inf overflow threshold", api: "Config.Validate", input: "QueueOverflowThreshold: +Inf",
-			result: "ErrInvalidConfig naming the field", want: vitals.ErrInvalidConfig,
-			call: validate("QueueOverflowThreshold", vitals.Config{QueueOverflowThreshold: math.Inf(1)}),
+			Name: "config +Inf overflow threshold", API: "Config.Validate", Input: "QueueOverflowThreshold: +Inf",
+			Result: "ErrInvalidConfig naming the field", Want: vitals.ErrInvalidConfig,
+			Call: validate("QueueOverflowThreshold", vitals.Config{QueueOverflowThreshold: math.Inf(1)}),
 		},
 		{
-			name: "config -Inf overflow threshold", api: "Config.Validate", input: "QueueOverflowThreshold: -Inf",
-			result: "ErrInvalidConfig naming the field", want: vitals.ErrInvalidConfig,
-			call: validate("QueueOverflowThreshold", vitals.Config{QueueOverflowThreshold: math.Inf(-1)}),
+			Name: "config -Inf overflow threshold", API: "Config.Validate", Input: "QueueOverflowThreshold: -Inf",
+			Result: "ErrInvalidConfig naming the field", Want: vitals.ErrInvalidConfig,
+			Call: validate("QueueOverflowThreshold", vitals.Config{QueueOverflowThreshold: math.Inf(-1)}),
 		},
 		{
-			name: "config negative retention", api: "Config.Validate", input: "ConnectionRetention: -1s",
-			result: "ErrInvalidConfig naming the field", want: vitals.ErrInvalidConfig,
-			call: validate("ConnectionRetention", vitals.Config{ConnectionRetention: -time.Second}),
+			Name: "config negative retention", API: "Config.Validate", Input: "ConnectionRetention: -1s",
+			Result: "ErrInvalidConfig naming the field", Want: vitals.ErrInvalidConfig,
+			Call: validate("ConnectionRetention", vitals.Config{ConnectionRetention: -time.Second}),
 		},
 		{
-			name: "config negative queue limit", api: "Config.Validate", input: "MaxQueues: -1",
-			result: "ErrInvalidConfig naming the field", want: vitals.ErrInvalidConfig,
-			call: validate("MaxQueues", vitals.Config{MaxQueues: -1}),
+			Name: "config negative queue limit", API: "Config.Validate", Input: "MaxQueues: -1",
+			Result: "ErrInvalidConfig naming the field", Want: vitals.ErrInvalidConfig,
+			Call: validate("MaxQueues", vitals.Config{MaxQueues: -1}),
 		},
 		{
-			name: "config invalid UTF-8 time zone", api: "Config.Validate", input: `FeatureTimeZone: "Europe/\xffBerlin"`,
-			result: "ErrInvalidConfig naming the field", want: vitals.ErrInvalidConfig,
-			call: validate("FeatureTimeZone", vitals.Config{FeatureTimeZone: "Europe/\xffBerlin"}),
+			Name: "config invalid UTF-8 time zone", API: "Config.Validate", Input: `FeatureTimeZone: "Europe/\xffBerlin"`,
+			Result: "ErrInvalidConfig naming the field", Want: vitals.ErrInvalidConfig,
+			Call: validate("FeatureTimeZone", vitals.Config{FeatureTimeZone: "Europe/\xffBerlin"}),
 		},
 		{
-			name: "config 1 MiB time zone", api: "Config.Validate", input: "FeatureTimeZone: 1 MiB",
-			result: "ErrInvalidConfig naming the field", want: vitals.ErrInvalidConfig,
-			call: validate("FeatureTimeZone", vitals.Config{FeatureTimeZone: badMiB}),
+			Name: "config 1 MiB time zone", API: "Config.Validate", Input: "FeatureTimeZone: 1 MiB",
+			Result: "ErrInvalidConfig naming the field", Want: vitals.ErrInvalidConfig,
+			Call: validate("FeatureTimeZone", vitals.Config{FeatureTimeZone: badinput.MiB}),
 		},
 		{
-			name: "config empty hash key", api: "Config.Validate", input: "UserHashKey: []byte{} (set, 0 bytes)",
-			result: "ErrInvalidConfig naming the field", want: vitals.ErrInvalidConfig,
-			call: validate("UserHashKey", vitals.Config{UserHashKey: []byte{}}),
+			Name: "config empty hash key", API: "Config.Validate", Input: "UserHashKey: []byte{} (set, 0 bytes)",
+			Result: "ErrInvalidConfig naming the field", Want: vitals.ErrInvalidConfig,
+			Call: validate("UserHashKey", vitals.Config{UserHashKey: []byte{}}),
 		},
 		{
-			name: "start with invalid config", api: "Start", input: "WithConfig(Config{QueueWindow: -1})",
-			result: "ErrInvalidConfig, no System", want: vitals.ErrInvalidConfig,
-			call: func(t *testing.T, _ *badRig) error {
+			Name: "start with invalid config", API: "Start", Input: "WithConfig(Config{QueueWindow: -1})",
+			Result: "ErrInvalidConfig, no System", Want: vitals.ErrInvalidConfig,
+			Call: func(t *testing.T, _ *badRig) error {
 				sys, err := vitals.Start(context.Background(), vitals.WithConfig(vitals.Config{QueueWindow: -1}))
 				if sys != nil {
 					t.Error("a System was returned")
@@ -128,10 +129,10 @@ func badRootCases() []badCase {
 			},
 		},
 		{
-			name: "start with nil context", api: "Start", input: "ctx: nil",
-			result: "taken as context.Background(): the System records",
-			call: func(t *testing.T, _ *badRig) error {
-				sys, _ := badSystem(t, badNilCtx)
+			Name: "start with nil context", API: "Start", Input: "ctx: nil",
+			Result: "taken as context.Background(): the System records",
+			Call: func(t *testing.T, _ *badRig) error {
+				sys, _ := badSystem(t, badinput.NilCtx)
 				sys.Caches().Cache(cache.TypeApplication, "sys").CountHit()
 				if s := sys.Snapshot().Caches.Caches; len(s) != 1 || s[0].Hits != 1 {
 					t.Errorf("caches %+v, want one hit", s)
@@ -140,10 +141,10 @@ func badRootCases() []badCase {
 			},
 		},
 		{
-			name: "start with cancelled context", api: "Start", input: "ctx: cancelled",
-			result: "ctx's error (context.Canceled), nothing started", want: context.Canceled,
-			call: func(t *testing.T, _ *badRig) error {
-				sys, err := vitals.Start(badCancelled(), vitals.WithExporterOptions(exporters.WithExporters(exporters.None)))
+			Name: "start with cancelled context", API: "Start", Input: "ctx: cancelled",
+			Result: "ctx's error (context.Canceled), nothing started", Want: context.Canceled,
+			Call: func(t *testing.T, _ *badRig) error {
+				sys, err := vitals.Start(badinput.Cancelled(), vitals.WithExporterOptions(exporters.WithExporters(exporters.None)))
 				if sys != nil {
 					t.Error("a System was returned")
 					_ = sys.Shutdown(context.Background())
@@ -152,9 +153,9 @@ func badRootCases() []badCase {
 			},
 		},
 		{
-			name: "start with nil option", api: "Start", input: "opts: nil",
-			result: "ignored: the System records",
-			call: func(t *testing.T, _ *badRig) error {
+			Name: "start with nil option", API: "Start", Input: "opts: nil",
+			Result: "ignored: the System records",
+			Call: func(t *testing.T, _ *badRig) error {
 				sys, _ := badSystem(t, context.Background(), nil)
 				sys.Features().Feature(feature.TypeComponent, "sys").Record(context.Background(), "", "", 0, true)
 				if s := sys.Snapshot().Features.Features; len(s) != 1 || s[0].Uses != 1 {
@@ -164,9 +165,9 @@ func badRootCases() []badCase {
 			},
 		},
 		{
-			name: "start with unknown exporter", api: "Start", input: `WithExporters("zipkin")`,
-			result: "exporters.ErrUnknownExporter, no System", want: exporters.ErrUnknownExporter,
-			call: func(t *testing.T, _ *badRig) error {
+			Name: "start with unknown exporter", API: "Start", Input: `WithExporters("zipkin")`,
+			Result: "exporters.ErrUnknownExporter, no System", Want: exporters.ErrUnknownExporter,
+			Call: func(t *testing.T, _ *badRig) error {
 				sys, err := vitals.Start(context.Background(), vitals.WithExporterOptions(exporters.WithExporters("zipkin")))
 				if sys != nil {
 					t.Error("a System was returned")
@@ -176,9 +177,9 @@ func badRootCases() []badCase {
 			},
 		},
 		{
-			name: "start with bad protocol", api: "Start", input: `WithOTLPProtocol("http/json")`,
-			result: "exporters.ErrUnsupportedProtocol, no System", want: exporters.ErrUnsupportedProtocol,
-			call: func(t *testing.T, _ *badRig) error {
+			Name: "start with bad protocol", API: "Start", Input: `WithOTLPProtocol("http/json")`,
+			Result: "exporters.ErrUnsupportedProtocol, no System", Want: exporters.ErrUnsupportedProtocol,
+			Call: func(t *testing.T, _ *badRig) error {
 				sys, err := vitals.Start(context.Background(), vitals.WithExporterOptions(
 					exporters.WithExporters(exporters.OTLP), exporters.WithOTLPProtocol("http/json")))
 				if sys != nil {
@@ -189,13 +190,13 @@ func badRootCases() []badCase {
 			},
 		},
 		{
-			name: "flush with nil context", api: "System.ForceFlush", input: "ctx: nil (console exporter)",
-			result: "taken as context.Background(): flushed, nil",
-			call: func(t *testing.T, _ *badRig) error {
+			Name: "flush with nil context", API: "System.ForceFlush", Input: "ctx: nil (console exporter)",
+			Result: "taken as context.Background(): flushed, nil",
+			Call: func(t *testing.T, _ *badRig) error {
 				var out syncBuffer
 				sys := badConsoleSystem(t, &out)
 				sys.Caches().Cache(cache.TypeApplication, "sys").CountHit()
-				err := sys.ForceFlush(badNilCtx)
+				err := sys.ForceFlush(badinput.NilCtx)
 				if !strings.Contains(out.String(), semconv.CacheOperations.Name) {
 					t.Error("nothing was flushed to the console")
 				}
@@ -203,28 +204,28 @@ func badRootCases() []badCase {
 			},
 		},
 		{
-			name: "flush with cancelled context", api: "System.ForceFlush", input: "ctx: cancelled (console exporter)",
-			result: "ctx's error (context.Canceled)", want: context.Canceled,
-			call: func(t *testing.T, _ *badRig) error {
-				return badConsoleSystem(t, io.Discard).ForceFlush(badCancelled())
+			Name: "flush with cancelled context", API: "System.ForceFlush", Input: "ctx: cancelled (console exporter)",
+			Result: "ctx's error (context.Canceled)", Want: context.Canceled,
+			Call: func(t *testing.T, _ *badRig) error {
+				return badConsoleSystem(t, io.Discard).ForceFlush(badinput.Cancelled())
 			},
 		},
 		{
-			name: "shutdown with nil context", api: "System.Shutdown", input: "ctx: nil",
-			result: "taken as context.Background(): stopped, nil",
-			call: func(t *testing.T, _ *badRig) error {
+			Name: "shutdown with nil context", API: "System.Shutdown", Input: "ctx: nil",
+			Result: "taken as context.Background(): stopped, nil",
+			Call: func(t *testing.T, _ *badRig) error {
 				sys, reader := badSystem(t, context.Background())
-				err := sys.Shutdown(badNilCtx)
+				err := sys.Shutdown(badinput.NilCtx)
 				badCollectFails(t, reader)
 				return err
 			},
 		},
 		{
-			name: "shutdown with cancelled context", api: "System.Shutdown", input: "ctx: cancelled",
-			result: "stopped without waiting; nil or context.Canceled, the same on every later call", want: context.Canceled, orNil: true,
-			call: func(t *testing.T, _ *badRig) error {
+			Name: "shutdown with cancelled context", API: "System.Shutdown", Input: "ctx: cancelled",
+			Result: "stopped without waiting; nil or context.Canceled, the same on every later call", Want: context.Canceled, OrNil: true,
+			Call: func(t *testing.T, _ *badRig) error {
 				sys, reader := badSystem(t, context.Background())
-				err := sys.Shutdown(badCancelled())
+				err := sys.Shutdown(badinput.Cancelled())
 				if again := sys.Shutdown(context.Background()); again != err {
 					t.Errorf("second Shutdown %v, first %v", again, err)
 				}
@@ -233,24 +234,24 @@ func badRootCases() []badCase {
 			},
 		},
 		{
-			name: "shutdown twice", api: "System.Shutdown", input: "a second call",
-			result: "idempotent: nil again",
-			call: func(t *testing.T, _ *badRig) error {
+			Name: "shutdown twice", API: "System.Shutdown", Input: "a second call",
+			Result: "idempotent: nil again",
+			Call: func(t *testing.T, _ *badRig) error {
 				sys, _ := badSystem(t, context.Background())
-				badFatal(t, sys.Shutdown(context.Background()))
+				badinput.Fatal(t, sys.Shutdown(context.Background()))
 				return sys.Shutdown(context.Background())
 			},
 		},
 		{
-			name: "system use after shutdown", api: "System.Connections/Queues/Caches/Features", input: "every tracker used, bad input included, after Shutdown",
-			result: "no-op: nothing reported or counted; handles stay safe; the provider keeps its other series",
-			call: func(t *testing.T, r *badRig) error {
+			Name: "system use after shutdown", API: "System.Connections/Queues/Caches/Features", Input: "every tracker used, bad input included, after Shutdown",
+			Result: "no-op: nothing reported or counted; handles stay safe; the provider keeps its other series",
+			Call: func(t *testing.T, r *badRig) error {
 				sys, err := vitals.Start(context.Background(), vitals.WithMeterProvider(r.reader.Provider))
-				badFatal(t, err)
+				badinput.Fatal(t, err)
 				sys.Connections().Pool("database", "sys").Open()
 				sys.Queues().Queue(queue.TypeHTTP, "sys", 10).Enter()
 				sys.Caches().Cache(cache.TypeApplication, "sys").CountHit()
-				badFatal(t, sys.Shutdown(context.Background()))
+				badinput.Fatal(t, sys.Shutdown(context.Background()))
 
 				p := sys.Connections().Pool("database", "sys")
 				c := p.Open()
@@ -273,22 +274,22 @@ func badRootCases() []badCase {
 				_ = sys.Snapshot()
 				return nil
 			},
-			check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
-				if names := badSeriesNamed(rm, "sys"); len(names) > 0 {
+			Check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
+				if names := badinput.SeriesNamed(rm, "sys"); len(names) > 0 {
 					t.Errorf("still reported after Shutdown: %v", names)
 				}
 			},
 		},
 		{
-			name: "snapshot and health after shutdown", api: "System.Snapshot, System.Health", input: "called after Shutdown",
-			result: "answer with the state at Shutdown; no panic",
-			call: func(t *testing.T, _ *badRig) error {
+			Name: "snapshot and health after shutdown", API: "System.Snapshot, System.Health", Input: "called after Shutdown",
+			Result: "answer with the state at Shutdown; no panic",
+			Call: func(t *testing.T, _ *badRig) error {
 				sys, _ := badSystem(t, context.Background())
 				c := sys.Caches().Cache(cache.TypeApplication, "sys")
 				for range 3 {
 					c.CountHit()
 				}
-				badFatal(t, sys.Shutdown(context.Background()))
+				badinput.Fatal(t, sys.Shutdown(context.Background()))
 				if s := sys.Snapshot().Caches.Caches; len(s) != 1 || s[0].Hits != 3 {
 					t.Errorf("caches %+v, want 3 hits", s)
 				}

@@ -1,4 +1,4 @@
-package vitals_test
+package cache_test
 
 import (
 	"context"
@@ -10,12 +10,13 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/otelvitals/vitals/instrument/cache"
+	"github.com/otelvitals/vitals/internal/badinput"
 	"github.com/otelvitals/vitals/internal/metrictest"
 	"github.com/otelvitals/vitals/semconv"
 )
 
 func badCacheCases() []badCase {
-	reject := func(reasons ...string) map[string]int64 { return badReasons(semconv.SignalCache, reasons...) }
+	reject := func(reasons ...string) map[string]int64 { return badinput.Reasons(semconv.SignalCache, reasons...) }
 	bad := []attribute.KeyValue{semconv.CacheTypeKey.String(cache.TypeApplication), semconv.CacheNameKey.String("bad")}
 	result := func(r string) []attribute.KeyValue {
 		return append(append([]attribute.KeyValue(nil), bad...), semconv.CacheResultKey.String(r))
@@ -23,62 +24,62 @@ func badCacheCases() []badCase {
 	badCache := func(r *badRig) *cache.Cache { return r.caches.Cache(cache.TypeApplication, "bad") }
 	return []badCase{
 		{
-			name: "lookup nil function", api: "cache.Lookup", input: "fn: nil",
-			result: "zero value, not found; nothing recorded but nil_function", counts: reject("nil_function"),
-			call: func(t *testing.T, r *badRig) error {
+			Name: "lookup nil function", API: "cache.Lookup", Input: "fn: nil",
+			Result: "zero value, not found; nothing recorded but nil_function", Counts: reject("nil_function"),
+			Call: func(t *testing.T, r *badRig) error {
 				if v, ok := cache.Lookup[string](badCache(r), nil); v != "" || ok {
 					t.Errorf("Lookup = %q, %v", v, ok)
 				}
 				return nil
 			},
-			check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
+			Check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
 				metrictest.Want(t, rm, int64(0), semconv.CacheOperations.Name, result(semconv.CacheResultHit)...)
 				metrictest.Want(t, rm, int64(0), semconv.CacheOperations.Name, result(semconv.CacheResultMiss)...)
 			},
 		},
 		{
-			name: "wrap nil getter", api: "cache.Wrap", input: "g: nil, then Get",
-			result: "Get finds nothing; nothing recorded but nil_function", counts: reject("nil_function"),
-			call: func(t *testing.T, r *badRig) error {
+			Name: "wrap nil getter", API: "cache.Wrap", Input: "g: nil, then Get",
+			Result: "Get finds nothing; nothing recorded but nil_function", Counts: reject("nil_function"),
+			Call: func(t *testing.T, r *badRig) error {
 				if v, ok := cache.Wrap[string, int](nil, badCache(r)).Get("k"); v != 0 || ok {
 					t.Errorf("Get = %v, %v", v, ok)
 				}
 				return nil
 			},
-			check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
+			Check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
 				metrictest.Want(t, rm, int64(0), semconv.CacheOperations.Name, result(semconv.CacheResultHit)...)
 				metrictest.Want(t, rm, int64(0), semconv.CacheOperations.Name, result(semconv.CacheResultMiss)...)
 			},
 		},
 		{
-			name: "negative hit duration", api: "cache.Cache.Hit", input: "d = -1ms",
-			result: "hit counted without duration, counted negative_duration", counts: reject("negative_duration"),
-			call: func(t *testing.T, r *badRig) error {
+			Name: "negative hit duration", API: "cache.Cache.Hit", Input: "d = -1ms",
+			Result: "hit counted without duration, counted negative_duration", Counts: reject("negative_duration"),
+			Call: func(t *testing.T, r *badRig) error {
 				badCache(r).Hit(-time.Millisecond)
 				return nil
 			},
-			check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
+			Check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
 				metrictest.Want(t, rm, int64(1), semconv.CacheOperations.Name, result(semconv.CacheResultHit)...)
-				badWantNone(t, rm, semconv.CacheOperationDuration.Name, bad...)
+				badinput.WantNone(t, rm, semconv.CacheOperationDuration.Name, bad...)
 			},
 		},
 		{
-			name: "-Inf miss duration", api: "cache.Cache.Miss", input: "d = math.MinInt64 (-Inf saturated)",
-			result: "miss counted without duration, counted negative_duration", counts: reject("negative_duration"),
-			call: func(t *testing.T, r *badRig) error {
+			Name: "-Inf miss duration", API: "cache.Cache.Miss", Input: "d = math.MinInt64 (-Inf saturated)",
+			Result: "miss counted without duration, counted negative_duration", Counts: reject("negative_duration"),
+			Call: func(t *testing.T, r *badRig) error {
 				badCache(r).Miss(math.MinInt64)
 				return nil
 			},
-			check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
+			Check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
 				metrictest.Want(t, rm, int64(1), semconv.CacheOperations.Name, result(semconv.CacheResultMiss)...)
-				badWantNone(t, rm, semconv.CacheOperationDuration.Name, bad...)
+				badinput.WantNone(t, rm, semconv.CacheOperationDuration.Name, bad...)
 			},
 		},
 		{
-			name: "+Inf hit duration", api: "cache.Cache.Hit", input: "d = math.MaxInt64 (+Inf saturated)",
-			result: "hit counted without duration, counted infinite_duration; the mean of the other hits stays exact",
-			counts: reject("infinite_duration"),
-			call: func(t *testing.T, r *badRig) error {
+			Name: "+Inf hit duration", API: "cache.Cache.Hit", Input: "d = math.MaxInt64 (+Inf saturated)",
+			Result: "hit counted without duration, counted infinite_duration; the mean of the other hits stays exact",
+			Counts: reject("infinite_duration"),
+			Call: func(t *testing.T, r *badRig) error {
 				c := badCache(r)
 				c.Hit(125 * time.Millisecond)
 				c.Hit(math.MaxInt64)
@@ -90,51 +91,51 @@ func badCacheCases() []badCase {
 				}
 				return nil
 			},
-			check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
-				badWantHist(t, rm, 2, 0.5, semconv.CacheOperationDuration.Name, result(semconv.CacheResultHit)...)
+			Check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
+				badinput.WantHist(t, rm, 2, 0.5, semconv.CacheOperationDuration.Name, result(semconv.CacheResultHit)...)
 			},
 		},
 		{
-			name: "negative sets", api: "cache.Cache.Set", input: "n = -1",
-			result: "ignored, counted negative_count", counts: reject("negative_count"),
-			call: func(t *testing.T, r *badRig) error {
+			Name: "negative sets", API: "cache.Cache.Set", Input: "n = -1",
+			Result: "ignored, counted negative_count", Counts: reject("negative_count"),
+			Call: func(t *testing.T, r *badRig) error {
 				badCache(r).Set(-1)
 				return nil
 			},
-			check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
-				badWantNone(t, rm, semconv.CacheSets.Name, bad...)
+			Check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
+				badinput.WantNone(t, rm, semconv.CacheSets.Name, bad...)
 			},
 		},
 		{
-			name: "negative evictions", api: "cache.Cache.Evicted", input: "n = -1",
-			result: "ignored, counted negative_count", counts: reject("negative_count"),
-			call: func(t *testing.T, r *badRig) error {
+			Name: "negative evictions", API: "cache.Cache.Evicted", Input: "n = -1",
+			Result: "ignored, counted negative_count", Counts: reject("negative_count"),
+			Call: func(t *testing.T, r *badRig) error {
 				c := badCache(r)
 				c.Evicted(2)
 				c.Evicted(-1)
 				return nil
 			},
-			check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
+			Check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
 				metrictest.Want(t, rm, int64(2), semconv.CacheEvictions.Name, bad...)
 			},
 		},
 		{
-			name: "negative size", api: "cache.Cache.SetSize", input: "n = -1 after 7",
-			result: "ignored (size stays 7), counted negative_count", counts: reject("negative_count"),
-			call: func(t *testing.T, r *badRig) error {
+			Name: "negative size", API: "cache.Cache.SetSize", Input: "n = -1 after 7",
+			Result: "ignored (size stays 7), counted negative_count", Counts: reject("negative_count"),
+			Call: func(t *testing.T, r *badRig) error {
 				c := badCache(r)
 				c.SetSize(7)
 				c.SetSize(-1)
 				return nil
 			},
-			check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
+			Check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
 				metrictest.Want(t, rm, int64(7), semconv.CacheSize.Name, bad...)
 			},
 		},
 		{
-			name: "cache empty type", api: "cache.Monitor.Cache", input: `type ""`,
-			result: `cleaned to "unknown", counted empty_name`, counts: reject("empty_name"),
-			call: func(t *testing.T, r *badRig) error {
+			Name: "cache empty type", API: "cache.Monitor.Cache", Input: `type ""`,
+			Result: `cleaned to "unknown", counted empty_name`, Counts: reject("empty_name"),
+			Call: func(t *testing.T, r *badRig) error {
 				if c := r.caches.Cache("", "bad"); c.Type() != "unknown" {
 					t.Errorf("type %q", c.Type())
 				}
@@ -142,29 +143,29 @@ func badCacheCases() []badCase {
 			},
 		},
 		{
-			name: "cache 1 MiB name", api: "cache.Monitor.Cache", input: "name of 1 MiB",
-			result: "cut to MaxNameLength, counted name_too_long", counts: reject("name_too_long"),
-			call: func(t *testing.T, r *badRig) error {
-				if c := r.caches.Cache(cache.TypeApplication, badMiB); len(c.Name()) != cache.MaxNameLength {
+			Name: "cache 1 MiB name", API: "cache.Monitor.Cache", Input: "name of 1 MiB",
+			Result: "cut to MaxNameLength, counted name_too_long", Counts: reject("name_too_long"),
+			Call: func(t *testing.T, r *badRig) error {
+				if c := r.caches.Cache(cache.TypeApplication, badinput.MiB); len(c.Name()) != cache.MaxNameLength {
 					t.Errorf("name of %d bytes", len(c.Name()))
 				}
 				return nil
 			},
 		},
 		{
-			name: "cache invalid UTF-8 name", api: "cache.Monitor.Cache", input: `name "pool\xff\xfe"`,
-			result: "invalid bytes become U+FFFD, counted invalid_utf8", counts: reject("invalid_utf8"),
-			call: func(t *testing.T, r *badRig) error {
-				if c := r.caches.Cache(cache.TypeApplication, badInvalid); c.Name() != "pool\uFFFD" {
+			Name: "cache invalid UTF-8 name", API: "cache.Monitor.Cache", Input: `name "pool\xff\xfe"`,
+			Result: "invalid bytes become U+FFFD, counted invalid_utf8", Counts: reject("invalid_utf8"),
+			Call: func(t *testing.T, r *badRig) error {
+				if c := r.caches.Cache(cache.TypeApplication, badinput.Invalid); c.Name() != "pool\uFFFD" {
 					t.Errorf("name %q", c.Name())
 				}
 				return nil
 			},
 		},
 		{
-			name: "op ended twice", api: "cache.Op.End", input: "second End",
-			result: "recorded once, with its duration",
-			call: func(t *testing.T, r *badRig) error {
+			Name: "op ended twice", API: "cache.Op.End", Input: "second End",
+			Result: "recorded once, with its duration",
+			Call: func(t *testing.T, r *badRig) error {
 				op := badCache(r).Start()
 				r.clock.Advance(250 * time.Millisecond)
 				op.Hit()
@@ -172,15 +173,15 @@ func badCacheCases() []badCase {
 				op.End()
 				return nil
 			},
-			check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
+			Check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
 				metrictest.Want(t, rm, int64(1), semconv.CacheOperations.Name, result(semconv.CacheResultHit)...)
-				badWantHist(t, rm, 1, 0.25, semconv.CacheOperationDuration.Name, result(semconv.CacheResultHit)...)
+				badinput.WantHist(t, rm, 1, 0.25, semconv.CacheOperationDuration.Name, result(semconv.CacheResultHit)...)
 			},
 		},
 		{
-			name: "zero op", api: "cache.Op.Hit/End", input: "cache.Op{}",
-			result: "no-op, not counted",
-			call: func(t *testing.T, _ *badRig) error {
+			Name: "zero op", API: "cache.Op.Hit/End", Input: "cache.Op{}",
+			Result: "no-op, not counted",
+			Call: func(t *testing.T, _ *badRig) error {
 				var op cache.Op
 				op.Hit()
 				op.End()
@@ -188,9 +189,9 @@ func badCacheCases() []badCase {
 			},
 		},
 		{
-			name: "nil cache monitor", api: "cache.Monitor (nil)", input: "every method of a nil *cache.Monitor",
-			result: "no-ops: Cache nil, empty Snapshot, Close nil",
-			call: func(t *testing.T, _ *badRig) error {
+			Name: "nil cache monitor", API: "cache.Monitor (nil)", Input: "every method of a nil *cache.Monitor",
+			Result: "no-ops: Cache nil, empty Snapshot, Close nil",
+			Call: func(t *testing.T, _ *badRig) error {
 				var m *cache.Monitor
 				if c := m.Cache(cache.TypeApplication, "bad"); c != nil {
 					t.Errorf("Cache = %v, want nil", c)
@@ -202,9 +203,9 @@ func badCacheCases() []badCase {
 			},
 		},
 		{
-			name: "nil cache", api: "cache.Cache (nil)", input: "every method of a nil *cache.Cache; Lookup, LookupOrFill and Wrap of one",
-			result: "no-ops: Start returns the zero Op; Lookup, LookupOrFill and the wrapped Get still look up and return what they find; nothing recorded or counted",
-			call: func(t *testing.T, _ *badRig) error {
+			Name: "nil cache", API: "cache.Cache (nil)", Input: "every method of a nil *cache.Cache; Lookup, LookupOrFill and Wrap of one",
+			Result: "no-ops: Start returns the zero Op; Lookup, LookupOrFill and the wrapped Get still look up and return what they find; nothing recorded or counted",
+			Call: func(t *testing.T, _ *badRig) error {
 				var c *cache.Cache
 				c.Hit(time.Millisecond)
 				c.Miss(-1)
@@ -239,9 +240,9 @@ func badCacheCases() []badCase {
 			},
 		},
 		{
-			name: "nil instrumented cache", api: "cache.Instrumented (nil)", input: "Get and GetOrFill of a nil *cache.Instrumented",
-			result: "no Getter: Get finds nothing, GetOrFill returns cache.ErrNilFunc; nothing counted", want: cache.ErrNilFunc,
-			call: func(t *testing.T, _ *badRig) error {
+			Name: "nil instrumented cache", API: "cache.Instrumented (nil)", Input: "Get and GetOrFill of a nil *cache.Instrumented",
+			Result: "no Getter: Get finds nothing, GetOrFill returns cache.ErrNilFunc; nothing counted", Want: cache.ErrNilFunc,
+			Call: func(t *testing.T, _ *badRig) error {
 				var w *cache.Instrumented[string, int]
 				if v, ok := w.Get("k"); v != 0 || ok {
 					t.Errorf("Get = %v, %v; want 0, false", v, ok)
@@ -251,9 +252,9 @@ func badCacheCases() []badCase {
 			},
 		},
 		{
-			name: "nil op", api: "cache.Op (nil)", input: "Hit and End of a nil *cache.Op",
-			result: "no-op, not counted",
-			call: func(t *testing.T, _ *badRig) error {
+			Name: "nil op", API: "cache.Op (nil)", Input: "Hit and End of a nil *cache.Op",
+			Result: "no-op, not counted",
+			Call: func(t *testing.T, _ *badRig) error {
 				var op *cache.Op
 				op.Hit()
 				op.End()
@@ -261,11 +262,11 @@ func badCacheCases() []badCase {
 			},
 		},
 		{
-			name: "cache window 1ns", api: "cache.WithWindow", input: "1ns",
-			result: "clamped to cache.MinWindow (1s), so the window's 30 buckets are 1/30 s wide, never 0",
-			call: func(t *testing.T, r *badRig) error {
+			Name: "cache window 1ns", API: "cache.WithWindow", Input: "1ns",
+			Result: "clamped to cache.MinWindow (1s), so the window's 30 buckets are 1/30 s wide, never 0",
+			Call: func(t *testing.T, r *badRig) error {
 				m, err := cache.New(cache.WithMeterProvider(r.reader.Provider), cache.WithClock(r.clock.Now), cache.WithWindow(1))
-				badFatal(t, err)
+				badinput.Fatal(t, err)
 				t.Cleanup(func() { _ = m.Shutdown(context.Background()) })
 				m.Cache(cache.TypeApplication, "bad").CountHit()
 				if s := m.Snapshot().Caches[0]; s.WindowSeconds != 1 || s.WindowLookups != 1 {
@@ -275,9 +276,9 @@ func badCacheCases() []badCase {
 			},
 		},
 		{
-			name: "cache clock steps back", api: "cache.WithClock", input: "the clock steps back 3h (before the monitor was made) between lookups, and within an Op",
-			result: "no time passed: the lookups behind count in the newest bucket, and the Op across the step takes 0",
-			call: func(t *testing.T, r *badRig) error {
+			Name: "cache clock steps back", API: "cache.WithClock", Input: "the clock steps back 3h (before the monitor was made) between lookups, and within an Op",
+			Result: "no time passed: the lookups behind count in the newest bucket, and the Op across the step takes 0",
+			Call: func(t *testing.T, r *badRig) error {
 				c := badCache(r)
 				c.Hit(125 * time.Millisecond)
 				op := c.Start()
@@ -294,16 +295,16 @@ func badCacheCases() []badCase {
 				}
 				return nil
 			},
-			check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
+			Check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
 				metrictest.Want(t, rm, int64(3), semconv.CacheOperations.Name, result(semconv.CacheResultHit)...)
-				badWantHist(t, rm, 3, 0.25, semconv.CacheOperationDuration.Name, result(semconv.CacheResultHit)...)
+				badinput.WantHist(t, rm, 3, 0.25, semconv.CacheOperationDuration.Name, result(semconv.CacheResultHit)...)
 				metrictest.Want(t, rm, 0.75, semconv.CacheHitRatio.Name, bad...)
 			},
 		},
 		{
-			name: "sets and evictions past MaxInt64", api: "cache.Cache.Set/Evicted", input: "n = math.MaxInt, then 1 more",
-			result: "saturate at math.MaxInt64, never wrap to negative",
-			call: func(t *testing.T, r *badRig) error {
+			Name: "sets and evictions past MaxInt64", API: "cache.Cache.Set/Evicted", Input: "n = math.MaxInt, then 1 more",
+			Result: "saturate at math.MaxInt64, never wrap to negative",
+			Call: func(t *testing.T, r *badRig) error {
 				c := badCache(r)
 				c.Set(math.MaxInt)
 				c.Set(1)
@@ -311,15 +312,15 @@ func badCacheCases() []badCase {
 				c.Evicted(1)
 				return nil
 			},
-			check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
+			Check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
 				metrictest.Want(t, rm, int64(math.MaxInt64), semconv.CacheSets.Name, bad...)
 				metrictest.Want(t, rm, int64(math.MaxInt64), semconv.CacheEvictions.Name, bad...)
 			},
 		},
 		{
-			name: "cache monitor use after close", api: "cache.Monitor.Close", input: "handles used after Close, bad input included; Close twice",
-			result: "no-op: nothing reported or counted; second Close nil",
-			call: func(t *testing.T, r *badRig) error {
+			Name: "cache monitor use after close", API: "cache.Monitor.Close", Input: "handles used after Close, bad input included; Close twice",
+			Result: "no-op: nothing reported or counted; second Close nil",
+			Call: func(t *testing.T, r *badRig) error {
 				err := r.closeCaches()
 				c := r.caches.Cache(cache.TypeApplication, "after")
 				c.Hit(time.Millisecond)
@@ -329,8 +330,8 @@ func badCacheCases() []badCase {
 				_, _ = cache.Lookup(c, func() (int, bool) { return 1, true })
 				return err
 			},
-			check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
-				if names := badSeriesNamed(rm, "after"); len(names) > 0 {
+			Check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
+				if names := badinput.SeriesNamed(rm, "after"); len(names) > 0 {
 					t.Errorf("reported after Close: %v", names)
 				}
 			},
