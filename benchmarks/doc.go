@@ -43,9 +43,12 @@
 // BenchmarkCollectFeatures), and one Prometheus /metrics render of 1,000 of
 // each (BenchmarkCollectRender/n=1000). Each iteration records one event on
 // one entity, so that the tracker reads its state afresh, then collects.
-// The rows hold the same data, checked point by point:
+// Every row collects once before its loop, so that the loop measures the
+// steady state. The rows hold the same data, checked point by point:
 //
-//   - vitals: the tracker with vitals.NewProducer on the reader.
+//   - vitals: the tracker reporting through vitals.NewProducer, whose view
+//     for one reader (Producer.ForReader) is on the reader, as vitals.Start
+//     builds it.
 //   - otel-sync: the raw SDK with synchronous instruments recording the
 //     same series as the events happen; the baseline of these groups.
 //   - otel-observable: the same series through observable instruments and
