@@ -97,8 +97,8 @@ func (s *systemSource) Collect(out core.Sink) {
 		}
 	}
 	s.collectTime.Record(context.Background(), time.Since(start).Seconds())
-	s.collectTime.Emit(out, mSelfDuration)
-	s.snapshotTime.Emit(out, mSelfDuration)
+	var slab core.Slab
+	core.EmitHists(out, mSelfDuration, s.snapshotTime.ReadInto(s.collectTime.ReadInto(nil, &slab), &slab))
 }
 
 // Connections returns the system's connection tracker.

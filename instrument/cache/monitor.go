@@ -46,6 +46,7 @@ type Monitor struct {
 type state struct {
 	snap   Snapshot
 	caches []*Cache
+	hists  []core.HistRead // the lookup durations on the fast path
 }
 
 // The monitor's metrics, indexed as its Sink points name them.
@@ -147,9 +148,8 @@ func (s *source) Collect(out core.Sink) {
 		if cs.Size >= 0 {
 			out.Int64(mSize, c.attrs, cs.Size)
 		}
-		c.hitHist.Emit(out, mDuration)
-		c.missHist.Emit(out, mDuration)
 	}
+	core.EmitHists(out, mDuration, st.hists)
 	s.rejects.Emit(out, mRejected)
 }
 
@@ -311,7 +311,9 @@ func (m *Monitor) read(now int64) *state {
 	caches := m.cacheList()
 	st := &state{caches: caches, snap: Snapshot{Time: m.shell.Clock.Now(), Caches: make([]CacheSnapshot, 0, len(caches))}}
 	s := &st.snap
+	var slab core.Slab
 	for _, c := range caches {
+		st.hists = c.missHist.ReadInto(c.hitHist.ReadInto(st.hists, &slab), &slab)
 		t := c.totals()
 		w := c.window(now)
 		cs := CacheSnapshot{

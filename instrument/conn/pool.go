@@ -167,7 +167,6 @@ func (p *Pool) emit(out core.Sink, ps *PoolSnapshot) {
 	out.Float64(mAgeOldest, p.attrs, ps.OldestSeconds)
 	out.Float64(mAgeMean, p.attrs, ps.MeanAgeSeconds)
 	out.Float64(mHealth, p.attrs, ps.Health)
-	p.lifetime.Emit(out, mLifetime)
 }
 
 // health is the pool's age-based health from 0 to 1:

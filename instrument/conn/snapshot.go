@@ -3,6 +3,8 @@ package conn
 import (
 	"slices"
 	"time"
+
+	"github.com/otelvitals/vitals/internal/core"
 )
 
 // Snapshot is the state of every pool of a tracker at one moment, for the
@@ -136,7 +138,9 @@ func (t *Tracker) read(now int64) *state {
 	st := &state{pools: pools, snap: Snapshot{Time: t.shell.Clock.Now(), Pools: make([]PoolSnapshot, 0, len(pools))}}
 	n := len(t.ageLabels)
 	ages := make([]AgeCount, n*len(pools)) // one allocation for every pool's ages
+	var slab core.Slab
 	for i, p := range pools {
+		st.lifetimes = p.lifetime.ReadInto(st.lifetimes, &slab)
 		st.snap.Pools = append(st.snap.Pools, p.read(now, ages[i*n:(i+1)*n:(i+1)*n]))
 	}
 	return st

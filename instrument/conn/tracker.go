@@ -48,8 +48,9 @@ type Tracker struct {
 // state is one read of the tracker: its snapshot, and the handle of each
 // of its pools, in the same order.
 type state struct {
-	snap  Snapshot
-	pools []*Pool
+	snap      Snapshot
+	pools     []*Pool
+	lifetimes []core.HistRead // on the fast path
 }
 
 // The tracker's metrics, indexed as its Sink points name them.
@@ -157,6 +158,7 @@ func (s *source) Collect(out core.Sink) {
 	for i, p := range st.pools {
 		p.emit(out, &st.snap.Pools[i])
 	}
+	core.EmitHists(out, mLifetime, st.lifetimes)
 	s.rejects.Emit(out, mRejected)
 }
 

@@ -40,8 +40,9 @@ type Monitor struct {
 // state is one read of the monitor: its snapshot, and the handle of each
 // of its queues, in the same order.
 type state struct {
-	snap   Snapshot
-	queues []*Queue
+	snap          Snapshot
+	queues        []*Queue
+	depths, waits []core.HistRead // on the fast path
 }
 
 // The monitor's metrics, indexed as its Sink points name them.
@@ -266,9 +267,9 @@ func (s *source) Collect(out core.Sink) {
 		out.Int64(mOverflows, q.attrs, qs.Overflows)
 		out.Float64(mOverflowTime, q.attrs, qs.OverflowSeconds)
 		out.Int64(mRejectedItems, q.attrs, qs.Rejected)
-		q.depthHist.Emit(out, mDepthSampled)
-		q.waitHist.Emit(out, mWait)
 	}
+	core.EmitHists(out, mDepthSampled, st.depths)
+	core.EmitHists(out, mWait, st.waits)
 	s.rejects.Emit(out, mRejected)
 }
 

@@ -4,6 +4,8 @@ import (
 	"math"
 	"slices"
 	"time"
+
+	"github.com/otelvitals/vitals/internal/core"
 )
 
 // Trends of a queue's depth over the window.
@@ -101,10 +103,13 @@ func (m *Monitor) read(int64) *state {
 	if t := m.sampled.Load(); t != nil {
 		st.snap.Sampled = *t
 	}
+	var slab core.Slab
 	for _, q := range queues {
 		if q.probe != nil {
 			q.read(now)
 		}
+		st.depths = q.depthHist.ReadInto(st.depths, &slab)
+		st.waits = q.waitHist.ReadInto(st.waits, &slab)
 		st.snap.Queues = append(st.snap.Queues, q.snapshot(now))
 	}
 	return st

@@ -113,7 +113,7 @@ func (s observerSink) Float64(m int, a *Attrs, v float64) {
 }
 
 // Histogram does nothing: without a hub, histograms go through the SDK.
-func (observerSink) Histogram(int, *Attrs, *fasthist.Histogram) {}
+func (observerSink) Histogram(int, *Attrs, *fasthist.Snapshot) {}
 
 // hist returns the histogram series of metric m with attributes a.
 func (in *Instruments) hist(m int, a *Attrs) *Hist {
@@ -151,18 +151,51 @@ func (h *Hist) Record(ctx context.Context, v float64) {
 // Fast reports whether the series is on the fast path.
 func (h *Hist) Fast() bool { return h != nil && h.fast != nil }
 
-// CountSum returns the count and the sum of a series on the fast path, and
-// zeros for one the SDK holds.
-func (h *Hist) CountSum() (uint64, float64) {
+// Read returns the state of a series on the fast path, its counts cut
+// from slab, and false for one the SDK holds.
+func (h *Hist) Read(slab *Slab) (fasthist.Snapshot, bool) {
 	if !h.Fast() {
-		return 0, 0
+		return fasthist.Snapshot{}, false
 	}
-	return h.fast.CountSum()
+	return h.fast.Read(slab.take(len(h.fast.Bounds()) + 1)), true
 }
 
-// Emit reports the series to s as metric m, if it is on the fast path.
-func (h *Hist) Emit(s Sink, m int) {
-	if h != nil && h.fast != nil {
-		s.Histogram(m, h.attrs, h.fast)
+// Slab cuts the bucket counts of one read's histograms from a few large
+// allocations instead of one each. Its zero value is ready; a Slab is
+// used by one goroutine at a time.
+type Slab struct{ buf []uint64 }
+
+// take returns room for n counts.
+func (s *Slab) take(n int) []uint64 {
+	if len(s.buf)+n > cap(s.buf) {
+		s.buf = make([]uint64, 0, max(2*cap(s.buf), 64*n))
+	}
+	c := s.buf[len(s.buf) : len(s.buf)+n : len(s.buf)+n]
+	s.buf = s.buf[:len(s.buf)+n]
+	return c
+}
+
+// HistRead is a histogram series as one read found it, to emit.
+type HistRead struct {
+	attrs *Attrs
+	snap  fasthist.Snapshot
+}
+
+// ReadInto appends the state of h, when it is on the fast path and holds
+// something, to reads.
+func (h *Hist) ReadInto(reads []HistRead, slab *Slab) []HistRead {
+	if s, ok := h.Read(slab); ok && s.Count > 0 {
+		reads = append(reads, HistRead{attrs: h.attrs, snap: s})
+	}
+	return reads
+}
+
+// Held returns s, a read of h, as a HistRead to emit.
+func (h *Hist) Held(s fasthist.Snapshot) HistRead { return HistRead{attrs: h.attrs, snap: s} }
+
+// EmitHists reports reads to out as metric m.
+func EmitHists(out Sink, m int, reads []HistRead) {
+	for i := range reads {
+		out.Histogram(m, reads[i].attrs, &reads[i].snap)
 	}
 }

@@ -34,7 +34,8 @@ func (x *tracker) Start() time.Time          { return x.shell.Start() }
 func (x *tracker) Metrics() []semconv.Metric { return defs }
 func (x *tracker) Collect(s Sink) {
 	s.Int64(0, x.attrs, *x.shell.Read())
-	x.hist.Emit(s, 1)
+	var slab Slab
+	EmitHists(s, 1, x.hist.ReadInto(nil, &slab))
 }
 
 func newTracker(t *testing.T, fake *clock.Fake, hub *Hub, mp *sdkmetric.MeterProvider) *tracker {
@@ -152,6 +153,6 @@ func TestShutdownFreezes(t *testing.T) {
 
 type discard struct{}
 
-func (discard) Int64(int, *Attrs, int64)                   {}
-func (discard) Float64(int, *Attrs, float64)               {}
-func (discard) Histogram(int, *Attrs, *fasthist.Histogram) {}
+func (discard) Int64(int, *Attrs, int64)                  {}
+func (discard) Float64(int, *Attrs, float64)              {}
+func (discard) Histogram(int, *Attrs, *fasthist.Snapshot) {}

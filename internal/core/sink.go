@@ -44,8 +44,9 @@ type Sink interface {
 	Int64(m int, a *Attrs, v int64)
 	// Float64 reports the value of a floating-point series.
 	Float64(m int, a *Attrs, v float64)
-	// Histogram reports a histogram series recorded on the fast path.
-	Histogram(m int, a *Attrs, h *fasthist.Histogram)
+	// Histogram reports a histogram series recorded on the fast path, as
+	// one read found it; the sink must not change h's slices.
+	Histogram(m int, a *Attrs, h *fasthist.Snapshot)
 }
 
 // Source is a tracker as a collection sees it.

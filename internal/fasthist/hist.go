@@ -2,15 +2,23 @@ package fasthist
 
 import (
 	"math"
+	"math/bits"
 	"math/rand/v2"
+	"runtime"
 	"sort"
 	"sync/atomic"
 )
 
-// stripes is the number of copies of a histogram's counters. Record adds to
-// one chosen at random, so goroutines on different cores rarely write the
-// same cache line; Load adds the copies up.
-const stripes = 16
+// Stripes is the number of copies of a histogram's counters: GOMAXPROCS
+// at start, rounded up to a power of two, at most 16. Record adds to one
+// chosen at random, so goroutines on different cores rarely write the same
+// cache line; a read adds the copies up, so fewer copies on fewer cores
+// keep reads cheap and memory small.
+var Stripes = stripesFor(runtime.GOMAXPROCS(0))
+
+func stripesFor(procs int) int {
+	return 1 << min(bits.Len(uint(max(procs, 1)-1)), 4)
+}
 
 // Histogram is a cumulative explicit-bucket histogram whose Record is
 // lock-free and scales across cores. Its methods are safe for concurrent
@@ -23,19 +31,24 @@ type Histogram struct {
 	// cache line.
 	cells  []atomic.Uint64
 	stride int
+	mask   uint32 // stripes - 1
 }
 
 // NewHistogram returns a histogram with the given ascending bounds, copied.
 func NewHistogram(bounds []float64) *Histogram {
 	used := len(bounds) + 4 // buckets, the sum, the min and the max
-	stride := (used + 8 + 7) &^ 7
+	stride := used
+	if Stripes > 1 {
+		stride = (used + 8 + 7) &^ 7
+	}
 	h := &Histogram{
 		bounds: append([]float64(nil), bounds...),
-		cells:  make([]atomic.Uint64, stripes*stride),
+		cells:  make([]atomic.Uint64, Stripes*stride),
 		stride: stride,
+		mask:   uint32(Stripes - 1),
 	}
 	n := len(bounds) + 1
-	for s := range stripes {
+	for s := range Stripes {
 		st := h.cells[s*stride:]
 		st[n+1].Store(math.Float64bits(math.Inf(1)))
 		st[n+2].Store(math.Float64bits(math.Inf(-1)))
@@ -60,7 +73,7 @@ func (h *Histogram) Record(v float64) {
 	} else {
 		i = sort.SearchFloat64s(h.bounds, v)
 	}
-	st := h.cells[int(rand.Uint32()%stripes)*h.stride:]
+	st := h.cells[int(rand.Uint32()&h.mask)*h.stride:]
 	st[i].Add(1)
 	n := len(h.bounds) + 1
 	sum := &st[n]
@@ -94,33 +107,56 @@ func (h *Histogram) Bounds() []float64 { return h.bounds }
 // may include a value whose bucket was read before it landed; the count is
 // always the total of the buckets returned.
 func (h *Histogram) Load(dst []uint64) (counts []uint64, count uint64, sum float64) {
+	s := h.Read(dst)
+	return s.Counts, s.Count, s.Sum
+}
+
+// Snapshot is one read of a histogram.
+type Snapshot struct {
+	// Bounds are the histogram's, shared: do not change them.
+	Bounds []float64
+	// Counts are the bucket counts, Count their total, Sum the sum.
+	Counts []uint64
+	Count  uint64
+	Sum    float64
+	// Min and Max are the extremes, valid when Count > 0.
+	Min, Max float64
+}
+
+// Read returns the histogram's state, its counts in dst[:0] when dst has
+// room (a new slice otherwise), as [Histogram.Load] reads them.
+func (h *Histogram) Read(dst []uint64) Snapshot {
 	n := len(h.bounds) + 1
+	var counts []uint64
 	if cap(dst) >= n {
 		counts = dst[:n]
 		clear(counts)
 	} else {
 		counts = make([]uint64, n)
 	}
-	for s := range stripes {
-		st := h.cells[s*h.stride:]
-		for i := range n {
-			c := st[i].Load()
-			counts[i] += c
-			count += c
+	s := Snapshot{Bounds: h.bounds, Counts: counts, Min: math.Inf(1), Max: math.Inf(-1)}
+	for i := range int(h.mask) + 1 {
+		st := h.cells[i*h.stride:]
+		for j := range n {
+			c := st[j].Load()
+			counts[j] += c
+			s.Count += c
 		}
-		sum += math.Float64frombits(st[n].Load())
+		s.Sum += math.Float64frombits(st[n].Load())
+		s.Min = math.Min(s.Min, math.Float64frombits(st[n+1].Load()))
+		s.Max = math.Max(s.Max, math.Float64frombits(st[n+2].Load()))
 	}
-	return counts, count, sum
+	return s
 }
 
 // CountSum returns the number of values recorded and their sum, as Load
 // does, without the bucket counts.
 func (h *Histogram) CountSum() (count uint64, sum float64) {
 	n := len(h.bounds) + 1
-	for s := range stripes {
-		st := h.cells[s*h.stride:]
-		for i := range n {
-			count += st[i].Load()
+	for i := range int(h.mask) + 1 {
+		st := h.cells[i*h.stride:]
+		for j := range n {
+			count += st[j].Load()
 		}
 		sum += math.Float64frombits(st[n].Load())
 	}
@@ -130,12 +166,6 @@ func (h *Histogram) CountSum() (count uint64, sum float64) {
 // Extremes returns the smallest and the largest value recorded, and false
 // when nothing was.
 func (h *Histogram) Extremes() (lo, hi float64, ok bool) {
-	n := len(h.bounds) + 1
-	lo, hi = math.Inf(1), math.Inf(-1)
-	for s := range stripes {
-		st := h.cells[s*h.stride:]
-		lo = math.Min(lo, math.Float64frombits(st[n+1].Load()))
-		hi = math.Max(hi, math.Float64frombits(st[n+2].Load()))
-	}
-	return lo, hi, lo <= hi
+	s := h.Read(nil)
+	return s.Min, s.Max, s.Count > 0
 }

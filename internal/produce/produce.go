@@ -338,31 +338,30 @@ func (s *sink) Float64(m int, a *core.Attrs, v float64) {
 }
 
 // Histogram adds a histogram point, with its min and max when cumulative.
-// A delta point has the counts and sum since the last report, and no
-// extremes (those of the interval are not kept); an interval with nothing
-// recorded is left out.
-func (s *sink) Histogram(m int, a *core.Attrs, h *fasthist.Histogram) {
-	temporality := s.b.p.temporality(sdkmetric.InstrumentKindHistogram)
-	counts, count, sum := h.Load(s.b.counts(len(h.Bounds()) + 1))
+// A cumulative point shares h's bucket counts. A delta point has the
+// counts and sum since the last report, and no extremes (those of the
+// interval are not kept); an interval with nothing recorded is left out.
+func (s *sink) Histogram(m int, a *core.Attrs, h *fasthist.Snapshot) {
 	dp := metricdata.HistogramDataPoint[float64]{
 		Attributes: a.Set, StartTime: s.start, Time: s.b.now,
-		Count: count, Bounds: h.Bounds(), BucketCounts: counts, Sum: sum,
+		Count: h.Count, Bounds: h.Bounds, BucketCounts: h.Counts, Sum: h.Sum,
 	}
-	if r := s.prior(m, a, temporality); r != nil {
+	if r := s.prior(m, a, s.b.p.temporality(sdkmetric.InstrumentKindHistogram)); r != nil {
 		if r.counts == nil {
-			r.counts = make([]uint64, len(counts))
+			r.counts = make([]uint64, len(h.Counts))
 		}
-		if count == r.count {
+		if h.Count == r.count {
 			return // nothing recorded since
 		}
-		for i, c := range counts {
+		dp.BucketCounts = s.b.counts(len(h.Counts))
+		for i, c := range h.Counts {
 			dp.BucketCounts[i] = c - r.counts[i]
 			r.counts[i] = c
 		}
-		dp.Count, dp.Sum, dp.StartTime = count-r.count, sum-r.f, r.at
-		r.count, r.f, r.at = count, sum, s.b.now
-	} else if lo, hi, ok := h.Extremes(); ok {
-		dp.Min, dp.Max = metricdata.NewExtrema(lo), metricdata.NewExtrema(hi)
+		dp.Count, dp.Sum, dp.StartTime = h.Count-r.count, h.Sum-r.f, r.at
+		r.count, r.f, r.at = h.Count, h.Sum, s.b.now
+	} else if h.Count > 0 {
+		dp.Min, dp.Max = metricdata.NewExtrema(h.Min), metricdata.NewExtrema(h.Max)
 	}
 	pm := s.metric(m) // made only once it has a point
 	if !pm.made {

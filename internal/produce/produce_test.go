@@ -51,7 +51,8 @@ func (s *source) Collect(out core.Sink) {
 		out.Int64(0, a, s.uses[i])
 		out.Int64(1, a, s.open[i])
 		out.Float64(2, a, s.ratio[i])
-		out.Histogram(3, a, s.life[i])
+		snap := s.life[i].Read(nil)
+		out.Histogram(3, a, &snap)
 	}
 }
 

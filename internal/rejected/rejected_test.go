@@ -28,8 +28,8 @@ func (s *sink) Int64(m int, a *core.Attrs, v int64) {
 	reason, _ := a.Set.Value(semconv.ErrorTypeKey)
 	s.counts[reason.AsString()] = v
 }
-func (s *sink) Float64(int, *core.Attrs, float64)               { s.t.Error("a float point") }
-func (s *sink) Histogram(int, *core.Attrs, *fasthist.Histogram) { s.t.Error("a histogram point") }
+func (s *sink) Float64(int, *core.Attrs, float64)              { s.t.Error("a float point") }
+func (s *sink) Histogram(int, *core.Attrs, *fasthist.Snapshot) { s.t.Error("a histogram point") }
 
 // TestCounter checks that a known reason counts without allocating, that
 // an unknown one counts too, and that Emit reports each counted reason,
