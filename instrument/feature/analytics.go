@@ -57,15 +57,15 @@ type Analytics struct {
 // state is one read of the analytics: the snapshot, and what the export
 // needs beyond it, per feature in the same order.
 type state struct {
-	snap     Snapshot
-	features []featureRead
+	snap      Snapshot
+	features  []featureRead
+	durations []core.HistRead // on the fast path
 }
 
 // featureRead is what one read took of a feature for the export.
 type featureRead struct {
-	f        *Feature
-	uses     [MaxPatterns][2]int64
-	variants [MaxVariants + 1]int64
+	f *Feature
+	c *useCounts
 }
 
 // The analytics' metrics, indexed as their Sink points name them.
@@ -192,12 +192,12 @@ func (s *source) Collect(out core.Sink) {
 		f, fs := fr.f, &st.snap.Features[i]
 		for p := range MaxPatterns {
 			for o := range 2 {
-				if n := fr.uses[p][o]; n > 0 {
+				if n := fr.c.uses[p][o]; n > 0 {
 					out.Int64(mUsage, f.usageAttrs(p, o), n)
 				}
 			}
 		}
-		for v, n := range fr.variants {
+		for v, n := range fr.c.variants {
 			if n > 0 {
 				out.Int64(mVariants, f.variantAttrs(v), n)
 			}
@@ -206,8 +206,8 @@ func (s *source) Collect(out core.Sink) {
 			out.Int64(mUsers, f.attrs, int64(fs.UniqueUsers))
 			out.Float64(mSuccessRatio, f.attrs, fs.WindowSuccessRate)
 		}
-		f.hist.Emit(out, mDuration)
 	}
+	core.EmitHists(out, mDuration, st.durations)
 	s.rejects.Emit(out, mRejected)
 }
 

@@ -51,6 +51,10 @@ type Feature struct {
 	optMu    sync.Mutex // guards useAttrs, made at first collection
 	useAttrs [MaxPatterns][2]*core.Attrs
 
+	// shown is the last read's use counts, to share with the next while
+	// they stand still; only the read touches it.
+	shown *useCounts
+
 	variantMu sync.Mutex                    // guards the names of variants, taken in order
 	variants  [MaxVariants + 1]variantCount // the last is "other"
 	nVariants atomic.Int32
@@ -249,19 +253,53 @@ func (f *Feature) variantAttrs(i int) *core.Attrs {
 	return v.attrs
 }
 
-// variantCounts returns the uses by variant.
-func (f *Feature) variantCounts() map[string]int64 {
-	out := map[string]int64{}
-	n := int(f.nVariants.Load())
-	for i := range n {
-		if c := f.variants[i].count.Load(); c > 0 {
-			out[f.variants[i].name] = c
+// useCounts is what one read took of a feature's use counters, with the
+// maps a snapshot shows of them. Reads share one while the counters stand
+// still, so its maps are read-only.
+type useCounts struct {
+	uses       [MaxPatterns][2]int64  // by pattern and outcome
+	variants   [MaxVariants + 1]int64 // the last is "other"
+	patterns   map[string]int64       // uses by pattern name
+	variantMap map[string]int64       // uses by variant, nil with none
+}
+
+// useCounts reads the feature's use counters: the last read's record when
+// they have not moved, a new one otherwise. Only the analytics' read calls
+// it, one at a time.
+func (f *Feature) useCounts() *useCounts {
+	var uses [MaxPatterns][2]int64
+	var variants [MaxVariants + 1]int64
+	for p := range MaxPatterns {
+		uses[p][0], uses[p][1] = f.uses[p][0].Load(), f.uses[p][1].Load()
+	}
+	for v := range variants {
+		variants[v] = f.variants[v].count.Load()
+	}
+	if last := f.shown; last != nil && last.uses == uses && last.variants == variants {
+		return last
+	}
+	c := &useCounts{uses: uses, variants: variants, patterns: map[string]int64{}}
+	for p := range MaxPatterns {
+		if n := c.uses[p][0] + c.uses[p][1]; n > 0 {
+			c.patterns[f.a.patterns.name(p)] = n
 		}
 	}
-	if c := f.variants[MaxVariants].count.Load(); c > 0 {
-		out[PatternOther] = c
+	n := int(f.nVariants.Load())
+	for i, k := range c.variants {
+		if k == 0 || (i >= n && i < MaxVariants) {
+			continue
+		}
+		if c.variantMap == nil {
+			c.variantMap = map[string]int64{}
+		}
+		name := PatternOther
+		if i < MaxVariants {
+			name = f.variants[i].name
+		}
+		c.variantMap[name] = k
 	}
-	return out
+	f.shown = c
+	return c
 }
 
 // Start begins timing one use by user in pattern; call the returned

@@ -1,9 +1,10 @@
 package feature
 
 import (
-	"cmp"
 	"slices"
 	"time"
+
+	"github.com/otelvitals/vitals/internal/core"
 )
 
 // Adoption trends.
@@ -94,36 +95,27 @@ func (a *Analytics) read(now int64) *state {
 		features: make([]featureRead, len(features)),
 	}
 	s := &st.snap
+	var slab core.Slab
 	for i, f := range features {
-		fr := &st.features[i]
-		fr.f = f
-		for v := range fr.variants {
-			fr.variants[v] = f.variants[v].count.Load()
-		}
-		fs := FeatureSnapshot{Type: f.typ, Name: f.name, Overflow: f.overflow, Patterns: map[string]int64{}, PeakHour: -1}
+		c := f.useCounts()
+		st.features[i] = featureRead{f: f, c: c}
+		fs := FeatureSnapshot{Type: f.typ, Name: f.name, Overflow: f.overflow, PeakHour: -1, Patterns: c.patterns, Variants: c.variantMap}
 		for p := range MaxPatterns {
-			fr.uses[p][0], fr.uses[p][1] = f.uses[p][0].Load(), f.uses[p][1].Load()
-			n := fr.uses[p][0] + fr.uses[p][1]
-			fs.Uses += n
-			fs.Failures += fr.uses[p][1]
-			if n > 0 {
-				fs.Patterns[a.patterns.name(p)] = n
-			}
+			fs.Uses += c.uses[p][0] + c.uses[p][1]
+			fs.Failures += c.uses[p][1]
 		}
 		cur, prev, users := f.window(now)
 		fs.WindowUses, fs.PreviousWindowUses, fs.UniqueUsers = cur.uses, prev.uses, users
 		if cur.uses > 0 {
 			fs.WindowSuccessRate = float64(cur.success) / float64(cur.uses)
 		}
-		if count, sum := f.hist.CountSum(); count > 0 {
-			fs.MeanDurationSeconds = sum / float64(count)
+		if h, ok := f.hist.Read(&slab); ok && h.Count > 0 {
+			fs.MeanDurationSeconds = h.Sum / float64(h.Count)
+			st.durations = append(st.durations, f.hist.Held(h))
 		} else if t := f.timed.Load(); t > 0 {
 			fs.MeanDurationSeconds = f.durNanos.Load().Nanoseconds() / float64(t) / 1e9
 		}
 		fs.Trend = trend(cur.uses, prev.uses)
-		if v := f.variantCounts(); len(v) > 0 {
-			fs.Variants = v
-		}
 		var peak int64
 		for h := range fs.HourlyUses {
 			fs.HourlyUses[h] = f.hours[h].Load()
@@ -155,22 +147,42 @@ func trend(cur, prev int64) string {
 	}
 }
 
-// top returns at most n features with window uses, most used first.
+// top returns at most n features with window uses, most used first (ties
+// by type, then name), in one pass over features that keeps the n best.
 func top(features []FeatureSnapshot, n int) []FeatureRef {
-	var refs []FeatureRef
-	for _, f := range features {
-		if f.WindowUses > 0 && !f.Overflow {
-			refs = append(refs, FeatureRef{Type: f.Type, Name: f.Name, WindowUses: f.WindowUses, UniqueUsers: f.UniqueUsers})
+	if n <= 0 {
+		return nil
+	}
+	before := func(x, y *FeatureRef) bool {
+		if x.WindowUses != y.WindowUses {
+			return x.WindowUses > y.WindowUses
+		}
+		if x.Type != y.Type {
+			return x.Type < y.Type
+		}
+		return x.Name < y.Name
+	}
+	refs := make([]FeatureRef, 0, n)
+	for i := range features {
+		f := &features[i]
+		if f.WindowUses == 0 || f.Overflow {
+			continue
+		}
+		r := FeatureRef{Type: f.Type, Name: f.Name, WindowUses: f.WindowUses, UniqueUsers: f.UniqueUsers}
+		if len(refs) == n && !before(&r, &refs[n-1]) {
+			continue
+		}
+		if len(refs) < n {
+			refs = append(refs, r)
+		} else {
+			refs[n-1] = r
+		}
+		for j := len(refs) - 1; j > 0 && before(&refs[j], &refs[j-1]); j-- {
+			refs[j], refs[j-1] = refs[j-1], refs[j]
 		}
 	}
-	slices.SortFunc(refs, func(x, y FeatureRef) int {
-		if c := cmp.Compare(y.WindowUses, x.WindowUses); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(x.Type, y.Type); c != 0 {
-			return c
-		}
-		return cmp.Compare(x.Name, y.Name)
-	})
-	return refs[:min(n, len(refs))]
+	if len(refs) == 0 {
+		return nil
+	}
+	return refs
 }
