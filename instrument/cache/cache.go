@@ -14,14 +14,10 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 
 	"github.com/otelvitals/vitals/internal/core"
+	"github.com/otelvitals/vitals/internal/fasthist"
 	"github.com/otelvitals/vitals/internal/nanosum"
 	"github.com/otelvitals/vitals/semconv"
 )
-
-// stripes is the number of copies of a cache's counters: a lookup adds to
-// one chosen at random, so lookups on different cores rarely write the same
-// cache line.
-const stripes = 16
 
 // counters are one stripe of a cache's lookup counters, padded to two
 // cache lines so that neighbouring stripes never share one.
@@ -49,8 +45,12 @@ type Cache struct {
 	name     string
 	overflow bool
 
-	_         [128]byte // keeps the fields above off the stripes' lines
-	stripes   [stripes]counters
+	// stripes are the copies of the counters, fasthist.Stripes of them
+	// (GOMAXPROCS rounded up to a power of two, at most 16): a lookup
+	// adds to one chosen at random, so lookups on different cores rarely
+	// write the same cache line, and a read adds them up.
+	stripes   []counters
+	mask      uint32
 	lastEpoch atomic.Int64 // window bucket of the latest lookup; noEpoch before it
 	first     atomic.Int64 // clock reading of the first lookup; noLookup before it
 	sets      atomic.Int64
@@ -85,7 +85,8 @@ type mark struct {
 }
 
 func (m *Monitor) newCache(typ, name string, overflow bool) *Cache {
-	c := &Cache{m: m, typ: typ, name: name, overflow: overflow}
+	c := &Cache{m: m, typ: typ, name: name, overflow: overflow,
+		stripes: make([]counters, fasthist.Stripes), mask: uint32(fasthist.Stripes - 1)}
 	c.lastEpoch.Store(noEpoch)
 	c.first.Store(noLookup)
 	for i := range c.ring {
@@ -228,7 +229,7 @@ func (c *Cache) count() *counters {
 	if e := clock.Bucket(now, c.m.width); e > c.lastEpoch.Load() {
 		c.roll(e, now)
 	}
-	return &c.stripes[rand.Uint32()%stripes]
+	return &c.stripes[rand.Uint32()&c.mask]
 }
 
 // roll marks the totals at the start of bucket e, once, and keeps now as
