@@ -62,7 +62,7 @@ func badHealthCases() []badCase {
 			Result: "no hold, one evaluation, time.Now: statuses follow the scores",
 			Call: func(t *testing.T, _ *badRig) error {
 				j := healthscore.NewJudge(healthscore.Policy{}, healthscore.WithHold(-time.Hour), healthscore.WithEvaluations(-3), healthscore.WithClock(nil), nil)
-				full := healthscore.Input{Queues: []queue.QueueSnapshot{{Name: "q", Capacity: 1, Utilization: 1}}}
+				full := healthscore.Input{Queues: []queue.Entry{{Name: "q", Capacity: 1, Utilization: 1}}}
 				if s := j.Judge(healthscore.Input{}).Status; s != healthscore.Healthy {
 					t.Errorf("empty: %s", s)
 				}
@@ -78,8 +78,8 @@ func badHealthCases() []badCase {
 			Call: func(t *testing.T, _ *badRig) error {
 				now := time.Unix(1_800_000_000, 0)
 				j := healthscore.NewJudge(healthscore.Policy{}, healthscore.WithClock(func() time.Time { return now }))
-				full := healthscore.Input{Queues: []queue.QueueSnapshot{{Name: "q", Capacity: 1, Utilization: 1}}}
-				j.Judge(healthscore.Input{Queues: []queue.QueueSnapshot{{Name: "q", Capacity: 1}}})
+				full := healthscore.Input{Queues: []queue.Entry{{Name: "q", Capacity: 1, Utilization: 1}}}
+				j.Judge(healthscore.Input{Queues: []queue.Entry{{Name: "q", Capacity: 1}}})
 				j.Judge(full)
 				now = now.Add(-time.Hour)
 				if s := j.Judge(full).Status; s != healthscore.Healthy {
@@ -103,12 +103,12 @@ func badHealthCases() []badCase {
 			Result: "each NaN rule scores 0: unhealthy at 0, every score in 0-100, JSON encodes",
 			Call: func(t *testing.T, _ *badRig) error {
 				in := healthscore.Input{
-					Queues: []queue.QueueSnapshot{{Name: "q1", Capacity: 10, Utilization: nan}, {Name: "q2", Capacity: 10, WindowOverflowShare: nan, WindowSeconds: nan}},
-					Caches: []cache.CacheSnapshot{
+					Queues: []queue.Entry{{Name: "q1", Capacity: 10, Utilization: nan}, {Name: "q2", Capacity: 10, WindowOverflowShare: nan, WindowSeconds: nan}},
+					Caches: []cache.Entry{
 						{Name: "c1", WindowLookups: 1000, SinceFirstLookupSeconds: 3600, WindowHitRatio: nan, Efficiency: 1, LatencyMeasured: true},
 						{Name: "c2", WindowLookups: 1000, SinceFirstLookupSeconds: 3600, WindowHitRatio: 1, Efficiency: nan, LatencyMeasured: true},
 					},
-					Features: []feature.FeatureSnapshot{{Name: "f1", WindowUses: 100, WindowSuccessRate: nan}, {Name: "f2", WindowUses: 100, WindowSuccessRate: 1, MeanDurationSeconds: nan}},
+					Features: []feature.Entry{{Name: "f1", WindowUses: 100, WindowSuccessRatio: nan}, {Name: "f2", WindowUses: 100, WindowSuccessRatio: 1, MeanDurationSeconds: nan}},
 				}
 				r := badScore(t, in, healthscore.Policy{})
 				for _, c := range r.Components {
@@ -129,9 +129,9 @@ func badHealthCases() []badCase {
 			Result: "scored as the bound: +Inf utilization 0, -Inf 100, +Inf hit ratio 100, +Inf mean duration 0",
 			Call: func(t *testing.T, _ *badRig) error {
 				in := healthscore.Input{
-					Queues:   []queue.QueueSnapshot{{Name: "full", Capacity: 10, Utilization: inf}, {Name: "empty", Capacity: 10, Utilization: -inf}},
-					Caches:   []cache.CacheSnapshot{{Name: "c", WindowLookups: 1000, SinceFirstLookupSeconds: 3600, WindowHitRatio: inf, Efficiency: inf, LatencyMeasured: true}},
-					Features: []feature.FeatureSnapshot{{Name: "f", WindowUses: 100, WindowSuccessRate: 1, MeanDurationSeconds: inf}},
+					Queues:   []queue.Entry{{Name: "full", Capacity: 10, Utilization: inf}, {Name: "empty", Capacity: 10, Utilization: -inf}},
+					Caches:   []cache.Entry{{Name: "c", WindowLookups: 1000, SinceFirstLookupSeconds: 3600, WindowHitRatio: inf, Efficiency: inf, LatencyMeasured: true}},
+					Features: []feature.Entry{{Name: "f", WindowUses: 100, WindowSuccessRatio: 1, MeanDurationSeconds: inf}},
 				}
 				want := map[string]float64{"full": 0, "empty": 100, "c": 100, "f": 0}
 				for _, c := range badScore(t, in, healthscore.Policy{}).Components {

@@ -286,10 +286,10 @@ func badScore(t *testing.T, in healthscore.Input, p healthscore.Policy) healthsc
 // badHealthInput has one entity of every kind, each a little unhealthy.
 func badHealthInput() healthscore.Input {
 	return healthscore.Input{
-		Connections: []conn.PoolSnapshot{{Type: "database", Name: "p", Open: 10, OlderThanMaxAge: 1, Destroyed: 9, Expired: 1}},
-		Queues:      []queue.QueueSnapshot{{Type: "http", Name: "q", Depth: 9, Capacity: 10, Utilization: 0.9, WindowSeconds: 300}},
-		Caches:      []cache.CacheSnapshot{{Type: "application", Name: "c", WindowLookups: 10, WindowHitRatio: 0.6, Efficiency: 0.4}},
-		Features:    []feature.FeatureSnapshot{{Type: "api_endpoint", Name: "f", WindowUses: 100, WindowSuccessRate: 0.95, MeanDurationSeconds: 2}},
+		Connections: []conn.Entry{{Type: "database", Name: "p", Open: 10, OlderThanMaxAge: 1, Destroyed: 9, Expired: 1}},
+		Queues:      []queue.Entry{{Type: "http", Name: "q", Depth: 9, Capacity: 10, Utilization: 0.9, WindowSeconds: 300}},
+		Caches:      []cache.Entry{{Type: "application", Name: "c", WindowLookups: 10, WindowHitRatio: 0.6, Efficiency: 0.4}},
+		Features:    []feature.Entry{{Type: "api_endpoint", Name: "f", WindowUses: 100, WindowSuccessRatio: 0.95, MeanDurationSeconds: 2}},
 	}
 }
 

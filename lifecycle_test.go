@@ -206,3 +206,31 @@ func TestShutdownUnderUserProvider(t *testing.T) {
 		})
 	}
 }
+
+// TestTrackerOptionsThroughStart checks that options only a tracker knows
+// reach the trackers Start makes, after Config's, and that WithClock
+// drives them: conn.WithMaxAge (not in Config) ages a connection past it,
+// and cache.WithWindow given both ways takes the tracker option's value.
+func TestTrackerOptionsThroughStart(t *testing.T) {
+	fake := clock.NewFake(lifeT0)
+	sys, err := vitals.Start(context.Background(),
+		vitals.WithExporterOptions(exporters.WithExporters(exporters.None)),
+		vitals.WithClock(fake.Now),
+		vitals.WithConfig(vitals.Config{CacheHitWindow: time.Hour}),
+		vitals.WithConnOptions(conn.WithMaxAge(time.Minute)),
+		vitals.WithCacheOptions(cache.WithWindow(2*time.Minute)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sys.Shutdown(context.Background())
+	sys.Connections().Pool("database", "main").Open()
+	sys.Caches().Cache(cache.TypeApplication, "users").CountHit()
+	fake.Advance(90 * time.Second)
+	snap := sys.Snapshot()
+	if got := snap.Connections.Pools[0].OlderThanMaxAge; got != 1 {
+		t.Errorf("%d connections older than the max age of WithConnOptions, want 1", got)
+	}
+	if got := snap.Caches.Caches[0].WindowSeconds; got != 120 {
+		t.Errorf("cache window %vs, want the 120 of WithCacheOptions over Config's 3600", got)
+	}
+}

@@ -9,6 +9,10 @@ import (
 
 	"github.com/otelvitals/vitals/exporters"
 	"github.com/otelvitals/vitals/healthscore"
+	"github.com/otelvitals/vitals/instrument/cache"
+	"github.com/otelvitals/vitals/instrument/conn"
+	"github.com/otelvitals/vitals/instrument/feature"
+	"github.com/otelvitals/vitals/instrument/queue"
 )
 
 // Option configures [Start].
@@ -31,6 +35,40 @@ type options struct {
 	exporters []exporters.Option
 	producer  *Producer
 	now       func() time.Time
+
+	connOpts    []conn.Option
+	queueOpts   []queue.Option
+	cacheOpts   []cache.Option
+	featureOpts []feature.Option
+}
+
+// WithConnOptions adds options to the connection tracker Start makes, such
+// as conn.WithMaxAge, which Config does not hold. They apply after the
+// settings Start derives from [Config], [WithMeterProvider],
+// [WithProducer] and [WithClock], so they win; validation and defaults
+// are the tracker's own (see package
+// [github.com/otelvitals/vitals/instrument/conn]). Nil options are
+// ignored.
+func WithConnOptions(opts ...conn.Option) Option {
+	return optionFunc(func(o *options) { o.connOpts = append(o.connOpts, opts...) })
+}
+
+// WithQueueOptions adds options to the queue monitor Start makes, as
+// [WithConnOptions] does for connections.
+func WithQueueOptions(opts ...queue.Option) Option {
+	return optionFunc(func(o *options) { o.queueOpts = append(o.queueOpts, opts...) })
+}
+
+// WithCacheOptions adds options to the cache monitor Start makes, as
+// [WithConnOptions] does for connections.
+func WithCacheOptions(opts ...cache.Option) Option {
+	return optionFunc(func(o *options) { o.cacheOpts = append(o.cacheOpts, opts...) })
+}
+
+// WithFeatureOptions adds options to the feature analytics Start makes,
+// as [WithConnOptions] does for connections.
+func WithFeatureOptions(opts ...feature.Option) Option {
+	return optionFunc(func(o *options) { o.featureOpts = append(o.featureOpts, opts...) })
 }
 
 // WithProducer makes the trackers Start builds report through p, which

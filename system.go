@@ -40,23 +40,23 @@ func (s *System) startTrackers() error {
 	mp := s.provider
 	var errs []error
 	var err error
-	s.conns, err = conn.New(conn.WithMeterProvider(mp), conn.WithProducer(s.producer), conn.WithClock(s.now),
+	s.conns, err = conn.New(append([]conn.Option{conn.WithMeterProvider(mp), conn.WithProducer(s.producer), conn.WithClock(s.now),
 		conn.WithRetention(c.ConnectionRetention), conn.WithWindow(c.ConnectionWindow),
-		conn.WithMaxPools(c.MaxPools), conn.WithMaxIDs(c.MaxConnectionIDs))
+		conn.WithMaxPools(c.MaxPools), conn.WithMaxIDs(c.MaxConnectionIDs)}, s.opts.connOpts...)...)
 	errs = append(errs, err)
-	s.queues, err = queue.New(queue.WithMeterProvider(mp), queue.WithProducer(s.producer), queue.WithClock(s.now),
+	s.queues, err = queue.New(append([]queue.Option{queue.WithMeterProvider(mp), queue.WithProducer(s.producer), queue.WithClock(s.now),
 		queue.WithSampleInterval(c.QueueSampleInterval), queue.WithOverflowThreshold(c.QueueOverflowThreshold),
-		queue.WithWindow(c.QueueWindow), queue.WithMaxQueues(c.MaxQueues))
+		queue.WithWindow(c.QueueWindow), queue.WithMaxQueues(c.MaxQueues)}, s.opts.queueOpts...)...)
 	errs = append(errs, err)
-	s.caches, err = cache.New(cache.WithMeterProvider(mp), cache.WithProducer(s.producer), cache.WithClock(s.now),
-		cache.WithWindow(c.CacheHitWindow), cache.WithMaxCaches(c.MaxCaches))
+	s.caches, err = cache.New(append([]cache.Option{cache.WithMeterProvider(mp), cache.WithProducer(s.producer), cache.WithClock(s.now),
+		cache.WithWindow(c.CacheHitWindow), cache.WithMaxCaches(c.MaxCaches)}, s.opts.cacheOpts...)...)
 	errs = append(errs, err)
 	loc, _ := time.LoadLocation(c.FeatureTimeZone) // Validate checked it
-	s.features, err = feature.New(feature.WithMeterProvider(mp), feature.WithProducer(s.producer), feature.WithClock(s.now),
+	s.features, err = feature.New(append([]feature.Option{feature.WithMeterProvider(mp), feature.WithProducer(s.producer), feature.WithClock(s.now),
 		feature.WithWindow(c.FeatureUsageWindow), feature.WithLocation(loc), feature.WithUserHashKey(c.UserHashKey),
-		feature.WithMaxFeatures(c.MaxFeatures))
+		feature.WithMaxFeatures(c.MaxFeatures)}, s.opts.featureOpts...)...)
 	errs = append(errs, err)
-	errs = append(errs, s.queues.Start(context.Background()))
+	errs = append(errs, s.queues.StartSampler(context.Background()))
 
 	s.overallAttrs = core.NewAttrs(semconv.HealthComponentKey.String("overall"))
 	s.compAttrs = map[string]*core.Attrs{}

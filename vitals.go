@@ -52,6 +52,7 @@ type System struct {
 
 	producer *Producer // nil: the trackers report through the provider's instruments
 	now      func() time.Time
+	opts     options // the tracker options of WithConnOptions and its siblings
 
 	conns    *conn.Tracker
 	queues   *queue.Monitor
@@ -120,6 +121,7 @@ func Start(ctx context.Context, opts ...Option) (*System, error) {
 	}
 	s.started = time.Now()
 	s.now = o.now
+	s.opts = o
 	judgeOpts := []healthscore.JudgeOption{healthscore.WithHold(hold)}
 	if o.now != nil {
 		judgeOpts = append(judgeOpts, healthscore.WithClock(o.now))

@@ -41,7 +41,7 @@ func newConnFixture(tb testing.TB) *connFixture {
 }
 
 // pool0 returns the snapshot of the fixture's pool.
-func (f *connFixture) pool0(tb testing.TB) conn.PoolSnapshot {
+func (f *connFixture) pool0(tb testing.TB) conn.Entry {
 	tb.Helper()
 	s := f.tr.Snapshot()
 	if len(s.Pools) != 1 {

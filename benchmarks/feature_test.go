@@ -111,11 +111,12 @@ func BenchmarkFeatureRecord(b *testing.B) {
 		{"vitals-record-1-user", recordUsers(1)},
 		{"vitals-record-1k-users", recordUsers(1_000)},
 		{"vitals-record-100k-users", recordUsers(100_000)},
-		{"vitals-start-done", func(b *testing.B) {
+		{"vitals-start-end", func(b *testing.B) {
 			f := newFeatureFixture(b)
 			i := 0
 			for b.Loop() {
-				f.f.Start(ctx, users[i&(len(users)-1)], feature.PatternDirectCall)(nil)
+				op := f.f.Start(ctx, users[i&(len(users)-1)], feature.PatternDirectCall)
+				op.End(nil)
 				i++
 			}
 			checkCount(b, f.uses(b))

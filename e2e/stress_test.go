@@ -385,38 +385,38 @@ func within(got, want uint64, frac float64) bool {
 	return d <= frac*float64(want) && -d <= frac*float64(want)
 }
 
-func findPool(s conn.Snapshot, typ, name string) (conn.PoolSnapshot, bool) {
+func findPool(s conn.Snapshot, typ, name string) (conn.Entry, bool) {
 	for _, p := range s.Pools {
 		if p.Type == typ && p.Name == name {
 			return p, true
 		}
 	}
-	return conn.PoolSnapshot{}, false
+	return conn.Entry{}, false
 }
 
-func findQueue(s queue.Snapshot, name string) (queue.QueueSnapshot, bool) {
+func findQueue(s queue.Snapshot, name string) (queue.Entry, bool) {
 	for _, q := range s.Queues {
 		if q.Name == name {
 			return q, true
 		}
 	}
-	return queue.QueueSnapshot{}, false
+	return queue.Entry{}, false
 }
 
-func findCache(s cache.Snapshot, typ, name string) (cache.CacheSnapshot, bool) {
+func findCache(s cache.Snapshot, typ, name string) (cache.Entry, bool) {
 	for _, c := range s.Caches {
 		if c.Type == typ && c.Name == name {
 			return c, true
 		}
 	}
-	return cache.CacheSnapshot{}, false
+	return cache.Entry{}, false
 }
 
-func findFeature(s feature.Snapshot, typ, name string) (feature.FeatureSnapshot, bool) {
+func findFeature(s feature.Snapshot, typ, name string) (feature.Entry, bool) {
 	for _, f := range s.Features {
 		if f.Type == typ && f.Name == name {
 			return f, true
 		}
 	}
-	return feature.FeatureSnapshot{}, false
+	return feature.Entry{}, false
 }

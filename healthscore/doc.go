@@ -22,7 +22,7 @@
 //
 //	rule             detects                          formula and thresholds                                   abstains when                            never penalises
 //	---------------  -------------------------------  -------------------------------------------------------  ---------------------------------------  -----------------------------------------
-//	Connection pools (conn.PoolSnapshot)
+//	Connection pools (conn.Entry)
 //	saturation       a pool at its maximum            in use / max: 100 up to 0.9, 60 at 1 (PoolSaturation,   no known maximum (Pool.SetLimits,        a server-side pool: connections in use
 //	                                                  PoolFullScore): degraded at most                         Pool.SetStats; sqldb, goredis set it)    without a maximum are not saturation
 //	wait_load        callers waiting for connections  waited seconds per second of the window (mean callers   the pool reports no waits (SetStats)     single short waits: 100 up to 0.1; past
@@ -35,7 +35,7 @@
 //	                                                  0 at 0.5 (PoolMaxOldShare)                                                                        server, which its clients own
 //	churn            a connection per request         mean lifetime (open / creation rate): 100 from 1s down,  no known maximum; fewer than 20 made in   rotation under a max lifetime (lifetimes
 //	                                                  60 at 0 (PoolMinLifetime): degraded at most              the window (PoolMinCreated)              of seconds and more)
-//	Queues (queue.QueueSnapshot)
+//	Queues (queue.Entry)
 //	utilization      a queue filling up now           depth / capacity: 100 up to 0.8, 0 at 1                  no known capacity                        queues without a capacity
 //	                                                  (QueueThreshold)
 //	overflow_time    a queue that stays full          share of the window at or above the overflow threshold:  no known capacity                        a burst that drains: seconds in a window
@@ -45,13 +45,13 @@
 //	                                                  (QueueMinRejections, QueueMaxRejections)                 (QueueMinRejections)                     away is the queue protecting itself
 //	trend            sustained growth                 newest third of the window against the oldest: at most   fewer than 10 samples in the window      a queue that is not growing
 //	                                                  90 while growing (QueueGrowingCap)                       (QueueMinSamples)
-//	Caches (cache.CacheSnapshot)
+//	Caches (cache.Entry)
 //	hit_ratio        a cache that misses              window hit ratio / 0.8 × 100, from 100 down to 50        fewer than 100 lookups in the window     a cache warming from cold: no verdict for
 //	                                                  (CacheTargetHitRatio): degraded at most                  (CacheMinLookups); the first 5m after    the warm-up after its first lookup
 //	                                                                                                           the first lookup (CacheWarmup)
 //	efficiency       hits that save little            efficiency / 0.5 × 100, from 100 down to 50              as hit_ratio; and while misses are not   caches whose fill is not timed (Wrap,
 //	                                                  (CacheMinEfficiency): degraded at most                   measurably dearer than hits              Lookup): the hit ratio judges alone
-//	Features (feature.FeatureSnapshot)
+//	Features (feature.Entry)
 //	failure_rate     a feature that fails             the failure rate's 95% Wilson lower bound: 100 up to     fewer than 20 uses in the window         a few unlucky uses: 1 failure in 2 uses
 //	                                                  0.01, 0 at 0.2 (FeatureFailureOK, FeatureFailureMax)     (FeatureMinUses)                         is no evidence of a failing feature
 //	duration         a feature that is slow           mean duration: 100 within 1s, 0 at 4× (FeatureBudget,    as failure_rate; no timed uses           features without timed uses

@@ -15,11 +15,11 @@ import (
 // hitting below its target.
 func ExampleScore() {
 	in := healthscore.Input{
-		Queues: []queue.QueueSnapshot{{
+		Queues: []queue.Entry{{
 			Type: "http", Name: "request_queue", Capacity: 100, Depth: 95, Utilization: 0.95,
 			WindowSeconds: 300, WindowOverflowShare: 0.8, Overflowing: true,
 		}},
-		Caches: []cache.CacheSnapshot{{
+		Caches: []cache.Entry{{
 			Type: "application", Name: "users", WindowLookups: 1000, WindowHitRatio: 0.6, Efficiency: 0.55,
 			SinceFirstLookupSeconds: 3600, // past its warm-up
 		}},
@@ -47,7 +47,7 @@ func ExampleJudge() {
 	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
 	j := healthscore.NewJudge(healthscore.Policy{}, healthscore.WithHold(30*time.Second), healthscore.WithClock(func() time.Time { return now }))
 	at := func(u float64) healthscore.Input {
-		return healthscore.Input{Queues: []queue.QueueSnapshot{{Type: "http", Name: "requests", Capacity: 100, Utilization: u}}}
+		return healthscore.Input{Queues: []queue.Entry{{Type: "http", Name: "requests", Capacity: 100, Utilization: u}}}
 	}
 	fmt.Println(j.Judge(at(0.1)).Status)
 	for range 6 {
@@ -68,7 +68,7 @@ func ExampleJudge() {
 // LivenessHandler answers 200 while its check passes, whatever the
 // verdict: here the readiness handler answers 503 for a full queue.
 func ExampleLivenessHandler() {
-	full := healthscore.Score(healthscore.Input{Queues: []queue.QueueSnapshot{{Type: "http", Name: "requests", Capacity: 10, Utilization: 1}}}, healthscore.Policy{})
+	full := healthscore.Score(healthscore.Input{Queues: []queue.Entry{{Type: "http", Name: "requests", Capacity: 10, Utilization: 1}}}, healthscore.Policy{})
 	for _, h := range []http.Handler{
 		healthscore.Handler(func() healthscore.Report { return full }, healthscore.HandlerOptions{}),
 		healthscore.LivenessHandler(func() error { return nil }),

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/otelvitals/vitals/instrument"
 	"github.com/otelvitals/vitals/instrument/cache"
 	"github.com/otelvitals/vitals/instrument/conn"
 	"github.com/otelvitals/vitals/instrument/feature"
@@ -41,17 +42,17 @@ func FuzzScore(f *testing.F) {
 		uses int64, successRate, meanDuration float64,
 		degradedBelow, unhealthyBelow, queueThreshold, cacheTarget, failureMax float64, budget int64,
 	) {
-		trend := queue.TrendStable
+		trend := instrument.TrendStable
 		if growing {
-			trend = queue.TrendGrowing
+			trend = instrument.TrendGrowing
 		}
 		in := Input{
-			Connections: []conn.PoolSnapshot{{Type: "db", Name: "main", Open: open, OlderThanMaxAge: olderThanMax, Used: used,
+			Connections: []conn.Entry{{Type: "db", Name: "main", Open: open, OlderThanMaxAge: olderThanMax, Used: used,
 				Destroyed: destroyed, Expired: expired, Stateful: stateful}},
-			Queues: []queue.QueueSnapshot{{Type: "worker", Name: "jobs", Capacity: capacity, Utilization: utilization,
+			Queues: []queue.Entry{{Type: "worker", Name: "jobs", Capacity: capacity, Utilization: utilization,
 				WindowOverflowShare: overflowShare, WindowSeconds: windowSeconds, Trend: trend}},
-			Caches:   []cache.CacheSnapshot{{Type: "app", Name: "users", WindowLookups: lookups, WindowHitRatio: hitRatio, Efficiency: efficiency}},
-			Features: []feature.FeatureSnapshot{{Type: "flag", Name: "search", WindowUses: uses, WindowSuccessRate: successRate, MeanDurationSeconds: meanDuration}},
+			Caches:   []cache.Entry{{Type: "app", Name: "users", WindowLookups: lookups, WindowHitRatio: hitRatio, Efficiency: efficiency}},
+			Features: []feature.Entry{{Type: "flag", Name: "search", WindowUses: uses, WindowSuccessRatio: successRate, MeanDurationSeconds: meanDuration}},
 		}
 		p := Policy{
 			DegradedBelow: degradedBelow, UnhealthyBelow: unhealthyBelow, QueueThreshold: queueThreshold,

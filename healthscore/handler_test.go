@@ -24,9 +24,9 @@ import (
 func TestHealthJSON(t *testing.T) {
 	at := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
 	in := Input{
-		Queues:   []queue.QueueSnapshot{{Type: "http", Name: "requests", Capacity: 100, Utilization: 0.5}},
-		Caches:   []cache.CacheSnapshot{warm(0.4, 0.4, false)},
-		Features: []feature.FeatureSnapshot{{Type: "endpoint", Name: "checkout", WindowUses: 1000, WindowSuccessRate: 0.5}},
+		Queues:   []queue.Entry{{Type: "http", Name: "requests", Capacity: 100, Utilization: 0.5}},
+		Caches:   []cache.Entry{warm(0.4, 0.4, false)},
+		Features: []feature.Entry{{Type: "endpoint", Name: "checkout", WindowUses: 1000, WindowSuccessRatio: 0.5}},
 	}
 	in.Caches[0].Type, in.Caches[0].Name = "application", "users"
 	tests := []struct {
@@ -142,7 +142,7 @@ func TestLivenessIsNotReadiness(t *testing.T) {
 // TestHealthJSONOutput names the rule that fails, not the first that
 // complains, and says when a status is held.
 func TestHealthJSONOutput(t *testing.T) {
-	in := Input{Connections: []conn.PoolSnapshot{{Type: "database", Name: "primary", MaxOpen: 2, InUse: 2, InUseKnown: true,
+	in := Input{Connections: []conn.Entry{{Type: "database", Name: "primary", MaxOpen: 2, InUse: 2, InUseKnown: true,
 		StatsReported: true, WindowSeconds: 300, WindowCoveredSeconds: 60, WindowWaitSeconds: 600, RecentWaits: 40}}}
 	body := func(rep Report) HealthResponse {
 		rec := httptest.NewRecorder()
@@ -178,14 +178,14 @@ func TestHealthJSONOutput(t *testing.T) {
 // overall status: one failing feature among fifty leaves the features at
 // 98, so a cache at 50 makes the verdict, and its reason is the output.
 func TestHealthJSONOutputFollowsTheVerdict(t *testing.T) {
-	var features []feature.FeatureSnapshot
+	var features []feature.Entry
 	for i := range 50 {
-		features = append(features, feature.FeatureSnapshot{Type: "endpoint", Name: fmt.Sprint("f", i), WindowUses: 1000, WindowSuccessRate: 1})
+		features = append(features, feature.Entry{Type: "endpoint", Name: fmt.Sprint("f", i), WindowUses: 1000, WindowSuccessRatio: 1})
 	}
-	features[3].WindowSuccessRate = 0.5
+	features[3].WindowSuccessRatio = 0.5
 	c := warm(0.4, 0.4, false)
 	c.Type, c.Name = "application", "users"
-	rep := Score(Input{Caches: []cache.CacheSnapshot{c}, Features: features}, Policy{})
+	rep := Score(Input{Caches: []cache.Entry{c}, Features: features}, Policy{})
 	if got, want := healthResponse(rep).Output, "cache application/users hit ratio 40% over 1000 lookups (target 80%)"; rep.Score != 50 || got != want {
 		t.Fatalf("score %v, output %q, want 50 and %q", rep.Score, got, want)
 	}

@@ -15,7 +15,7 @@ func (c *fakeClock) advance(d time.Duration) { c.t = c.t.Add(d) }
 
 // queueAt is the input of one critical-free queue at utilization u.
 func queueAt(u float64) Input {
-	return Input{Queues: []queue.QueueSnapshot{{Type: "http", Name: "requests", Capacity: 100, Utilization: u}}}
+	return Input{Queues: []queue.Entry{{Type: "http", Name: "requests", Capacity: 100, Utilization: u}}}
 }
 
 // TestJudgeOscillation feeds a queue whose utilization crosses the

@@ -3,6 +3,7 @@ package healthscore
 import (
 	"math"
 
+	"github.com/otelvitals/vitals/instrument"
 	"github.com/otelvitals/vitals/instrument/cache"
 	"github.com/otelvitals/vitals/instrument/conn"
 	"github.com/otelvitals/vitals/instrument/feature"
@@ -28,7 +29,7 @@ const (
 
 // poolEntity scores a connection pool; see the package documentation's
 // table for each rule.
-func poolEntity(s conn.PoolSnapshot, p Policy) Entity {
+func poolEntity(s conn.Entry, p Policy) Entity {
 	r := newRules(p, s.Type, s.Name)
 	n := name(s.Type, s.Name)
 
@@ -102,7 +103,7 @@ func poolEntity(s conn.PoolSnapshot, p Policy) Entity {
 }
 
 // queueEntity scores a queue; see the package documentation's table.
-func queueEntity(s queue.QueueSnapshot, p Policy) Entity {
+func queueEntity(s queue.Entry, p Policy) Entity {
 	r := newRules(p, s.Type, s.Name)
 	n := name(s.Type, s.Name)
 	if s.Capacity <= 0 {
@@ -133,7 +134,7 @@ func queueEntity(s queue.QueueSnapshot, p Policy) Entity {
 	switch {
 	case s.Samples < p.QueueMinSamples:
 		r.abstain(RuleTrend, float64(s.Samples), "{sample}", "%d depth samples in the window, %d needed", s.Samples, p.QueueMinSamples)
-	case s.Trend == queue.TrendGrowing:
+	case s.Trend == instrument.TrendGrowing:
 		r.score(RuleTrend, s.MeanDepth, "{item}", p.QueueGrowingCap, "queue %s growing over the last %s", n, seconds(s.WindowSeconds, roundTo(s.WindowSeconds)))
 	default:
 		r.score(RuleTrend, s.MeanDepth, "{item}", 100, "")
@@ -142,7 +143,7 @@ func queueEntity(s queue.QueueSnapshot, p Policy) Entity {
 }
 
 // cacheEntity scores a cache; see the package documentation's table.
-func cacheEntity(s cache.CacheSnapshot, p Policy) Entity {
+func cacheEntity(s cache.Entry, p Policy) Entity {
 	r := newRules(p, s.Type, s.Name)
 	n := name(s.Type, s.Name)
 	switch {
@@ -169,16 +170,16 @@ func cacheEntity(s cache.CacheSnapshot, p Policy) Entity {
 }
 
 // featureEntity scores a feature; see the package documentation's table.
-func featureEntity(s feature.FeatureSnapshot, p Policy) Entity {
+func featureEntity(s feature.Entry, p Policy) Entity {
 	r := newRules(p, s.Type, s.Name)
 	n := name(s.Type, s.Name)
 	if s.WindowUses < p.FeatureMinUses {
 		why := "%d uses in the window, %d needed"
-		r.abstain(RuleFailureRate, 1-s.WindowSuccessRate, "1", why, s.WindowUses, p.FeatureMinUses)
+		r.abstain(RuleFailureRate, 1-s.WindowSuccessRatio, "1", why, s.WindowUses, p.FeatureMinUses)
 		r.abstain(RuleDuration, s.MeanDurationSeconds, "s", why, s.WindowUses, p.FeatureMinUses)
 		return r.done()
 	}
-	fail := 1 - s.WindowSuccessRate
+	fail := 1 - s.WindowSuccessRatio
 	low := wilsonLower(fail, float64(s.WindowUses))
 	r.score(RuleFailureRate, fail, "1", falling(low, p.FeatureFailureOK, p.FeatureFailureMax),
 		"feature %s failing %.1f%% of %d uses (at least %.1f%% at 95%% confidence)", n, 100*fail, s.WindowUses, 100*low)

@@ -33,10 +33,10 @@ const (
 // Input is what the score is computed from: the snapshots of the four
 // trackers. Any part may be empty.
 type Input struct {
-	Connections []conn.PoolSnapshot
-	Queues      []queue.QueueSnapshot
-	Caches      []cache.CacheSnapshot
-	Features    []feature.FeatureSnapshot
+	Connections []conn.Entry
+	Queues      []queue.Entry
+	Caches      []cache.Entry
+	Features    []feature.Entry
 }
 
 // Report is the health of a system: an overall score from 0 to 100, its

@@ -13,6 +13,7 @@ import (
 	"testing/quick"
 	"time"
 
+	"github.com/otelvitals/vitals/instrument"
 	"github.com/otelvitals/vitals/instrument/cache"
 	"github.com/otelvitals/vitals/instrument/conn"
 	"github.com/otelvitals/vitals/instrument/feature"
@@ -22,8 +23,8 @@ import (
 func near(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
 
 // warm is a cache snapshot past its warm-up with enough lookups.
-func warm(ratio, efficiency float64, measured bool) cache.CacheSnapshot {
-	return cache.CacheSnapshot{WindowLookups: 1000, WindowHitRatio: ratio, Efficiency: efficiency, LatencyMeasured: measured,
+func warm(ratio, efficiency float64, measured bool) cache.Entry {
+	return cache.Entry{WindowLookups: 1000, WindowHitRatio: ratio, Efficiency: efficiency, LatencyMeasured: measured,
 		SinceFirstLookupSeconds: 3600}
 }
 
@@ -31,8 +32,8 @@ func warm(ratio, efficiency float64, measured bool) cache.CacheSnapshot {
 // evidence below which it abstains.
 func TestRules(t *testing.T) {
 	p := Policy{}.withDefaults()
-	window := conn.PoolSnapshot{WindowSeconds: 300, WindowCoveredSeconds: 300}
-	pool := func(f func(*conn.PoolSnapshot)) Entity {
+	window := conn.Entry{WindowSeconds: 300, WindowCoveredSeconds: 300}
+	pool := func(f func(*conn.Entry)) Entity {
 		s := window
 		f(&s)
 		return poolEntity(s, p)
@@ -44,59 +45,59 @@ func TestRules(t *testing.T) {
 		reason    string // part of the single reason, "" for none
 		abstained string // a rule that must have abstained, "" for none
 	}{
-		{"pool idle, no maximum", pool(func(s *conn.PoolSnapshot) { s.Open, s.InUse, s.InUseKnown, s.Stateful = 1, 1, true, true }), 100, "", RuleSaturation},
-		{"pool all in use, no maximum", pool(func(s *conn.PoolSnapshot) { s.Open, s.InUse, s.InUseKnown = 100, 100, true }), 100, "", RuleSaturation},
-		{"pool 90% of max", pool(func(s *conn.PoolSnapshot) { s.MaxOpen, s.InUse, s.InUseKnown = 10, 9, true }), 100, "", ""},
-		{"pool 95% of max", pool(func(s *conn.PoolSnapshot) { s.MaxOpen, s.InUse, s.InUseKnown = 20, 19, true }), 80, "19 of its maximum of 20", ""},
-		{"pool at max", pool(func(s *conn.PoolSnapshot) { s.MaxOpen, s.InUse, s.InUseKnown = 10, 10, true }), 60, "10 of its maximum of 10", ""},
-		{"pool max, in use unknown", pool(func(s *conn.PoolSnapshot) { s.MaxOpen = 10 }), 100, "", RuleSaturation},
-		{"pool short waits", pool(func(s *conn.PoolSnapshot) { s.StatsReported, s.WindowWaits, s.WindowWaitSeconds = true, 30, 3 }), 100, "", ""},
-		{"pool waiting half the time", pool(func(s *conn.PoolSnapshot) {
+		{"pool idle, no maximum", pool(func(s *conn.Entry) { s.Open, s.InUse, s.InUseKnown, s.Stateful = 1, 1, true, true }), 100, "", RuleSaturation},
+		{"pool all in use, no maximum", pool(func(s *conn.Entry) { s.Open, s.InUse, s.InUseKnown = 100, 100, true }), 100, "", RuleSaturation},
+		{"pool 90% of max", pool(func(s *conn.Entry) { s.MaxOpen, s.InUse, s.InUseKnown = 10, 9, true }), 100, "", ""},
+		{"pool 95% of max", pool(func(s *conn.Entry) { s.MaxOpen, s.InUse, s.InUseKnown = 20, 19, true }), 80, "19 of its maximum of 20", ""},
+		{"pool at max", pool(func(s *conn.Entry) { s.MaxOpen, s.InUse, s.InUseKnown = 10, 10, true }), 60, "10 of its maximum of 10", ""},
+		{"pool max, in use unknown", pool(func(s *conn.Entry) { s.MaxOpen = 10 }), 100, "", RuleSaturation},
+		{"pool short waits", pool(func(s *conn.Entry) { s.StatsReported, s.WindowWaits, s.WindowWaitSeconds = true, 30, 3 }), 100, "", ""},
+		{"pool waiting half the time", pool(func(s *conn.Entry) {
 			s.StatsReported, s.WindowWaits, s.RecentWaits, s.WindowWaitSeconds = true, 900, 60, 165
 		}), 50, "0.6 callers on average waiting", ""},
-		{"pool always waiting", pool(func(s *conn.PoolSnapshot) {
+		{"pool always waiting", pool(func(s *conn.Entry) {
 			s.StatsReported, s.WindowWaits, s.RecentWaits, s.WindowWaitSeconds = true, 9000, 600, 600
 		}), 0, "2.0 callers on average waiting for a connection over the last 5m0s", ""},
-		{"pool waited, none lately", pool(func(s *conn.PoolSnapshot) {
+		{"pool waited, none lately", pool(func(s *conn.Entry) {
 			s.StatsReported, s.WindowWaitSeconds, s.MaxOpen, s.InUse, s.InUseKnown = true, 600, 10, 3, true
 		}), 50, "2.0 callers on average waiting for a connection over the last 5m0s, none lately", ""},
-		{"pool no waits reported", pool(func(s *conn.PoolSnapshot) {}), 100, "", RuleWaitLoad},
-		{"pool 1 of 4 ended leaked", pool(func(s *conn.PoolSnapshot) { s.WindowDestroyed, s.WindowExpired = 3, 1 }), 100, "", RuleLeaks},
-		{"pool 1 in 20 leaked", pool(func(s *conn.PoolSnapshot) { s.WindowDestroyed, s.WindowExpired = 19, 1 }), 75, "1 of 20 connections", ""},
-		{"pool managing its own", pool(func(s *conn.PoolSnapshot) { s.StatsReported, s.WindowDestroyed, s.WindowExpired = true, 0, 9 }), 100, "", RuleLeaks},
-		{"pool 1 in 5 leaked", pool(func(s *conn.PoolSnapshot) { s.WindowDestroyed, s.WindowExpired = 4, 1 }), 0, "leaked", ""},
-		{"pool old, no max age", pool(func(s *conn.PoolSnapshot) { s.Open, s.OlderThanMaxAge = 10, 10 }), 100, "", RuleOldConnections},
-		{"pool 10% past max age", pool(func(s *conn.PoolSnapshot) { s.Open, s.MaxAgeSeconds, s.OlderThanLimit = 10, 60, 1 }), 80, "past their max age of 1m0s", ""},
-		{"pool churning", pool(func(s *conn.PoolSnapshot) { s.MaxOpen, s.Open, s.WindowCreated = 10, 1, 600 }), 80, "living 500ms on average", ""},
-		{"pool rotating each minute", pool(func(s *conn.PoolSnapshot) { s.MaxOpen, s.Open, s.WindowCreated = 10, 10, 50 }), 100, "", ""},
-		{"server pool churning", pool(func(s *conn.PoolSnapshot) { s.Open, s.WindowCreated = 1, 6000 }), 100, "", RuleChurn},
-		{"queue at threshold", queueEntity(queue.QueueSnapshot{Capacity: 10, Utilization: 0.8}, p), 100, "", ""},
-		{"queue at 90%", queueEntity(queue.QueueSnapshot{Capacity: 10, Utilization: 0.9}, p), 50, "at 90% of capacity", ""},
-		{"queue full", queueEntity(queue.QueueSnapshot{Capacity: 10, Utilization: 1.2}, p), 0, "at 120% of capacity", ""},
-		{"queue no capacity", queueEntity(queue.QueueSnapshot{Depth: 1000}, p), 100, "", RuleUtilization},
-		{"queue overflow 4 of 5 min", queueEntity(queue.QueueSnapshot{Capacity: 10, WindowSeconds: 300, WindowOverflowShare: 0.8, Overflowing: true}, p), 0, "for 4m0s of the last 5m0s", ""},
-		{"queue overflow 4 of 5 min, drained", queueEntity(queue.QueueSnapshot{Capacity: 10, WindowSeconds: 300, WindowOverflowShare: 0.8}, p), 50, "for 4m0s of the last 5m0s, not now", ""},
-		{"queue overflow 10%", queueEntity(queue.QueueSnapshot{Capacity: 10, WindowSeconds: 300, WindowOverflowShare: 0.1}, p), 80, "for 30s of the last 5m0s", ""},
-		{"queue 9 rejected", queueEntity(queue.QueueSnapshot{WindowSeconds: 300, WindowRejected: 9}, p), 100, "", RuleRejections},
-		{"queue 10 rejected", queueEntity(queue.QueueSnapshot{WindowSeconds: 300, WindowRejected: 10}, p), 79, "turned 10 items away", ""},
-		{"queue 5000 rejected", queueEntity(queue.QueueSnapshot{WindowSeconds: 300, WindowRejected: 5000}, p), 50, "turned 5000 items away", ""},
-		{"queue growing", queueEntity(queue.QueueSnapshot{Samples: 300, WindowSeconds: 300, Trend: queue.TrendGrowing}, p), 90, "growing", ""},
-		{"queue growing, 3 samples", queueEntity(queue.QueueSnapshot{Samples: 3, Trend: queue.TrendGrowing}, p), 100, "", RuleTrend},
+		{"pool no waits reported", pool(func(s *conn.Entry) {}), 100, "", RuleWaitLoad},
+		{"pool 1 of 4 ended leaked", pool(func(s *conn.Entry) { s.WindowDestroyed, s.WindowExpired = 3, 1 }), 100, "", RuleLeaks},
+		{"pool 1 in 20 leaked", pool(func(s *conn.Entry) { s.WindowDestroyed, s.WindowExpired = 19, 1 }), 75, "1 of 20 connections", ""},
+		{"pool managing its own", pool(func(s *conn.Entry) { s.StatsReported, s.WindowDestroyed, s.WindowExpired = true, 0, 9 }), 100, "", RuleLeaks},
+		{"pool 1 in 5 leaked", pool(func(s *conn.Entry) { s.WindowDestroyed, s.WindowExpired = 4, 1 }), 0, "leaked", ""},
+		{"pool old, no max age", pool(func(s *conn.Entry) { s.Open, s.OlderThanMaxAge = 10, 10 }), 100, "", RuleOldConnections},
+		{"pool 10% past max age", pool(func(s *conn.Entry) { s.Open, s.MaxAgeSeconds, s.OlderThanLimit = 10, 60, 1 }), 80, "past their max age of 1m0s", ""},
+		{"pool churning", pool(func(s *conn.Entry) { s.MaxOpen, s.Open, s.WindowCreated = 10, 1, 600 }), 80, "living 500ms on average", ""},
+		{"pool rotating each minute", pool(func(s *conn.Entry) { s.MaxOpen, s.Open, s.WindowCreated = 10, 10, 50 }), 100, "", ""},
+		{"server pool churning", pool(func(s *conn.Entry) { s.Open, s.WindowCreated = 1, 6000 }), 100, "", RuleChurn},
+		{"queue at threshold", queueEntity(queue.Entry{Capacity: 10, Utilization: 0.8}, p), 100, "", ""},
+		{"queue at 90%", queueEntity(queue.Entry{Capacity: 10, Utilization: 0.9}, p), 50, "at 90% of capacity", ""},
+		{"queue full", queueEntity(queue.Entry{Capacity: 10, Utilization: 1.2}, p), 0, "at 120% of capacity", ""},
+		{"queue no capacity", queueEntity(queue.Entry{Depth: 1000}, p), 100, "", RuleUtilization},
+		{"queue overflow 4 of 5 min", queueEntity(queue.Entry{Capacity: 10, WindowSeconds: 300, WindowOverflowShare: 0.8, Overflowing: true}, p), 0, "for 4m0s of the last 5m0s", ""},
+		{"queue overflow 4 of 5 min, drained", queueEntity(queue.Entry{Capacity: 10, WindowSeconds: 300, WindowOverflowShare: 0.8}, p), 50, "for 4m0s of the last 5m0s, not now", ""},
+		{"queue overflow 10%", queueEntity(queue.Entry{Capacity: 10, WindowSeconds: 300, WindowOverflowShare: 0.1}, p), 80, "for 30s of the last 5m0s", ""},
+		{"queue 9 rejected", queueEntity(queue.Entry{WindowSeconds: 300, WindowRejected: 9}, p), 100, "", RuleRejections},
+		{"queue 10 rejected", queueEntity(queue.Entry{WindowSeconds: 300, WindowRejected: 10}, p), 79, "turned 10 items away", ""},
+		{"queue 5000 rejected", queueEntity(queue.Entry{WindowSeconds: 300, WindowRejected: 5000}, p), 50, "turned 5000 items away", ""},
+		{"queue growing", queueEntity(queue.Entry{Samples: 300, WindowSeconds: 300, Trend: instrument.TrendGrowing}, p), 90, "growing", ""},
+		{"queue growing, 3 samples", queueEntity(queue.Entry{Samples: 3, Trend: instrument.TrendGrowing}, p), 100, "", RuleTrend},
 		{"cache at target", cacheEntity(warm(0.8, 0.6, true), p), 100, "", ""},
 		{"cache 40% hits", cacheEntity(warm(0.4, 0.4, false), p), 50, "hit ratio 40% over 1000 lookups", RuleEfficiency},
 		{"cache poor efficiency", cacheEntity(warm(0.9, 0.1, true), p), 50, "efficiency 0.10", ""},
 		{"cache 10% hits", cacheEntity(warm(0.1, 0.1, false), p), 50, "hit ratio 10%", RuleEfficiency},
 		{"cache efficiency unmeasured", cacheEntity(warm(0.99, 0, false), p), 100, "", RuleEfficiency},
-		{"cache 3 lookups", cacheEntity(cache.CacheSnapshot{WindowLookups: 3, SinceFirstLookupSeconds: 3600}, p), 100, "", RuleHitRatio},
-		{"cache warming", cacheEntity(cache.CacheSnapshot{WindowLookups: 1000, WindowHitRatio: 0.2, SinceFirstLookupSeconds: 60}, p), 100, "", RuleHitRatio},
-		{"cache idle", cacheEntity(cache.CacheSnapshot{}, p), 100, "", RuleHitRatio},
-		{"feature 1 of 2 failing", featureEntity(feature.FeatureSnapshot{WindowUses: 2, WindowSuccessRate: 0.5}, p), 100, "", RuleFailureRate},
-		{"feature 1% failing", featureEntity(feature.FeatureSnapshot{WindowUses: 100, WindowSuccessRate: 0.99}, p), 100, "", ""},
-		{"feature 2 of 20 failing", featureEntity(feature.FeatureSnapshot{WindowUses: 20, WindowSuccessRate: 0.9}, p), 90.6, "at least 2.8% at 95% confidence", ""},
-		{"feature 20% of 10000 failing", featureEntity(feature.FeatureSnapshot{WindowUses: 10000, WindowSuccessRate: 0.8}, p), 4.07, "failing 20.0% of 10000 uses", ""},
-		{"feature within budget", featureEntity(feature.FeatureSnapshot{WindowUses: 100, WindowSuccessRate: 1, MeanDurationSeconds: 1}, p), 100, "", ""},
-		{"feature 2.5× budget", featureEntity(feature.FeatureSnapshot{WindowUses: 100, WindowSuccessRate: 1, MeanDurationSeconds: 2.5}, p), 50, "mean duration 2.5s (budget 1s)", ""},
-		{"feature own budget", featureEntity(feature.FeatureSnapshot{Name: "export", WindowUses: 100, WindowSuccessRate: 1, MeanDurationSeconds: 2.5},
+		{"cache 3 lookups", cacheEntity(cache.Entry{WindowLookups: 3, SinceFirstLookupSeconds: 3600}, p), 100, "", RuleHitRatio},
+		{"cache warming", cacheEntity(cache.Entry{WindowLookups: 1000, WindowHitRatio: 0.2, SinceFirstLookupSeconds: 60}, p), 100, "", RuleHitRatio},
+		{"cache idle", cacheEntity(cache.Entry{}, p), 100, "", RuleHitRatio},
+		{"feature 1 of 2 failing", featureEntity(feature.Entry{WindowUses: 2, WindowSuccessRatio: 0.5}, p), 100, "", RuleFailureRate},
+		{"feature 1% failing", featureEntity(feature.Entry{WindowUses: 100, WindowSuccessRatio: 0.99}, p), 100, "", ""},
+		{"feature 2 of 20 failing", featureEntity(feature.Entry{WindowUses: 20, WindowSuccessRatio: 0.9}, p), 90.6, "at least 2.8% at 95% confidence", ""},
+		{"feature 20% of 10000 failing", featureEntity(feature.Entry{WindowUses: 10000, WindowSuccessRatio: 0.8}, p), 4.07, "failing 20.0% of 10000 uses", ""},
+		{"feature within budget", featureEntity(feature.Entry{WindowUses: 100, WindowSuccessRatio: 1, MeanDurationSeconds: 1}, p), 100, "", ""},
+		{"feature 2.5× budget", featureEntity(feature.Entry{WindowUses: 100, WindowSuccessRatio: 1, MeanDurationSeconds: 2.5}, p), 50, "mean duration 2.5s (budget 1s)", ""},
+		{"feature own budget", featureEntity(feature.Entry{Name: "export", WindowUses: 100, WindowSuccessRatio: 1, MeanDurationSeconds: 2.5},
 			Policy{FeatureBudgets: map[string]time.Duration{"export": 5 * time.Second}}.withDefaults()), 100, "", ""},
 	}
 	for _, tt := range tests {
@@ -130,12 +131,12 @@ func abstained(e Entity, rule string) bool {
 // scores: a mean per component, capped by critical entities.
 func TestCombination(t *testing.T) {
 	in := Input{
-		Connections: []conn.PoolSnapshot{{Type: "database", Name: "a", Open: 10, WindowDestroyed: 10}},
-		Queues: []queue.QueueSnapshot{
+		Connections: []conn.Entry{{Type: "database", Name: "a", Open: 10, WindowDestroyed: 10}},
+		Queues: []queue.Entry{
 			{Type: "http", Name: "ok", Capacity: 10, Utilization: 0.1},
 			{Type: "http", Name: "busy", Capacity: 10, Utilization: 0.9}, // 50
 		},
-		Caches: []cache.CacheSnapshot{warm(0.6, 0.6, true)}, // 75
+		Caches: []cache.Entry{warm(0.6, 0.6, true)}, // 75
 	}
 	r := Score(in, Policy{})
 	// Components: connections 100, queues (100 + 50) / 2 = 75, caches 75;
@@ -157,8 +158,8 @@ func TestCombination(t *testing.T) {
 	// An entity no rule could judge (an idle pool) does not vote: the
 	// stuck queue beside it is the whole story.
 	idle := Score(Input{
-		Connections: []conn.PoolSnapshot{{Type: "http", Name: "api", Open: 1, InUse: 1, InUseKnown: true}},
-		Queues:      []queue.QueueSnapshot{{Type: "http", Name: "requests", Capacity: 10, Utilization: 1, WindowOverflowShare: 1}},
+		Connections: []conn.Entry{{Type: "http", Name: "api", Open: 1, InUse: 1, InUseKnown: true}},
+		Queues:      []queue.Entry{{Type: "http", Name: "requests", Capacity: 10, Utilization: 1, WindowOverflowShare: 1}},
 	}, Policy{})
 	if c := idle.Components[0]; c.Judged || c.Entities[0].Judged || c.Score != 100 || idle.Score != 0 || idle.Status != Unhealthy {
 		t.Fatalf("an idle pool beside a stuck queue: %v %s, connections %+v", idle.Score, idle.Status, c)
@@ -179,11 +180,11 @@ func TestCombination(t *testing.T) {
 	// One failing feature among fifty: the features score 98, the service
 	// is healthy; marked critical (by type), it makes the service
 	// unhealthy.
-	var features []feature.FeatureSnapshot
+	var features []feature.Entry
 	for i := range 50 {
-		features = append(features, feature.FeatureSnapshot{Type: "endpoint", Name: fmt.Sprint("f", i), WindowUses: 1000, WindowSuccessRate: 1})
+		features = append(features, feature.Entry{Type: "endpoint", Name: fmt.Sprint("f", i), WindowUses: 1000, WindowSuccessRatio: 1})
 	}
-	features[7].WindowSuccessRate, features[7].Type = 0.5, "checkout"
+	features[7].WindowSuccessRatio, features[7].Type = 0.5, "checkout"
 	fifty := Score(Input{Features: features}, Policy{})
 	if fifty.Score != 98 || fifty.Status != Healthy || fifty.Components[0].Entities[7].Status != Unhealthy {
 		t.Fatalf("one of fifty features failing: %v %s", fifty.Score, fifty.Status)
@@ -207,16 +208,16 @@ func randomInput(r *rand.Rand) Input {
 	open := int64(r.Intn(100) + 1)
 	used := int64(r.Intn(int(open) + 1))
 	return Input{
-		Connections: []conn.PoolSnapshot{{Open: open, InUse: used, InUseKnown: r.Intn(2) == 0, MaxOpen: int64(r.Intn(3)) * open,
+		Connections: []conn.Entry{{Open: open, InUse: used, InUseKnown: r.Intn(2) == 0, MaxOpen: int64(r.Intn(3)) * open,
 			MaxAgeSeconds: float64(r.Intn(2) * 60), OlderThanLimit: int64(r.Intn(int(open) + 1)),
 			StatsReported: r.Intn(2) == 0, WindowSeconds: 300, WindowCoveredSeconds: 300, WindowWaitSeconds: r.Float64() * 400,
 			WindowCreated: int64(r.Intn(1000)), WindowDestroyed: int64(r.Intn(50)), WindowExpired: int64(r.Intn(10))}},
-		Queues: []queue.QueueSnapshot{{Capacity: 10, Utilization: r.Float64() * 1.2, WindowSeconds: 300, Samples: int64(r.Intn(20)),
+		Queues: []queue.Entry{{Capacity: 10, Utilization: r.Float64() * 1.2, WindowSeconds: 300, Samples: int64(r.Intn(20)),
 			WindowOverflowShare: r.Float64(), WindowRejected: int64(r.Intn(2000)),
-			Trend: []string{queue.TrendStable, queue.TrendGrowing, queue.TrendDeclining}[r.Intn(3)]}},
-		Caches: []cache.CacheSnapshot{{WindowLookups: int64(r.Intn(300)), WindowHitRatio: r.Float64(), Efficiency: r.Float64(),
+			Trend: []string{instrument.TrendStable, instrument.TrendGrowing, instrument.TrendDeclining}[r.Intn(3)]}},
+		Caches: []cache.Entry{{WindowLookups: int64(r.Intn(300)), WindowHitRatio: r.Float64(), Efficiency: r.Float64(),
 			LatencyMeasured: r.Intn(2) == 0, SinceFirstLookupSeconds: r.Float64() * 600}},
-		Features: []feature.FeatureSnapshot{{WindowUses: int64(r.Intn(100)), WindowSuccessRate: r.Float64(), MeanDurationSeconds: r.Float64() * 5}},
+		Features: []feature.Entry{{WindowUses: int64(r.Intn(100)), WindowSuccessRatio: r.Float64(), MeanDurationSeconds: r.Float64() * 5}},
 	}
 }
 
@@ -236,13 +237,13 @@ func worsen(in Input, which int, amount float64) Input {
 	case 4:
 		q.WindowOverflowShare = math.Min(1, q.WindowOverflowShare+amount)
 	case 5:
-		q.Trend = queue.TrendGrowing
+		q.Trend = instrument.TrendGrowing
 	case 6:
 		k.WindowHitRatio *= 1 - amount
 	case 7:
 		k.Efficiency *= 1 - amount
 	case 8:
-		f.WindowSuccessRate *= 1 - amount
+		f.WindowSuccessRatio *= 1 - amount
 	case 9:
 		f.MeanDurationSeconds += amount * 10
 	case 10:
@@ -254,7 +255,7 @@ func worsen(in Input, which int, amount float64) Input {
 	case 13:
 		q.WindowRejected += int64(amount * 1000)
 	}
-	return Input{Connections: []conn.PoolSnapshot{c}, Queues: []queue.QueueSnapshot{q}, Caches: []cache.CacheSnapshot{k}, Features: []feature.FeatureSnapshot{f}}
+	return Input{Connections: []conn.Entry{c}, Queues: []queue.Entry{q}, Caches: []cache.Entry{k}, Features: []feature.Entry{f}}
 }
 
 // TestWorseNeverRaises checks that making any one input worse never raises

@@ -17,12 +17,15 @@
 // |---|---|---|
 // | New(opts...) (T, error) | makes a tracker; a partial failure returns the error with a working tracker | all four |
 // | T.X(type, name) | the handle of one pool, queue, cache or feature, made on first use; keep it | Pool, Queue, Cache, Feature |
-// | Snapshot() Snapshot | the tracker's state, read once per collection cycle and shared by every consumer of it | all four |
+// | Snapshot() Snapshot | the tracker's state, read once per collection cycle and shared by every consumer of it; one Entry per pool, queue, cache or feature | all four |
 // | Shutdown(ctx) error | stops the tracker once: its series are no longer reported, recording is a no-op, Snapshot returns the state at Shutdown | all four |
 // | WithMeterProvider, WithProducer, WithClock | where the points go, and the clock the tracker reads | all four |
-// | Start(ctx, …) → End/done | begins a timed operation; the returned value ends it and records its duration | cache (Op.End), feature (done func) |
-// | Do(ctx, …, fn) | runs fn as one timed operation and returns its error | cache (GetOrFill), feature |
-// | Wrap(…) | wraps the caller's value so its use is tracked, the value first | conn (database/sql), cache |
+// | Start(…) Op, then Op.End | begins a timed operation; End ends it and records it, once, allocating nothing | cache (Op.Hit, Op.End), feature (Op.End(err)) |
+// | Do(ctx, …, fn) | runs fn as one timed operation and returns its error | feature |
+// | GetOrFill / LookupOrFill | a lookup that fills a miss, timed with its fill | cache |
+// | Wrap(value, handle) | wraps the caller's value (a function, a getter) so that its use is tracked | conn, cache |
+// | StartSampler(ctx) | starts the background sampler, until Shutdown | queue |
+// | TrendGrowing, TrendStable, TrendDeclining | the values of a queue's and a feature's Trend, defined here once | queue, feature |
 // | ErrNilFunc | returned, and counted as nil_function, for a nil function where one is called | all that take one |
 //
 // # Producer

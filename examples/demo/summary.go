@@ -65,7 +65,7 @@ func (s *summary) print(ctx context.Context) {
 		f.waitCount, time.Duration(f.waitMean*1e9).Round(time.Microsecond))
 	for _, f := range snap.Features.Features {
 		fmt.Fprintf(&b, "feature %-18s uses %d   users ~%d   success %.1f%%   %s   peak hour %d",
-			f.Type+" "+f.Name, f.Uses, f.UniqueUsers, 100*f.WindowSuccessRate, f.Trend, f.PeakHour)
+			f.Type+" "+f.Name, f.Uses, f.UniqueUsers, 100*f.WindowSuccessRatio, f.Trend, f.PeakHour)
 		if len(f.Variants) > 0 {
 			fmt.Fprintf(&b, "   variants %v", f.Variants)
 		}

@@ -53,7 +53,7 @@
 // ratio, when the window holds no timed hits, no timed misses, or timed
 // misses no dearer than the hits on average (meanMiss <= meanHit): a timed
 // miss no dearer than a hit cannot have included its fill.
-// [CacheSnapshot.LatencyMeasured] says whether the term applied. Without
+// [Entry.LatencyMeasured] says whether the term applied. Without
 // lookups the efficiency is 0 (and not reported as a metric); all hits
 // give 1, all misses 0.
 //

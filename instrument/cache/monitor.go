@@ -247,11 +247,11 @@ type Snapshot struct {
 	// Time is when the snapshot was taken.
 	Time time.Time `json:"time"`
 	// Caches holds one entry per cache, in the order they were made.
-	Caches []CacheSnapshot `json:"caches"`
+	Caches []Entry `json:"caches"`
 }
 
-// CacheSnapshot is the state of one cache.
-type CacheSnapshot struct {
+// Entry is the state of one cache.
+type Entry struct {
 	Type     string `json:"type"`
 	Name     string `json:"name"`
 	Overflow bool   `json:"overflow,omitempty"`
@@ -309,14 +309,14 @@ func (m *Monitor) Snapshot() Snapshot {
 // read reads the state of every cache at now.
 func (m *Monitor) read(now int64) *state {
 	caches := m.cacheList()
-	st := &state{caches: caches, snap: Snapshot{Time: m.shell.Clock.Now(), Caches: make([]CacheSnapshot, 0, len(caches))}}
+	st := &state{caches: caches, snap: Snapshot{Time: m.shell.Clock.Now(), Caches: make([]Entry, 0, len(caches))}}
 	s := &st.snap
 	var slab core.Slab
 	for _, c := range caches {
 		st.hists = c.missHist.ReadInto(c.hitHist.ReadInto(st.hists, &slab), &slab)
 		t := c.totals()
 		w := c.window(now)
-		cs := CacheSnapshot{
+		cs := Entry{
 			Type: c.typ, Name: c.name, Overflow: c.overflow,
 			Hits: t.hits, Misses: t.misses, HitRatio: t.hitRatio(),
 			WindowSeconds: m.cfg.window.Seconds(), WindowLookups: w.lookups(),

@@ -39,7 +39,7 @@ func badConnCases() []badCase {
 			Result: "each call conn.ErrNilFunc, counted nil_function; no connection opened", Want: conn.ErrNilFunc,
 			Counts: reject("nil_function", "nil_function"),
 			Call: func(t *testing.T, r *badRig) error {
-				f := conn.Wrap(r.conns.Pool("database", "bad"), nil)
+				f := conn.Wrap(nil, r.conns.Pool("database", "bad"))
 				if err := f(); !errors.Is(err, conn.ErrNilFunc) {
 					t.Errorf("first call: %v", err)
 				}
@@ -280,7 +280,7 @@ func badConnCases() []badCase {
 				if err := p.Track(fn); err != boom {
 					t.Errorf("Track = %v, want fn's error", err)
 				}
-				if err := conn.Wrap(p, fn)(); err != boom {
+				if err := conn.Wrap(fn, p)(); err != boom {
 					t.Errorf("Wrap = %v, want fn's error", err)
 				}
 				if ran != 2 {

@@ -90,7 +90,7 @@ func TestNilHandles(t *testing.T) {
 	if err := p.Track(func(c *Conn) error { ran = c == nil; return nil }); err != nil || !ran {
 		t.Errorf("Track of a nil Pool = %v, ran with a nil Conn %v", err, ran)
 	}
-	if err := Wrap(p, nil)(); !errors.Is(err, ErrNilFunc) {
+	if err := Wrap(nil, p)(); !errors.Is(err, ErrNilFunc) {
 		t.Errorf("Wrap(nil Pool, nil)() = %v, want ErrNilFunc", err)
 	}
 

@@ -164,7 +164,7 @@ func WithMaxAge(d time.Duration) Option {
 }
 
 // WithWindow sets the recent window that the Window fields of
-// [PoolSnapshot] cover (connections created, destroyed and expired, and
+// [Entry] cover (connections created, destroyed and expired, and
 // waits, within it), so that a leak or a burst of churn stops counting
 // once it is older than the window. Default 5m ([DefaultWindow]); values
 // <= 0 keep the default, and others are clamped to [MinWindow] (1s) to

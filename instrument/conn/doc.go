@@ -65,7 +65,7 @@
 // How many connections are in use says nothing of saturation without the
 // most the pool may open: a server's connections have no maximum, and an
 // idle server whose one open connection is the health probe's has all of
-// its connections in use. So a [PoolSnapshot] reports a maximum only when
+// its connections in use. So a [Entry] reports a maximum only when
 // one is known, and what is in use only when it is known:
 //
 //   - [Pool.SetLimits] gives what the user knows of a pool's bounds: the
@@ -88,7 +88,7 @@
 //
 // The cumulative counts (Created, Destroyed, Expired, Waits) cover the
 // pool's whole life, so one leak at start-up would read as a leaky pool
-// forever. The Window fields of a [PoolSnapshot] count the same events over
+// forever. The Window fields of a [Entry] count the same events over
 // the recent window instead (default 5m, [WithWindow]), with no cost on the
 // hot path: each snapshot and collection leaves a mark of the counters,
 // the first in each 1/30 of the window, in a ring of 30 per pool, and a

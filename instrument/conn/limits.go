@@ -6,11 +6,11 @@ import "time"
 // value knows nothing.
 type Limits struct {
 	// MaxOpen is the most connections the pool opens at once, reported as
-	// [PoolSnapshot].MaxOpen unless the pool's [Stats] give one.
+	// [Entry].MaxOpen unless the pool's [Stats] give one.
 	MaxOpen int
 	// MaxAge is the age past which an open connection should have been
 	// closed (e.g. the pool's max lifetime): open connections older than
-	// it are counted in [PoolSnapshot].OlderThanLimit.
+	// it are counted in [Entry].OlderThanLimit.
 	MaxAge time.Duration
 }
 

@@ -9,7 +9,7 @@ import (
 	"github.com/otelvitals/vitals/semconv"
 )
 
-// known holds the fields of a PoolSnapshot that limits and stats set.
+// known holds the fields of a Entry that limits and stats set.
 type known struct {
 	MaxOpen, InUse, Waits      int64
 	InUseKnown, StatsReported  bool
@@ -150,7 +150,7 @@ func TestOlderThanLimit(t *testing.T) {
 func TestWindowCounts(t *testing.T) {
 	f := newFixture(t, WithWindow(5*time.Minute))
 	p := f.tr.Pool("database", "main")
-	snap := func() PoolSnapshot { return f.tr.Snapshot().Pools[0] }
+	snap := func() Entry { return f.tr.Snapshot().Pools[0] }
 	// readEvery10s moves the clock by d, reading every 10 s as a collector
 	// would.
 	readEvery10s := func(d time.Duration) {

@@ -144,12 +144,12 @@ func (p *Pool) Track(fn func(c *Conn) error) error {
 
 // Wrap returns fn wrapped so that each call runs inside the life of a new
 // connection of p, as [Pool.Track] does.
-func Wrap(p *Pool, fn func(c *Conn) error) func() error {
+func Wrap(fn func(c *Conn) error, p *Pool) func() error {
 	return func() error { return p.Track(fn) }
 }
 
 // emit reports the pool's series of one read, ps.
-func (p *Pool) emit(out core.Sink, ps *PoolSnapshot) {
+func (p *Pool) emit(out core.Sink, ps *Entry) {
 	if ps.Stateful {
 		out.Int64(mOpen, p.usedAttrs, ps.Used)
 		out.Int64(mOpen, p.idleAttrs, ps.Idle)

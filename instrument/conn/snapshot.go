@@ -14,11 +14,11 @@ type Snapshot struct {
 	Time time.Time `json:"time"`
 	// Pools holds one entry per pool, in the order the pools were made; the
 	// overflow pool, if any, has Overflow set.
-	Pools []PoolSnapshot `json:"pools"`
+	Pools []Entry `json:"pools"`
 }
 
-// PoolSnapshot is the state of one pool.
-type PoolSnapshot struct {
+// Entry is the state of one pool.
+type Entry struct {
 	Type     string `json:"type"`
 	Name     string `json:"name"`
 	Overflow bool   `json:"overflow,omitempty"`
@@ -135,7 +135,7 @@ func (t *Tracker) Snapshot() Snapshot {
 func (t *Tracker) read(now int64) *state {
 	t.expireIfDue(now)
 	pools := t.poolList()
-	st := &state{pools: pools, snap: Snapshot{Time: t.shell.Clock.Now(), Pools: make([]PoolSnapshot, 0, len(pools))}}
+	st := &state{pools: pools, snap: Snapshot{Time: t.shell.Clock.Now(), Pools: make([]Entry, 0, len(pools))}}
 	n := len(t.ageLabels)
 	ages := make([]AgeCount, n*len(pools)) // one allocation for every pool's ages
 	var slab core.Slab
@@ -148,8 +148,8 @@ func (t *Tracker) read(now int64) *state {
 
 // read returns the pool's state at now, with its ages in ages (one per
 // age bound), and leaves a mark of its counters in the window.
-func (p *Pool) read(now int64, ages []AgeCount) PoolSnapshot {
-	ps := PoolSnapshot{
+func (p *Pool) read(now int64, ages []AgeCount) Entry {
+	ps := Entry{
 		Type: p.typ, Name: p.name, Overflow: p.overflow,
 		Reused:   p.reused.Load(),
 		Stateful: p.stateful.Load(),

@@ -315,7 +315,7 @@ func TestTrackAndWrap(t *testing.T) {
 	}); !errors.Is(err, boom) {
 		t.Fatalf("Track returned %v, want fn's error", err)
 	}
-	call := Wrap(p, func(c *Conn) error { c.Use(); return nil })
+	call := Wrap(func(c *Conn) error { c.Use(); return nil }, p)
 	for range 3 {
 		if err := call(); err != nil {
 			t.Fatal(err)

@@ -204,7 +204,7 @@ func (s *source) Collect(out core.Sink) {
 		}
 		if fs.WindowUses > 0 {
 			out.Int64(mUsers, f.attrs, int64(fs.UniqueUsers))
-			out.Float64(mSuccessRatio, f.attrs, fs.WindowSuccessRate)
+			out.Float64(mSuccessRatio, f.attrs, fs.WindowSuccessRatio)
 		}
 	}
 	core.EmitHists(out, mDuration, st.durations)

@@ -125,9 +125,9 @@ func badFeatureCases() []badCase {
 			Name: "feature start with nil context", API: "feature.Feature.Start", Input: "ctx: nil",
 			Result: "the use is recorded when done is called",
 			Call: func(t *testing.T, r *badRig) error {
-				done := badFeature(r).Start(badinput.NilCtx, "u", "")
+				op := badFeature(r).Start(badinput.NilCtx, "u", "")
 				r.clock.Advance(250 * time.Millisecond)
-				done(nil)
+				op.End(nil)
 				return nil
 			},
 			Check: usedOnce(ok, true),
@@ -229,7 +229,8 @@ func badFeatureCases() []badCase {
 				f.Record(ctx, "u", "", time.Millisecond, true)
 				f.Record(ctx, "u", "\xff", -1, false)
 				f.RecordVariant(ctx, "u", "", "on", time.Millisecond, true)
-				f.Start(ctx, "u", "")(nil)
+				op := f.Start(ctx, "u", "")
+				op.End(nil)
 				boom := errors.New("boom")
 				ran := false
 				if err := f.Do(ctx, "u", "", func(context.Context) error { ran = true; return boom }); err != boom || !ran {
@@ -261,10 +262,10 @@ func badFeatureCases() []badCase {
 			Call: func(t *testing.T, r *badRig) error {
 				f, ctx := badFeature(r), context.Background()
 				f.Record(ctx, "alice", "", 250*time.Millisecond, true)
-				done := f.Start(ctx, "carol", "")
+				op := f.Start(ctx, "carol", "")
 				r.clock.Advance(-25 * time.Hour)
 				f.Record(ctx, "bob", "", 250*time.Millisecond, true)
-				done(nil)
+				op.End(nil)
 				r.clock.Advance(25 * time.Hour)
 				for _, s := range r.features.Snapshot().Features {
 					if s.Name == "bad" && (s.WindowUses != 3 || s.UniqueUsers != 3) {
@@ -280,13 +281,13 @@ func badFeatureCases() []badCase {
 			},
 		},
 		{
-			Name: "feature done twice", API: "feature.Feature.Start", Input: "done called twice",
+			Name: "feature op ended twice", API: "feature.Op.End", Input: "End called twice",
 			Result: "recorded once, with its duration, as cache.Op.End",
 			Call: func(t *testing.T, r *badRig) error {
-				done := badFeature(r).Start(context.Background(), "u", "")
+				op := badFeature(r).Start(context.Background(), "u", "")
 				r.clock.Advance(250 * time.Millisecond)
-				done(nil)
-				done(errors.New("again"))
+				op.End(nil)
+				op.End(errors.New("again"))
 				return nil
 			},
 			Check: usedOnce(ok, true),

@@ -56,7 +56,8 @@ func TestNilHandles(t *testing.T) {
 	}
 	f.Record(ctx, "alice", "", time.Millisecond, true)
 	f.RecordVariant(ctx, "alice", "", "on", time.Millisecond, true)
-	f.Start(ctx, "alice", "")(nil)
+	op := f.Start(ctx, "alice", "")
+	op.End(nil)
 	if f.Type() != "" || f.Name() != "" {
 		t.Errorf("nil Feature: type %q, name %q", f.Type(), f.Name())
 	}
@@ -70,7 +71,8 @@ func TestNilHandles(t *testing.T) {
 	}
 	if n := testing.AllocsPerRun(100, func() {
 		f.Record(ctx, "alice", "", time.Millisecond, true)
-		f.Start(ctx, "alice", "")(nil)
+		op := f.Start(ctx, "alice", "")
+		op.End(nil)
 	}); n != 0 {
 		t.Errorf("nil Feature: %v allocs, want 0", n)
 	}
@@ -87,10 +89,10 @@ func TestClockStepsBack(t *testing.T) {
 			s, ctx := f.a.Feature(TypeAPIEndpoint, "/search"), context.Background()
 			f.clock.Advance(90 * time.Minute)
 			s.Record(ctx, "alice", "", time.Second, true)
-			done := s.Start(ctx, "bob", "")
+			op := s.Start(ctx, "bob", "")
 			f.clock.Advance(-back)
 			s.Record(ctx, "carol", "", time.Second, false)
-			done(nil)
+			op.End(nil)
 			_ = s.Do(ctx, "dave", "", func(context.Context) error {
 				f.clock.Advance(-time.Minute)
 				return nil
@@ -117,12 +119,12 @@ func TestClockStepsBack(t *testing.T) {
 	}
 }
 
-// TestStartDoneOnceConcurrentSafe calls one done function from several
-// goroutines at once, and again: the use is recorded once.
-func TestStartDoneOnceConcurrentSafe(t *testing.T) {
+// TestOpEndOnceConcurrentSafe ends one Op from several goroutines at
+// once, and again: the use is recorded once.
+func TestOpEndOnceConcurrentSafe(t *testing.T) {
 	f := newFixture(t, true)
 	s := f.a.Feature(TypeAPIEndpoint, "/search")
-	done := s.Start(context.Background(), "alice", "")
+	op := s.Start(context.Background(), "alice", "")
 	f.clock.Advance(250 * time.Millisecond)
 	var wg sync.WaitGroup
 	for i := range 8 {
@@ -131,11 +133,11 @@ func TestStartDoneOnceConcurrentSafe(t *testing.T) {
 			if i%2 == 1 {
 				err = errors.New("again")
 			}
-			done(err)
+			op.End(err)
 		})
 	}
 	wg.Wait()
-	done(nil)
+	op.End(nil)
 	fs := f.a.Snapshot().Features[0]
 	if fs.Uses != 1 || fs.MeanDurationSeconds != 0.25 {
 		t.Errorf("%d uses, mean %vs; want 1 use of 0.25s", fs.Uses, fs.MeanDurationSeconds)

@@ -7,9 +7,9 @@
 //	search := a.Feature(feature.TypeAPIEndpoint, "/search") // once; keep it
 //	search.Record(ctx, userID, feature.PatternDirectCall, d, err == nil)
 //
-//	done := search.Start(ctx, userID, feature.PatternBatchOperation)
+//	op := search.Start(ctx, userID, feature.PatternBatchOperation)
 //	err := work()
-//	done(err)
+//	op.End(err)
 //
 //	err = search.Do(ctx, userID, feature.PatternBackgroundTask, work)
 //

@@ -22,7 +22,7 @@ func ExampleFeature_Record() {
 
 	s := a.Snapshot().Features[0]
 	fmt.Printf("uses %d, users %d, success %.2f, mean %.0f ms\n",
-		s.Uses, s.UniqueUsers, s.WindowSuccessRate, s.MeanDurationSeconds*1000)
+		s.Uses, s.UniqueUsers, s.WindowSuccessRatio, s.MeanDurationSeconds*1000)
 	// Output: uses 3, users 2, success 0.67, mean 44 ms
 }
 
@@ -32,8 +32,8 @@ func ExampleFeature_Start() {
 	defer a.Shutdown(context.Background())
 	flag := a.Feature(feature.TypeFeatureFlag, "new-checkout")
 
-	done := flag.Start(context.Background(), "user-42", feature.PatternDirectCall)
-	done(errors.New("payment declined"))
+	op := flag.Start(context.Background(), "user-42", feature.PatternDirectCall)
+	op.End(errors.New("payment declined"))
 
 	s := a.Snapshot().Features[0]
 	fmt.Println(s.Uses, s.Failures)

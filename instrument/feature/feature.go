@@ -302,35 +302,44 @@ func (f *Feature) useCounts() *useCounts {
 	return c
 }
 
-// Start begins timing one use by user in pattern; call the returned
-// function with the use's error (nil for success) when it ends: the Go form
-// of a context manager.
+// Start begins timing one use by user in pattern; call [Op.End] with the
+// use's error (nil for success) when it ends: the Go form of a context
+// manager, as [github.com/otelvitals/vitals/instrument/cache.Cache.Start]
+// is for a lookup.
 //
-//	done := f.Start(ctx, userID, feature.PatternDirectCall)
+//	op := f.Start(ctx, userID, feature.PatternDirectCall)
 //	err := work()
-//	done(err)
+//	op.End(err)
 //
-// The use is recorded once, at the first call of the returned function;
-// further calls do nothing, and it is safe to call from several
-// goroutines. The function is a closure, two small allocations; on hot
-// paths time the use yourself and call [Feature.Record]. A clock that
+// Keep the Op in a local variable; it allocates nothing. A clock that
 // stepped back ([WithClock]) times the use as 0. On a nil Feature, Start
-// returns a function that does nothing, and allocates nothing.
-func (f *Feature) Start(ctx context.Context, user, pattern string) func(error) {
+// returns the zero Op, whose End does nothing.
+func (f *Feature) Start(ctx context.Context, user, pattern string) Op {
 	if f == nil {
-		return noDone
+		return Op{}
 	}
-	start := f.a.shell.Mono.Nanotime()
-	var ended atomic.Bool
-	return func(err error) {
-		if ended.CompareAndSwap(false, true) {
-			f.Record(ctx, user, pattern, f.since(start), err == nil)
-		}
-	}
+	return Op{f: f, ctx: ctx, user: user, pattern: pattern, start: f.a.shell.Mono.Nanotime()}
 }
 
-// noDone is what Start returns on a nil Feature.
-func noDone(error) {}
+// Op times one use of a feature, from [Feature.Start] to [Op.End]. The
+// zero Op, and a nil *Op, record nothing.
+type Op struct {
+	f             *Feature
+	ctx           context.Context
+	user, pattern string
+	start         int64
+	ended         uint32 // set, atomically, by the first End
+}
+
+// End records the use, timed from Start, as a success when err is nil and
+// a failure otherwise. Only the first End of an Op records; it is safe to
+// call from several goroutines at once.
+func (o *Op) End(err error) {
+	if o == nil || o.f == nil || !atomic.CompareAndSwapUint32(&o.ended, 0, 1) {
+		return
+	}
+	o.f.Record(o.ctx, o.user, o.pattern, o.f.since(o.start), err == nil)
+}
 
 // since returns the time from start on the monotonic clock, 0 if the clock
 // stepped back: no time passed.

@@ -16,6 +16,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.uber.org/goleak"
 
+	"github.com/otelvitals/vitals/instrument"
 	"github.com/otelvitals/vitals/internal/clock"
 	"github.com/otelvitals/vitals/internal/hll"
 	"github.com/otelvitals/vitals/internal/metrictest"
@@ -137,36 +138,36 @@ func TestWindowAndTrend(t *testing.T) {
 	}
 	use(20, "u") // window 1: 20 uses, 7 users
 	snap := f.a.Snapshot().Features[0]
-	if snap.Trend != TrendGrowing || snap.WindowUses != 20 || snap.UniqueUsers != 7 {
+	if snap.Trend != instrument.TrendGrowing || snap.WindowUses != 20 || snap.UniqueUsers != 7 {
 		t.Fatalf("first window: %+v", snap)
 	}
 	f.clock.Advance(4 * time.Hour) // window 2: 40 uses
 	use(40, "v")
 	snap = f.a.Snapshot().Features[0]
-	if snap.WindowUses != 40 || snap.PreviousWindowUses != 20 || snap.Trend != TrendGrowing || snap.UniqueUsers != 7 {
+	if snap.WindowUses != 40 || snap.PreviousWindowUses != 20 || snap.Trend != instrument.TrendGrowing || snap.UniqueUsers != 7 {
 		t.Fatalf("second window: %+v", snap)
 	}
 	f.clock.Advance(4 * time.Hour) // window 3: 41 uses, stable
 	use(41, "w")
-	if snap = f.a.Snapshot().Features[0]; snap.Trend != TrendStable {
+	if snap = f.a.Snapshot().Features[0]; snap.Trend != instrument.TrendStable {
 		t.Fatalf("third window: %+v", snap)
 	}
 	f.clock.Advance(4 * time.Hour) // window 4: 10 uses, declining
 	use(10, "z")
-	if snap = f.a.Snapshot().Features[0]; snap.Trend != TrendDeclining || snap.WindowUses != 10 || snap.PreviousWindowUses != 41 {
+	if snap = f.a.Snapshot().Features[0]; snap.Trend != instrument.TrendDeclining || snap.WindowUses != 10 || snap.PreviousWindowUses != 41 {
 		t.Fatalf("fourth window: %+v", snap)
 	}
 	f.clock.Advance(8 * time.Hour) // nothing in either window
 	snap = f.a.Snapshot().Features[0]
-	if snap.WindowUses != 0 || snap.PreviousWindowUses != 0 || snap.UniqueUsers != 0 || snap.Trend != TrendStable || snap.Uses != 111 {
+	if snap.WindowUses != 0 || snap.PreviousWindowUses != 0 || snap.UniqueUsers != 0 || snap.Trend != instrument.TrendStable || snap.Uses != 111 {
 		t.Fatalf("after two quiet windows: %+v", snap)
 	}
 	for _, tt := range []struct {
 		cur, prev int64
 		want      string
 	}{
-		{0, 0, TrendStable}, {5, 4, TrendStable}, {10, 0, TrendGrowing}, {111, 100, TrendGrowing},
-		{110, 100, TrendStable}, {90, 100, TrendStable}, {89, 100, TrendDeclining}, {0, 10, TrendDeclining},
+		{0, 0, instrument.TrendStable}, {5, 4, instrument.TrendStable}, {10, 0, instrument.TrendGrowing}, {111, 100, instrument.TrendGrowing},
+		{110, 100, instrument.TrendStable}, {90, 100, instrument.TrendStable}, {89, 100, instrument.TrendDeclining}, {0, 10, instrument.TrendDeclining},
 	} {
 		if got := trend(tt.cur, tt.prev); got != tt.want {
 			t.Errorf("trend(%d, %d) = %s, want %s", tt.cur, tt.prev, got, tt.want)
@@ -239,7 +240,8 @@ func TestPrivacy(t *testing.T) {
 			x := f.a.Feature(TypeAPIEndpoint, "/checkout")
 			for _, u := range users {
 				x.Record(ctx, u, PatternDirectCall, time.Millisecond, true)
-				f.a.Feature(TypeFeatureFlag, "new-ui").Start(ctx, u, PatternDirectCall)(errors.New("boom"))
+				op := f.a.Feature(TypeFeatureFlag, "new-ui").Start(ctx, u, PatternDirectCall)
+				op.End(errors.New("boom"))
 				_ = x.Do(ctx, u, PatternBatchOperation, func(context.Context) error { return nil })
 			}
 			rm := f.collect()

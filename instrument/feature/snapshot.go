@@ -4,14 +4,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/otelvitals/vitals/instrument"
 	"github.com/otelvitals/vitals/internal/core"
-)
-
-// Adoption trends.
-const (
-	TrendGrowing   = "growing"
-	TrendStable    = "stable"
-	TrendDeclining = "declining"
 )
 
 // minTrendUses is the fewest uses, over this window and the one before
@@ -27,7 +21,7 @@ type Snapshot struct {
 	WindowSeconds float64 `json:"window_seconds"`
 	// Features holds one entry per feature, in the order they were made;
 	// the overflow feature, if any, has Overflow set.
-	Features []FeatureSnapshot `json:"features"`
+	Features []Entry `json:"features"`
 	// Top lists the names of the features most used in the window, most
 	// first (ties by type and name), at most 10.
 	Top []FeatureRef `json:"top"`
@@ -41,8 +35,8 @@ type FeatureRef struct {
 	UniqueUsers uint64 `json:"unique_users"`
 }
 
-// FeatureSnapshot is the state of one feature.
-type FeatureSnapshot struct {
+// Entry is the state of one feature.
+type Entry struct {
 	Type     string `json:"type"`
 	Name     string `json:"name"`
 	Overflow bool   `json:"overflow,omitempty"`
@@ -50,12 +44,12 @@ type FeatureSnapshot struct {
 	// Uses and Failures count the uses since the feature was made.
 	Uses     int64 `json:"uses"`
 	Failures int64 `json:"failures"`
-	// WindowUses, PreviousWindowUses, WindowSuccessRate and UniqueUsers
+	// WindowUses, PreviousWindowUses, WindowSuccessRatio and UniqueUsers
 	// cover the usage window (exact to a quarter of it); UniqueUsers is a
 	// HyperLogLog estimate (standard error 0.8%).
 	WindowUses         int64   `json:"window_uses"`
 	PreviousWindowUses int64   `json:"previous_window_uses"`
-	WindowSuccessRate  float64 `json:"window_success_rate"`
+	WindowSuccessRatio float64 `json:"window_success_ratio"`
 	UniqueUsers        uint64  `json:"unique_users"`
 	// MeanDurationSeconds is the mean duration of the timed uses.
 	MeanDurationSeconds float64 `json:"mean_duration_seconds"`
@@ -91,7 +85,7 @@ func (a *Analytics) Snapshot() Snapshot {
 func (a *Analytics) read(now int64) *state {
 	features := a.features.List()
 	st := &state{
-		snap:     Snapshot{Time: a.shell.Clock.Now(), WindowSeconds: a.cfg.window.Seconds(), Features: make([]FeatureSnapshot, 0, len(features))},
+		snap:     Snapshot{Time: a.shell.Clock.Now(), WindowSeconds: a.cfg.window.Seconds(), Features: make([]Entry, 0, len(features))},
 		features: make([]featureRead, len(features)),
 	}
 	s := &st.snap
@@ -99,7 +93,7 @@ func (a *Analytics) read(now int64) *state {
 	for i, f := range features {
 		c := f.useCounts()
 		st.features[i] = featureRead{f: f, c: c}
-		fs := FeatureSnapshot{Type: f.typ, Name: f.name, Overflow: f.overflow, PeakHour: -1, Patterns: c.patterns, Variants: c.variantMap}
+		fs := Entry{Type: f.typ, Name: f.name, Overflow: f.overflow, PeakHour: -1, Patterns: c.patterns, Variants: c.variantMap}
 		for p := range MaxPatterns {
 			fs.Uses += c.uses[p][0] + c.uses[p][1]
 			fs.Failures += c.uses[p][1]
@@ -107,7 +101,7 @@ func (a *Analytics) read(now int64) *state {
 		cur, prev, users := f.window(now)
 		fs.WindowUses, fs.PreviousWindowUses, fs.UniqueUsers = cur.uses, prev.uses, users
 		if cur.uses > 0 {
-			fs.WindowSuccessRate = float64(cur.success) / float64(cur.uses)
+			fs.WindowSuccessRatio = float64(cur.success) / float64(cur.uses)
 		}
 		if h, ok := f.hist.Read(&slab); ok && h.Count > 0 {
 			fs.MeanDurationSeconds = h.Sum / float64(h.Count)
@@ -135,21 +129,21 @@ func (a *Analytics) read(now int64) *state {
 // fewer, stable in between. A feature with no uses before is growing.
 func trend(cur, prev int64) string {
 	if cur+prev < minTrendUses {
-		return TrendStable
+		return instrument.TrendStable
 	}
 	switch change := float64(cur-prev) / float64(max(prev, 1)); {
 	case prev == 0 || change > 0.1:
-		return TrendGrowing
+		return instrument.TrendGrowing
 	case change < -0.1:
-		return TrendDeclining
+		return instrument.TrendDeclining
 	default:
-		return TrendStable
+		return instrument.TrendStable
 	}
 }
 
 // top returns at most n features with window uses, most used first (ties
 // by type, then name), in one pass over features that keeps the n best.
-func top(features []FeatureSnapshot, n int) []FeatureRef {
+func top(features []Entry, n int) []FeatureRef {
 	if n <= 0 {
 		return nil
 	}

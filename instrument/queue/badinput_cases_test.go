@@ -194,19 +194,19 @@ func badQueueCases() []badCase {
 			},
 		},
 		{
-			Name: "monitor start with nil context", API: "queue.Monitor.Start", Input: "ctx: nil",
+			Name: "monitor start with nil context", API: "queue.Monitor.StartSampler", Input: "ctx: nil",
 			Result: "taken as context.Background(): samples until Shutdown",
 			Call: func(t *testing.T, r *badRig) error {
-				err := r.queues.Start(badinput.NilCtx)
+				err := r.queues.StartSampler(badinput.NilCtx)
 				badinput.Fatal(t, r.closeQueues(context.Background()))
 				return err
 			},
 		},
 		{
-			Name: "monitor start with cancelled context", API: "queue.Monitor.Start", Input: "ctx: cancelled",
+			Name: "monitor start with cancelled context", API: "queue.Monitor.StartSampler", Input: "ctx: cancelled",
 			Result: "nil; the sampler ends at once; Shutdown nil",
 			Call: func(t *testing.T, r *badRig) error {
-				err := r.queues.Start(badinput.Cancelled())
+				err := r.queues.StartSampler(badinput.Cancelled())
 				badinput.Fatal(t, r.closeQueues(context.Background()))
 				return err
 			},
@@ -215,16 +215,16 @@ func badQueueCases() []badCase {
 			Name: "monitor shutdown with nil context", API: "queue.Monitor.Shutdown", Input: "ctx: nil (sampler running)",
 			Result: "taken as context.Background(): stopped, nil",
 			Call: func(t *testing.T, r *badRig) error {
-				badinput.Fatal(t, r.queues.Start(context.Background()))
+				badinput.Fatal(t, r.queues.StartSampler(context.Background()))
 				return r.closeQueues(badinput.NilCtx)
 			},
 		},
 		{
-			Name: "monitor start after shutdown", API: "queue.Monitor.Start", Input: "Start after Shutdown",
+			Name: "monitor start after shutdown", API: "queue.Monitor.StartSampler", Input: "StartSampler after Shutdown",
 			Result: "queue.ErrShutdown", Want: queue.ErrShutdown,
 			Call: func(t *testing.T, r *badRig) error {
 				badinput.Fatal(t, r.closeQueues(context.Background()))
-				return r.queues.Start(context.Background())
+				return r.queues.StartSampler(context.Background())
 			},
 		},
 		{
@@ -264,7 +264,7 @@ func badQueueCases() []badCase {
 				if probed {
 					t.Error("the probe was called")
 				}
-				return errors.Join(m.Start(context.Background()), m.Shutdown(context.Background()))
+				return errors.Join(m.StartSampler(context.Background()), m.Shutdown(context.Background()))
 			},
 		},
 		{
@@ -295,7 +295,7 @@ func badQueueCases() []badCase {
 				t.Cleanup(func() { _ = m.Shutdown(context.Background()) })
 				m.Queue(queue.TypeHTTP, "bad", 0).Enter() // sampled in the background from now on
 				began := time.Now()
-				badinput.Fatal(t, m.Start(context.Background()))
+				badinput.Fatal(t, m.StartSampler(context.Background()))
 				time.Sleep(50 * time.Millisecond)
 				badinput.Fatal(t, m.Shutdown(context.Background()))
 				most := int64(time.Since(began)/(10*time.Millisecond)) + 1

@@ -47,7 +47,7 @@ func TestOptionRanges(t *testing.T) {
 func TestNilHandles(t *testing.T) {
 	ctx := context.Background()
 	var m *Monitor
-	if err := errors.Join(m.Start(ctx), m.Shutdown(ctx)); err != nil {
+	if err := errors.Join(m.StartSampler(ctx), m.Shutdown(ctx)); err != nil {
 		t.Errorf("nil Monitor: %v, want nil", err)
 	}
 	if s := m.Snapshot(); s.Queues != nil || !s.Time.IsZero() {

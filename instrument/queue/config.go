@@ -117,7 +117,7 @@ func WithClock(now func() time.Time) Option {
 }
 
 // WithSampleInterval sets how often the background sampler, once started
-// with [Monitor.Start], samples the depth of probed queues and of queues fed
+// with [Monitor.StartSampler], samples the depth of probed queues and of queues fed
 // by Enter and Leave. Default 1s; values <= 0 keep the default, and others
 // are clamped to [MinSampleInterval] (10ms) to [MaxSampleInterval] (1h).
 func WithSampleInterval(d time.Duration) Option {

@@ -20,7 +20,7 @@
 //	// Probed: the monitor asks, at each collection and, once started, at
 //	// every sample interval.
 //	m.Observe(queue.TypeMLInference, "jobs", queue.Chan(jobs))
-//	m.Start(ctx)
+//	m.StartSampler(ctx)
 //	defer m.Shutdown(ctx)
 //
 // Keep the handles: [Monitor.Queue] takes a lock and a map lookup, the
@@ -58,7 +58,7 @@
 // it was last sampled; one whose last overflow ended more than a window ago
 // reads 0. A clock that steps back counts as no time passing.
 //
-// The items rejected within the window ([QueueSnapshot.WindowRejected])
+// The items rejected within the window ([Entry.WindowRejected])
 // are counted from marks of the cumulative count, taken when the queue is
 // made and at the first read or sample in each bucket, so [Queue.Reject]
 // stays one atomic add: the count never includes a reject from before the

@@ -53,7 +53,7 @@ func ExampleChan() {
 	m.Observe(queue.TypeMLInference, "jobs", queue.Chan(jobs))
 	jobs <- "a"
 	jobs <- "b"
-	if err := m.Start(context.Background()); err != nil { // sample every interval in the background
+	if err := m.StartSampler(context.Background()); err != nil { // sample every interval in the background
 		fmt.Println(err)
 	}
 	fmt.Println(queue.Chan(jobs)())

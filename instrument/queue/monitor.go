@@ -86,7 +86,7 @@ var metrics = []semconv.Metric{
 //   - vitals.queue.rejected: items turned away;
 //   - vitals.input.rejected: calls whose input was rejected or cleaned.
 //
-// Probes are read at every collection; call [Monitor.Start] to sample them,
+// Probes are read at every collection; call [Monitor.StartSampler] to sample them,
 // and queues fed by Enter and Leave, in the background as well.
 func New(opts ...Option) (*Monitor, error) {
 	cfg := newConfig(opts)
@@ -153,14 +153,14 @@ func (m *Monitor) queueList() []*Queue { return m.queues.List() }
 // clean makes s a valid, bounded attribute value, counting each repair.
 func (m *Monitor) clean(s string) string { return keyset.Clean(s, MaxNameLength, m.reject) }
 
-// Start starts the background sampler: every sample interval it reads each
+// StartSampler starts the background sampler: every sample interval it reads each
 // probe and samples the depth of each queue fed by Enter and Leave. It
 // returns at once; the sampler runs until [Monitor.Shutdown] or until ctx is
 // done (at once for a ctx already done). A nil ctx is taken as
 // context.Background(). Starting a started monitor does nothing; starting
 // one that was shut down returns [ErrShutdown]. On a nil Monitor it does
 // nothing and returns nil.
-func (m *Monitor) Start(ctx context.Context) error {
+func (m *Monitor) StartSampler(ctx context.Context) error {
 	if m == nil {
 		return nil
 	}

@@ -20,7 +20,7 @@ var (
 	// ErrQueueLimit is reported through otel.Handle, once, when the monitor
 	// reaches its maximum of queues.
 	ErrQueueLimit = errors.New("queue: queue limit reached")
-	// ErrShutdown is returned by [Monitor.Start] after [Monitor.Shutdown].
+	// ErrShutdown is returned by [Monitor.StartSampler] after [Monitor.Shutdown].
 	ErrShutdown = errors.New("queue: monitor shut down")
 )
 

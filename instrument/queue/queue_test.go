@@ -15,6 +15,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.uber.org/goleak"
 
+	"github.com/otelvitals/vitals/instrument"
 	"github.com/otelvitals/vitals/internal/clock"
 	"github.com/otelvitals/vitals/internal/metrictest"
 	"github.com/otelvitals/vitals/semconv"
@@ -208,7 +209,7 @@ func TestWindowAndTrend(t *testing.T) {
 	if s.Samples != 30 || s.MinDepth != 0 || s.MaxDepth != 87 || s.MeanDepth != 43.5 {
 		t.Fatalf("window %+v", s)
 	}
-	if s.Trend != TrendGrowing {
+	if s.Trend != instrument.TrendGrowing {
 		t.Errorf("trend %s, want growing", s.Trend)
 	}
 	// 27*3 = 81 >= 80 at 27s: in overflow from 27s to now (29.5s).
@@ -222,7 +223,7 @@ func TestWindowAndTrend(t *testing.T) {
 		_ = q.Sample(90 - 3*i)
 	}
 	s = f.m.Snapshot().Queues[0]
-	if s.Trend != TrendDeclining || s.MaxDepth != 90 || s.MinDepth != 3 || s.Samples != 30 {
+	if s.Trend != instrument.TrendDeclining || s.MaxDepth != 90 || s.MinDepth != 3 || s.Samples != 30 {
 		t.Errorf("after falling: %+v", s)
 	}
 	// Flat.
@@ -230,7 +231,7 @@ func TestWindowAndTrend(t *testing.T) {
 		f.clock.Advance(time.Second)
 		_ = q.Sample(40)
 	}
-	if s := f.m.Snapshot().Queues[0]; s.Trend != TrendStable || s.MinDepth != 40 || s.MaxDepth != 40 {
+	if s := f.m.Snapshot().Queues[0]; s.Trend != instrument.TrendStable || s.MinDepth != 40 || s.MaxDepth != 40 {
 		t.Errorf("when flat: %+v", s)
 	}
 }
@@ -248,12 +249,12 @@ func TestChannelProbe(t *testing.T) {
 	}
 	ch := make(chan int, 10)
 	q := m.Observe(TypeMLInference, "jobs", Chan(ch))
-	if err := m.Start(context.Background()); err != nil {
+	if err := m.StartSampler(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	defer m.Shutdown(context.Background())
 
-	waitFor := func(what string, cond func(QueueSnapshot) bool) {
+	waitFor := func(what string, cond func(Entry) bool) {
 		t.Helper()
 		deadline := time.Now().Add(10 * time.Second)
 		for !cond(m.Snapshot().Queues[0]) {
@@ -266,11 +267,11 @@ func TestChannelProbe(t *testing.T) {
 	for i := range 9 { // the producer fills it
 		ch <- i
 	}
-	waitFor("overflow", func(s QueueSnapshot) bool { return s.Overflowing && s.Utilization == 0.9 })
+	waitFor("overflow", func(s Entry) bool { return s.Overflowing && s.Utilization == 0.9 })
 	for range 9 { // the consumer drains it
 		<-ch
 	}
-	waitFor("the end of the overflow", func(s QueueSnapshot) bool { return !s.Overflowing && s.Depth == 0 })
+	waitFor("the end of the overflow", func(s Entry) bool { return !s.Overflowing && s.Depth == 0 })
 	s := m.Snapshot().Queues[0]
 	if s.Overflows != 1 || s.Capacity != 10 || s.MaxDepth != 9 || s.OverflowSeconds <= 0 {
 		t.Fatalf("%+v", s)
@@ -328,7 +329,7 @@ func TestShutdownUnregisters(t *testing.T) {
 	if _, ok := find(f.collect(), semconv.QueueDepth.Name); !ok {
 		t.Fatal("nothing reported before Shutdown")
 	}
-	if err := f.m.Start(context.Background()); err != nil {
+	if err := f.m.StartSampler(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.m.Shutdown(context.Background()); err != nil {
@@ -343,7 +344,7 @@ func TestShutdownUnregisters(t *testing.T) {
 			t.Errorf("%s still reported after Shutdown", name)
 		}
 	}
-	if err := f.m.Start(context.Background()); err == nil {
+	if err := f.m.StartSampler(context.Background()); err == nil {
 		t.Error("Start after Shutdown succeeded")
 	}
 }

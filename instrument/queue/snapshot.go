@@ -5,14 +5,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/otelvitals/vitals/instrument"
 	"github.com/otelvitals/vitals/internal/core"
-)
-
-// Trends of a queue's depth over the window.
-const (
-	TrendGrowing   = "growing"
-	TrendStable    = "stable"
-	TrendDeclining = "declining"
 )
 
 // Snapshot is the state of every queue of a monitor at one moment, for the
@@ -20,18 +14,18 @@ const (
 type Snapshot struct {
 	// Time is when the snapshot was taken.
 	Time time.Time `json:"time"`
-	// Sampled is when the background sampler ([Monitor.Start]) last
+	// Sampled is when the background sampler ([Monitor.StartSampler]) last
 	// completed a round, read from the monitor's clock; zero before its
 	// first. A Sampled that falls behind Time by much more than the sample
 	// interval means the sampler is stuck, on a probe that blocks, say.
 	Sampled time.Time `json:"sampled,omitzero"`
 	// Queues holds one entry per queue, in the order they were made; the
 	// overflow queue, if any, has Overflow set.
-	Queues []QueueSnapshot `json:"queues"`
+	Queues []Entry `json:"queues"`
 }
 
-// QueueSnapshot is the state of one queue.
-type QueueSnapshot struct {
+// Entry is the state of one queue.
+type Entry struct {
 	Type     string `json:"type"`
 	Name     string `json:"name"`
 	Overflow bool   `json:"overflow,omitempty"`
@@ -99,7 +93,7 @@ func (m *Monitor) Snapshot() Snapshot {
 func (m *Monitor) read(int64) *state {
 	now := m.shell.Mono.Nanotime()
 	queues := m.queueList()
-	st := &state{queues: queues, snap: Snapshot{Time: m.shell.Mono.Now(), Queues: make([]QueueSnapshot, 0, len(queues))}}
+	st := &state{queues: queues, snap: Snapshot{Time: m.shell.Mono.Now(), Queues: make([]Entry, 0, len(queues))}}
 	if t := m.sampled.Load(); t != nil {
 		st.snap.Sampled = *t
 	}
@@ -115,9 +109,9 @@ func (m *Monitor) read(int64) *state {
 	return st
 }
 
-func (q *Queue) snapshot(now int64) QueueSnapshot {
+func (q *Queue) snapshot(now int64) Entry {
 	since := q.overSince.Load()
-	qs := QueueSnapshot{
+	qs := Entry{
 		Type: q.typ, Name: q.name, Overflow: q.overflow,
 		Depth: q.depth.Load(), Capacity: q.capacity.Load(),
 		Overflowing: since != none, Overflows: q.overflows.Load(),
@@ -148,7 +142,7 @@ func (q *Queue) snapshot(now int64) QueueSnapshot {
 // without one, and at least one item.
 func trend(st windowStats, capacity int64) string {
 	if !st.oldSeen || !st.newSeen {
-		return TrendStable
+		return instrument.TrendStable
 	}
 	base := float64(capacity)
 	if capacity <= 0 {
@@ -157,10 +151,10 @@ func trend(st windowStats, capacity int64) string {
 	tol := max(0.05*base, 1)
 	switch diff := st.newMean - st.oldMean; {
 	case diff > tol:
-		return TrendGrowing
+		return instrument.TrendGrowing
 	case diff < -tol:
-		return TrendDeclining
+		return instrument.TrendDeclining
 	default:
-		return TrendStable
+		return instrument.TrendStable
 	}
 }

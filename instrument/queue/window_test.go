@@ -152,7 +152,7 @@ func sampleAt(f *fixture, q *Queue, d time.Duration, depth int) {
 func TestWindowOverflowShareClockStepsBack(t *testing.T) {
 	f := newFixture(t, true, WithWindow(shareWindow))
 	q := f.m.Queue(TypeHTTP, "requests", 10)
-	check := func(when string) QueueSnapshot {
+	check := func(when string) Entry {
 		t.Helper()
 		s := f.m.Snapshot().Queues[0]
 		if s.WindowOverflowShare < 0 || s.WindowOverflowShare > 1 || math.IsNaN(s.WindowOverflowShare) || s.OverflowSeconds < 0 {

@@ -50,7 +50,7 @@ func TestTimeout(t *testing.T) {
 	if code := <-first; code != http.StatusOK {
 		t.Fatalf("first request: %d", code)
 	}
-	var waiting queue.QueueSnapshot
+	var waiting queue.Entry
 	for _, q := range m.Snapshot().Queues {
 		if q.Name == "slow" {
 			waiting = q

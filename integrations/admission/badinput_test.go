@@ -29,13 +29,13 @@ type badCase struct {
 
 // queueNamed returns the snapshot of m's queue name, and whether there is
 // one.
-func queueNamed(m *queue.Monitor, name string) (queue.QueueSnapshot, bool) {
+func queueNamed(m *queue.Monitor, name string) (queue.Entry, bool) {
 	for _, q := range m.Snapshot().Queues {
 		if q.Name == name {
 			return q, true
 		}
 	}
-	return queue.QueueSnapshot{}, false
+	return queue.Entry{}, false
 }
 
 // queueNames returns the names of m's queues, in the order they were made.

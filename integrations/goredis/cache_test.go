@@ -55,7 +55,7 @@ func newMonitored(t *testing.T) *monitored {
 }
 
 // snapshot returns the snapshot of the monitor's only cache.
-func (k *monitored) snapshot(t *testing.T) cache.CacheSnapshot {
+func (k *monitored) snapshot(t *testing.T) cache.Entry {
 	t.Helper()
 	caches := k.m.Snapshot().Caches
 	if len(caches) != 1 {

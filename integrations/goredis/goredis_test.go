@@ -48,7 +48,7 @@ func newTracked(t *testing.T) *tracked {
 }
 
 // pool returns the snapshot of the tracker's only pool.
-func (k *tracked) pool(t *testing.T) conn.PoolSnapshot {
+func (k *tracked) pool(t *testing.T) conn.Entry {
 	t.Helper()
 	pools := k.tr.Snapshot().Pools
 	if len(pools) != 1 {

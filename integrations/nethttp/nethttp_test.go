@@ -78,7 +78,7 @@ func TestKeepAliveClients(t *testing.T) {
 	wg.Wait()
 	hooked.Wait()
 
-	open := func() conn.PoolSnapshot { return tr.Snapshot().Pools[0] }
+	open := func() conn.Entry { return tr.Snapshot().Pools[0] }
 	waitFor(t, "50 open idle connections", func() bool { s := open(); return s.Open == clients && s.Idle == clients })
 	s := open()
 	if s.Created != clients || s.Reused != clients*requests || s.Destroyed != 0 {

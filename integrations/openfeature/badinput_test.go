@@ -60,7 +60,7 @@ func evaluate(h openfeature.Hook, flag, variant string, hints openfeature.HookHi
 }
 
 // onlyFeature returns the snapshot of a's only feature.
-func onlyFeature(t *testing.T, a *feature.Analytics) feature.FeatureSnapshot {
+func onlyFeature(t *testing.T, a *feature.Analytics) feature.Entry {
 	t.Helper()
 	fs := a.Snapshot().Features
 	if len(fs) != 1 {

@@ -138,8 +138,8 @@ func metric(t *testing.T, rm metricdata.ResourceMetrics, name string) metricdata
 }
 
 // byName returns the snapshot of each feature, by name.
-func byName(s feature.Snapshot) map[string]feature.FeatureSnapshot {
-	m := map[string]feature.FeatureSnapshot{}
+func byName(s feature.Snapshot) map[string]feature.Entry {
+	m := map[string]feature.Entry{}
 	for _, f := range s.Features {
 		m[f.Name] = f
 	}
@@ -178,7 +178,7 @@ type want struct {
 	uses, failures, users int64
 }
 
-func got(f feature.FeatureSnapshot) want {
+func got(f feature.Entry) want {
 	return want{uses: f.Uses, failures: f.Failures, users: int64(f.UniqueUsers)}
 }
 

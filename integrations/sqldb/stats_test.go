@@ -48,7 +48,7 @@ func TestTrackStats(t *testing.T) {
 			db := tt.open(t, tr.Pool("database", "stats"))
 			defer db.Close()
 			db.SetMaxOpenConns(2)
-			pool := func() conn.PoolSnapshot { return tr.Snapshot().Pools[0] }
+			pool := func() conn.Entry { return tr.Snapshot().Pools[0] }
 
 			if s := pool(); !s.StatsReported || s.MaxOpen != 2 || s.InUse != 0 || !s.InUseKnown {
 				t.Fatalf("idle: stats reported %v, max open %d, in use %d (known %v); want true, 2, 0, true",

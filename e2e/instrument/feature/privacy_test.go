@@ -45,7 +45,8 @@ func TestPrivacyThroughRealExport(t *testing.T) {
 	for i, u := range users {
 		f := a.Feature(feature.TypeFeatureFlag, fmt.Sprintf("flag-%d", i%2))
 		f.Record(ctx, u, feature.PatternDirectCall, time.Millisecond, true)
-		f.Start(ctx, u, feature.PatternBatchOperation)(errors.New("failed for this user"))
+		op := f.Start(ctx, u, feature.PatternBatchOperation)
+		op.End(errors.New("failed for this user"))
 		errs = append(errs, f.Do(ctx, u, feature.PatternBackgroundTask, func(context.Context) error { return nil }))
 		f.Record(ctx, u, "custom-"+fmt.Sprint(i), -time.Second, false) // bad input too
 	}

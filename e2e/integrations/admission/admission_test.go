@@ -48,7 +48,7 @@ func TestLoadThroughPrometheus(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := m.Start(ctx); err != nil {
+	if err := m.StartSampler(ctx); err != nil {
 		t.Fatal(err)
 	}
 	defer m.Shutdown(context.Background())
