@@ -190,7 +190,7 @@ func badCacheCases() []badCase {
 		},
 		{
 			Name: "nil cache monitor", API: "cache.Monitor (nil)", Input: "every method of a nil *cache.Monitor",
-			Result: "no-ops: Cache nil, empty Snapshot, Close nil",
+			Result: "no-ops: Cache nil, empty Snapshot, Shutdown nil",
 			Call: func(t *testing.T, _ *badRig) error {
 				var m *cache.Monitor
 				if c := m.Cache(cache.TypeApplication, "bad"); c != nil {
@@ -318,8 +318,8 @@ func badCacheCases() []badCase {
 			},
 		},
 		{
-			Name: "cache monitor use after close", API: "cache.Monitor.Close", Input: "handles used after Close, bad input included; Close twice",
-			Result: "no-op: nothing reported or counted; second Close nil",
+			Name: "cache monitor use after shutdown", API: "cache.Monitor.Shutdown", Input: "handles used after Shutdown, bad input included; Shutdown twice",
+			Result: "no-op: nothing reported or counted; second Shutdown nil",
 			Call: func(t *testing.T, r *badRig) error {
 				err := r.closeCaches()
 				c := r.caches.Cache(cache.TypeApplication, "after")
@@ -332,7 +332,7 @@ func badCacheCases() []badCase {
 			},
 			Check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
 				if names := badinput.SeriesNamed(rm, "after"); len(names) > 0 {
-					t.Errorf("reported after Close: %v", names)
+					t.Errorf("reported after Shutdown: %v", names)
 				}
 			},
 		},

@@ -100,7 +100,7 @@ func badConnCases() []badCase {
 			},
 		},
 		{
-			Name: "use after close", API: "conn.Conn.Use", Input: "Use after Close",
+			Name: "use after shutdown", API: "conn.Conn.Use", Input: "Use after Close",
 			Result: "no-op, counted use_after_close", Counts: reject("use_after_close"),
 			Call: func(t *testing.T, r *badRig) error {
 				c := r.conns.Pool("database", "bad").Open()
@@ -223,8 +223,8 @@ func badConnCases() []badCase {
 			},
 		},
 		{
-			Name: "connection tracker use after close", API: "conn.Tracker.Close", Input: "handles and keyed API used after Close, Close twice",
-			Result: "no-op: nothing reported or counted; second Close nil",
+			Name: "connection tracker use after shutdown", API: "conn.Tracker.Shutdown", Input: "handles and keyed API used after Shutdown, Shutdown twice",
+			Result: "no-op: nothing reported or counted; second Shutdown nil",
 			Call: func(t *testing.T, r *badRig) error {
 				err := r.closeConns()
 				c := r.conns.Pool("database", "after").Open()
@@ -239,20 +239,20 @@ func badConnCases() []badCase {
 			},
 			Check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
 				if names := badinput.SeriesNamed(rm, "after"); len(names) > 0 {
-					t.Errorf("reported after Close: %v", names)
+					t.Errorf("reported after Shutdown: %v", names)
 				}
 			},
 		},
 		{
 			Name: "nil connection tracker", API: "conn.Tracker (nil)", Input: "every method of a nil *conn.Tracker",
-			Result: `no-ops: Pool nil, keyed API nil (conn.ErrEmptyID for id ""), empty Snapshot, Close nil; nothing counted`, Want: conn.ErrEmptyID,
+			Result: `no-ops: Pool nil, keyed API nil (conn.ErrEmptyID for id ""), empty Snapshot, Shutdown nil; nothing counted`, Want: conn.ErrEmptyID,
 			Call: func(t *testing.T, _ *badRig) error {
 				var tr *conn.Tracker
 				if p := tr.Pool("database", "bad"); p != nil {
 					t.Errorf("Pool = %v, want nil", p)
 				}
 				if err := errors.Join(tr.Created("c1", "database", "bad"), tr.Used("c1"), tr.Destroyed("c1"), tr.Shutdown(context.Background())); err != nil {
-					t.Errorf("keyed API and Close: %v, want nil", err)
+					t.Errorf("keyed API and Shutdown: %v, want nil", err)
 				}
 				if s := tr.Snapshot(); len(s.Pools) != 0 || !s.Time.IsZero() {
 					t.Errorf("Snapshot = %+v, want the zero Snapshot", s)

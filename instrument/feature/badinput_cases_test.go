@@ -208,7 +208,7 @@ func badFeatureCases() []badCase {
 		},
 		{
 			Name: "nil feature analytics", API: "feature.Analytics (nil)", Input: "every method of nil *feature.Analytics",
-			Result: "no-ops: Feature nil, empty Snapshot, Close nil",
+			Result: "no-ops: Feature nil, empty Snapshot, Shutdown nil",
 			Call: func(t *testing.T, _ *badRig) error {
 				var a *feature.Analytics
 				if f := a.Feature(feature.TypeAPIEndpoint, "bad"); f != nil {
@@ -312,8 +312,8 @@ func badFeatureCases() []badCase {
 			Check: usedOnce(failed, true),
 		},
 		{
-			Name: "feature analytics use after close", API: "feature.Analytics.Close", Input: "handles used after Close, bad input included; Close twice",
-			Result: "no-op: nothing reported or counted; second Close nil",
+			Name: "feature analytics use after shutdown", API: "feature.Analytics.Shutdown", Input: "handles used after Shutdown, bad input included; Shutdown twice",
+			Result: "no-op: nothing reported or counted; second Shutdown nil",
 			Call: func(t *testing.T, r *badRig) error {
 				err := r.closeFeatures()
 				f := r.features.Feature(feature.TypeAPIEndpoint, "after")
@@ -325,7 +325,7 @@ func badFeatureCases() []badCase {
 			},
 			Check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
 				if names := badinput.SeriesNamed(rm, "after"); len(names) > 0 {
-					t.Errorf("reported after Close: %v", names)
+					t.Errorf("reported after Shutdown: %v", names)
 				}
 			},
 		},
