@@ -66,37 +66,33 @@ func (s *System) startTrackers() error {
 	err = s.shell.Init(core.Setup{
 		Provider: mp, Hub: s.producer.Hub(), Now: s.now,
 		Scope: ScopeName, Metrics: systemMetrics,
-	}, (*systemSource)(s), func(int64) *healthscore.Report {
-		r := s.judgeNow()
-		return &r
-	})
+		Changed: func(int64) bool { return true }, // the score is the trackers': read afresh but within a collection
+	}, s.score, s.emit)
 	s.collectTime = s.shell.Hist(mSelfDuration, core.NewAttrs(semconv.OperationKey.String("collect")))
 	s.snapshotTime = s.shell.Hist(mSelfDuration, core.NewAttrs(semconv.OperationKey.String("snapshot")))
 	errs = append(errs, err)
 	return errors.Join(errs...)
 }
 
-// systemSource is the system as a collection sees it: the health gauges
-// and vitals.self.duration.
-type systemSource System
-
-func (s *systemSource) Scope() string             { return ScopeName }
-func (s *systemSource) Start() time.Time          { return s.shell.Start() }
-func (s *systemSource) Metrics() []semconv.Metric { return systemMetrics }
-
-// Collect scores the trackers' reads of this collection, the same reads
-// their own export uses, and emits the scores.
-func (s *systemSource) Collect(out core.Sink) {
-	sys := (*System)(s)
+// score is the read of the system's own source: the health report of a
+// snapshot of the trackers (the reads of the current collection, within
+// one), its duration recorded in vitals.self.duration (operation
+// "collect").
+func (s *System) score(int64) *healthscore.Report {
 	start := time.Now()
-	r := sys.Health()
+	r := s.judgeNow()
+	s.collectTime.Record(context.Background(), time.Since(start).Seconds())
+	return &r
+}
+
+// emit reports the health gauges of r and vitals.self.duration to out.
+func (s *System) emit(r *healthscore.Report, out core.Sink) {
 	out.Float64(mHealthScore, s.overallAttrs, r.Score)
 	for _, comp := range r.Components {
 		if a := s.compAttrs[comp.Name]; a != nil {
 			out.Float64(mHealthScore, a, comp.Score)
 		}
 	}
-	s.collectTime.Record(context.Background(), time.Since(start).Seconds())
 	var slab core.Slab
 	core.EmitHists(out, mSelfDuration, s.snapshotTime.ReadInto(s.collectTime.ReadInto(nil, &slab), &slab))
 }
@@ -187,10 +183,7 @@ func (s *System) Health() healthscore.Report {
 	if s == nil {
 		return healthscore.Score(healthscore.Input{}, healthscore.Policy{})
 	}
-	if r, ok := s.shell.Frozen(); ok {
-		return *r
-	}
-	return s.judgeNow()
+	return *s.shell.Read()
 }
 
 // judgeNow scores a snapshot of the trackers.

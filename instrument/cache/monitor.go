@@ -95,7 +95,7 @@ func New(opts ...Option) (*Monitor, error) {
 	err := m.shell.Init(core.Setup{
 		Provider: cfg.provider, Hub: cfg.hub, Now: cfg.now,
 		Scope: ScopeName, Metrics: metrics,
-	}, (*source)(m), m.read)
+	}, m.read, m.emit)
 	return m, err
 }
 
@@ -121,16 +121,8 @@ func (m *Monitor) cacheList() []*Cache { return m.caches.List() }
 // clean makes s a valid, bounded attribute value, counting each repair.
 func (m *Monitor) clean(s string) string { return keyset.Clean(s, MaxNameLength, m.reject) }
 
-// source is the monitor as a collection sees it.
-type source Monitor
-
-func (s *source) Scope() string             { return ScopeName }
-func (s *source) Start() time.Time          { return s.shell.Start() }
-func (s *source) Metrics() []semconv.Metric { return metrics }
-
-// Collect emits one read of the monitor.
-func (s *source) Collect(out core.Sink) {
-	st := s.shell.Read()
+// emit reports one read, st, to out.
+func (m *Monitor) emit(st *state, out core.Sink) {
 	for i, c := range st.caches {
 		cs := &st.snap.Caches[i]
 		out.Int64(mOperations, c.hitAttrs, cs.Hits)
@@ -150,7 +142,7 @@ func (s *source) Collect(out core.Sink) {
 		}
 	}
 	core.EmitHists(out, mDuration, st.hists)
-	s.rejects.Emit(out, mRejected)
+	m.rejects.Emit(out, mRejected)
 }
 
 // window returns the counts of the lookups in the window at now: the totals

@@ -116,7 +116,7 @@ func New(opts ...Option) (*Tracker, error) {
 	err := t.shell.Init(core.Setup{
 		Provider: cfg.provider, Hub: cfg.hub, Now: cfg.now,
 		Scope: ScopeName, Metrics: metrics, Changed: t.changed,
-	}, (*source)(t), t.read)
+	}, t.read, t.emit)
 	t.lastExpire.Store(t.shell.Clock.Nanotime())
 	go t.expireLoop()
 	return t, err
@@ -145,21 +145,13 @@ func (t *Tracker) cleanName(s string) string { return keyset.Clean(s, MaxNameLen
 // poolList returns the pools in creation order, overflow included.
 func (t *Tracker) poolList() []*Pool { return t.pools.List() }
 
-// source is the tracker as a collection sees it.
-type source Tracker
-
-func (s *source) Scope() string             { return ScopeName }
-func (s *source) Start() time.Time          { return s.shell.Start() }
-func (s *source) Metrics() []semconv.Metric { return metrics }
-
-// Collect emits one read of the tracker.
-func (s *source) Collect(out core.Sink) {
-	st := s.shell.Read()
+// emit reports one read, st, to out.
+func (t *Tracker) emit(st *state, out core.Sink) {
 	for i, p := range st.pools {
 		p.emit(out, &st.snap.Pools[i])
 	}
 	core.EmitHists(out, mLifetime, st.lifetimes)
-	s.rejects.Emit(out, mRejected)
+	t.rejects.Emit(out, mRejected)
 }
 
 // expireLoop expires idle connections until Close, every minute or every

@@ -113,7 +113,7 @@ func New(opts ...Option) (*Analytics, error) {
 	err := a.shell.Init(core.Setup{
 		Provider: cfg.provider, Hub: cfg.hub, Now: cfg.now,
 		Scope: ScopeName, Metrics: metrics, Traced: []string{semconv.FeatureDuration.Name},
-	}, (*source)(a), a.read)
+	}, a.read, a.emit)
 	return a, err
 }
 
@@ -177,16 +177,8 @@ func (a *Analytics) hour(now int64) int {
 	return wall.Hour()
 }
 
-// source is the analytics as a collection sees them.
-type source Analytics
-
-func (s *source) Scope() string             { return ScopeName }
-func (s *source) Start() time.Time          { return s.shell.Start() }
-func (s *source) Metrics() []semconv.Metric { return metrics }
-
-// Collect emits one read of the analytics.
-func (s *source) Collect(out core.Sink) {
-	st := s.shell.Read()
+// emit reports one read, st, to out.
+func (a *Analytics) emit(st *state, out core.Sink) {
 	for i := range st.features {
 		fr := &st.features[i]
 		f, fs := fr.f, &st.snap.Features[i]
@@ -208,7 +200,7 @@ func (s *source) Collect(out core.Sink) {
 		}
 	}
 	core.EmitHists(out, mDuration, st.durations)
-	s.rejects.Emit(out, mRejected)
+	a.rejects.Emit(out, mRejected)
 }
 
 // Shutdown stops the analytics: their metrics are no longer reported

@@ -97,7 +97,7 @@ func New(opts ...Option) (*Monitor, error) {
 	err := m.shell.Init(core.Setup{
 		Provider: cfg.provider, Hub: cfg.hub, Now: cfg.now,
 		Scope: ScopeName, Metrics: metrics,
-	}, (*source)(m), m.read)
+	}, m.read, m.emit)
 	return m, err
 }
 
@@ -244,16 +244,8 @@ func (m *Monitor) Shutdown(ctx context.Context) error {
 	})
 }
 
-// source is the monitor as a collection sees it.
-type source Monitor
-
-func (s *source) Scope() string             { return ScopeName }
-func (s *source) Start() time.Time          { return s.shell.Start() }
-func (s *source) Metrics() []semconv.Metric { return metrics }
-
-// Collect emits one read of the monitor.
-func (s *source) Collect(out core.Sink) {
-	st := s.shell.Read()
+// emit reports one read, st, to out.
+func (m *Monitor) emit(st *state, out core.Sink) {
 	for i, q := range st.queues {
 		qs := &st.snap.Queues[i]
 		out.Int64(mDepth, q.attrs, qs.Depth)
@@ -270,7 +262,7 @@ func (s *source) Collect(out core.Sink) {
 	}
 	core.EmitHists(out, mDepthSampled, st.depths)
 	core.EmitHists(out, mWait, st.waits)
-	s.rejects.Emit(out, mRejected)
+	m.rejects.Emit(out, mRejected)
 }
 
 // Reasons counted in vitals.input.rejected (error.type).

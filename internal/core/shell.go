@@ -69,6 +69,7 @@ type Shell[S any] struct {
 
 	mu      sync.Mutex // guards the cached read
 	read    func(now int64) *S
+	emit    func(st *S, out Sink)
 	changed func(now int64) bool
 	snap    *S
 	at      int64
@@ -86,9 +87,11 @@ type Shell[S any] struct {
 	err  error
 }
 
-// Init sets s up for src, whose state read reads, and returns the errors
-// of making its instruments, joined; s works with whatever could be made.
-func (s *Shell[S]) Init(cfg Setup, src Source, read func(now int64) *S) error {
+// Init sets s up for a tracker whose state read reads and emit reports,
+// and returns the errors of making its instruments, joined; s works with
+// whatever could be made. s is then the tracker's [Source].
+func (s *Shell[S]) Init(cfg Setup, read func(now int64) *S, emit func(st *S, out Sink)) error {
+	s.emit = emit
 	if cfg.Now != nil {
 		s.Clock = clock.FromFunc(cfg.Now)
 		s.Mono, s.release = s.Clock, func() {}
@@ -119,12 +122,12 @@ func (s *Shell[S]) Init(cfg Setup, src Source, read func(now int64) *S) error {
 	var err error
 	s.inst, err = newInstruments(meter, cfg.Metrics, s.hub == nil, s.sdkHistogram)
 	if s.hub != nil {
-		s.detach = s.hub.Attach(src)
+		s.detach = s.hub.Attach(s)
 		return err
 	}
 	var regErr error
 	s.reg, regErr = s.inst.register(meter, func(_ context.Context, o metric.Observer) error {
-		src.Collect(s.inst.sink(o))
+		s.Collect(s.inst.sink(o))
 		return nil
 	})
 	return errors.Join(err, regErr)
@@ -136,6 +139,9 @@ func (s *Shell[S]) Init(cfg Setup, src Source, read func(now int64) *S) error {
 func (s *Shell[S]) sdkHistogram(m semconv.Metric) bool {
 	return s.hub == nil || !s.hub.fast(m, s.traced[m.Name])
 }
+
+// Collect emits one read of the tracker to out.
+func (s *Shell[S]) Collect(out Sink) { s.emit(s.Read(), out) }
 
 // Start is when the tracker was made, by its clock: the start of its
 // cumulative series.
@@ -195,13 +201,6 @@ func (s *Shell[S]) Read() *S {
 	s.snap, s.at, s.pinned = s.read(now), now, cycle
 	s.reads.Add(1)
 	return s.snap
-}
-
-// Frozen returns the state at Shutdown, and false before Shutdown.
-func (s *Shell[S]) Frozen() (*S, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.snap, s.frozen
 }
 
 // Shutdown stops the tracker, once: it takes a last read, which Read

@@ -29,11 +29,8 @@ type tracker struct {
 	hist  *Hist
 }
 
-func (x *tracker) Scope() string             { return "test/" + x.shell.scope }
-func (x *tracker) Start() time.Time          { return x.shell.Start() }
-func (x *tracker) Metrics() []semconv.Metric { return defs }
-func (x *tracker) Collect(s Sink) {
-	s.Int64(0, x.attrs, *x.shell.Read())
+func (x *tracker) emit(n *int64, s Sink) {
+	s.Int64(0, x.attrs, *n)
 	var slab Slab
 	EmitHists(s, 1, x.hist.ReadInto(nil, &slab))
 }
@@ -41,11 +38,11 @@ func (x *tracker) Collect(s Sink) {
 func newTracker(t *testing.T, fake *clock.Fake, hub *Hub, mp *sdkmetric.MeterProvider) *tracker {
 	t.Helper()
 	x := &tracker{attrs: NewAttrs()}
-	err := x.shell.Init(Setup{Provider: mp, Hub: hub, Now: fake.Now, Scope: t.Name(), Metrics: defs}, x, func(int64) *int64 {
+	err := x.shell.Init(Setup{Provider: mp, Hub: hub, Now: fake.Now, Scope: t.Name(), Metrics: defs}, func(int64) *int64 {
 		x.reads++
 		n := x.n
 		return &n
-	})
+	}, x.emit)
 	if err != nil {
 		t.Fatal(err)
 	}
