@@ -3,7 +3,6 @@ package cache
 import (
 	"time"
 
-	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/metric"
 
 	"github.com/otelvitals/vitals/instrument"
@@ -45,23 +44,14 @@ type optionFunc func(*config)
 func (f optionFunc) applyCache(c *config) { f(c) }
 
 type config struct {
-	provider  metric.MeterProvider
-	hub       *core.Hub
-	now       func() time.Time
-	window    time.Duration
-	maxCaches int
+	core.Setup // the provider, producer and clock
+	window     time.Duration
+	maxCaches  int
 }
 
 func newConfig(opts []Option) config {
 	var c config
-	for _, o := range opts {
-		if o != nil {
-			o.applyCache(&c)
-		}
-	}
-	if c.provider == nil {
-		c.provider = otel.GetMeterProvider()
-	}
+	core.Apply(opts, func(o Option) { o.applyCache(&c) })
 	if c.window <= 0 {
 		c.window = DefaultWindow
 	}
@@ -75,11 +65,7 @@ func newConfig(opts []Option) config {
 // WithMeterProvider sets the MeterProvider the monitor records into. The
 // default, and what a nil mp keeps, is the global provider.
 func WithMeterProvider(mp metric.MeterProvider) Option {
-	return optionFunc(func(c *config) {
-		if mp != nil {
-			c.provider = mp
-		}
-	})
+	return optionFunc(func(c *config) { c.SetProvider(mp) })
 }
 
 // WithProducer makes the monitor report through p (vitals.NewProducer),
@@ -88,7 +74,7 @@ func WithMeterProvider(mp metric.MeterProvider) Option {
 // that p emits with their min and max. A nil p keeps the default, the
 // MeterProvider.
 func WithProducer(p instrument.Producer) Option {
-	return optionFunc(func(c *config) { c.hub = instrument.HubOf(p) })
+	return optionFunc(func(c *config) { c.Hub = instrument.HubOf(p) })
 }
 
 // WithClock sets the function the monitor reads the time from; tests pass a
@@ -96,7 +82,7 @@ func WithProducer(p instrument.Producer) Option {
 // (10 ms), which is all the hit-ratio window needs; durations of lookups
 // are measured by the caller or by [Cache.Start] with the monotonic clock.
 func WithClock(now func() time.Time) Option {
-	return optionFunc(func(c *config) { c.now = now })
+	return optionFunc(func(c *config) { c.Now = now })
 }
 
 // WithWindow sets the rolling window of the hit ratio and the efficiency.

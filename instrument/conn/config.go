@@ -3,7 +3,6 @@ package conn
 import (
 	"time"
 
-	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/metric"
 
 	"github.com/otelvitals/vitals/instrument"
@@ -49,26 +48,17 @@ type optionFunc func(*config)
 func (f optionFunc) applyConn(c *config) { f(c) }
 
 type config struct {
-	provider  metric.MeterProvider
-	hub       *core.Hub
-	now       func() time.Time
-	retention time.Duration
-	maxPools  int
-	maxAge    time.Duration
-	maxIDs    int
-	window    time.Duration
+	core.Setup // the provider, producer and clock
+	retention  time.Duration
+	maxPools   int
+	maxAge     time.Duration
+	maxIDs     int
+	window     time.Duration
 }
 
 func newConfig(opts []Option) config {
 	var c config
-	for _, o := range opts {
-		if o != nil {
-			o.applyConn(&c)
-		}
-	}
-	if c.provider == nil {
-		c.provider = otel.GetMeterProvider()
-	}
+	core.Apply(opts, func(o Option) { o.applyConn(&c) })
 	if c.retention <= 0 {
 		c.retention = DefaultRetention
 	}
@@ -103,18 +93,14 @@ func (c config) expireEvery() time.Duration {
 // emits with their min and max. A nil p keeps the default, the
 // MeterProvider.
 func WithProducer(p instrument.Producer) Option {
-	return optionFunc(func(c *config) { c.hub = instrument.HubOf(p) })
+	return optionFunc(func(c *config) { c.Hub = instrument.HubOf(p) })
 }
 
 // WithMeterProvider sets the MeterProvider the tracker records into. The
 // default, and what a nil mp keeps, is the global provider
 // (otel.GetMeterProvider()), which delegates to the SDK once one is set.
 func WithMeterProvider(mp metric.MeterProvider) Option {
-	return optionFunc(func(c *config) {
-		if mp != nil {
-			c.provider = mp
-		}
-	})
+	return optionFunc(func(c *config) { c.SetProvider(mp) })
 }
 
 // WithClock sets the function the tracker reads the time from, called on
@@ -123,7 +109,7 @@ func WithMeterProvider(mp metric.MeterProvider) Option {
 // and costs an atomic load to read: ages and lifetimes are then exact to
 // 10 ms.
 func WithClock(now func() time.Time) Option {
-	return optionFunc(func(c *config) { c.now = now })
+	return optionFunc(func(c *config) { c.Now = now })
 }
 
 // WithRetention sets how long a connection may go unused before it is

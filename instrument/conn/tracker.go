@@ -113,10 +113,10 @@ func New(opts ...Option) (*Tracker, error) {
 	t.rejects = rejected.New(semconv.SignalConnection,
 		reasonInvalidUTF8, reasonNameTooLong, reasonEmptyName, reasonDoubleClose,
 		reasonUseAfterClose, reasonUnknownID, reasonDuplicateID, reasonEmptyID, reasonReleaseNotHeld, reasonIDLimit, reasonNegativeLimit, rejected.ReasonNilFunc)
-	err := t.shell.Init(core.Setup{
-		Provider: cfg.provider, Hub: cfg.hub, Now: cfg.now,
-		Scope: ScopeName, Metrics: metrics, Changed: t.changed,
-	}, t.read, t.emit)
+	setup := cfg.Setup
+	setup.Scope, setup.Metrics = ScopeName, metrics
+	setup.Changed = t.changed
+	err := t.shell.Init(setup, t.read, t.emit)
 	t.lastExpire.Store(t.shell.Clock.Nanotime())
 	go t.expireLoop()
 	return t, err

@@ -110,10 +110,10 @@ func New(opts ...Option) (*Analytics, error) {
 	a.rejects = rejected.New(semconv.SignalFeature,
 		rejected.ReasonNegativeDuration, rejected.ReasonInfiniteDuration, reasonTooManyPatterns, reasonTooManyVariants,
 		keyset.ReasonInvalidUTF8, keyset.ReasonNameTooLong, keyset.ReasonEmptyName, rejected.ReasonNilFunc)
-	err := a.shell.Init(core.Setup{
-		Provider: cfg.provider, Hub: cfg.hub, Now: cfg.now,
-		Scope: ScopeName, Metrics: metrics, Traced: []string{semconv.FeatureDuration.Name},
-	}, a.read, a.emit)
+	setup := cfg.Setup
+	setup.Scope, setup.Metrics = ScopeName, metrics
+	setup.Traced = []string{semconv.FeatureDuration.Name}
+	err := a.shell.Init(setup, a.read, a.emit)
 	return a, err
 }
 

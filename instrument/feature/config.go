@@ -3,7 +3,6 @@ package feature
 import (
 	"time"
 
-	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/metric"
 
 	"github.com/otelvitals/vitals/instrument"
@@ -58,9 +57,7 @@ type optionFunc func(*config)
 func (f optionFunc) applyFeature(c *config) { f(c) }
 
 type config struct {
-	provider    metric.MeterProvider
-	hub         *core.Hub
-	now         func() time.Time
+	core.Setup  // the provider, producer and clock
 	window      time.Duration
 	location    *time.Location
 	key         []byte
@@ -69,14 +66,7 @@ type config struct {
 
 func newConfig(opts []Option) config {
 	var c config
-	for _, o := range opts {
-		if o != nil {
-			o.applyFeature(&c)
-		}
-	}
-	if c.provider == nil {
-		c.provider = otel.GetMeterProvider()
-	}
+	core.Apply(opts, func(o Option) { o.applyFeature(&c) })
 	if c.window <= 0 {
 		c.window = DefaultWindow
 	}
@@ -96,17 +86,13 @@ func newConfig(opts []Option) config {
 // histograms that p emits with their min and max. A nil p keeps the
 // default, the MeterProvider.
 func WithProducer(p instrument.Producer) Option {
-	return optionFunc(func(c *config) { c.hub = instrument.HubOf(p) })
+	return optionFunc(func(c *config) { c.Hub = instrument.HubOf(p) })
 }
 
 // WithMeterProvider sets the MeterProvider the analytics record into. The
 // default, and what a nil mp keeps, is the global provider.
 func WithMeterProvider(mp metric.MeterProvider) Option {
-	return optionFunc(func(c *config) {
-		if mp != nil {
-			c.provider = mp
-		}
-	})
+	return optionFunc(func(c *config) { c.SetProvider(mp) })
 }
 
 // WithClock sets the function the analytics read the time from; tests pass
@@ -114,7 +100,7 @@ func WithMeterProvider(mp metric.MeterProvider) Option {
 // (10 ms); durations are measured by the caller or by [Feature.Start] with
 // the monotonic clock.
 func WithClock(now func() time.Time) Option {
-	return optionFunc(func(c *config) { c.now = now })
+	return optionFunc(func(c *config) { c.Now = now })
 }
 
 // WithWindow sets the usage window: window usage, unique users and success

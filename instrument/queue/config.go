@@ -4,7 +4,6 @@ import (
 	"math"
 	"time"
 
-	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/metric"
 
 	"github.com/otelvitals/vitals/instrument"
@@ -51,25 +50,16 @@ type optionFunc func(*config)
 func (f optionFunc) applyQueue(c *config) { f(c) }
 
 type config struct {
-	provider  metric.MeterProvider
-	hub       *core.Hub
-	now       func() time.Time
-	interval  time.Duration
-	threshold float64
-	window    time.Duration
-	maxQueues int
+	core.Setup // the provider, producer and clock
+	interval   time.Duration
+	threshold  float64
+	window     time.Duration
+	maxQueues  int
 }
 
 func newConfig(opts []Option) config {
 	var c config
-	for _, o := range opts {
-		if o != nil {
-			o.applyQueue(&c)
-		}
-	}
-	if c.provider == nil {
-		c.provider = otel.GetMeterProvider()
-	}
+	core.Apply(opts, func(o Option) { o.applyQueue(&c) })
 	if c.interval <= 0 {
 		c.interval = DefaultSampleInterval
 	}
@@ -96,24 +86,20 @@ func newConfig(opts []Option) config {
 // histograms that p emits with their min and max. A nil p keeps the
 // default, the MeterProvider.
 func WithProducer(p instrument.Producer) Option {
-	return optionFunc(func(c *config) { c.hub = instrument.HubOf(p) })
+	return optionFunc(func(c *config) { c.Hub = instrument.HubOf(p) })
 }
 
 // WithMeterProvider sets the MeterProvider the monitor records into. The
 // default, and what a nil mp keeps, is the global provider.
 func WithMeterProvider(mp metric.MeterProvider) Option {
-	return optionFunc(func(c *config) {
-		if mp != nil {
-			c.provider = mp
-		}
-	})
+	return optionFunc(func(c *config) { c.SetProvider(mp) })
 }
 
 // WithClock sets the function the monitor reads the time from; tests pass a
 // fake. The default, and what a nil now keeps, is the system's monotonic
 // clock.
 func WithClock(now func() time.Time) Option {
-	return optionFunc(func(c *config) { c.now = now })
+	return optionFunc(func(c *config) { c.Now = now })
 }
 
 // WithSampleInterval sets how often the background sampler, once started

@@ -94,10 +94,9 @@ func New(opts ...Option) (*Monitor, error) {
 	m.rejects = rejected.New(semconv.SignalQueue,
 		reasonNegativeDepth, reasonNegativeCapacity, reasonDepthAboveCapacity,
 		reasonLeaveWithoutEnter, reasonInvalidUTF8, reasonNameTooLong, reasonEmptyName)
-	err := m.shell.Init(core.Setup{
-		Provider: cfg.provider, Hub: cfg.hub, Now: cfg.now,
-		Scope: ScopeName, Metrics: metrics,
-	}, m.read, m.emit)
+	setup := cfg.Setup
+	setup.Scope, setup.Metrics = ScopeName, metrics
+	err := m.shell.Init(setup, m.read, m.emit)
 	return m, err
 }
 

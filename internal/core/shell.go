@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/metric"
 
 	"github.com/otelvitals/vitals/internal/clock"
@@ -47,6 +48,25 @@ type Setup struct {
 	// Traced lists the histogram metrics recorded with the caller's trace
 	// context, which a hub may leave to the SDK for its exemplars.
 	Traced []string
+}
+
+// SetProvider sets the MeterProvider; a nil mp keeps the one set, and
+// with none Init takes the global provider.
+func (c *Setup) SetProvider(mp metric.MeterProvider) {
+	if mp != nil {
+		c.Provider = mp
+	}
+}
+
+// Apply calls apply with each option of opts that is not nil, in order:
+// the loop of every tracker's newConfig.
+func Apply[O comparable](opts []O, apply func(O)) {
+	var none O
+	for _, o := range opts {
+		if o != none {
+			apply(o)
+		}
+	}
 }
 
 // Shell is the part every tracker shares: its clock, its lifecycle, the
@@ -116,7 +136,7 @@ func (s *Shell[S]) Init(cfg Setup, read func(now int64) *S, emit func(st *S, out
 	}
 	provider := cfg.Provider
 	if provider == nil {
-		return errors.New("vitals: no MeterProvider")
+		provider = otel.GetMeterProvider()
 	}
 	meter := provider.Meter(cfg.Scope, metric.WithInstrumentationVersion(version.Version), metric.WithSchemaURL(semconv.SchemaURL))
 	var err error
