@@ -6,23 +6,26 @@ import (
 	"math"
 	"time"
 
+	"github.com/otelvitals/vitals/instrument/cache"
 	"github.com/otelvitals/vitals/instrument/conn"
 	"github.com/otelvitals/vitals/instrument/feature"
+	"github.com/otelvitals/vitals/instrument/queue"
 )
 
-// Defaults of [Config]; a zero field takes its default.
+// Defaults of [Config]; a zero field takes its default. The trackers'
+// are their own packages' defaults, defined there.
 const (
-	DefaultConnectionRetention    = 24 * time.Hour
-	DefaultQueueSampleInterval    = time.Second
-	DefaultQueueWindow            = 5 * time.Minute
-	DefaultQueueOverflowThreshold = 0.8
-	DefaultCacheHitWindow         = 15 * time.Minute
-	DefaultFeatureUsageWindow     = 24 * time.Hour
+	DefaultConnectionRetention    = conn.DefaultRetention
+	DefaultQueueSampleInterval    = queue.DefaultSampleInterval
+	DefaultQueueWindow            = queue.DefaultWindow
+	DefaultQueueOverflowThreshold = queue.DefaultOverflowThreshold
+	DefaultCacheHitWindow         = cache.DefaultWindow
+	DefaultFeatureUsageWindow     = feature.DefaultWindow
 	DefaultFeatureTimeZone        = "UTC"
-	DefaultMaxKeys                = 1000
+	DefaultMaxKeys                = conn.DefaultMaxPools // and queue.DefaultMaxQueues, cache.DefaultMaxCaches, feature.DefaultMaxFeatures
 	DefaultCardinalityLimit       = 20000
 	DefaultCollectionBudget       = 100 * time.Millisecond
-	DefaultConnectionWindow       = 5 * time.Minute
+	DefaultConnectionWindow       = conn.DefaultWindow
 	DefaultLivenessTimeout        = time.Minute
 )
 
@@ -106,7 +109,7 @@ type Config struct {
 	// the rest into an otel.metric.overflow series. vitals sets it on
 	// purpose, above its own per-kind limits, instead of the SDK's silent
 	// default of 2000. Ignored under WithMeterProvider, where the user's
-	// provider decides (see sdkmetric.WithCardinalityLimit). Default 10000;
+	// provider decides (see sdkmetric.WithCardinalityLimit). Default 20000;
 	// allowed 1 to 1000000.
 	CardinalityLimit int
 
