@@ -7,58 +7,54 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 )
 
-// Point returns the point of metric name whose attributes hold every pair
-// of kv: an int64 or float64 value for sums and gauges, a
+// EachPoint calls f with every point of rm, in order, and its metric's
+// name: an int64 or float64 value for sums and gauges, a
 // metricdata.HistogramDataPoint[float64] for histograms.
-func Point(rm metricdata.ResourceMetrics, name string, kv ...attribute.KeyValue) (any, bool) {
-	match := func(s attribute.Set) bool {
-		for _, want := range kv {
-			if got, ok := s.Value(want.Key); !ok || got != want.Value {
-				return false
-			}
-		}
-		return true
-	}
+func EachPoint(rm metricdata.ResourceMetrics, f func(name string, attrs attribute.Set, v any)) {
 	for _, sm := range rm.ScopeMetrics {
 		for _, m := range sm.Metrics {
-			if m.Name != name {
-				continue
-			}
 			switch d := m.Data.(type) {
 			case metricdata.Sum[int64]:
-				for _, p := range d.DataPoints {
-					if match(p.Attributes) {
-						return p.Value, true
-					}
-				}
+				eachValue(m.Name, d.DataPoints, f)
 			case metricdata.Sum[float64]:
-				for _, p := range d.DataPoints {
-					if match(p.Attributes) {
-						return p.Value, true
-					}
-				}
+				eachValue(m.Name, d.DataPoints, f)
 			case metricdata.Gauge[int64]:
-				for _, p := range d.DataPoints {
-					if match(p.Attributes) {
-						return p.Value, true
-					}
-				}
+				eachValue(m.Name, d.DataPoints, f)
 			case metricdata.Gauge[float64]:
-				for _, p := range d.DataPoints {
-					if match(p.Attributes) {
-						return p.Value, true
-					}
-				}
+				eachValue(m.Name, d.DataPoints, f)
 			case metricdata.Histogram[float64]:
 				for _, p := range d.DataPoints {
-					if match(p.Attributes) {
-						return p, true
-					}
+					f(m.Name, p.Attributes, p)
 				}
 			}
 		}
 	}
-	return nil, false
+}
+
+// eachValue calls f with the value of every point of metric name.
+func eachValue[N int64 | float64](name string, points []metricdata.DataPoint[N], f func(string, attribute.Set, any)) {
+	for _, p := range points {
+		f(name, p.Attributes, p.Value)
+	}
+}
+
+// Point returns the first point, as [EachPoint] gives it, of metric name
+// whose attributes hold every pair of kv.
+func Point(rm metricdata.ResourceMetrics, name string, kv ...attribute.KeyValue) (any, bool) {
+	var point any
+	found := false
+	EachPoint(rm, func(n string, attrs attribute.Set, v any) {
+		if found || n != name {
+			return
+		}
+		for _, want := range kv {
+			if got, ok := attrs.Value(want.Key); !ok || got != want.Value {
+				return
+			}
+		}
+		point, found = v, true
+	})
+	return point, found
 }
 
 // Want fails t unless metric name has a point with attributes kv whose
