@@ -19,9 +19,26 @@ func badCacheCases() []badCase {
 	reject := func(reasons ...string) map[string]int64 { return badinput.Reasons(semconv.SignalCache, reasons...) }
 	bad := []attribute.KeyValue{semconv.CacheTypeKey.String(cache.TypeApplication), semconv.CacheNameKey.String("bad")}
 	result := func(r string) []attribute.KeyValue {
-		return append(append([]attribute.KeyValue(nil), bad...), semconv.CacheResultKey.String(r))
+		return badinput.With(bad, semconv.CacheResultKey.String(r))
 	}
-	badCache := func(r *badRig) *cache.Cache { return r.caches.Cache(cache.TypeApplication, "bad") }
+	badCache := func(r *badRig) *cache.Cache { return r.Tracker.Cache(cache.TypeApplication, "bad") }
+	// nameOf makes a cache named name and returns the name it kept.
+	nameOf := func(name string) func(*badRig) string {
+		return func(r *badRig) string { return r.Tracker.Cache(cache.TypeApplication, name).Name() }
+	}
+	// noLookups checks that the bad cache counted no hit and no miss.
+	noLookups := func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
+		metrictest.Want(t, rm, int64(0), semconv.CacheOperations.Name, result(semconv.CacheResultHit)...)
+		metrictest.Want(t, rm, int64(0), semconv.CacheOperations.Name, result(semconv.CacheResultMiss)...)
+	}
+	// untimed checks that the bad cache counted one lookup of res, and
+	// timed none.
+	untimed := func(res string) func(*testing.T, *badRig, metricdata.ResourceMetrics) {
+		return func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
+			metrictest.Want(t, rm, int64(1), semconv.CacheOperations.Name, result(res)...)
+			badinput.WantNone(t, rm, semconv.CacheOperationDuration.Name, bad...)
+		}
+	}
 	return []badCase{
 		{
 			Name: "lookup nil function", API: "cache.Lookup", Input: "fn: nil",
@@ -32,10 +49,7 @@ func badCacheCases() []badCase {
 				}
 				return nil
 			},
-			Check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
-				metrictest.Want(t, rm, int64(0), semconv.CacheOperations.Name, result(semconv.CacheResultHit)...)
-				metrictest.Want(t, rm, int64(0), semconv.CacheOperations.Name, result(semconv.CacheResultMiss)...)
-			},
+			Check: noLookups,
 		},
 		{
 			Name: "wrap nil getter", API: "cache.Wrap", Input: "g: nil, then Get",
@@ -46,10 +60,7 @@ func badCacheCases() []badCase {
 				}
 				return nil
 			},
-			Check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
-				metrictest.Want(t, rm, int64(0), semconv.CacheOperations.Name, result(semconv.CacheResultHit)...)
-				metrictest.Want(t, rm, int64(0), semconv.CacheOperations.Name, result(semconv.CacheResultMiss)...)
-			},
+			Check: noLookups,
 		},
 		{
 			Name: "negative hit duration", API: "cache.Cache.Hit", Input: "d = -1ms",
@@ -58,10 +69,7 @@ func badCacheCases() []badCase {
 				badCache(r).Hit(-time.Millisecond)
 				return nil
 			},
-			Check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
-				metrictest.Want(t, rm, int64(1), semconv.CacheOperations.Name, result(semconv.CacheResultHit)...)
-				badinput.WantNone(t, rm, semconv.CacheOperationDuration.Name, bad...)
-			},
+			Check: untimed(semconv.CacheResultHit),
 		},
 		{
 			Name: "-Inf miss duration", API: "cache.Cache.Miss", Input: "d = math.MinInt64 (-Inf saturated)",
@@ -70,10 +78,7 @@ func badCacheCases() []badCase {
 				badCache(r).Miss(math.MinInt64)
 				return nil
 			},
-			Check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
-				metrictest.Want(t, rm, int64(1), semconv.CacheOperations.Name, result(semconv.CacheResultMiss)...)
-				badinput.WantNone(t, rm, semconv.CacheOperationDuration.Name, bad...)
-			},
+			Check: untimed(semconv.CacheResultMiss),
 		},
 		{
 			Name: "+Inf hit duration", API: "cache.Cache.Hit", Input: "d = math.MaxInt64 (+Inf saturated)",
@@ -84,7 +89,7 @@ func badCacheCases() []badCase {
 				c.Hit(125 * time.Millisecond)
 				c.Hit(math.MaxInt64)
 				c.Hit(375 * time.Millisecond)
-				for _, s := range r.caches.Snapshot().Caches {
+				for _, s := range r.Tracker.Snapshot().Caches {
 					if s.Name == "bad" && (s.Hits != 3 || s.MeanHitSeconds != 0.25) {
 						t.Errorf("%d hits, mean %vs; want 3 and 0.25s", s.Hits, s.MeanHitSeconds)
 					}
@@ -135,39 +140,24 @@ func badCacheCases() []badCase {
 		{
 			Name: "cache empty type", API: "cache.Monitor.Cache", Input: `type ""`,
 			Result: `cleaned to "unknown", counted empty_name`, Counts: reject("empty_name"),
-			Call: func(t *testing.T, r *badRig) error {
-				if c := r.caches.Cache("", "bad"); c.Type() != "unknown" {
-					t.Errorf("type %q", c.Type())
-				}
-				return nil
-			},
+			Call: badinput.Cleaned(func(r *badRig) string { return r.Tracker.Cache("", "bad").Type() }, "unknown"),
 		},
 		{
 			Name: "cache 1 MiB name", API: "cache.Monitor.Cache", Input: "name of 1 MiB",
 			Result: "cut to MaxNameLength, counted name_too_long", Counts: reject("name_too_long"),
-			Call: func(t *testing.T, r *badRig) error {
-				if c := r.caches.Cache(cache.TypeApplication, badinput.MiB); len(c.Name()) != cache.MaxNameLength {
-					t.Errorf("name of %d bytes", len(c.Name()))
-				}
-				return nil
-			},
+			Call: badinput.Cleaned(nameOf(badinput.MiB), badinput.MiB[:cache.MaxNameLength]),
 		},
 		{
 			Name: "cache invalid UTF-8 name", API: "cache.Monitor.Cache", Input: `name "pool\xff\xfe"`,
 			Result: "invalid bytes become U+FFFD, counted invalid_utf8", Counts: reject("invalid_utf8"),
-			Call: func(t *testing.T, r *badRig) error {
-				if c := r.caches.Cache(cache.TypeApplication, badinput.Invalid); c.Name() != "pool\uFFFD" {
-					t.Errorf("name %q", c.Name())
-				}
-				return nil
-			},
+			Call: badinput.Cleaned(nameOf(badinput.Invalid), "pool\uFFFD"),
 		},
 		{
 			Name: "op ended twice", API: "cache.Op.End", Input: "second End",
 			Result: "recorded once, with its duration",
 			Call: func(t *testing.T, r *badRig) error {
 				op := badCache(r).Start()
-				r.clock.Advance(250 * time.Millisecond)
+				r.Clock.Advance(250 * time.Millisecond)
 				op.Hit()
 				op.End()
 				op.End()
@@ -265,9 +255,7 @@ func badCacheCases() []badCase {
 			Name: "cache window 1ns", API: "cache.WithWindow", Input: "1ns",
 			Result: "clamped to cache.MinWindow (1s), so the window's 30 buckets are 1/30 s wide, never 0",
 			Call: func(t *testing.T, r *badRig) error {
-				m, err := cache.New(cache.WithMeterProvider(r.reader.Provider), cache.WithClock(r.clock.Now), cache.WithWindow(1))
-				badinput.Fatal(t, err)
-				t.Cleanup(func() { _ = m.Shutdown(context.Background()) })
+				m := r.New(cache.WithWindow(1))
 				m.Cache(cache.TypeApplication, "bad").CountHit()
 				if s := m.Snapshot().Caches[0]; s.WindowSeconds != 1 || s.WindowLookups != 1 {
 					t.Errorf("window %vs with %d lookups, want 1s with 1", s.WindowSeconds, s.WindowLookups)
@@ -282,13 +270,13 @@ func badCacheCases() []badCase {
 				c := badCache(r)
 				c.Hit(125 * time.Millisecond)
 				op := c.Start()
-				r.clock.Advance(-3 * time.Hour)
+				r.Clock.Advance(-3 * time.Hour)
 				c.Hit(125 * time.Millisecond)
 				c.CountMiss()
 				op.Hit()
 				op.End()
-				r.clock.Advance(3 * time.Hour)
-				for _, s := range r.caches.Snapshot().Caches {
+				r.Clock.Advance(3 * time.Hour)
+				for _, s := range r.Tracker.Snapshot().Caches {
 					if s.Name == "bad" && (s.WindowLookups != 4 || s.WindowHitRatio != 0.75) {
 						t.Errorf("%d lookups in the window, hit ratio %v; want 4 and 0.75", s.WindowLookups, s.WindowHitRatio)
 					}
@@ -321,8 +309,8 @@ func badCacheCases() []badCase {
 			Name: "cache monitor use after shutdown", API: "cache.Monitor.Shutdown", Input: "handles used after Shutdown, bad input included; Shutdown twice",
 			Result: "no-op: nothing reported or counted; second Shutdown nil",
 			Call: func(t *testing.T, r *badRig) error {
-				err := r.closeCaches()
-				c := r.caches.Cache(cache.TypeApplication, "after")
+				err := r.Shutdown(context.Background())
+				c := r.Tracker.Cache(cache.TypeApplication, "after")
 				c.Hit(time.Millisecond)
 				c.Miss(-1)
 				c.Set(-1)
@@ -330,11 +318,7 @@ func badCacheCases() []badCase {
 				_, _ = cache.Lookup(c, func() (int, bool) { return 1, true })
 				return err
 			},
-			Check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
-				if names := badinput.SeriesNamed(rm, "after"); len(names) > 0 {
-					t.Errorf("reported after Shutdown: %v", names)
-				}
-			},
+			Check: badinput.NothingNamed[*badRig]("after"),
 		},
 	}
 }

@@ -20,56 +20,61 @@ func badConnCases() []badCase {
 		return badinput.Reasons(semconv.SignalConnection, reasons...)
 	}
 	bad := []attribute.KeyValue{semconv.ConnectionTypeKey.String("database"), semconv.ConnectionPoolKey.String("bad")}
-	event := func(e string) []attribute.KeyValue {
-		return append(append([]attribute.KeyValue(nil), bad...), semconv.ConnectionEventKey.String(e))
+	event := func(e string) []attribute.KeyValue { return badinput.With(bad, semconv.ConnectionEventKey.String(e)) }
+	badPool := func(r *badRig) *conn.Pool { return r.Tracker.Pool("database", "bad") }
+	// closed opens a connection of the bad pool and closes it.
+	closed := func(r *badRig) *conn.Conn {
+		c := badPool(r).Open()
+		c.Close()
+		return c
+	}
+	// destroyed creates the keyed connection "c1" of the bad pool and
+	// destroys it.
+	destroyed := func(t *testing.T, r *badRig) {
+		badinput.Fatal(t, r.Tracker.Created("c1", "database", "bad"))
+		badinput.Fatal(t, r.Tracker.Destroyed("c1"))
+	}
+	// nameOf makes a pool named name and returns the name it kept.
+	nameOf := func(name string) func(*badRig) string {
+		return func(r *badRig) string { return r.Tracker.Pool("database", name).Name() }
+	}
+	// noneCreated checks that the bad pool opened no connection.
+	noneCreated := func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
+		metrictest.Want(t, rm, int64(0), semconv.ConnectionEvents.Name, event(semconv.ConnectionEventCreated)...)
 	}
 	return []badCase{
 		{
 			Name: "track nil function", API: "conn.Pool.Track", Input: "fn: nil",
 			Result: "conn.ErrNilFunc, counted nil_function; no connection opened", Want: conn.ErrNilFunc, Counts: reject("nil_function"),
-			Call: func(t *testing.T, r *badRig) error {
-				return r.conns.Pool("database", "bad").Track(nil)
-			},
-			Check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
-				metrictest.Want(t, rm, int64(0), semconv.ConnectionEvents.Name, event(semconv.ConnectionEventCreated)...)
-			},
+			Call:  func(t *testing.T, r *badRig) error { return badPool(r).Track(nil) },
+			Check: noneCreated,
 		},
 		{
 			Name: "wrap nil function", API: "conn.Wrap", Input: "fn: nil, called twice",
 			Result: "each call conn.ErrNilFunc, counted nil_function; no connection opened", Want: conn.ErrNilFunc,
 			Counts: reject("nil_function", "nil_function"),
 			Call: func(t *testing.T, r *badRig) error {
-				f := conn.Wrap(nil, r.conns.Pool("database", "bad"))
+				f := conn.Wrap(nil, badPool(r))
 				if err := f(); !errors.Is(err, conn.ErrNilFunc) {
 					t.Errorf("first call: %v", err)
 				}
 				return f()
 			},
-			Check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
-				metrictest.Want(t, rm, int64(0), semconv.ConnectionEvents.Name, event(semconv.ConnectionEventCreated)...)
-			},
+			Check: noneCreated,
 		},
 		{
 			Name: "pool empty type", API: "conn.Tracker.Pool", Input: `type ""`,
 			Result: `cleaned to "unknown", counted empty_name`, Counts: reject("empty_name"),
-			Call: func(t *testing.T, r *badRig) error {
-				if p := r.conns.Pool("", "bad"); p.Type() != "unknown" {
-					t.Errorf("type %q", p.Type())
-				}
-				return nil
-			},
+			Call: badinput.Cleaned(func(r *badRig) string { return r.Tracker.Pool("", "bad").Type() }, "unknown"),
 		},
 		{
 			Name: "pool 1 MiB name", API: "conn.Tracker.Pool", Input: "name of 1 MiB",
 			Result: "cut to MaxNameLength (256 bytes), counted name_too_long", Counts: reject("name_too_long"),
-			Call: func(t *testing.T, r *badRig) error {
-				p := r.conns.Pool("database", badinput.MiB)
+			Call: badinput.Cleaned(func(r *badRig) string {
+				p := r.Tracker.Pool("database", badinput.MiB)
 				p.Open()
-				if len(p.Name()) != conn.MaxNameLength {
-					t.Errorf("name of %d bytes", len(p.Name()))
-				}
-				return nil
-			},
+				return p.Name()
+			}, badinput.MiB[:conn.MaxNameLength]),
 			Check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
 				metrictest.Want(t, rm, int64(1), semconv.ConnectionOpen.Name, semconv.ConnectionPoolKey.String(badinput.MiB[:conn.MaxNameLength]))
 			},
@@ -77,20 +82,13 @@ func badConnCases() []badCase {
 		{
 			Name: "pool invalid UTF-8 name", API: "conn.Tracker.Pool", Input: `name "pool\xff\xfe"`,
 			Result: "invalid bytes become U+FFFD, counted invalid_utf8", Counts: reject("invalid_utf8"),
-			Call: func(t *testing.T, r *badRig) error {
-				if p := r.conns.Pool("database", badinput.Invalid); p.Name() != "pool\uFFFD" {
-					t.Errorf("name %q", p.Name())
-				}
-				return nil
-			},
+			Call: badinput.Cleaned(nameOf(badinput.Invalid), "pool\uFFFD"),
 		},
 		{
 			Name: "connection closed twice", API: "conn.Conn.Close", Input: "second Close",
 			Result: "no-op, counted double_close; destroyed once", Counts: reject("double_close"),
 			Call: func(t *testing.T, r *badRig) error {
-				c := r.conns.Pool("database", "bad").Open()
-				c.Close()
-				c.Close()
+				closed(r).Close()
 				return nil
 			},
 			Check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
@@ -103,9 +101,7 @@ func badConnCases() []badCase {
 			Name: "use after shutdown", API: "conn.Conn.Use", Input: "Use after Close",
 			Result: "no-op, counted use_after_close", Counts: reject("use_after_close"),
 			Call: func(t *testing.T, r *badRig) error {
-				c := r.conns.Pool("database", "bad").Open()
-				c.Close()
-				c.Use()
+				closed(r).Use()
 				return nil
 			},
 			Check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
@@ -116,9 +112,7 @@ func badConnCases() []badCase {
 			Name: "acquire after close", API: "conn.Conn.Acquire", Input: "Acquire after Close",
 			Result: "no-op, counted use_after_close", Counts: reject("use_after_close"),
 			Call: func(t *testing.T, r *badRig) error {
-				c := r.conns.Pool("database", "bad").Open()
-				c.Close()
-				c.Acquire()
+				closed(r).Acquire()
 				return nil
 			},
 			Check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
@@ -130,7 +124,7 @@ func badConnCases() []badCase {
 			Name: "release without acquire", API: "conn.Conn.Release", Input: "Release of an idle connection",
 			Result: "no-op, counted release_not_acquired", Counts: reject("release_not_acquired"),
 			Call: func(t *testing.T, r *badRig) error {
-				r.conns.Pool("database", "bad").Open().Release()
+				badPool(r).Open().Release()
 				return nil
 			},
 			Check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
@@ -141,16 +135,14 @@ func badConnCases() []badCase {
 			Name: "release twice", API: "conn.Conn.Release", Input: "Acquire, Release, Release",
 			Result: "second is a no-op, counted release_not_acquired; 0 used, 1 idle", Counts: reject("release_not_acquired"),
 			Call: func(t *testing.T, r *badRig) error {
-				c := r.conns.Pool("database", "bad").Open()
+				c := badPool(r).Open()
 				c.Acquire()
 				c.Release()
 				c.Release()
 				return nil
 			},
 			Check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
-				state := func(s string) []attribute.KeyValue {
-					return append(append([]attribute.KeyValue(nil), bad...), semconv.ConnectionStateKey.String(s))
-				}
+				state := func(s string) []attribute.KeyValue { return badinput.With(bad, semconv.ConnectionStateKey.String(s)) }
 				metrictest.Want(t, rm, int64(0), semconv.ConnectionOpen.Name, state(semconv.ConnectionStateUsed)...)
 				metrictest.Want(t, rm, int64(1), semconv.ConnectionOpen.Name, state(semconv.ConnectionStateIdle)...)
 			},
@@ -158,7 +150,7 @@ func badConnCases() []badCase {
 		{
 			Name: "keyed empty ID", API: "conn.Tracker.Created", Input: `id ""`,
 			Result: "conn.ErrEmptyID, counted empty_id, nothing created", Want: conn.ErrEmptyID, Counts: reject("empty_id"),
-			Call: func(t *testing.T, r *badRig) error { return r.conns.Created("", "database", "bad") },
+			Call: func(t *testing.T, r *badRig) error { return r.Tracker.Created("", "database", "bad") },
 			Check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
 				badinput.WantNone(t, rm, semconv.ConnectionEvents.Name, bad...)
 			},
@@ -167,8 +159,8 @@ func badConnCases() []badCase {
 			Name: "keyed duplicate ID", API: "conn.Tracker.Created", Input: "an ID already open",
 			Result: "conn.ErrDuplicateConnection, counted duplicate_id; created once", Want: conn.ErrDuplicateConnection, Counts: reject("duplicate_id"),
 			Call: func(t *testing.T, r *badRig) error {
-				badinput.Fatal(t, r.conns.Created("c1", "database", "bad"))
-				return r.conns.Created("c1", "database", "bad")
+				badinput.Fatal(t, r.Tracker.Created("c1", "database", "bad"))
+				return r.Tracker.Created("c1", "database", "bad")
 			},
 			Check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
 				metrictest.Want(t, rm, int64(1), semconv.ConnectionEvents.Name, event(semconv.ConnectionEventCreated)...)
@@ -177,20 +169,19 @@ func badConnCases() []badCase {
 		{
 			Name: "keyed unknown ID", API: "conn.Tracker.Used", Input: "an ID never created",
 			Result: "conn.ErrUnknownConnection, counted unknown_id", Want: conn.ErrUnknownConnection, Counts: reject("unknown_id"),
-			Call: func(t *testing.T, r *badRig) error { return r.conns.Used("never") },
+			Call: func(t *testing.T, r *badRig) error { return r.Tracker.Used("never") },
 		},
 		{
 			Name: "keyed empty ID use", API: "conn.Tracker.Used", Input: `id ""`,
 			Result: "conn.ErrEmptyID, counted empty_id", Want: conn.ErrEmptyID, Counts: reject("empty_id"),
-			Call: func(t *testing.T, r *badRig) error { return r.conns.Used("") },
+			Call: func(t *testing.T, r *badRig) error { return r.Tracker.Used("") },
 		},
 		{
 			Name: "keyed destroyed twice", API: "conn.Tracker.Destroyed", Input: "second Destroyed of an ID",
 			Result: "conn.ErrUnknownConnection, counted unknown_id; destroyed once", Want: conn.ErrUnknownConnection, Counts: reject("unknown_id"),
 			Call: func(t *testing.T, r *badRig) error {
-				badinput.Fatal(t, r.conns.Created("c1", "database", "bad"))
-				badinput.Fatal(t, r.conns.Destroyed("c1"))
-				return r.conns.Destroyed("c1")
+				destroyed(t, r)
+				return r.Tracker.Destroyed("c1")
 			},
 			Check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
 				metrictest.Want(t, rm, int64(1), semconv.ConnectionEvents.Name, event(semconv.ConnectionEventDestroyed)...)
@@ -201,9 +192,8 @@ func badConnCases() []badCase {
 			Name: "keyed use after destroyed", API: "conn.Tracker.Used", Input: "Used after Destroyed",
 			Result: "conn.ErrUnknownConnection, counted unknown_id", Want: conn.ErrUnknownConnection, Counts: reject("unknown_id"),
 			Call: func(t *testing.T, r *badRig) error {
-				badinput.Fatal(t, r.conns.Created("c1", "database", "bad"))
-				badinput.Fatal(t, r.conns.Destroyed("c1"))
-				return r.conns.Used("c1")
+				destroyed(t, r)
+				return r.Tracker.Used("c1")
 			},
 			Check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
 				metrictest.Want(t, rm, int64(0), semconv.ConnectionEvents.Name, event(semconv.ConnectionEventReused)...)
@@ -214,7 +204,7 @@ func badConnCases() []badCase {
 			Result: "a valid key: IDs are never exported; created, used, destroyed once each",
 			Call: func(t *testing.T, r *badRig) error {
 				id := badinput.MiB + "\xff"
-				return errors.Join(r.conns.Created(id, "database", "bad"), r.conns.Used(id), r.conns.Destroyed(id))
+				return errors.Join(r.Tracker.Created(id, "database", "bad"), r.Tracker.Used(id), r.Tracker.Destroyed(id))
 			},
 			Check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
 				for _, e := range []string{semconv.ConnectionEventCreated, semconv.ConnectionEventReused, semconv.ConnectionEventDestroyed} {
@@ -226,22 +216,18 @@ func badConnCases() []badCase {
 			Name: "connection tracker use after shutdown", API: "conn.Tracker.Shutdown", Input: "handles and keyed API used after Shutdown, Shutdown twice",
 			Result: "no-op: nothing reported or counted; second Shutdown nil",
 			Call: func(t *testing.T, r *badRig) error {
-				err := r.closeConns()
-				c := r.conns.Pool("database", "after").Open()
+				err := r.Shutdown(context.Background())
+				c := r.Tracker.Pool("database", "after").Open()
 				c.Acquire()
 				c.Release()
 				c.Close()
 				c.Close()
 				c.Use()
-				_ = r.conns.Created("c1", "database", "after")
-				_ = r.conns.Used("never")
+				_ = r.Tracker.Created("c1", "database", "after")
+				_ = r.Tracker.Used("never")
 				return err
 			},
-			Check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
-				if names := badinput.SeriesNamed(rm, "after"); len(names) > 0 {
-					t.Errorf("reported after Shutdown: %v", names)
-				}
-			},
+			Check: badinput.NothingNamed[*badRig]("after"),
 		},
 		{
 			Name: "nil connection tracker", API: "conn.Tracker (nil)", Input: "every method of a nil *conn.Tracker",
@@ -308,15 +294,13 @@ func badConnCases() []badCase {
 			Name: "retention 1ns", API: "conn.WithRetention", Input: "1ns",
 			Result: "clamped to conn.MinRetention (1s): an idle connection expires after 1s, and the expiry goroutine ticks every 250ms, not every ns",
 			Call: func(t *testing.T, r *badRig) error {
-				tr, err := conn.New(conn.WithMeterProvider(r.reader.Provider), conn.WithClock(r.clock.Now), conn.WithRetention(1))
-				badinput.Fatal(t, err)
-				t.Cleanup(func() { _ = tr.Shutdown(context.Background()) })
+				tr := r.New(conn.WithRetention(1))
 				tr.Pool("database", "bad").Open()
 				for _, step := range []struct {
 					after   time.Duration
 					expired int64
 				}{{500 * time.Millisecond, 0}, {600 * time.Millisecond, 1}} {
-					r.clock.Advance(step.after)
+					r.Clock.Advance(step.after)
 					if s := tr.Snapshot().Pools[0]; s.Expired != step.expired {
 						t.Errorf("%d expired after another %v, want %d", s.Expired, step.after, step.expired)
 					}
@@ -328,9 +312,7 @@ func badConnCases() []badCase {
 			Name: "connection window 1ns", API: "conn.WithWindow", Input: "1ns",
 			Result: "clamped to conn.MinWindow (1s), so the window's 30 buckets are 1/30 s wide, never 0",
 			Call: func(t *testing.T, r *badRig) error {
-				tr, err := conn.New(conn.WithMeterProvider(r.reader.Provider), conn.WithClock(r.clock.Now), conn.WithWindow(1))
-				badinput.Fatal(t, err)
-				t.Cleanup(func() { _ = tr.Shutdown(context.Background()) })
+				tr := r.New(conn.WithWindow(1))
 				tr.Pool("database", "bad").Open()
 				if s := tr.Snapshot().Pools[0]; s.WindowSeconds != 1 {
 					t.Errorf("window %vs, want 1s", s.WindowSeconds)
@@ -342,21 +324,19 @@ func badConnCases() []badCase {
 			Name: "connection clock steps back", API: "conn.WithClock", Input: "the clock steps back 3h (before the tracker was made) and forward again",
 			Result: "no time passed: no negative age or lifetime, and a use while it is behind does not make the connection expire early",
 			Call: func(t *testing.T, r *badRig) error {
-				tr, err := conn.New(conn.WithMeterProvider(r.reader.Provider), conn.WithClock(r.clock.Now), conn.WithRetention(time.Second))
-				badinput.Fatal(t, err)
-				t.Cleanup(func() { _ = tr.Shutdown(context.Background()) })
+				tr := r.New(conn.WithRetention(time.Second))
 				p := tr.Pool("database", "bad")
 				c, ended := p.Open(), p.Open()
-				r.clock.Advance(900 * time.Millisecond)
+				r.Clock.Advance(900 * time.Millisecond)
 				c.Use()
-				r.clock.Advance(-3 * time.Hour)
+				r.Clock.Advance(-3 * time.Hour)
 				c.Use()
 				ended.Close()
 				s := tr.Snapshot().Pools[0]
 				if s.OldestSeconds < 0 || s.MeanAgeSeconds < 0 || s.WindowCoveredSeconds < 0 || c.Age() < 0 {
 					t.Errorf("negative while the clock is behind: %+v, age %v", s, c.Age())
 				}
-				r.clock.Advance(3*time.Hour + 500*time.Millisecond) // 0.5s after the last use
+				r.Clock.Advance(3*time.Hour + 500*time.Millisecond) // 0.5s after the last use
 				if s := tr.Snapshot().Pools[0]; s.Expired != 0 || s.Open != 1 {
 					t.Errorf("%d expired, %d open 0.5s after the last use; want 0 and 1", s.Expired, s.Open)
 				}
@@ -371,9 +351,7 @@ func badConnCases() []badCase {
 			Result: "folded into the overflow pool; conn.ErrPoolLimit to otel.Handle once",
 			Call: func(t *testing.T, r *badRig) error {
 				warnings := badinput.LimitWarnings(t)
-				tr, err := conn.New(conn.WithMeterProvider(r.reader.Provider), conn.WithClock(r.clock.Now), conn.WithMaxPools(1))
-				badinput.Fatal(t, err)
-				t.Cleanup(func() { _ = tr.Shutdown(context.Background()) })
+				tr := r.New(conn.WithMaxPools(1))
 				tr.Pool("database", "first").Open()
 				for _, name := range []string{"second", "third"} {
 					if p := tr.Pool("database", name); p.Name() != "" {

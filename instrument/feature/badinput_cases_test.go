@@ -21,9 +21,13 @@ func badFeatureCases() []badCase {
 	reject := func(reasons ...string) map[string]int64 { return badinput.Reasons(semconv.SignalFeature, reasons...) }
 	bad := []attribute.KeyValue{semconv.FeatureTypeKey.String(feature.TypeAPIEndpoint), semconv.FeatureNameKey.String("bad")}
 	use := func(pattern, outcome string) []attribute.KeyValue {
-		return append(append([]attribute.KeyValue(nil), bad...), semconv.FeaturePatternKey.String(pattern), semconv.FeatureOutcomeKey.String(outcome))
+		return badinput.With(bad, semconv.FeaturePatternKey.String(pattern), semconv.FeatureOutcomeKey.String(outcome))
 	}
-	badFeature := func(r *badRig) *feature.Feature { return r.features.Feature(feature.TypeAPIEndpoint, "bad") }
+	badFeature := func(r *badRig) *feature.Feature { return r.Tracker.Feature(feature.TypeAPIEndpoint, "bad") }
+	// nameOf makes a feature named name and returns the name it kept.
+	nameOf := func(name string) func(*badRig) string {
+		return func(r *badRig) string { return r.Tracker.Feature(feature.TypeAPIEndpoint, name).Name() }
+	}
 	usedOnce := func(outcome string, timed bool) func(*testing.T, *badRig, metricdata.ResourceMetrics) {
 		return func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
 			metrictest.Want(t, rm, int64(1), semconv.FeatureUsage.Name, use(feature.PatternDirectCall, outcome)...)
@@ -71,7 +75,7 @@ func badFeatureCases() []badCase {
 			Call: func(t *testing.T, r *badRig) error {
 				f := badFeature(r)
 				f.Record(context.Background(), "u", "", math.MaxInt64, false)
-				if s := r.features.Snapshot().Features; s[len(s)-1].MeanDurationSeconds != 0 {
+				if s := r.Tracker.Snapshot().Features; s[len(s)-1].MeanDurationSeconds != 0 {
 					t.Errorf("mean duration %v, want 0: no timed use", s[len(s)-1].MeanDurationSeconds)
 				}
 				return nil
@@ -104,7 +108,7 @@ func badFeatureCases() []badCase {
 					if ctx == nil {
 						return errors.New("fn got a nil context")
 					}
-					r.clock.Advance(250 * time.Millisecond)
+					r.Clock.Advance(250 * time.Millisecond)
 					return ctx.Err()
 				})
 			},
@@ -115,7 +119,7 @@ func badFeatureCases() []badCase {
 			Result: "fn's error (context.Canceled) returned, recorded as a failure", Want: context.Canceled,
 			Call: func(t *testing.T, r *badRig) error {
 				return badFeature(r).Do(badinput.Cancelled(), "u", "", func(ctx context.Context) error {
-					r.clock.Advance(250 * time.Millisecond)
+					r.Clock.Advance(250 * time.Millisecond)
 					return ctx.Err()
 				})
 			},
@@ -126,7 +130,7 @@ func badFeatureCases() []badCase {
 			Result: "the use is recorded when done is called",
 			Call: func(t *testing.T, r *badRig) error {
 				op := badFeature(r).Start(badinput.NilCtx, "u", "")
-				r.clock.Advance(250 * time.Millisecond)
+				r.Clock.Advance(250 * time.Millisecond)
 				op.End(nil)
 				return nil
 			},
@@ -169,9 +173,7 @@ func badFeatureCases() []badCase {
 				return nil
 			},
 			Check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
-				variant := func(v string) []attribute.KeyValue {
-					return append(append([]attribute.KeyValue(nil), bad...), semconv.FeatureVariantKey.String(v))
-				}
+				variant := func(v string) []attribute.KeyValue { return badinput.With(bad, semconv.FeatureVariantKey.String(v)) }
 				metrictest.Want(t, rm, int64(1), semconv.FeatureVariants.Name, variant(feature.PatternOther)...)
 				metrictest.Want(t, rm, int64(1), semconv.FeatureVariants.Name, variant("v7")...)
 			},
@@ -179,32 +181,17 @@ func badFeatureCases() []badCase {
 		{
 			Name: "feature empty name", API: "feature.Analytics.Feature", Input: `name ""`,
 			Result: `cleaned to "unknown", counted empty_name`, Counts: reject("empty_name"),
-			Call: func(t *testing.T, r *badRig) error {
-				if f := r.features.Feature(feature.TypeAPIEndpoint, ""); f.Name() != "unknown" {
-					t.Errorf("name %q", f.Name())
-				}
-				return nil
-			},
+			Call: badinput.Cleaned(nameOf(""), "unknown"),
 		},
 		{
 			Name: "feature 1 MiB name", API: "feature.Analytics.Feature", Input: "name of 1 MiB",
 			Result: "cut to MaxNameLength, counted name_too_long", Counts: reject("name_too_long"),
-			Call: func(t *testing.T, r *badRig) error {
-				if f := r.features.Feature(feature.TypeAPIEndpoint, badinput.MiB); len(f.Name()) != feature.MaxNameLength {
-					t.Errorf("name of %d bytes", len(f.Name()))
-				}
-				return nil
-			},
+			Call: badinput.Cleaned(nameOf(badinput.MiB), badinput.MiB[:feature.MaxNameLength]),
 		},
 		{
 			Name: "feature invalid UTF-8 name", API: "feature.Analytics.Feature", Input: `name "pool\xff\xfe"`,
 			Result: "invalid bytes become U+FFFD, counted invalid_utf8", Counts: reject("invalid_utf8"),
-			Call: func(t *testing.T, r *badRig) error {
-				if f := r.features.Feature(feature.TypeAPIEndpoint, badinput.Invalid); f.Name() != "pool\uFFFD" {
-					t.Errorf("name %q", f.Name())
-				}
-				return nil
-			},
+			Call: badinput.Cleaned(nameOf(badinput.Invalid), "pool\uFFFD"),
 		},
 		{
 			Name: "nil feature analytics", API: "feature.Analytics (nil)", Input: "every method of nil *feature.Analytics",
@@ -246,9 +233,7 @@ func badFeatureCases() []badCase {
 			Name: "feature window 1ns", API: "feature.WithWindow", Input: "1ns",
 			Result: "clamped to feature.MinWindow (1m), so the window's quarters are 15s wide, never 0",
 			Call: func(t *testing.T, r *badRig) error {
-				a, err := feature.New(feature.WithMeterProvider(r.reader.Provider), feature.WithClock(r.clock.Now), feature.WithWindow(1))
-				badinput.Fatal(t, err)
-				t.Cleanup(func() { _ = a.Shutdown(context.Background()) })
+				a := r.New(feature.WithWindow(1))
 				a.Feature(feature.TypeAPIEndpoint, "bad").Record(context.Background(), "u", "", 0, true)
 				if s := a.Snapshot(); s.WindowSeconds != 60 || s.Features[0].WindowUses != 1 {
 					t.Errorf("window %vs with %d uses, want 60s with 1", s.WindowSeconds, s.Features[0].WindowUses)
@@ -263,11 +248,11 @@ func badFeatureCases() []badCase {
 				f, ctx := badFeature(r), context.Background()
 				f.Record(ctx, "alice", "", 250*time.Millisecond, true)
 				op := f.Start(ctx, "carol", "")
-				r.clock.Advance(-25 * time.Hour)
+				r.Clock.Advance(-25 * time.Hour)
 				f.Record(ctx, "bob", "", 250*time.Millisecond, true)
 				op.End(nil)
-				r.clock.Advance(25 * time.Hour)
-				for _, s := range r.features.Snapshot().Features {
+				r.Clock.Advance(25 * time.Hour)
+				for _, s := range r.Tracker.Snapshot().Features {
 					if s.Name == "bad" && (s.WindowUses != 3 || s.UniqueUsers != 3) {
 						t.Errorf("%d uses by %d users in the window, want 3 by 3", s.WindowUses, s.UniqueUsers)
 					}
@@ -285,7 +270,7 @@ func badFeatureCases() []badCase {
 			Result: "recorded once, with its duration, as cache.Op.End",
 			Call: func(t *testing.T, r *badRig) error {
 				op := badFeature(r).Start(context.Background(), "u", "")
-				r.clock.Advance(250 * time.Millisecond)
+				r.Clock.Advance(250 * time.Millisecond)
 				op.End(nil)
 				op.End(errors.New("again"))
 				return nil
@@ -300,7 +285,7 @@ func badFeatureCases() []badCase {
 				func() {
 					defer func() { p = recover() }()
 					_ = badFeature(r).Do(context.Background(), "u", "", func(context.Context) error {
-						r.clock.Advance(250 * time.Millisecond)
+						r.Clock.Advance(250 * time.Millisecond)
 						panic("boom")
 					})
 				}()
@@ -315,19 +300,15 @@ func badFeatureCases() []badCase {
 			Name: "feature analytics use after shutdown", API: "feature.Analytics.Shutdown", Input: "handles used after Shutdown, bad input included; Shutdown twice",
 			Result: "no-op: nothing reported or counted; second Shutdown nil",
 			Call: func(t *testing.T, r *badRig) error {
-				err := r.closeFeatures()
-				f := r.features.Feature(feature.TypeAPIEndpoint, "after")
+				err := r.Shutdown(context.Background())
+				f := r.Tracker.Feature(feature.TypeAPIEndpoint, "after")
 				f.Record(context.Background(), "u", "", time.Millisecond, true)
 				f.Record(context.Background(), "u", "", -1, true)
 				f.RecordVariant(context.Background(), "u", "\xff", "on", 0, false)
 				_ = f.Do(context.Background(), "u", "", func(context.Context) error { return nil })
 				return err
 			},
-			Check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
-				if names := badinput.SeriesNamed(rm, "after"); len(names) > 0 {
-					t.Errorf("reported after Shutdown: %v", names)
-				}
-			},
+			Check: badinput.NothingNamed[*badRig]("after"),
 		},
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"math"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
@@ -20,11 +19,14 @@ import (
 func badQueueCases() []badCase {
 	reject := func(reasons ...string) map[string]int64 { return badinput.Reasons(semconv.SignalQueue, reasons...) }
 	bad := []attribute.KeyValue{semconv.QueueTypeKey.String(queue.TypeHTTP), semconv.QueueNameKey.String("bad")}
+	badQueue := func(r *badRig) *queue.Queue { return r.Tracker.Queue(queue.TypeHTTP, "bad", 10) }
+	// nameOf makes a queue named name and returns the name it kept.
+	nameOf := func(name string) func(*badRig) string {
+		return func(r *badRig) string { return r.Tracker.Queue(queue.TypeHTTP, name, 10).Name() }
+	}
 	threshold := func(u float64) func(*testing.T, *badRig) error {
 		return func(t *testing.T, r *badRig) error {
-			m, err := queue.New(queue.WithMeterProvider(r.reader.Provider), queue.WithClock(r.clock.Now), queue.WithOverflowThreshold(u))
-			badinput.Fatal(t, err)
-			t.Cleanup(func() { _ = m.Shutdown(context.Background()) })
+			m := r.New(queue.WithOverflowThreshold(u))
 			q := m.Queue(queue.TypeHTTP, "bad", 10)
 			_ = q.Sample(7)
 			_ = q.Sample(8) // at the default threshold, 0.8
@@ -39,7 +41,7 @@ func badQueueCases() []badCase {
 			Name: "negative depth", API: "queue.Queue.Sample", Input: "depth -1",
 			Result: "queue.ErrNegativeDepth, counted negative_depth; sample dropped", Want: queue.ErrNegativeDepth, Counts: reject("negative_depth"),
 			Call: func(t *testing.T, r *badRig) error {
-				q := r.queues.Queue(queue.TypeHTTP, "bad", 10)
+				q := badQueue(r)
 				badinput.Fatal(t, q.Sample(3))
 				return q.Sample(-1)
 			},
@@ -51,9 +53,7 @@ func badQueueCases() []badCase {
 		{
 			Name: "most negative depth", API: "queue.Queue.Sample", Input: "depth math.MinInt",
 			Result: "queue.ErrNegativeDepth, counted negative_depth; sample dropped", Want: queue.ErrNegativeDepth, Counts: reject("negative_depth"),
-			Call: func(t *testing.T, r *badRig) error {
-				return r.queues.Queue(queue.TypeHTTP, "bad", 10).Sample(math.MinInt)
-			},
+			Call: func(t *testing.T, r *badRig) error { return badQueue(r).Sample(math.MinInt) },
 			Check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
 				metrictest.Want(t, rm, int64(0), semconv.QueueDepth.Name, bad...)
 			},
@@ -62,7 +62,7 @@ func badQueueCases() []badCase {
 			Name: "negative capacity", API: "queue.Monitor.Queue", Input: "capacity -5",
 			Result: "taken as 0 (unknown), counted negative_capacity", Counts: reject("negative_capacity"),
 			Call: func(t *testing.T, r *badRig) error {
-				_ = r.queues.Queue(queue.TypeHTTP, "bad", -5).Sample(2)
+				_ = r.Tracker.Queue(queue.TypeHTTP, "bad", -5).Sample(2)
 				return nil
 			},
 			Check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
@@ -74,7 +74,7 @@ func badQueueCases() []badCase {
 			Name: "negative capacity set", API: "queue.Queue.SetCapacity", Input: "capacity -1",
 			Result: "taken as 0 (unknown), counted negative_capacity", Counts: reject("negative_capacity"),
 			Call: func(t *testing.T, r *badRig) error {
-				r.queues.Queue(queue.TypeHTTP, "bad", 10).SetCapacity(-1)
+				badQueue(r).SetCapacity(-1)
 				return nil
 			},
 			Check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
@@ -85,7 +85,7 @@ func badQueueCases() []badCase {
 		{
 			Name: "zero capacity", API: "queue.Monitor.Queue", Input: "capacity 0, depth 1000",
 			Result: "unknown capacity: no utilization, never overflows; not an error",
-			Call:   func(t *testing.T, r *badRig) error { return r.queues.Queue(queue.TypeHTTP, "bad", 0).Sample(1000) },
+			Call:   func(t *testing.T, r *badRig) error { return r.Tracker.Queue(queue.TypeHTTP, "bad", 0).Sample(1000) },
 			Check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
 				metrictest.Want(t, rm, int64(1000), semconv.QueueDepth.Name, bad...)
 				metrictest.Want(t, rm, int64(0), semconv.QueueOverflows.Name, bad...)
@@ -95,7 +95,7 @@ func badQueueCases() []badCase {
 		{
 			Name: "depth above capacity", API: "queue.Queue.Sample", Input: "depth 3, capacity 2",
 			Result: "kept (utilization 1.5), counted depth_above_capacity", Counts: reject("depth_above_capacity"),
-			Call: func(t *testing.T, r *badRig) error { return r.queues.Queue(queue.TypeHTTP, "bad", 2).Sample(3) },
+			Call: func(t *testing.T, r *badRig) error { return r.Tracker.Queue(queue.TypeHTTP, "bad", 2).Sample(3) },
 			Check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
 				metrictest.Want(t, rm, 1.5, semconv.QueueUtilization.Name, bad...)
 				metrictest.Want(t, rm, int64(1), semconv.QueueOverflows.Name, bad...)
@@ -105,7 +105,7 @@ func badQueueCases() []badCase {
 			Name: "ticket left twice", API: "queue.Ticket.Leave", Input: "second Leave of one ticket",
 			Result: "no-op (depth stays 0), counted leave_without_enter; one wait recorded", Counts: reject("leave_without_enter"),
 			Call: func(t *testing.T, r *badRig) error {
-				tk := r.queues.Queue(queue.TypeHTTP, "bad", 10).Enter()
+				tk := badQueue(r).Enter()
 				tk.Leave()
 				tk.Leave()
 				return nil
@@ -119,7 +119,7 @@ func badQueueCases() []badCase {
 			Name: "ticket cancelled after leave", API: "queue.Ticket.Cancel", Input: "Cancel after Leave",
 			Result: "no-op (depth stays 0), counted leave_without_enter", Counts: reject("leave_without_enter"),
 			Call: func(t *testing.T, r *badRig) error {
-				tk := r.queues.Queue(queue.TypeHTTP, "bad", 10).Enter()
+				tk := badQueue(r).Enter()
 				tk.Leave()
 				tk.Cancel()
 				return nil
@@ -142,7 +142,7 @@ func badQueueCases() []badCase {
 			Name: "nil probe", API: "queue.Monitor.Observe", Input: "probe nil",
 			Result: "same as Queue with capacity 0",
 			Call: func(t *testing.T, r *badRig) error {
-				r.queues.Observe(queue.TypeHTTP, "bad", nil)
+				r.Tracker.Observe(queue.TypeHTTP, "bad", nil)
 				return nil
 			},
 			Check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
@@ -155,7 +155,7 @@ func badQueueCases() []badCase {
 			Result: "read dropped at each collection, counted negative_capacity and negative_depth",
 			Counts: reject("negative_capacity", "negative_depth"),
 			Call: func(t *testing.T, r *badRig) error {
-				r.queues.Observe(queue.TypeHTTP, "bad", func() (int, int) { return -1, -1 })
+				r.Tracker.Observe(queue.TypeHTTP, "bad", func() (int, int) { return -1, -1 })
 				return nil
 			},
 			Check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
@@ -166,39 +166,24 @@ func badQueueCases() []badCase {
 		{
 			Name: "queue empty name", API: "queue.Monitor.Queue", Input: `name ""`,
 			Result: `cleaned to "unknown", counted empty_name`, Counts: reject("empty_name"),
-			Call: func(t *testing.T, r *badRig) error {
-				if q := r.queues.Queue(queue.TypeHTTP, "", 10); q.Name() != "unknown" {
-					t.Errorf("name %q", q.Name())
-				}
-				return nil
-			},
+			Call: badinput.Cleaned(nameOf(""), "unknown"),
 		},
 		{
 			Name: "queue 1 MiB name", API: "queue.Monitor.Queue", Input: "name of 1 MiB",
 			Result: "cut to MaxNameLength, counted name_too_long", Counts: reject("name_too_long"),
-			Call: func(t *testing.T, r *badRig) error {
-				if q := r.queues.Queue(queue.TypeHTTP, badinput.MiB, 10); len(q.Name()) != queue.MaxNameLength {
-					t.Errorf("name of %d bytes", len(q.Name()))
-				}
-				return nil
-			},
+			Call: badinput.Cleaned(nameOf(badinput.MiB), badinput.MiB[:queue.MaxNameLength]),
 		},
 		{
 			Name: "queue invalid UTF-8 type", API: "queue.Monitor.Queue", Input: `type "pool\xff\xfe"`,
 			Result: "invalid bytes become U+FFFD, counted invalid_utf8", Counts: reject("invalid_utf8"),
-			Call: func(t *testing.T, r *badRig) error {
-				if q := r.queues.Queue(badinput.Invalid, "bad", 10); !utf8.ValidString(q.Type()) {
-					t.Errorf("type %q", q.Type())
-				}
-				return nil
-			},
+			Call: badinput.Cleaned(func(r *badRig) string { return r.Tracker.Queue(badinput.Invalid, "bad", 10).Type() }, "pool\uFFFD"),
 		},
 		{
 			Name: "monitor start with nil context", API: "queue.Monitor.StartSampler", Input: "ctx: nil",
 			Result: "taken as context.Background(): samples until Shutdown",
 			Call: func(t *testing.T, r *badRig) error {
-				err := r.queues.StartSampler(badinput.NilCtx)
-				badinput.Fatal(t, r.closeQueues(context.Background()))
+				err := r.Tracker.StartSampler(badinput.NilCtx)
+				badinput.Fatal(t, r.Shutdown(context.Background()))
 				return err
 			},
 		},
@@ -206,8 +191,8 @@ func badQueueCases() []badCase {
 			Name: "monitor start with cancelled context", API: "queue.Monitor.StartSampler", Input: "ctx: cancelled",
 			Result: "nil; the sampler ends at once; Shutdown nil",
 			Call: func(t *testing.T, r *badRig) error {
-				err := r.queues.StartSampler(badinput.Cancelled())
-				badinput.Fatal(t, r.closeQueues(context.Background()))
+				err := r.Tracker.StartSampler(badinput.Cancelled())
+				badinput.Fatal(t, r.Shutdown(context.Background()))
 				return err
 			},
 		},
@@ -215,36 +200,32 @@ func badQueueCases() []badCase {
 			Name: "monitor shutdown with nil context", API: "queue.Monitor.Shutdown", Input: "ctx: nil (sampler running)",
 			Result: "taken as context.Background(): stopped, nil",
 			Call: func(t *testing.T, r *badRig) error {
-				badinput.Fatal(t, r.queues.StartSampler(context.Background()))
-				return r.closeQueues(badinput.NilCtx)
+				badinput.Fatal(t, r.Tracker.StartSampler(context.Background()))
+				return r.Shutdown(badinput.NilCtx)
 			},
 		},
 		{
 			Name: "monitor start after shutdown", API: "queue.Monitor.StartSampler", Input: "StartSampler after Shutdown",
 			Result: "queue.ErrShutdown", Want: queue.ErrShutdown,
 			Call: func(t *testing.T, r *badRig) error {
-				badinput.Fatal(t, r.closeQueues(context.Background()))
-				return r.queues.StartSampler(context.Background())
+				badinput.Fatal(t, r.Shutdown(context.Background()))
+				return r.Tracker.StartSampler(context.Background())
 			},
 		},
 		{
 			Name: "queue monitor use after shutdown", API: "queue.Monitor.Shutdown", Input: "handles used after Shutdown, bad input included",
 			Result: "no-op: nothing reported or counted; Sample(-1) still returns queue.ErrNegativeDepth", Want: queue.ErrNegativeDepth,
 			Call: func(t *testing.T, r *badRig) error {
-				badinput.Fatal(t, r.closeQueues(context.Background()))
-				q := r.queues.Queue(queue.TypeHTTP, "after", -1)
+				badinput.Fatal(t, r.Shutdown(context.Background()))
+				q := r.Tracker.Queue(queue.TypeHTTP, "after", -1)
 				_ = q.Sample(5)
 				tk := q.Enter()
 				tk.Leave()
 				tk.Leave()
-				r.queues.Observe(queue.TypeHTTP, "after-probe", func() (int, int) { return -1, -1 })
+				r.Tracker.Observe(queue.TypeHTTP, "after-probe", func() (int, int) { return -1, -1 })
 				return q.Sample(-1)
 			},
-			Check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
-				if names := badinput.SeriesNamed(rm, "after"); len(names) > 0 {
-					t.Errorf("reported after Shutdown: %v", names)
-				}
-			},
+			Check: badinput.NothingNamed[*badRig]("after"),
 		},
 		{
 			Name: "nil queue monitor", API: "queue.Monitor (nil)", Input: "every method of a nil *queue.Monitor",
@@ -290,9 +271,7 @@ func badQueueCases() []badCase {
 			Name: "sample interval 1ns", API: "queue.WithSampleInterval", Input: "1ns, sampler running 50ms",
 			Result: "clamped to queue.MinSampleInterval (10ms): at most one sample per 10ms, no core spun",
 			Call: func(t *testing.T, r *badRig) error {
-				m, err := queue.New(queue.WithMeterProvider(r.reader.Provider), queue.WithClock(r.clock.Now), queue.WithSampleInterval(1))
-				badinput.Fatal(t, err)
-				t.Cleanup(func() { _ = m.Shutdown(context.Background()) })
+				m := r.New(queue.WithSampleInterval(1))
 				m.Queue(queue.TypeHTTP, "bad", 0).Enter() // sampled in the background from now on
 				began := time.Now()
 				badinput.Fatal(t, m.StartSampler(context.Background()))
@@ -309,10 +288,7 @@ func badQueueCases() []badCase {
 			Name: "queue window 1ns", API: "queue.WithWindow", Input: "1ns, with WithSampleInterval(10ms)",
 			Result: "clamped to queue.MinWindow (1s), so the window's 30 buckets are 1/30 s wide, never 0",
 			Call: func(t *testing.T, r *badRig) error {
-				m, err := queue.New(queue.WithMeterProvider(r.reader.Provider), queue.WithClock(r.clock.Now),
-					queue.WithSampleInterval(10*time.Millisecond), queue.WithWindow(1))
-				badinput.Fatal(t, err)
-				t.Cleanup(func() { _ = m.Shutdown(context.Background()) })
+				m := r.New(queue.WithSampleInterval(10*time.Millisecond), queue.WithWindow(1))
 				_ = m.Queue(queue.TypeHTTP, "bad", 10).Sample(1)
 				if s := m.Snapshot().Queues[0]; s.WindowSeconds != 1 {
 					t.Errorf("window %vs, want 1s", s.WindowSeconds)
@@ -324,14 +300,14 @@ func badQueueCases() []badCase {
 			Name: "queue clock steps back", API: "queue.WithClock", Input: "the clock steps back 3h (before the monitor was made) between Enter and Leave, and between samples",
 			Result: "no time passed: the wait is 0, and the sample taken behind goes to the newest bucket, not over it (max depth stays 7)",
 			Call: func(t *testing.T, r *badRig) error {
-				q := r.queues.Queue(queue.TypeHTTP, "bad", 0)
+				q := r.Tracker.Queue(queue.TypeHTTP, "bad", 0)
 				badinput.Fatal(t, q.Sample(7))
 				tk := q.Enter()
-				r.clock.Advance(-3 * time.Hour)
+				r.Clock.Advance(-3 * time.Hour)
 				tk.Leave()
 				badinput.Fatal(t, q.Sample(2))
-				r.clock.Advance(3 * time.Hour)
-				for _, s := range r.queues.Snapshot().Queues {
+				r.Clock.Advance(3 * time.Hour)
+				for _, s := range r.Tracker.Snapshot().Queues {
 					if s.Name == "bad" && (s.Samples != 2 || s.MaxDepth != 7 || s.MinDepth != 2) {
 						t.Errorf("%d samples from %d to %d, want 2 from 2 to 7", s.Samples, s.MinDepth, s.MaxDepth)
 					}

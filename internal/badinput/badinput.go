@@ -43,7 +43,8 @@ type Case[R any] struct {
 }
 
 // Rig is the world of one case: trackers recording into a ManualReader of
-// their own, each with a control series.
+// their own, each with a control series. [World] and [TrackerRig] are
+// rigs.
 type Rig interface {
 	// Control records one round of known traffic on every control series.
 	Control()
@@ -116,7 +117,7 @@ func Fatal(t *testing.T, err error) {
 // has no point.
 func Rejected(rm metricdata.ResourceMetrics) map[string]int64 {
 	var got map[string]int64
-	EachPoint(rm, func(name string, attrs attribute.Set, v any) {
+	metrictest.EachPoint(rm, func(name string, attrs attribute.Set, v any) {
 		if name != semconv.InputRejected.Name {
 			return
 		}
@@ -152,42 +153,11 @@ func Reasons(signal string, reasons ...string) map[string]int64 {
 	return m
 }
 
-// EachPoint calls f with every point of rm: an int64 or float64 value, or
-// a histogram point.
-func EachPoint(rm metricdata.ResourceMetrics, f func(name string, attrs attribute.Set, v any)) {
-	for _, sm := range rm.ScopeMetrics {
-		for _, m := range sm.Metrics {
-			switch d := m.Data.(type) {
-			case metricdata.Sum[int64]:
-				for _, p := range d.DataPoints {
-					f(m.Name, p.Attributes, p.Value)
-				}
-			case metricdata.Sum[float64]:
-				for _, p := range d.DataPoints {
-					f(m.Name, p.Attributes, p.Value)
-				}
-			case metricdata.Gauge[int64]:
-				for _, p := range d.DataPoints {
-					f(m.Name, p.Attributes, p.Value)
-				}
-			case metricdata.Gauge[float64]:
-				for _, p := range d.DataPoints {
-					f(m.Name, p.Attributes, p.Value)
-				}
-			case metricdata.Histogram[float64]:
-				for _, p := range d.DataPoints {
-					f(m.Name, p.Attributes, p)
-				}
-			}
-		}
-	}
-}
-
 // SeriesNamed returns the metrics with a point whose attributes hold the
 // string value.
 func SeriesNamed(rm metricdata.ResourceMetrics, value string) []string {
 	var names []string
-	EachPoint(rm, func(name string, attrs attribute.Set, _ any) {
+	metrictest.EachPoint(rm, func(name string, attrs attribute.Set, _ any) {
 		for _, kv := range attrs.ToSlice() {
 			if kv.Value.Type() == attribute.STRING && kv.Value.AsString() == value && !slices.Contains(names, name) {
 				names = append(names, name)
@@ -249,4 +219,29 @@ func Cancelled() context.Context {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	return ctx
+}
+
+// Cleaned returns the Call of a case that gives a handle a bad type or
+// name: kept makes the handle on the rig and returns the type or name it
+// kept, which must be want.
+func Cleaned[R any](kept func(r R) string, want string) func(*testing.T, R) error {
+	return func(t *testing.T, r R) error {
+		t.Helper()
+		if got := kept(r); got != want {
+			t.Errorf("kept %.40q (%d bytes), want %.40q (%d bytes)", got, len(got), want, len(want))
+		}
+		return nil
+	}
+}
+
+// NothingNamed returns the Check of a case that gives handles named value
+// to a tracker already shut down: no metric may have a point with an
+// attribute of that value.
+func NothingNamed[R any](value string) func(*testing.T, R, metricdata.ResourceMetrics) {
+	return func(t *testing.T, _ R, rm metricdata.ResourceMetrics) {
+		t.Helper()
+		if names := SeriesNamed(rm, value); len(names) > 0 {
+			t.Errorf("reported after Shutdown: %v", names)
+		}
+	}
 }
