@@ -16,6 +16,7 @@ import (
 type Hub struct {
 	mu      sync.Mutex
 	sources []*attached
+	list    []Source // the sources, rebuilt at each change: a collection copies nothing
 
 	// cycle is the number of the collection in progress, 0 between
 	// collections: within one, every source's read is pinned, so that a
@@ -62,6 +63,7 @@ func (h *Hub) Attach(src Source) (detach func()) {
 	a := &attached{src: src}
 	h.mu.Lock()
 	h.sources = append(h.sources, a)
+	h.relist()
 	h.mu.Unlock()
 	var once sync.Once
 	return func() {
@@ -71,6 +73,7 @@ func (h *Hub) Attach(src Source) (detach func()) {
 			for i, s := range h.sources {
 				if s == a {
 					h.sources = append(h.sources[:i:i], h.sources[i+1:]...)
+					h.relist()
 					return
 				}
 			}
@@ -85,16 +88,22 @@ func (h *Hub) Collect(sink func(Source) Sink) {
 	h.collect.Lock()
 	defer h.collect.Unlock()
 	h.mu.Lock()
-	list := make([]Source, len(h.sources))
-	for i, a := range h.sources {
-		list[i] = a.src
-	}
+	list := h.list // never changed in place, only replaced
 	h.mu.Unlock()
 	h.cycle.Store(h.cycles.Add(1))
 	defer h.cycle.Store(0)
 	for _, src := range list {
 		src.Collect(sink(src))
 	}
+}
+
+// relist replaces the list of sources; the caller holds h.mu.
+func (h *Hub) relist() {
+	list := make([]Source, len(h.sources))
+	for i, a := range h.sources {
+		list[i] = a.src
+	}
+	h.list = list
 }
 
 // Len returns the number of sources attached.

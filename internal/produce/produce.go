@@ -30,12 +30,14 @@ type Producer struct {
 	delta       bool // some kind is delta: keep what was reported
 	reuse       bool // a view: the last output's slices are reused
 
-	mu    sync.Mutex
-	last  map[seriesKey]*reported
-	gen   uint64
-	sizes map[metricKey]int      // points per metric last time
-	spare map[metricKey]*buffers // a view's last output, to reuse
-	slab  []uint64               // a view's last bucket counts, to reuse
+	mu     sync.Mutex
+	last   map[seriesKey]*reported
+	gen    uint64
+	sizes  map[metricKey]int      // points per metric last time
+	sinks  map[core.Source]*sink  // one per source, reused (one Produce at a time)
+	spare  map[metricKey]*buffers // a view's last output, to reuse
+	slab   []uint64               // a view's last bucket counts, to reuse
+	scopes int                    // scopes last time
 }
 
 // metricKey names one output metric across collections.
@@ -51,7 +53,7 @@ type buffers struct {
 // New returns a producer of hub's sources, with every sum and histogram
 // cumulative.
 func New(hub *core.Hub) *Producer {
-	return &Producer{hub: hub, temporality: sdkmetric.DefaultTemporalitySelector, sizes: map[metricKey]int{}}
+	return &Producer{hub: hub, temporality: sdkmetric.DefaultTemporalitySelector, sizes: map[metricKey]int{}, sinks: map[core.Source]*sink{}}
 }
 
 // WithTemporality returns a view of the same hub for one reader: its sums
@@ -60,7 +62,7 @@ func New(hub *core.Hub) *Producer {
 // it reuses its buffers (see [Producer]).
 func (p *Producer) WithTemporality(sel sdkmetric.TemporalitySelector) *Producer {
 	q := &Producer{hub: p.hub, temporality: sel, reuse: true, last: make(map[seriesKey]*reported),
-		sizes: map[metricKey]int{}, spare: map[metricKey]*buffers{}}
+		sizes: map[metricKey]int{}, spare: map[metricKey]*buffers{}, sinks: map[core.Source]*sink{}}
 	for _, k := range []sdkmetric.InstrumentKind{sdkmetric.InstrumentKindObservableCounter, sdkmetric.InstrumentKindHistogram} {
 		if sel(k) == metricdata.DeltaTemporality {
 			q.delta = true
@@ -98,12 +100,18 @@ func (p *Producer) Produce(context.Context) ([]metricdata.ScopeMetrics, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.gen++
-	b := batch{p: p, now: time.Now(), scopes: map[string]int{}, slab: p.slab[:0]}
+	b := batch{p: p, now: time.Now(), slab: p.slab[:0], out: make([]metricdata.ScopeMetrics, 0, p.scopes), pend: make([][]*pending, 0, p.scopes)}
 	p.hub.Collect(func(src core.Source) core.Sink {
 		return b.sourceSink(src)
 	})
 	b.finish()
 	p.keep(&b)
+	p.scopes = len(b.out)
+	for src, s := range p.sinks {
+		if s.gen != p.gen { // the source left the hub
+			delete(p.sinks, src)
+		}
+	}
 	if p.delta {
 		for k, r := range p.last {
 			if r.gen != p.gen { // the series is gone
@@ -134,12 +142,11 @@ func (p *Producer) keep(b *batch) {
 
 // batch is one Produce's output under construction.
 type batch struct {
-	p      *Producer
-	now    time.Time
-	out    []metricdata.ScopeMetrics
-	pend   [][]*pending   // by scope and metric, as in out: the points
-	scopes map[string]int // scope name -> index in out
-	slab   []uint64       // bucket counts are cut from it
+	p    *Producer
+	now  time.Time
+	out  []metricdata.ScopeMetrics
+	pend [][]*pending // by scope and metric, as in out: the points
+	slab []uint64     // bucket counts are cut from it
 }
 
 // pending is one output metric's points while they come in; finish makes
@@ -211,15 +218,27 @@ func (b *batch) hists(k metricKey) []metricdata.HistogramDataPoint[float64] {
 // sourceSink returns the sink of src's points in b.
 func (b *batch) sourceSink(src core.Source) *sink {
 	name := src.Scope()
-	si, ok := b.scopes[name]
-	if !ok {
+	si := -1
+	for i := range b.out { // a handful of scopes
+		if b.out[i].Scope.Name == name {
+			si = i
+			break
+		}
+	}
+	if si < 0 {
 		si = len(b.out)
-		b.scopes[name] = si
 		b.out = append(b.out, metricdata.ScopeMetrics{Scope: instrumentation.Scope{Name: name, Version: version.Version, SchemaURL: semconv.SchemaURL}})
 		b.pend = append(b.pend, nil)
 	}
 	defs := src.Metrics()
-	return &sink{b: b, src: src, scope: si, defs: defs, at: make([]int, len(defs)), start: src.Start()}
+	s := b.p.sinks[src]
+	if s == nil || len(s.at) != len(defs) {
+		s = &sink{src: src, at: make([]int, len(defs))}
+		b.p.sinks[src] = s
+	}
+	*s = sink{b: b, src: src, scope: si, defs: defs, at: s.at, start: src.Start(), gen: b.p.gen}
+	clear(s.at)
+	return s
 }
 
 // sink is the core.Sink of one source in one batch.
@@ -230,6 +249,7 @@ type sink struct {
 	defs  []semconv.Metric
 	at    []int // metric index -> 1 + index in the scope's Metrics; 0 before the first point
 	start time.Time
+	gen   uint64 // the Produce it last served
 }
 
 // key returns the output key of metric m.
