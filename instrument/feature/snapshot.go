@@ -51,7 +51,9 @@ type Entry struct {
 	PreviousWindowUses int64   `json:"previous_window_uses"`
 	WindowSuccessRatio float64 `json:"window_success_ratio"`
 	UniqueUsers        uint64  `json:"unique_users"`
-	// MeanDurationSeconds is the mean duration of the timed uses.
+	// MeanDurationSeconds is the mean duration of the timed uses (exact to
+	// float rounding: on the fast path it is the histogram's sum over its
+	// count).
 	MeanDurationSeconds float64 `json:"mean_duration_seconds"`
 	// Patterns counts the uses by pattern.
 	Patterns map[string]int64 `json:"patterns"`
