@@ -303,6 +303,7 @@ func (m *Monitor) read(now int64) *state {
 	st := &state{caches: caches, snap: Snapshot{Time: m.shell.Clock.Now(), Caches: make([]Entry, 0, len(caches))}}
 	s := &st.snap
 	var slab core.Slab
+	st.hists = make([]core.HistRead, 0, 2*len(caches))
 	for _, c := range caches {
 		st.hists = c.missHist.ReadInto(c.hitHist.ReadInto(st.hists, &slab), &slab)
 		t := c.totals()

@@ -139,6 +139,7 @@ func (t *Tracker) read(now int64) *state {
 	n := len(t.ageLabels)
 	ages := make([]AgeCount, n*len(pools)) // one allocation for every pool's ages
 	var slab core.Slab
+	st.lifetimes = make([]core.HistRead, 0, len(pools))
 	for i, p := range pools {
 		st.lifetimes = p.lifetime.ReadInto(st.lifetimes, &slab)
 		st.snap.Pools = append(st.snap.Pools, p.read(now, ages[i*n:(i+1)*n:(i+1)*n]))

@@ -92,6 +92,7 @@ func (a *Analytics) read(now int64) *state {
 	}
 	s := &st.snap
 	var slab core.Slab
+	st.durations = make([]core.HistRead, 0, len(features))
 	for i, f := range features {
 		c := f.useCounts()
 		st.features[i] = featureRead{f: f, c: c}

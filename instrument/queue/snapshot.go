@@ -98,6 +98,7 @@ func (m *Monitor) read(int64) *state {
 		st.snap.Sampled = *t
 	}
 	var slab core.Slab
+	st.depths, st.waits = make([]core.HistRead, 0, len(queues)), make([]core.HistRead, 0, len(queues))
 	for _, q := range queues {
 		if q.probe != nil {
 			q.read(now)

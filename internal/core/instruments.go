@@ -168,7 +168,7 @@ type Slab struct{ buf []uint64 }
 // take returns room for n counts.
 func (s *Slab) take(n int) []uint64 {
 	if len(s.buf)+n > cap(s.buf) {
-		s.buf = make([]uint64, 0, max(2*cap(s.buf), 64*n))
+		s.buf = make([]uint64, 0, max(2*cap(s.buf), 4*n))
 	}
 	c := s.buf[len(s.buf) : len(s.buf)+n : len(s.buf)+n]
 	s.buf = s.buf[:len(s.buf)+n]

@@ -33,15 +33,10 @@ type Producer struct {
 	mu     sync.Mutex
 	last   map[seriesKey]*reported
 	gen    uint64
-	sizes  map[metricKey]int      // points per metric last time
-	sinks  map[core.Source]*sink  // one per source, reused (one Produce at a time)
-	spare  map[metricKey]*buffers // a view's last output, to reuse
-	slab   []uint64               // a view's last bucket counts, to reuse
-	scopes int                    // scopes last time
+	sinks  map[core.Source]*sink // one per source, reused (one Produce at a time)
+	slab   []uint64              // a view's last bucket counts, to reuse
+	scopes int                   // scopes last time
 }
-
-// metricKey names one output metric across collections.
-type metricKey struct{ scope, name string }
 
 // buffers are the point slices of one output metric.
 type buffers struct {
@@ -53,7 +48,7 @@ type buffers struct {
 // New returns a producer of hub's sources, with every sum and histogram
 // cumulative.
 func New(hub *core.Hub) *Producer {
-	return &Producer{hub: hub, temporality: sdkmetric.DefaultTemporalitySelector, sizes: map[metricKey]int{}, sinks: map[core.Source]*sink{}}
+	return &Producer{hub: hub, temporality: sdkmetric.DefaultTemporalitySelector, sinks: map[core.Source]*sink{}}
 }
 
 // WithTemporality returns a view of the same hub for one reader: its sums
@@ -62,7 +57,7 @@ func New(hub *core.Hub) *Producer {
 // it reuses its buffers (see [Producer]).
 func (p *Producer) WithTemporality(sel sdkmetric.TemporalitySelector) *Producer {
 	q := &Producer{hub: p.hub, temporality: sel, reuse: true, last: make(map[seriesKey]*reported),
-		sizes: map[metricKey]int{}, spare: map[metricKey]*buffers{}, sinks: map[core.Source]*sink{}}
+		sinks: map[core.Source]*sink{}}
 	for _, k := range []sdkmetric.InstrumentKind{sdkmetric.InstrumentKindObservableCounter, sdkmetric.InstrumentKindHistogram} {
 		if sel(k) == metricdata.DeltaTemporality {
 			q.delta = true
@@ -122,16 +117,16 @@ func (p *Producer) Produce(context.Context) ([]metricdata.ScopeMetrics, error) {
 	return b.out, nil
 }
 
-// keep remembers the size of each metric of b's output, and, for a view,
-// its slices, to reuse at the next Produce.
+// keep remembers, in the sink of the source that made it, the size of
+// each metric of b's output, and, for a view, its slices, to reuse at the
+// next Produce.
 func (p *Producer) keep(b *batch) {
-	for si, sm := range b.out {
-		for mi, m := range sm.Metrics {
-			pm := b.pend[si][mi]
-			k := metricKey{sm.Scope.Name, m.Name}
-			p.sizes[k] = len(pm.ints) + len(pm.floats) + len(pm.hists)
+	for si := range b.out {
+		for _, pm := range b.pend[si] {
+			o := pm.owner
+			o.sizes[pm.m] = len(pm.ints) + len(pm.floats) + len(pm.hists)
 			if p.reuse {
-				p.spare[k] = &buffers{ints: pm.ints, floats: pm.floats, hists: pm.hists}
+				o.spare[pm.m] = buffers{ints: pm.ints, floats: pm.floats, hists: pm.hists}
 			}
 		}
 	}
@@ -153,6 +148,8 @@ type batch struct {
 // them its Data, once, so that a point costs no boxing.
 type pending struct {
 	def         semconv.Metric
+	owner       *sink // the sink of the source that made it, which keeps its sizes
+	m           int   // its index in the owner's metric table
 	temporality metricdata.Temporality
 	made        bool // the point slice of its kind is taken
 	ints        []metricdata.DataPoint[int64]
@@ -192,27 +189,27 @@ func (b *batch) counts(n int) []uint64 {
 	return c
 }
 
-// ints, floats and hists return the point slice to fill for metric k: the
-// view's last one, emptied, or a new one of last time's size.
-func (b *batch) ints(k metricKey) []metricdata.DataPoint[int64] {
-	if sp := b.p.spare[k]; sp != nil && sp.ints != nil {
-		return sp.ints[:0]
+// ints, floats and hists return the point slice to fill for metric m of
+// s: the view's last one, emptied, or a new one of last time's size.
+func (s *sink) ints(m int) []metricdata.DataPoint[int64] {
+	if sp := s.spare[m].ints; sp != nil {
+		return sp[:0]
 	}
-	return make([]metricdata.DataPoint[int64], 0, b.p.sizes[k])
+	return make([]metricdata.DataPoint[int64], 0, s.sizes[m])
 }
 
-func (b *batch) floats(k metricKey) []metricdata.DataPoint[float64] {
-	if sp := b.p.spare[k]; sp != nil && sp.floats != nil {
-		return sp.floats[:0]
+func (s *sink) floats(m int) []metricdata.DataPoint[float64] {
+	if sp := s.spare[m].floats; sp != nil {
+		return sp[:0]
 	}
-	return make([]metricdata.DataPoint[float64], 0, b.p.sizes[k])
+	return make([]metricdata.DataPoint[float64], 0, s.sizes[m])
 }
 
-func (b *batch) hists(k metricKey) []metricdata.HistogramDataPoint[float64] {
-	if sp := b.p.spare[k]; sp != nil && sp.hists != nil {
-		return sp.hists[:0]
+func (s *sink) hists(m int) []metricdata.HistogramDataPoint[float64] {
+	if sp := s.spare[m].hists; sp != nil {
+		return sp[:0]
 	}
-	return make([]metricdata.HistogramDataPoint[float64], 0, b.p.sizes[k])
+	return make([]metricdata.HistogramDataPoint[float64], 0, s.sizes[m])
 }
 
 // sourceSink returns the sink of src's points in b.
@@ -233,10 +230,10 @@ func (b *batch) sourceSink(src core.Source) *sink {
 	defs := src.Metrics()
 	s := b.p.sinks[src]
 	if s == nil || len(s.at) != len(defs) {
-		s = &sink{src: src, at: make([]int, len(defs))}
+		s = &sink{src: src, at: make([]int, len(defs)), sizes: make([]int, len(defs)), spare: make([]buffers, len(defs))}
 		b.p.sinks[src] = s
 	}
-	*s = sink{b: b, src: src, scope: si, defs: defs, at: s.at, start: src.Start(), gen: b.p.gen}
+	s.b, s.scope, s.defs, s.start, s.gen = b, si, defs, src.Start(), b.p.gen
 	clear(s.at)
 	return s
 }
@@ -249,12 +246,9 @@ type sink struct {
 	defs  []semconv.Metric
 	at    []int // metric index -> 1 + index in the scope's Metrics; 0 before the first point
 	start time.Time
-	gen   uint64 // the Produce it last served
-}
-
-// key returns the output key of metric m.
-func (s *sink) key(m int) metricKey {
-	return metricKey{s.b.out[s.scope].Scope.Name, s.defs[m].Name}
+	gen   uint64    // the Produce it last served
+	sizes []int     // by metric index: the points of the metric it made last time
+	spare []buffers // by metric index: a view's slices of it, to reuse
 }
 
 // metric returns the pending output metric of m, made on its first
@@ -272,7 +266,7 @@ func (s *sink) metric(m int) *pending {
 		}
 	}
 	sm.Metrics = append(sm.Metrics, metricdata.Metrics{Name: d.Name, Description: d.Description, Unit: d.Unit})
-	pm := &pending{def: d}
+	pm := &pending{def: d, owner: s, m: m}
 	if d.Kind == semconv.KindFloat64Histogram {
 		pm.temporality = s.b.p.temporality(sdkmetric.InstrumentKindHistogram)
 	} else if !isGauge(d.Kind) {
@@ -327,7 +321,7 @@ func (s *sink) prior(m int, a *core.Attrs, t metricdata.Temporality) *reported {
 func (s *sink) Int64(m int, a *core.Attrs, v int64) {
 	pm := s.metric(m)
 	if !pm.made {
-		pm.ints, pm.made = s.b.ints(s.key(m)), true
+		pm.ints, pm.made = pm.owner.ints(pm.m), true
 	}
 	dp := metricdata.DataPoint[int64]{Attributes: a.Set, Time: s.b.now, Value: v}
 	if !isGauge(pm.def.Kind) {
@@ -344,7 +338,7 @@ func (s *sink) Int64(m int, a *core.Attrs, v int64) {
 func (s *sink) Float64(m int, a *core.Attrs, v float64) {
 	pm := s.metric(m)
 	if !pm.made {
-		pm.floats, pm.made = s.b.floats(s.key(m)), true
+		pm.floats, pm.made = pm.owner.floats(pm.m), true
 	}
 	dp := metricdata.DataPoint[float64]{Attributes: a.Set, Time: s.b.now, Value: v}
 	if !isGauge(pm.def.Kind) {
@@ -385,7 +379,7 @@ func (s *sink) Histogram(m int, a *core.Attrs, h *fasthist.Snapshot) {
 	}
 	pm := s.metric(m) // made only once it has a point
 	if !pm.made {
-		pm.hists, pm.made = s.b.hists(s.key(m)), true
+		pm.hists, pm.made = pm.owner.hists(pm.m), true
 	}
 	pm.hists = append(pm.hists, dp)
 }
