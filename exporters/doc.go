@@ -24,8 +24,10 @@
 //     _COMPRESSION, _CERTIFICATE, their _METRICS_ forms, and
 //     OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: read by the OTLP
 //     exporters of the OpenTelemetry Go SDK themselves, with the meaning the
-//     specification gives them. Under delta (or lowmemory) every histogram
-//     vitals records is exported as delta, its fast histograms included.
+//     specification gives them. Under delta (or lowmemory) every sum and
+//     histogram of vitals.Producer follows the exporter's temporality per
+//     instrument kind, as the SDK's own instruments do: each reader built
+//     gets a view of the producer of its own.
 //   - OTEL_EXPORTER_PROMETHEUS_HOST and OTEL_EXPORTER_PROMETHEUS_PORT: where
 //     the Prometheus endpoint listens. vitals listens on 127.0.0.1:9464 by
 //     default, loopback only, so that metrics are not exposed beyond the host

@@ -47,7 +47,7 @@
 // reports its stats ([Pool.SetStats]: database/sql, go-redis), whose pool
 // closes what it keeps and whose leaks show as connections in use. A background
 // goroutine checks every minute, or every quarter of the retention if
-// shorter; [Tracker.Close] stops it. [Tracker.Snapshot] runs the same check
+// shorter; [Tracker.Shutdown] stops it. [Tracker.Snapshot] runs the same check
 // first when that period has passed on the tracker's clock since the last
 // one, so that with an injected clock ([WithClock]) a leaked connection
 // expires as the clock moves, without waiting in real time.

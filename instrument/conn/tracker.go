@@ -22,7 +22,7 @@ const ScopeName = "github.com/otelvitals/vitals/instrument/conn"
 //
 // A nil *Tracker is a tracker that records nothing: Pool returns a nil
 // [Pool], the keyed API returns nil (or [ErrEmptyID] for an empty ID),
-// Snapshot is empty and Close returns nil. Nothing is counted, since
+// Snapshot is empty and Shutdown returns nil. Nothing is counted, since
 // nothing could count it.
 type Tracker struct {
 	cfg       config
@@ -92,7 +92,7 @@ var metrics = []semconv.Metric{
 //
 // A background goroutine expires connections unused for longer than the
 // retention, and [Tracker.Snapshot] does when the goroutine has not for an
-// expiry period on the tracker's clock; [Tracker.Close] stops the
+// expiry period on the tracker's clock; [Tracker.Shutdown] stops the
 // goroutine. If creating an instrument or
 // registering the callback fails, New returns the error together with a
 // Tracker that works with whatever could be made.
@@ -154,7 +154,7 @@ func (t *Tracker) emit(st *state, out core.Sink) {
 	t.rejects.Emit(out, mRejected)
 }
 
-// expireLoop expires idle connections until Close, every minute or every
+// expireLoop expires idle connections until Shutdown, every minute or every
 // quarter of the retention if that is shorter.
 func (t *Tracker) expireLoop() {
 	defer close(t.done)

@@ -58,11 +58,11 @@
 // duration, or math.MaxInt64 (the saturated value that stands for an
 // infinite one), records the use without it; each is counted in
 // vitals.input.rejected. A nil context is taken as context.Background().
-// After [Analytics.Close], handles stay safe to call and nothing they
+// After [Analytics.Shutdown], handles stay safe to call and nothing they
 // record is reported.
 //
-// The function [Feature.Start] returns records its use once, however often
-// it is called. When the function [Feature.Do] runs panics, the use is
+// The [Op] that [Feature.Start] returns records its use once, however
+// often [Op.End] is called. When the function [Feature.Do] runs panics, the use is
 // recorded as a failure and the panic goes on.
 //
 // A clock that steps back ([WithClock]) counts as no time passing: a use
