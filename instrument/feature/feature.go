@@ -48,8 +48,8 @@ type Feature struct {
 	base  []attribute.KeyValue
 	attrs *core.Attrs
 
-	optMu    sync.Mutex // guards useAttrs, made at first collection
-	useAttrs [MaxPatterns][2]*core.Attrs
+	optMu    sync.Mutex // serialises the making of useAttrs and variants' attrs, at first collection
+	useAttrs [MaxPatterns][2]atomic.Pointer[core.Attrs]
 
 	// shown is the last read's use counts, to share with the next while
 	// they stand still; only the read touches it.
@@ -63,7 +63,7 @@ type Feature struct {
 type variantCount struct {
 	name  string
 	count atomic.Int64
-	attrs *core.Attrs
+	attrs atomic.Pointer[core.Attrs] // made at first collection
 }
 
 type countBucket struct {
@@ -106,18 +106,21 @@ func (a *Analytics) newFeature(typ, name string, overflow bool) *Feature {
 // usageAttrs returns the attributes of pattern p and outcome o, making
 // them the first time.
 func (f *Feature) usageAttrs(p, o int) *core.Attrs {
+	if a := f.useAttrs[p][o].Load(); a != nil {
+		return a
+	}
 	f.optMu.Lock()
 	defer f.optMu.Unlock()
-	if f.useAttrs[p][o] == nil {
+	if f.useAttrs[p][o].Load() == nil {
 		outcome := semconv.FeatureOutcomeSuccess
 		if o == 1 {
 			outcome = semconv.FeatureOutcomeFailure
 		}
 		kvs := append(append([]attribute.KeyValue(nil), f.base...),
 			semconv.FeaturePatternKey.String(f.a.patterns.name(p)), semconv.FeatureOutcomeKey.String(outcome))
-		f.useAttrs[p][o] = core.NewAttrs(kvs...)
+		f.useAttrs[p][o].Store(core.NewAttrs(kvs...))
 	}
-	return f.useAttrs[p][o]
+	return f.useAttrs[p][o].Load()
 }
 
 // Type returns the feature's type, and [Feature.Name] its name; both are
@@ -239,18 +242,21 @@ func (f *Feature) variant(name string) *variantCount {
 // variantAttrs returns the attributes of variant i, making them the first
 // time.
 func (f *Feature) variantAttrs(i int) *core.Attrs {
+	v := &f.variants[i]
+	if a := v.attrs.Load(); a != nil {
+		return a
+	}
 	f.optMu.Lock()
 	defer f.optMu.Unlock()
-	v := &f.variants[i]
-	if v.attrs == nil {
+	if v.attrs.Load() == nil {
 		name := v.name
 		if i == MaxVariants {
 			name = PatternOther
 		}
 		kvs := append(append([]attribute.KeyValue(nil), f.base...), semconv.FeatureVariantKey.String(name))
-		v.attrs = core.NewAttrs(kvs...)
+		v.attrs.Store(core.NewAttrs(kvs...))
 	}
-	return v.attrs
+	return v.attrs.Load()
 }
 
 // useCounts is what one read took of a feature's use counters, with the
