@@ -285,9 +285,13 @@ type Entry struct {
 
 // Snapshot returns the state of every cache, read once per collection
 // cycle: a read is shared by the collections, the health score and
-// Snapshot calls within [core.DefaultStaleness] (1s) of it while nothing
+// Snapshot calls within one second of it while nothing
 // is recorded, and made afresh otherwise. After Shutdown it is the state
 // at Shutdown. On a nil Monitor it is the zero Snapshot.
+//
+// The Snapshot is yours to keep; its Caches slice is a copy, but the slices
+// and maps inside its entries are shared with the other consumers of the
+// same read: treat them as read-only.
 func (m *Monitor) Snapshot() Snapshot {
 	if m == nil {
 		return Snapshot{}

@@ -118,9 +118,13 @@ type AgeCount struct {
 //
 // The state is read once per collection cycle: a read is shared by the
 // collections, the health score and Snapshot calls within
-// [core.DefaultStaleness] (1s) of it while nothing is recorded (the
+// one second of it while nothing is recorded (the
 // stats of a pool that reports them may then be that old), and made
 // afresh otherwise. After Shutdown it is the state at Shutdown.
+//
+// The Snapshot is yours to keep; its Pools slice is a copy, but the slices
+// and maps inside its entries are shared with the other consumers of the
+// same read: treat them as read-only.
 func (t *Tracker) Snapshot() Snapshot {
 	if t == nil {
 		return Snapshot{}
