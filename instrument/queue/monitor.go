@@ -96,6 +96,7 @@ func New(opts ...Option) (*Monitor, error) {
 		reasonLeaveWithoutEnter, reasonInvalidUTF8, reasonNameTooLong, reasonEmptyName)
 	setup := cfg.Setup
 	setup.Scope, setup.Metrics = ScopeName, metrics
+	setup.Before = m.readProbes
 	err := m.shell.Init(setup, m.read, m.emit)
 	return m, err
 }
@@ -191,6 +192,18 @@ func (m *Monitor) run(ctx context.Context, stop, done chan struct{}) {
 			return
 		case <-tick.C:
 			m.sampleAll()
+		}
+	}
+}
+
+// readProbes samples every probed queue, before a fresh read of the
+// monitor: each read takes one sample of each probe, and a read reused
+// takes none.
+func (m *Monitor) readProbes(int64) {
+	now := m.shell.Mono.Nanotime()
+	for _, q := range m.queueList() {
+		if q.probe != nil {
+			q.read(now)
 		}
 	}
 }

@@ -104,9 +104,6 @@ func (m *Monitor) read(int64) *state {
 	var slab core.Slab
 	st.depths, st.waits = make([]core.HistRead, 0, len(queues)), make([]core.HistRead, 0, len(queues))
 	for _, q := range queues {
-		if q.probe != nil {
-			q.read(now)
-		}
 		st.depths = q.depthHist.ReadInto(st.depths, &slab)
 		st.waits = q.waitHist.ReadInto(st.waits, &slab)
 		st.snap.Queues = append(st.snap.Queues, q.snapshot(now))

@@ -45,6 +45,10 @@ type Setup struct {
 	// changed at now without a record: a pass due on its clock, or state
 	// it reads from outside (a pool's own stats). A read is then fresh.
 	Changed func(now int64) bool
+	// Before, when not nil, runs before each fresh read, before the mark
+	// of changes is cleared: what it changes (a probe it samples, say) is
+	// in that read and does not make the next one fresh.
+	Before func(now int64)
 	// Traced lists the histogram metrics recorded with the caller's trace
 	// context, which a hub may leave to the SDK for its exemplars.
 	Traced []string
@@ -90,6 +94,7 @@ type Shell[S any] struct {
 	mu      sync.Mutex // guards the cached read
 	read    func(now int64) *S
 	emit    func(st *S, out Sink)
+	before  func(now int64)
 	changed func(now int64) bool
 	snap    *S
 	at      int64
@@ -125,7 +130,7 @@ func (s *Shell[S]) Init(cfg Setup, read func(now int64) *S, emit func(st *S, out
 	if s.staleness <= 0 {
 		s.staleness = int64(DefaultStaleness)
 	}
-	s.read, s.changed = read, cfg.Changed
+	s.read, s.changed, s.before = read, cfg.Changed, cfg.Before
 	s.reads = readCounter(cfg.Scope)
 	s.traced = map[string]bool{}
 	for _, name := range cfg.Traced {
@@ -216,6 +221,9 @@ func (s *Shell[S]) Read() *S {
 			s.pinned = cycle
 			return s.snap
 		}
+	}
+	if s.before != nil {
+		s.before(now)
 	}
 	s.state.And(^stateDirty)
 	s.snap, s.at, s.pinned = s.read(now), now, cycle
