@@ -121,8 +121,8 @@ type Config struct {
 	// queue sampler, or take over one snapshot, before
 	// [System.LivenessHandler] answers 503: vitals itself is stuck, say on
 	// a queue probe that never returns. Default 1m, or twice
-	// QueueSampleInterval if that is longer; allowed 1s to 1h, and at least
-	// twice QueueSampleInterval.
+	// QueueSampleInterval if that is longer; allowed 1s to 2h (twice the
+	// longest QueueSampleInterval), and at least twice QueueSampleInterval.
 	LivenessTimeout time.Duration
 
 	// Exemplars turns on exemplars (trace-based filter) in the MeterProvider
@@ -210,7 +210,7 @@ func (c Config) Validate() error {
 		{"FeatureUsageWindow", c.FeatureUsageWindow, time.Minute, 720 * time.Hour},
 		{"CollectionBudget", c.CollectionBudget, time.Millisecond, time.Minute},
 		{"ConnectionWindow", c.ConnectionWindow, time.Second, 24 * time.Hour},
-		{"LivenessTimeout", c.LivenessTimeout, time.Second, time.Hour},
+		{"LivenessTimeout", c.LivenessTimeout, time.Second, 2 * time.Hour},
 	}
 	for _, d := range durations {
 		if d.value < d.min || d.value > d.max {

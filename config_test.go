@@ -28,6 +28,10 @@ func TestConfigValidBoundaries(t *testing.T) {
 		{CardinalityLimit: 60, MaxPools: 3, MaxQueues: 58, MaxCaches: 4, MaxFeatures: 2},
 		{FeatureTimeZone: "Europe/Berlin"},
 		{CollectionBudget: time.Millisecond},
+		// The longest sample interval, with the liveness timeout it implies
+		// by default (twice it), and given.
+		{QueueSampleInterval: time.Hour, QueueWindow: time.Hour},
+		{QueueSampleInterval: time.Hour, QueueWindow: time.Hour, LivenessTimeout: 2 * time.Hour},
 	}
 	for _, c := range valid {
 		if err := c.Validate(); err != nil {
@@ -55,6 +59,7 @@ func TestConfigValidateRejects(t *testing.T) {
 		{"queue window too long", vitals.Config{QueueWindow: 25 * time.Hour}, "QueueWindow", "25h", "1s to 24h"},
 		{"queue window under interval", vitals.Config{QueueSampleInterval: time.Minute, QueueWindow: 30 * time.Second}, "QueueWindow", "30s", "at least QueueSampleInterval"},
 		{"liveness under two samples", vitals.Config{QueueSampleInterval: time.Minute, LivenessTimeout: time.Minute}, "LivenessTimeout", "1m0s", "at least twice QueueSampleInterval"},
+		{"liveness too long", vitals.Config{LivenessTimeout: 3 * time.Hour}, "LivenessTimeout", "3h0m0s", "1s to 2h"},
 		{"threshold above 1", vitals.Config{QueueOverflowThreshold: 1.5}, "QueueOverflowThreshold", "1.5", "above 0 up to 1"},
 		{"negative threshold", vitals.Config{QueueOverflowThreshold: -0.2}, "QueueOverflowThreshold", "-0.2", "above 0 up to 1"},
 		{"NaN threshold", vitals.Config{QueueOverflowThreshold: math.NaN()}, "QueueOverflowThreshold", "NaN", "above 0 up to 1"},

@@ -227,10 +227,64 @@ func TestTrackerOptionsThroughStart(t *testing.T) {
 	sys.Caches().Cache(cache.TypeApplication, "users").CountHit()
 	fake.Advance(90 * time.Second)
 	snap := sys.Snapshot()
-	if got := snap.Connections.Pools[0].OlderThanMaxAge; got != 1 {
-		t.Errorf("%d connections older than the max age of WithConnOptions, want 1", got)
+	if p := snap.Connections.Pools[0]; p.OlderThanMaxAge != 1 || p.MaxAgeSeconds != 60 || p.OlderThanLimit != 1 {
+		t.Errorf("pool %+v: want the max age of WithConnOptions (60s) declared, one connection past it", p)
+	}
+	judged := false
+	for _, c := range sys.Health().Components {
+		for _, e := range c.Entities {
+			for _, ch := range e.Checks {
+				if ch.Rule == "old_connections" {
+					judged = !ch.Abstained
+					if ch.Abstained {
+						t.Errorf("old_connections abstained with a max age declared through WithConnOptions: %s", ch.Output)
+					}
+				}
+			}
+		}
+	}
+	if !judged {
+		t.Error("no old_connections check judged the pool")
 	}
 	if got := snap.Caches.Caches[0].WindowSeconds; got != 120 {
 		t.Errorf("cache window %vs, want the 120 of WithCacheOptions over Config's 3600", got)
+	}
+}
+
+// TestSelfDurationCountsCollections checks that vitals.self.duration's
+// "collect" counts collections, not Health calls: five probes and one
+// collection give one.
+func TestSelfDurationCountsCollections(t *testing.T) {
+	p := vitals.NewProducer()
+	reader := sdkmetric.NewManualReader(sdkmetric.WithProducer(p))
+	sys, err := vitals.Start(context.Background(),
+		vitals.WithExporterOptions(exporters.WithExporters(exporters.None)),
+		vitals.WithReader(reader), vitals.WithProducer(p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sys.Shutdown(context.Background())
+	for range 5 {
+		sys.Health()
+	}
+	var rm metricdata.ResourceMetrics
+	if err := reader.Collect(context.Background(), &rm); err != nil {
+		t.Fatal(err)
+	}
+	var collects uint64
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			if m.Name != "vitals.self.duration" {
+				continue
+			}
+			for _, dp := range m.Data.(metricdata.Histogram[float64]).DataPoints {
+				if op, _ := dp.Attributes.Value("vitals.operation"); op.AsString() == "collect" {
+					collects = dp.Count
+				}
+			}
+		}
+	}
+	if collects != 1 {
+		t.Errorf("%d collect durations after 5 Health calls and 1 collection, want 1", collects)
 	}
 }

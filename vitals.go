@@ -59,7 +59,7 @@ type System struct {
 	caches   *cache.Monitor
 	features *feature.Analytics
 
-	shell        core.Shell[healthscore.Report] // the health gauges and vitals.self.duration
+	shell        core.Shell[scored] // the health gauges and vitals.self.duration
 	overallAttrs *core.Attrs
 	compAttrs    map[string]*core.Attrs
 	collectTime  *core.Hist
@@ -282,8 +282,10 @@ func (s *System) Producer() *Producer {
 	return s.producer
 }
 
-// Config returns the configuration in force, with defaults filled in; on
-// a nil System, the default configuration.
+// Config returns the Config given to Start, with defaults filled in; on a
+// nil System, the default configuration. Options given through
+// [WithConnOptions] and its siblings win over it in the trackers and are
+// not reflected here.
 func (s *System) Config() Config {
 	if s == nil {
 		return Config{}.withDefaults()

@@ -52,6 +52,7 @@ type config struct {
 	retention  time.Duration
 	maxPools   int
 	maxAge     time.Duration
+	maxAgeSet  bool // WithMaxAge was given a value: a max age every pool declares
 	maxIDs     int
 	window     time.Duration
 }
@@ -66,6 +67,7 @@ func newConfig(opts []Option) config {
 	if c.maxPools <= 0 {
 		c.maxPools = DefaultMaxPools
 	}
+	c.maxAgeSet = c.maxAge > 0
 	if c.maxAge <= 0 {
 		c.maxAge = DefaultMaxAge
 	}
@@ -142,9 +144,15 @@ func WithMaxIDs(n int) Option {
 }
 
 // WithMaxAge sets the age past which an open connection counts against its
-// pool's health. Default 1h; values <= 0 keep the default, and any other is
-// used as given: it is a bound that ages are compared with, never a period
-// anything runs at, so a tiny one only makes every connection old.
+// pool's age-based health (vitals.connection.health). Default 1h; values
+// <= 0 keep the default, and any other is used as given: it is a bound that
+// ages are compared with, never a period anything runs at, so a tiny one
+// only makes every connection old.
+//
+// A max age given here is also the one every pool declares unless it
+// declares its own ([Pool.SetLimits]): [Entry].MaxAgeSeconds and
+// OlderThanLimit, which the health score's old_connections rule judges,
+// follow it. The default declares nothing.
 func WithMaxAge(d time.Duration) Option {
 	return optionFunc(func(c *config) { c.maxAge = d })
 }

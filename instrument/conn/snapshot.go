@@ -168,6 +168,9 @@ func (p *Pool) read(now int64, ages []AgeCount) Entry {
 	if l := p.limits.Load(); l != nil {
 		lim = *l
 	}
+	if lim.MaxAge == 0 && p.t.cfg.maxAgeSet {
+		lim.MaxAge = p.t.cfg.maxAge // the tracker's declared max age
+	}
 	p.mu.Lock()
 	cur := totals{
 		created: p.created.Load(), destroyed: p.destroyed.Load(), expired: p.expired.Load(),
