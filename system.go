@@ -74,19 +74,29 @@ func (s *System) startTrackers() error {
 	return errors.Join(errs...)
 }
 
-// score is the read of the system's own source: the health report of a
-// snapshot of the trackers (the reads of the current collection, within
-// one), its duration recorded in vitals.self.duration (operation
-// "collect").
-func (s *System) score(int64) *healthscore.Report {
-	start := time.Now()
-	r := s.judgeNow()
-	s.collectTime.Record(context.Background(), time.Since(start).Seconds())
-	return &r
+// scored is one read of the system's own source: a health report and the
+// time it took.
+type scored struct {
+	report healthscore.Report
+	took   time.Duration
 }
 
-// emit reports the health gauges of r and vitals.self.duration to out.
-func (s *System) emit(r *healthscore.Report, out core.Sink) {
+// score is the read of the system's own source: the health report of a
+// snapshot of the trackers (the reads of the current collection, within
+// one).
+func (s *System) score(int64) *scored {
+	start := time.Now()
+	r := s.judgeNow()
+	return &scored{report: r, took: time.Since(start)}
+}
+
+// emit reports the health gauges of one collection's read and
+// vitals.self.duration, whose operation "collect" it records then: the
+// time the collection's health took, once per collection (Health calls
+// outside collections do not count).
+func (s *System) emit(sc *scored, out core.Sink) {
+	s.collectTime.Record(context.Background(), sc.took.Seconds())
+	r := &sc.report
 	out.Float64(mHealthScore, s.overallAttrs, r.Score)
 	for _, comp := range r.Components {
 		if a := s.compAttrs[comp.Name]; a != nil {
@@ -183,7 +193,7 @@ func (s *System) Health() healthscore.Report {
 	if s == nil {
 		return healthscore.Score(healthscore.Input{}, healthscore.Policy{})
 	}
-	return *s.shell.Read()
+	return s.shell.Read().report
 }
 
 // judgeNow scores a snapshot of the trackers.
