@@ -10,10 +10,12 @@
 //	users.CountHit() // a hit not worth timing: the cheapest record
 //
 //	op := users.Start() // times the lookup: the Go form of a context manager
-//	if v, ok := store[key]; ok {
+//	v, ok := store[key]
+//	if ok {
 //		op.Hit()
 //	} else {
-//		store[key] = load(key) // the fill, timed with the miss
+//		v = load(key) // the fill, timed with the miss
+//		store[key] = v
 //	}
 //	op.End() // a miss unless marked a hit
 //

@@ -5,13 +5,17 @@
 //
 //	a, _ := feature.New()
 //	search := a.Feature(feature.TypeAPIEndpoint, "/search") // once; keep it
-//	search.Record(ctx, userID, feature.PatternDirectCall, d, err == nil)
 //
+//	// Timed by the caller:
+//	search.Record(ctx, userID, feature.PatternDirectCall, took, err == nil)
+//
+//	// Timed by Start and End:
 //	op := search.Start(ctx, userID, feature.PatternBatchOperation)
-//	err := work()
+//	err := runBatch()
 //	op.End(err)
 //
-//	err = search.Do(ctx, userID, feature.PatternBackgroundTask, work)
+//	// Timed by Do, around a func(context.Context) error:
+//	err = search.Do(ctx, userID, feature.PatternBackgroundTask, reindex)
 //
 // # Privacy
 //
@@ -76,8 +80,8 @@
 //
 // Nil handles are no-ops: every method of nil [*Analytics] or a nil
 // [*Feature] does nothing and returns zero values (a nil Feature, an empty
-// Snapshot, a nil error). Start on a nil Feature returns a function that
-// does nothing; Do runs its function and returns its error, or
+// Snapshot, a nil error). Start on a nil Feature returns the zero [Op],
+// whose End does nothing; Do runs its function and returns its error, or
 // [ErrNilFunc], uncounted, for a nil function. A nil check is all it
 // costs.
 package feature // import "github.com/otelvitals/vitals/instrument/feature"

@@ -26,7 +26,7 @@ const subBuckets = 4
 // Feature is the handle of one feature, returned by [Analytics.Feature].
 // Its methods are safe for concurrent use and allocate nothing. A nil
 // *Feature (what nil [Analytics] return) records nothing: Record and
-// RecordVariant do nothing, Start returns a function that does nothing, Do
+// RecordVariant do nothing, Start returns the zero [Op] (End does nothing), Do
 // runs its function and returns its error, and Type and Name are empty.
 type Feature struct {
 	a        *Analytics

@@ -21,7 +21,7 @@ const ScopeName = "github.com/otelvitals/vitals/instrument/queue"
 // Monitor is safe for concurrent use.
 //
 // A nil *Monitor records nothing: Queue and Observe return a nil [Queue],
-// Start and Shutdown return nil, and Snapshot is empty.
+// StartSampler and Shutdown return nil, and Snapshot is empty.
 type Monitor struct {
 	cfg   config
 	shell core.Shell[state]
