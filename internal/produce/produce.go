@@ -224,13 +224,17 @@ func (b *batch) sourceSink(src core.Source) *sink {
 	}
 	if si < 0 {
 		si = len(b.out)
-		b.out = append(b.out, metricdata.ScopeMetrics{Scope: instrumentation.Scope{Name: name, Version: version.Version, SchemaURL: semconv.SchemaURL}})
-		b.pend = append(b.pend, nil)
+		n := len(src.Metrics())
+		b.out = append(b.out, metricdata.ScopeMetrics{
+			Scope:   instrumentation.Scope{Name: name, Version: version.Version, SchemaURL: semconv.SchemaURL},
+			Metrics: make([]metricdata.Metrics, 0, n),
+		})
+		b.pend = append(b.pend, make([]*pending, 0, n))
 	}
 	defs := src.Metrics()
 	s := b.p.sinks[src]
 	if s == nil || len(s.at) != len(defs) {
-		s = &sink{src: src, at: make([]int, len(defs)), sizes: make([]int, len(defs)), spare: make([]buffers, len(defs))}
+		s = &sink{src: src, at: make([]int, len(defs)), sizes: make([]int, len(defs)), spare: make([]buffers, len(defs)), pends: make([]pending, len(defs))}
 		b.p.sinks[src] = s
 	}
 	s.b, s.scope, s.defs, s.start, s.gen = b, si, defs, src.Start(), b.p.gen
@@ -247,6 +251,7 @@ type sink struct {
 	at    []int // metric index -> 1 + index in the scope's Metrics; 0 before the first point
 	start time.Time
 	gen   uint64    // the Produce it last served
+	pends []pending // by metric index: the metrics it makes in a Produce
 	sizes []int     // by metric index: the points of the metric it made last time
 	spare []buffers // by metric index: a view's slices of it, to reuse
 }
@@ -266,7 +271,8 @@ func (s *sink) metric(m int) *pending {
 		}
 	}
 	sm.Metrics = append(sm.Metrics, metricdata.Metrics{Name: d.Name, Description: d.Description, Unit: d.Unit})
-	pm := &pending{def: d, owner: s, m: m}
+	pm := &s.pends[m] // reused: a pending lives for one Produce
+	*pm = pending{def: d, owner: s, m: m}
 	if d.Kind == semconv.KindFloat64Histogram {
 		pm.temporality = s.b.p.temporality(sdkmetric.InstrumentKindHistogram)
 	} else if !isGauge(d.Kind) {
