@@ -33,9 +33,11 @@ type Producer struct {
 	mu     sync.Mutex
 	last   map[seriesKey]*reported
 	gen    uint64
-	sinks  map[core.Source]*sink // one per source, reused (one Produce at a time)
-	slab   []uint64              // a view's last bucket counts, to reuse
-	scopes int                   // scopes last time
+	sinks  map[core.Source]*sink     // one per source, reused (one Produce at a time)
+	slab   []uint64                  // a view's last bucket counts, to reuse
+	scopes int                       // scopes last time
+	out    []metricdata.ScopeMetrics // a view's last output, to reuse
+	pend   [][]*pending
 }
 
 // buffers are the point slices of one output metric.
@@ -95,7 +97,12 @@ func (p *Producer) Produce(context.Context) ([]metricdata.ScopeMetrics, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.gen++
-	b := batch{p: p, now: time.Now(), slab: p.slab[:0], out: make([]metricdata.ScopeMetrics, 0, p.scopes), pend: make([][]*pending, 0, p.scopes)}
+	b := batch{p: p, now: time.Now(), slab: p.slab[:0]}
+	if p.reuse && p.out != nil { // a view: last time's scopes, emptied
+		b.out, b.pend = p.out[:0], p.pend[:0]
+	} else {
+		b.out, b.pend = make([]metricdata.ScopeMetrics, 0, p.scopes), make([][]*pending, 0, p.scopes)
+	}
 	p.hub.Collect(func(src core.Source) core.Sink {
 		return b.sourceSink(src)
 	})
@@ -131,7 +138,7 @@ func (p *Producer) keep(b *batch) {
 		}
 	}
 	if p.reuse {
-		p.slab = b.slab
+		p.slab, p.out, p.pend = b.slab, b.out, b.pend
 	}
 }
 
@@ -225,11 +232,21 @@ func (b *batch) sourceSink(src core.Source) *sink {
 	if si < 0 {
 		si = len(b.out)
 		n := len(src.Metrics())
+		var metrics []metricdata.Metrics
+		var pend []*pending
+		if si < cap(b.out) && si < cap(b.pend) { // a view's last slices of this position
+			if old := b.out[:si+1][si]; old.Scope.Name == name {
+				metrics, pend = old.Metrics[:0], b.pend[:si+1][si][:0]
+			}
+		}
+		if metrics == nil {
+			metrics, pend = make([]metricdata.Metrics, 0, n), make([]*pending, 0, n)
+		}
 		b.out = append(b.out, metricdata.ScopeMetrics{
 			Scope:   instrumentation.Scope{Name: name, Version: version.Version, SchemaURL: semconv.SchemaURL},
-			Metrics: make([]metricdata.Metrics, 0, n),
+			Metrics: metrics,
 		})
-		b.pend = append(b.pend, make([]*pending, 0, n))
+		b.pend = append(b.pend, pend)
 	}
 	defs := src.Metrics()
 	s := b.p.sinks[src]
