@@ -54,6 +54,12 @@ type Feature struct {
 	// shown is the last read's use counts, to share with the next while
 	// they stand still; only the read touches it.
 	shown *useCounts
+	// version counts the uses recorded, bumped under mu once a use's
+	// counters are all in; last is the read made at a version and quarter,
+	// which the next read reuses while neither moves. Only the read touches
+	// last.
+	version uint64
+	last    *lastRead
 
 	variantMu sync.Mutex                    // guards the names of variants, taken in order
 	variants  [MaxVariants + 1]variantCount // the last is "other"
@@ -192,6 +198,7 @@ func (f *Feature) Record(ctx context.Context, user, pattern string, d time.Durat
 	if success {
 		c.success++
 	}
+	f.version++ // last, under the lock: every change of this use is in
 	f.mu.Unlock()
 }
 
@@ -200,13 +207,13 @@ func (f *Feature) Record(ctx context.Context, user, pattern string, d time.Durat
 // variants are kept per feature; further ones count as "other". An empty
 // variant records the use alone. On a nil Feature it does nothing.
 func (f *Feature) RecordVariant(ctx context.Context, user, pattern, variant string, d time.Duration, success bool) {
-	if f == nil {
+	if f == nil || !f.a.shell.Live() {
 		return
 	}
-	f.Record(ctx, user, pattern, d, success)
-	if variant != "" {
+	if variant != "" { // before Record, whose version mark then covers it
 		f.variant(variant).count.Add(1)
 	}
+	f.Record(ctx, user, pattern, d, success)
 }
 
 // variant returns the counter of variant, taking it in while there is room.

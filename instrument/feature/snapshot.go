@@ -98,6 +98,18 @@ func (a *Analytics) read(now int64) *state {
 	var slab core.Slab
 	st.durations = make([]core.HistRead, 0, len(features))
 	for i, f := range features {
+		f.mu.Lock()
+		version, quarter := f.version, f.quarter(now)
+		f.mu.Unlock()
+		if lr := f.last; lr != nil && lr.version == version && lr.quarter == quarter {
+			// Nothing recorded and no quarter turned since: the last read stands.
+			st.features[i] = featureRead{f: f, c: lr.c}
+			s.Features = append(s.Features, lr.entry)
+			if lr.hasHist {
+				st.durations = append(st.durations, lr.hist)
+			}
+			continue
+		}
 		c := f.useCounts()
 		st.features[i] = featureRead{f: f, c: c}
 		fs := Entry{Type: f.typ, Name: f.name, Overflow: f.overflow, PeakHour: -1, Patterns: c.patterns, Variants: c.variantMap}
@@ -110,9 +122,11 @@ func (a *Analytics) read(now int64) *state {
 		if cur.uses > 0 {
 			fs.WindowSuccessRatio = float64(cur.success) / float64(cur.uses)
 		}
+		lr := &lastRead{version: version, quarter: quarter, c: c}
 		if h, ok := f.hist.Read(&slab); ok && h.Count > 0 {
 			fs.MeanDurationSeconds = h.Sum / float64(h.Count)
-			st.durations = append(st.durations, f.hist.Held(h))
+			lr.hist, lr.hasHist = f.hist.Held(h), true
+			st.durations = append(st.durations, lr.hist)
 		} else if t := f.timed.Load(); t > 0 {
 			fs.MeanDurationSeconds = f.durNanos.Load().Nanoseconds() / float64(t) / 1e9
 		}
@@ -124,10 +138,22 @@ func (a *Analytics) read(now int64) *state {
 				peak, fs.PeakHour = fs.HourlyUses[h], h
 			}
 		}
+		lr.entry, f.last = fs, lr
 		s.Features = append(s.Features, fs)
 	}
 	s.Top = top(s.Features, 10)
 	return st
+}
+
+// lastRead is a feature's part of one read, reused by the next reads
+// while the feature's version and the window's quarter stand still.
+type lastRead struct {
+	version uint64
+	quarter int64
+	entry   Entry
+	c       *useCounts
+	hist    core.HistRead
+	hasHist bool
 }
 
 // trend classifies this window's uses against the previous window's: with
