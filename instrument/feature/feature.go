@@ -51,9 +51,6 @@ type Feature struct {
 	optMu    sync.Mutex // serialises the making of useAttrs and variants' attrs, at first collection
 	useAttrs [MaxPatterns][2]atomic.Pointer[core.Attrs]
 
-	// shown is the last read's use counts, to share with the next while
-	// they stand still; only the read touches it.
-	shown *useCounts
 	// version counts the uses recorded, bumped under mu once a use's
 	// counters are all in; last is the read made at a version and quarter,
 	// which the next read reuses while neither moves. Only the read touches
@@ -267,8 +264,8 @@ func (f *Feature) variantAttrs(i int) *core.Attrs {
 }
 
 // useCounts is what one read took of a feature's use counters, with the
-// maps a snapshot shows of them. Reads share one while the counters stand
-// still, so its maps are read-only.
+// maps a snapshot shows of them. Reads share one while the feature stands
+// still (lastRead), so its maps are read-only.
 type useCounts struct {
 	uses       [MaxPatterns][2]int64  // by pattern and outcome
 	variants   [MaxVariants + 1]int64 // the last is "other"
@@ -276,22 +273,16 @@ type useCounts struct {
 	variantMap map[string]int64       // uses by variant, nil with none
 }
 
-// useCounts reads the feature's use counters: the last read's record when
-// they have not moved, a new one otherwise. Only the analytics' read calls
-// it, one at a time.
+// useCounts reads the feature's use counters into a new record. Reads
+// share it through lastRead while the feature stands still.
 func (f *Feature) useCounts() *useCounts {
-	var uses [MaxPatterns][2]int64
-	var variants [MaxVariants + 1]int64
+	c := &useCounts{patterns: map[string]int64{}}
 	for p := range MaxPatterns {
-		uses[p][0], uses[p][1] = f.uses[p][0].Load(), f.uses[p][1].Load()
+		c.uses[p][0], c.uses[p][1] = f.uses[p][0].Load(), f.uses[p][1].Load()
 	}
-	for v := range variants {
-		variants[v] = f.variants[v].count.Load()
+	for v := range c.variants {
+		c.variants[v] = f.variants[v].count.Load()
 	}
-	if last := f.shown; last != nil && last.uses == uses && last.variants == variants {
-		return last
-	}
-	c := &useCounts{uses: uses, variants: variants, patterns: map[string]int64{}}
 	for p := range MaxPatterns {
 		if n := c.uses[p][0] + c.uses[p][1]; n > 0 {
 			c.patterns[f.a.patterns.name(p)] = n
@@ -311,7 +302,6 @@ func (f *Feature) useCounts() *useCounts {
 		}
 		c.variantMap[name] = k
 	}
-	f.shown = c
 	return c
 }
 

@@ -6,8 +6,6 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"go.opentelemetry.io/otel/attribute"
-
 	"github.com/otelvitals/vitals/semconv"
 )
 
@@ -112,6 +110,3 @@ func (h *Hub) Len() int {
 	defer h.mu.Unlock()
 	return len(h.sources)
 }
-
-// OverflowAttrs is the attribute of overflow series.
-var OverflowAttrs = attribute.NewSet(semconv.Overflow)

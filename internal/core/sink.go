@@ -16,7 +16,6 @@ type Attrs struct {
 	Set     attribute.Set
 	Observe []metric.ObserveOption
 	Record  []metric.RecordOption
-	Add     []metric.AddOption
 }
 
 // NewAttrs returns the attributes kv, copied before they are sorted.
@@ -31,7 +30,6 @@ func AttrsOf(set attribute.Set) *Attrs {
 		Set:     set,
 		Observe: []metric.ObserveOption{metric.WithAttributeSet(set)},
 		Record:  []metric.RecordOption{metric.WithAttributeSet(set)},
-		Add:     []metric.AddOption{metric.WithAttributeSet(set)},
 	}
 }
 

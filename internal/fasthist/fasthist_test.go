@@ -12,7 +12,8 @@ func TestHistogramBuckets(t *testing.T) {
 	for _, v := range []float64{0, 1, 1.5, 5, 14, 15, 16, 1e9, math.NaN(), math.Inf(1)} {
 		h.Record(v)
 	}
-	counts, count, sum := h.Load(nil)
+	r := h.Read(nil)
+	counts, count, sum := r.Counts, r.Count, r.Sum
 	// Buckets are (-inf,1], (1,5], (5,15], (15,+inf); NaN and Inf dropped.
 	if want := []uint64{2, 2, 2, 2}; !slices.Equal(counts, want) || count != 8 {
 		t.Fatalf("counts %v count %d, want %v and 8", counts, count, want)
@@ -31,7 +32,7 @@ func TestHistogramLongBoundsUseBinarySearch(t *testing.T) {
 	h.Record(20.5)
 	h.Record(-3)
 	h.Record(100)
-	counts, _, _ := h.Load(nil)
+	counts := h.Read(nil).Counts
 	if counts[21] != 1 || counts[0] != 1 || counts[40] != 1 {
 		t.Fatalf("counts %v", counts)
 	}
@@ -50,7 +51,8 @@ func TestHistogramConcurrentSafe(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	counts, count, sum := h.Load(nil)
+	r := h.Read(nil)
+	counts, count, sum := r.Counts, r.Count, r.Sum
 	if count != 80000 || counts[1] != 80000 || sum != 120000 {
 		t.Fatalf("counts %v count %d sum %v", counts, count, sum)
 	}
@@ -60,14 +62,15 @@ func TestHistogramConcurrentSafe(t *testing.T) {
 // infinities, which Record drops, do not reach them.
 func TestExtremes(t *testing.T) {
 	h := NewHistogram([]float64{1, 10})
-	if _, _, ok := h.Extremes(); ok {
+	if h.Read(nil).Count > 0 {
 		t.Fatal("an empty histogram has extremes")
 	}
 	for _, v := range []float64{3, -2, 7.5, math.NaN(), math.Inf(1), math.Inf(-1), 0.25} {
 		h.Record(v)
 	}
-	lo, hi, ok := h.Extremes()
+	r := h.Read(nil)
+	lo, hi, ok := r.Min, r.Max, r.Count > 0
 	if !ok || lo != -2 || hi != 7.5 {
-		t.Fatalf("Extremes() = %v, %v, %v; want -2, 7.5, true", lo, hi, ok)
+		t.Fatalf("Read() min %v, max %v, recorded %v; want -2, 7.5, true", lo, hi, ok)
 	}
 }

@@ -102,15 +102,6 @@ func (h *Histogram) Record(v float64) {
 // Bounds returns the histogram's bounds; the caller must not change them.
 func (h *Histogram) Bounds() []float64 { return h.bounds }
 
-// Load returns the bucket counts (appended to dst[:0]), their total and the
-// sum. Buckets are read one by one while recording may go on, so the sum
-// may include a value whose bucket was read before it landed; the count is
-// always the total of the buckets returned.
-func (h *Histogram) Load(dst []uint64) (counts []uint64, count uint64, sum float64) {
-	s := h.Read(dst)
-	return s.Counts, s.Count, s.Sum
-}
-
 // Snapshot is one read of a histogram.
 type Snapshot struct {
 	// Bounds are the histogram's, shared: do not change them.
@@ -124,7 +115,9 @@ type Snapshot struct {
 }
 
 // Read returns the histogram's state, its counts in dst[:0] when dst has
-// room (a new slice otherwise), as [Histogram.Load] reads them.
+// room (a new slice otherwise). Buckets are read one by one while
+// recording may go on, so the sum may include a value whose bucket was
+// read before it landed; Count is always the total of the Counts.
 func (h *Histogram) Read(dst []uint64) Snapshot {
 	n := len(h.bounds) + 1
 	var counts []uint64
@@ -147,25 +140,4 @@ func (h *Histogram) Read(dst []uint64) Snapshot {
 		s.Max = math.Max(s.Max, math.Float64frombits(st[n+2].Load()))
 	}
 	return s
-}
-
-// CountSum returns the number of values recorded and their sum, as Load
-// does, without the bucket counts.
-func (h *Histogram) CountSum() (count uint64, sum float64) {
-	n := len(h.bounds) + 1
-	for i := range int(h.mask) + 1 {
-		st := h.cells[i*h.stride:]
-		for j := range n {
-			count += st[j].Load()
-		}
-		sum += math.Float64frombits(st[n].Load())
-	}
-	return count, sum
-}
-
-// Extremes returns the smallest and the largest value recorded, and false
-// when nothing was.
-func (h *Histogram) Extremes() (lo, hi float64, ok bool) {
-	s := h.Read(nil)
-	return s.Min, s.Max, s.Count > 0
 }
