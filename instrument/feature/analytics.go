@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"hash"
 	"hash/maphash"
 	"sync"
@@ -96,6 +97,10 @@ var metrics = []semconv.Metric{
 //     estimated;
 //   - vitals.feature.success_ratio: successful uses over the window;
 //   - vitals.input.rejected: calls whose input was rejected or cleaned.
+//
+// If creating an instrument or registering the callback fails, or
+// [WithUserHashKey] refused its key ([ErrHashKeyLength]), New returns the
+// error together with Analytics that work with whatever could be made.
 func New(opts ...Option) (*Analytics, error) {
 	cfg := newConfig(opts)
 	a := &Analytics{
@@ -114,6 +119,9 @@ func New(opts ...Option) (*Analytics, error) {
 	setup.Scope, setup.Metrics = ScopeName, metrics
 	setup.Traced = []string{semconv.FeatureDuration.Name}
 	err := a.shell.Init(setup, a.read, a.emit)
+	if cfg.badKey >= 0 {
+		err = errors.Join(fmt.Errorf("%w: WithUserHashKey got %d bytes", ErrHashKeyLength, cfg.badKey), err)
+	}
 	return a, err
 }
 

@@ -1,6 +1,7 @@
 package feature
 
 import (
+	"errors"
 	"time"
 
 	"go.opentelemetry.io/otel/metric"
@@ -21,7 +22,7 @@ const (
 	MaxNameLength = 256
 )
 
-// Range of [WithWindow], the same as vitals.Config.Validate allows; [New]
+// Range of [WithWindow]; [New]
 // clamps a window outside it to the nearer end. A window of a few
 // nanoseconds would have quarters of no width.
 const (
@@ -61,11 +62,12 @@ type config struct {
 	window      time.Duration
 	location    *time.Location
 	key         []byte
+	badKey      int // the length of a refused WithUserHashKey key, or -1
 	maxFeatures int
 }
 
 func newConfig(opts []Option) config {
-	var c config
+	c := config{badKey: -1}
 	core.Apply(opts, func(o Option) { o.applyFeature(&c) })
 	if c.window <= 0 {
 		c.window = DefaultWindow
@@ -120,17 +122,36 @@ func WithLocation(loc *time.Location) Option {
 // WithUserHashKey sets the key user identifiers are hashed with, by
 // HMAC-SHA256, before they are counted. Processes with the same key hash a
 // user alike, so their sketches could be merged; the hash costs about
-// 180 ns a use. Without a key (the default), each process hashes with a
-// random secret seed (hash/maphash, about 5 ns): counts are exact within a
-// process, and a user's hash means nothing outside it. The key is copied; a
-// key shorter than 16 bytes is ignored.
+// 180 ns a use. Without a key (the default, and what nil keeps), each
+// process hashes with a random secret seed (hash/maphash, about 5 ns):
+// counts are exact within a process, and a user's hash means nothing
+// outside it. The key is copied. A key of fewer than [MinHashKeyLength]
+// (16) or more than [MaxHashKeyLength] (1024) bytes is refused: [New]
+// returns [ErrHashKeyLength], with analytics that hash with the random
+// seed.
 func WithUserHashKey(key []byte) Option {
 	return optionFunc(func(c *config) {
-		if len(key) >= 16 {
+		c.key = nil
+		c.badKey = -1
+		switch n := len(key); {
+		case key == nil:
+		case n < MinHashKeyLength || n > MaxHashKeyLength:
+			c.badKey = n
+		default:
 			c.key = append([]byte(nil), key...)
 		}
 	})
 }
+
+// Bounds of the key of [WithUserHashKey], in bytes.
+const (
+	MinHashKeyLength = 16
+	MaxHashKeyLength = 1024
+)
+
+// ErrHashKeyLength is returned by [New] when [WithUserHashKey] was given a
+// key shorter than [MinHashKeyLength] or longer than [MaxHashKeyLength].
+var ErrHashKeyLength = errors.New("feature: user hash key must be 16 to 1024 bytes")
 
 // WithMaxFeatures bounds the distinct (type, name) features kept; further
 // features share one overflow feature, marked vitals.overflow=true, and a

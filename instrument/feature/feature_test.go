@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric/noop"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.uber.org/goleak"
 
@@ -356,4 +357,37 @@ func TestBadVariantKeepsOneSlot(t *testing.T) {
 		t.Fatalf("variants %v", s.Variants)
 	}
 	want(t, f.collect(), int64(10), semconv.InputRejected.Name, semconv.ErrorTypeKey.String("invalid_utf8"))
+}
+
+// TestUserHashKeyLength checks that a key of 16 to 1024 bytes is used, that
+// nil keeps the random seed, and that a key set but out of bounds is
+// refused with ErrHashKeyLength while the analytics still count, with the
+// random seed.
+func TestUserHashKeyLength(t *testing.T) {
+	for _, tt := range []struct {
+		key     []byte
+		refused bool
+	}{
+		{nil, false},
+		{make([]byte, 16), false},
+		{make([]byte, 1024), false},
+		{[]byte{}, true},
+		{make([]byte, 15), true},
+		{make([]byte, 1025), true},
+	} {
+		a, err := New(WithMeterProvider(noop.NewMeterProvider()), WithUserHashKey(tt.key))
+		if got := errors.Is(err, ErrHashKeyLength); got != tt.refused {
+			t.Errorf("%d-byte key (nil %v): error %v, want refused %v", len(tt.key), tt.key == nil, err, tt.refused)
+		}
+		if keyed := a.key != nil; keyed != (tt.key != nil && !tt.refused) {
+			t.Errorf("%d-byte key: keyed %v", len(tt.key), keyed)
+		}
+		x := a.Feature(TypeAPIEndpoint, "/k")
+		x.Record(context.Background(), "u1", PatternDirectCall, 0, true)
+		x.Record(context.Background(), "u2", PatternDirectCall, 0, true)
+		if s := a.Snapshot().Features; len(s) != 1 || s[0].UniqueUsers != 2 {
+			t.Errorf("%d-byte key: snapshot %+v, want 2 users", len(tt.key), s)
+		}
+		_ = a.Shutdown(context.Background())
+	}
 }
