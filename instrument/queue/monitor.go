@@ -153,6 +153,16 @@ func (m *Monitor) queueList() []*Queue { return m.queues.List() }
 // clean makes s a valid, bounded attribute value, counting each repair.
 func (m *Monitor) clean(s string) string { return keyset.Clean(s, MaxNameLength, m.reject) }
 
+// SampleInterval returns how often the background sampler samples, after
+// the default and clamping of [WithSampleInterval]. On a nil Monitor it
+// returns [DefaultSampleInterval].
+func (m *Monitor) SampleInterval() time.Duration {
+	if m == nil {
+		return DefaultSampleInterval
+	}
+	return m.cfg.interval
+}
+
 // StartSampler starts the background sampler: every sample interval it reads each
 // probe and samples the depth of each queue fed by Enter and Leave. It
 // returns at once; the sampler runs until [Monitor.Shutdown] or until ctx is
