@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"math"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -65,60 +64,49 @@ func badRootCases() []badCase {
 			},
 		},
 		{
-			Name: "config liveness timeout under two samples", API: "Config.Validate", Input: "QueueSampleInterval: 1m, LivenessTimeout: 1m",
-			Result: "ErrInvalidConfig naming the field", Want: vitals.ErrInvalidConfig,
-			Call: validate("LivenessTimeout", vitals.Config{QueueSampleInterval: time.Minute, LivenessTimeout: time.Minute}),
+			Name: "liveness timeout under two samples", API: "Start", Input: "queue.WithSampleInterval(1m), LivenessTimeout: 1m",
+			Result: "ErrInvalidConfig naming LivenessTimeout and twice the interval, no System", Want: vitals.ErrInvalidConfig,
+			Call: func(t *testing.T, _ *badRig) error {
+				sys, err := vitals.Start(context.Background(), vitals.WithConfig(vitals.Config{LivenessTimeout: time.Minute}),
+					vitals.WithQueueOptions(queue.WithSampleInterval(time.Minute)), vitals.WithExporterOptions(exporters.WithExporters(exporters.None)))
+				if sys != nil {
+					t.Error("a System was returned")
+					_ = sys.Shutdown(context.Background())
+				}
+				if err != nil && !strings.Contains(err.Error(), "Config.LivenessTimeout = 1m0s: allowed at least twice the queue sample interval (2m0s)") {
+					t.Errorf("error %q", err)
+				}
+				return err
+			},
 		},
 		{
-			Name: "config connection window of 1ns", API: "Config.Validate", Input: "ConnectionWindow: 1ns",
+			Name: "config negative collection budget", API: "Config.Validate", Input: "CollectionBudget: -1ms",
 			Result: "ErrInvalidConfig naming the field", Want: vitals.ErrInvalidConfig,
-			Call: validate("ConnectionWindow", vitals.Config{ConnectionWindow: time.Nanosecond}),
+			Call: validate("CollectionBudget", vitals.Config{CollectionBudget: -time.Millisecond}),
 		},
 		{
-			Name: "config NaN overflow threshold", API: "Config.Validate", Input: "QueueOverflowThreshold: NaN",
+			Name: "config negative cardinality limit", API: "Config.Validate", Input: "CardinalityLimit: -1",
 			Result: "ErrInvalidConfig naming the field", Want: vitals.ErrInvalidConfig,
-			Call: validate("QueueOverflowThreshold", vitals.Config{QueueOverflowThreshold: math.NaN()}),
+			Call: validate("CardinalityLimit", vitals.Config{CardinalityLimit: -1}),
 		},
 		{
-			Name: "config +Inf overflow threshold", API: "Config.Validate", Input: "QueueOverflowThreshold: +Inf",
-			Result: "ErrInvalidConfig naming the field", Want: vitals.ErrInvalidConfig,
-			Call: validate("QueueOverflowThreshold", vitals.Config{QueueOverflowThreshold: math.Inf(1)}),
+			Name: "empty user hash key", API: "Start", Input: "WithFeatureOptions(feature.WithUserHashKey([]byte{}))",
+			Result: "feature.ErrHashKeyLength, no System: a key set but too short is refused, not ignored", Want: feature.ErrHashKeyLength,
+			Call: func(t *testing.T, _ *badRig) error {
+				sys, err := vitals.Start(context.Background(), vitals.WithFeatureOptions(feature.WithUserHashKey([]byte{})),
+					vitals.WithExporterOptions(exporters.WithExporters(exporters.None)))
+				if sys != nil {
+					t.Error("a System was returned")
+					_ = sys.Shutdown(context.Background())
+				}
+				return err
+			},
 		},
 		{
-			Name: "config -Inf overflow threshold", API: "Config.Validate", Input: "QueueOverflowThreshold: -Inf",
-			Result: "ErrInvalidConfig naming the field", Want: vitals.ErrInvalidConfig,
-			Call: validate("QueueOverflowThreshold", vitals.Config{QueueOverflowThreshold: math.Inf(-1)}),
-		},
-		{
-			Name: "config negative retention", API: "Config.Validate", Input: "ConnectionRetention: -1s",
-			Result: "ErrInvalidConfig naming the field", Want: vitals.ErrInvalidConfig,
-			Call: validate("ConnectionRetention", vitals.Config{ConnectionRetention: -time.Second}),
-		},
-		{
-			Name: "config negative queue limit", API: "Config.Validate", Input: "MaxQueues: -1",
-			Result: "ErrInvalidConfig naming the field", Want: vitals.ErrInvalidConfig,
-			Call: validate("MaxQueues", vitals.Config{MaxQueues: -1}),
-		},
-		{
-			Name: "config invalid UTF-8 time zone", API: "Config.Validate", Input: `FeatureTimeZone: "Europe/\xffBerlin"`,
-			Result: "ErrInvalidConfig naming the field", Want: vitals.ErrInvalidConfig,
-			Call: validate("FeatureTimeZone", vitals.Config{FeatureTimeZone: "Europe/\xffBerlin"}),
-		},
-		{
-			Name: "config 1 MiB time zone", API: "Config.Validate", Input: "FeatureTimeZone: 1 MiB",
-			Result: "ErrInvalidConfig naming the field", Want: vitals.ErrInvalidConfig,
-			Call: validate("FeatureTimeZone", vitals.Config{FeatureTimeZone: badinput.MiB}),
-		},
-		{
-			Name: "config empty hash key", API: "Config.Validate", Input: "UserHashKey: []byte{} (set, 0 bytes)",
-			Result: "ErrInvalidConfig naming the field", Want: vitals.ErrInvalidConfig,
-			Call: validate("UserHashKey", vitals.Config{UserHashKey: []byte{}}),
-		},
-		{
-			Name: "start with invalid config", API: "Start", Input: "WithConfig(Config{QueueWindow: -1})",
+			Name: "start with invalid config", API: "Start", Input: "WithConfig(Config{CollectionBudget: -1})",
 			Result: "ErrInvalidConfig, no System", Want: vitals.ErrInvalidConfig,
 			Call: func(t *testing.T, _ *badRig) error {
-				sys, err := vitals.Start(context.Background(), vitals.WithConfig(vitals.Config{QueueWindow: -1}))
+				sys, err := vitals.Start(context.Background(), vitals.WithConfig(vitals.Config{CollectionBudget: -1}))
 				if sys != nil {
 					t.Error("a System was returned")
 					_ = sys.Shutdown(context.Background())

@@ -1,13 +1,15 @@
 package vitals_test
 
 import (
+	"context"
 	"errors"
-	"math"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/otelvitals/vitals"
+	"github.com/otelvitals/vitals/exporters"
+	"github.com/otelvitals/vitals/instrument/queue"
 )
 
 func TestConfigZeroValueIsValid(t *testing.T) {
@@ -18,20 +20,13 @@ func TestConfigZeroValueIsValid(t *testing.T) {
 
 func TestConfigValidBoundaries(t *testing.T) {
 	valid := []vitals.Config{
-		{ConnectionRetention: time.Second},
-		{ConnectionRetention: 720 * time.Hour},
-		{QueueSampleInterval: 10 * time.Millisecond, QueueWindow: time.Second},
-		{QueueOverflowThreshold: 1},
-		{QueueOverflowThreshold: 0.01},
-		{UserHashKey: make([]byte, 16)},
-		{MaxPools: 1, MaxFeatures: 1248},
-		{CardinalityLimit: 60, MaxPools: 3, MaxQueues: 58, MaxCaches: 4, MaxFeatures: 2},
-		{FeatureTimeZone: "Europe/Berlin"},
+		{CardinalityLimit: 1},
+		{CardinalityLimit: 1_000_000},
 		{CollectionBudget: time.Millisecond},
-		// The longest sample interval, with the liveness timeout it implies
-		// by default (twice it), and given.
-		{QueueSampleInterval: time.Hour, QueueWindow: time.Hour},
-		{QueueSampleInterval: time.Hour, QueueWindow: time.Hour, LivenessTimeout: 2 * time.Hour},
+		{CollectionBudget: time.Minute},
+		{LivenessTimeout: time.Second},
+		{LivenessTimeout: 2 * time.Hour},
+		{Exemplars: true},
 	}
 	for _, c := range valid {
 		if err := c.Validate(); err != nil {
@@ -51,39 +46,14 @@ func TestConfigValidateRejects(t *testing.T) {
 		inMsg   string // part of the message: the value as printed
 		allowed string // part of the allowed range
 	}{
-		{"negative retention", vitals.Config{ConnectionRetention: -time.Second}, "ConnectionRetention", "-1s", "1s to 720h"},
-		{"retention too short", vitals.Config{ConnectionRetention: time.Millisecond}, "ConnectionRetention", "1ms", "1s to 720h"},
-		{"retention too long", vitals.Config{ConnectionRetention: 1000 * time.Hour}, "ConnectionRetention", "1000h", "1s to 720h"},
-		{"sample interval too short", vitals.Config{QueueSampleInterval: time.Millisecond}, "QueueSampleInterval", "1ms", "10ms to 1h"},
-		{"negative sample interval", vitals.Config{QueueSampleInterval: -time.Second}, "QueueSampleInterval", "-1s", "10ms to 1h"},
-		{"queue window too long", vitals.Config{QueueWindow: 25 * time.Hour}, "QueueWindow", "25h", "1s to 24h"},
-		{"queue window under interval", vitals.Config{QueueSampleInterval: time.Minute, QueueWindow: 30 * time.Second}, "QueueWindow", "30s", "at least QueueSampleInterval"},
-		{"liveness under two samples", vitals.Config{QueueSampleInterval: time.Minute, LivenessTimeout: time.Minute}, "LivenessTimeout", "1m0s", "at least twice QueueSampleInterval"},
-		{"liveness too long", vitals.Config{LivenessTimeout: 3 * time.Hour}, "LivenessTimeout", "3h0m0s", "1s to 2h"},
-		{"threshold above 1", vitals.Config{QueueOverflowThreshold: 1.5}, "QueueOverflowThreshold", "1.5", "above 0 up to 1"},
-		{"negative threshold", vitals.Config{QueueOverflowThreshold: -0.2}, "QueueOverflowThreshold", "-0.2", "above 0 up to 1"},
-		{"NaN threshold", vitals.Config{QueueOverflowThreshold: math.NaN()}, "QueueOverflowThreshold", "NaN", "above 0 up to 1"},
-		{"infinite threshold", vitals.Config{QueueOverflowThreshold: math.Inf(1)}, "QueueOverflowThreshold", "+Inf", "above 0 up to 1"},
-		{"negative cache window", vitals.Config{CacheHitWindow: -time.Minute}, "CacheHitWindow", "-1m", "1s to 24h"},
-		{"cache window too short", vitals.Config{CacheHitWindow: 500 * time.Millisecond}, "CacheHitWindow", "500ms", "1s to 24h"},
-		{"feature window too short", vitals.Config{FeatureUsageWindow: time.Second}, "FeatureUsageWindow", "1s", "1m0s to 720h"},
-		{"unknown time zone", vitals.Config{FeatureTimeZone: "Mars/Olympus_Mons"}, "FeatureTimeZone", `"Mars/Olympus_Mons"`, "IANA time zone"},
-		{"hash key too short", vitals.Config{UserHashKey: []byte("short")}, "UserHashKey", "5 bytes", "16 to 1024 bytes"},
-		{"hash key empty but set", vitals.Config{UserHashKey: []byte{}}, "UserHashKey", "0 bytes", "16 to 1024 bytes"},
-		{"negative max pools", vitals.Config{MaxPools: -1}, "MaxPools", "-1", "below CardinalityLimit"},
-		{"max queues at the cardinality limit", vitals.Config{MaxQueues: 20000}, "MaxQueues", "20000", "1 to 19998"},
-		{"max pools whose series overflow the limit", vitals.Config{MaxPools: 1600}, "MaxPools", "1600", "1 to 1537"},
-		{"negative max caches", vitals.Config{MaxCaches: -5}, "MaxCaches", "-5", "below CardinalityLimit"},
-		{"max features above a small cardinality limit", vitals.Config{CardinalityLimit: 100, MaxPools: 6, MaxQueues: 10, MaxCaches: 10, MaxFeatures: 6}, "MaxFeatures", "6", "1 to 5"},
-		{"negative cardinality limit", vitals.Config{CardinalityLimit: -1, MaxPools: 1, MaxQueues: 1, MaxCaches: 1, MaxFeatures: 1}, "CardinalityLimit", "-1", "1 to 1000000"},
+		{"liveness too short", vitals.Config{LivenessTimeout: 500 * time.Millisecond}, "LivenessTimeout", "500ms", "1s to 2h0m0s"},
+		{"negative liveness", vitals.Config{LivenessTimeout: -time.Second}, "LivenessTimeout", "-1s", "1s to 2h0m0s"},
+		{"liveness too long", vitals.Config{LivenessTimeout: 3 * time.Hour}, "LivenessTimeout", "3h0m0s", "1s to 2h0m0s"},
+		{"negative cardinality limit", vitals.Config{CardinalityLimit: -1}, "CardinalityLimit", "-1", "1 to 1000000"},
 		{"cardinality limit too high", vitals.Config{CardinalityLimit: 2_000_000}, "CardinalityLimit", "2000000", "1 to 1000000"},
-		{"negative connection ID limit", vitals.Config{MaxConnectionIDs: -1}, "MaxConnectionIDs", "-1", "1 to 100000000"},
-		{"connection ID limit too high", vitals.Config{MaxConnectionIDs: 200_000_000}, "MaxConnectionIDs", "200000000", "1 to 100000000"},
 		{"negative collection budget", vitals.Config{CollectionBudget: -time.Millisecond}, "CollectionBudget", "-1ms", "1ms to 1m0s"},
+		{"collection budget too short", vitals.Config{CollectionBudget: time.Microsecond}, "CollectionBudget", "1µs", "1ms to 1m0s"},
 		{"collection budget too long", vitals.Config{CollectionBudget: 2 * time.Minute}, "CollectionBudget", "2m0s", "1ms to 1m0s"},
-	}
-	if len(tests) < 15 {
-		t.Fatalf("only %d cases", len(tests))
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -115,11 +85,47 @@ func TestConfigValidateRejects(t *testing.T) {
 // TestConfigValidateReportsAll checks that several bad fields are all
 // reported at once.
 func TestConfigValidateReportsAll(t *testing.T) {
-	err := vitals.Config{ConnectionRetention: -1, QueueOverflowThreshold: 2, MaxPools: -1}.Validate()
+	err := vitals.Config{CollectionBudget: -1, LivenessTimeout: -1, CardinalityLimit: -1}.Validate()
 	got := configErrorFields(err)
-	want := []string{"ConnectionRetention", "QueueOverflowThreshold", "MaxPools"}
+	want := []string{"CollectionBudget", "LivenessTimeout", "CardinalityLimit"}
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Fatalf("fields %v, want %v", got, want)
+	}
+}
+
+// TestLivenessTimeoutFollowsSampleInterval checks the liveness timeout
+// Start derives: one minute by default, twice a longer queue sample
+// interval, a given one kept, and one shorter than two samples refused.
+func TestLivenessTimeoutFollowsSampleInterval(t *testing.T) {
+	none := vitals.WithExporterOptions(exporters.WithExporters(exporters.None))
+	for _, tt := range []struct {
+		name     string
+		given    time.Duration
+		interval time.Duration
+		want     time.Duration
+	}{
+		{"defaults", 0, 0, time.Minute},
+		{"a slow sampler", 0, 45 * time.Second, 90 * time.Second},
+		{"given", 5 * time.Second, 2 * time.Second, 5 * time.Second},
+		{"the longest interval", 0, time.Hour, 2 * time.Hour},
+	} {
+		sys, err := vitals.Start(context.Background(), none, vitals.WithConfig(vitals.Config{LivenessTimeout: tt.given}),
+			vitals.WithQueueOptions(queue.WithSampleInterval(tt.interval)))
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if got := sys.Config().LivenessTimeout; got != tt.want {
+			t.Errorf("%s: LivenessTimeout %v, want %v", tt.name, got, tt.want)
+		}
+		_ = sys.Shutdown(context.Background())
+	}
+	sys, err := vitals.Start(context.Background(), none, vitals.WithConfig(vitals.Config{LivenessTimeout: 3 * time.Second}),
+		vitals.WithQueueOptions(queue.WithSampleInterval(2*time.Second)))
+	if sys != nil || !errors.Is(err, vitals.ErrInvalidConfig) || !strings.Contains(err.Error(), "at least twice the queue sample interval (4s)") {
+		t.Errorf("liveness under two samples: System %v, error %v", sys, err)
+	}
+	if got := (*vitals.System)(nil).Config().LivenessTimeout; got != time.Minute {
+		t.Errorf("nil System's LivenessTimeout %v, want 1m", got)
 	}
 }
 

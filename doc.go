@@ -29,16 +29,23 @@
 //
 // # Configuration
 //
-// [Config] holds the trackers' windows, thresholds and limits; its zero
-// value is valid, and [Config.Validate] names every field that is not.
+// [Config] holds the System's own settings: the cardinality limit, the
+// collection budget, the liveness timeout and exemplars. Its zero value is
+// valid, and [Config.Validate] names every field that is not. Each
+// tracker's settings are the options of its package, passed on by
+// [WithConnOptions], [WithQueueOptions], [WithCacheOptions] and
+// [WithFeatureOptions].
 //
 // # Cardinality
 //
 // The OpenTelemetry Go SDK keeps at most 2000 series per instrument by
 // default and folds the rest into an otel.metric.overflow series. The
 // provider Start builds uses [Config].CardinalityLimit instead (default
-// 20000), above vitals' own per-kind limits (MaxPools, MaxQueues, MaxCaches,
-// MaxFeatures; default 1000 each), so that vitals' overflow series, not the
-// SDK's, take the excess. Under [WithMeterProvider], raise the limit of your
-// provider with sdkmetric.WithCardinalityLimit if vitals' series exceed it.
+// 20000), above the trackers' own per-kind limits (conn.WithMaxPools,
+// queue.WithMaxQueues, cache.WithMaxCaches, feature.WithMaxFeatures;
+// default 1000 each), so that vitals' overflow series, not the SDK's, take
+// the excess when the trackers report through the provider's instruments.
+// What the [Producer] emits is never folded by the SDK. Under
+// [WithMeterProvider], raise the limit of your provider with
+// sdkmetric.WithCardinalityLimit if vitals' series exceed it.
 package vitals // import "github.com/otelvitals/vitals"

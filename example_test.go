@@ -146,7 +146,7 @@ func ExampleNewProducer() {
 
 // Validate names the field, the value and the allowed range.
 func ExampleConfig_Validate() {
-	cfg := vitals.Config{QueueOverflowThreshold: 1.5}
+	cfg := vitals.Config{CollectionBudget: 2 * time.Minute}
 	fmt.Println(cfg.Validate())
-	// Output: vitals: Config.QueueOverflowThreshold = 1.5: allowed above 0 up to 1 (0 means the default 0.8)
+	// Output: vitals: Config.CollectionBudget = 2m0s: allowed 1ms to 1m0s (0 means the default)
 }

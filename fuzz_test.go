@@ -2,7 +2,6 @@ package vitals_test
 
 import (
 	"errors"
-	"math"
 	"testing"
 	"time"
 
@@ -12,20 +11,14 @@ import (
 // FuzzConfigValidate checks that Validate never panics, and that every
 // error it returns names a field and wraps ErrInvalidConfig.
 func FuzzConfigValidate(f *testing.F) {
-	f.Add(int64(0), int64(0), 0.0, 0, 0, "", 0)
-	f.Add(int64(-1), int64(time.Millisecond), 1.5, -1, 2_000_000, "Mars/Base", 5)
-	f.Add(int64(time.Hour), int64(time.Second), math.NaN(), 20000, 10, "UTC", 16)
-	f.Fuzz(func(t *testing.T, retention, interval int64, threshold float64, maxPools, limit int, tz string, keyLen int) {
+	f.Add(int64(0), int64(0), 0)
+	f.Add(int64(-1), int64(time.Millisecond), 2_000_000)
+	f.Add(int64(time.Hour), int64(time.Second), 20000)
+	f.Fuzz(func(t *testing.T, budget, liveness int64, limit int) {
 		cfg := vitals.Config{
-			ConnectionRetention:    time.Duration(retention),
-			QueueSampleInterval:    time.Duration(interval),
-			QueueOverflowThreshold: threshold,
-			MaxPools:               maxPools,
-			CardinalityLimit:       limit,
-			FeatureTimeZone:        tz,
-		}
-		if keyLen > 0 {
-			cfg.UserHashKey = make([]byte, min(keyLen, 4096))
+			CollectionBudget: time.Duration(budget),
+			LivenessTimeout:  time.Duration(liveness),
+			CardinalityLimit: limit,
 		}
 		err := cfg.Validate()
 		if err == nil {

@@ -216,7 +216,7 @@ func TestTrackerOptionsThroughStart(t *testing.T) {
 	sys, err := vitals.Start(context.Background(),
 		vitals.WithExporterOptions(exporters.WithExporters(exporters.None)),
 		vitals.WithClock(fake.Now),
-		vitals.WithConfig(vitals.Config{CacheHitWindow: time.Hour}),
+		vitals.WithCacheOptions(cache.WithWindow(time.Hour)),
 		vitals.WithConnOptions(conn.WithMaxAge(time.Minute)),
 		vitals.WithCacheOptions(cache.WithWindow(2*time.Minute)))
 	if err != nil {

@@ -42,13 +42,12 @@ type options struct {
 	featureOpts []feature.Option
 }
 
-// WithConnOptions adds options to the connection tracker Start makes, such
-// as conn.WithMaxAge, which Config does not hold. They apply after the
-// settings Start derives from [Config], [WithMeterProvider],
-// [WithProducer] and [WithClock], so they win; validation and defaults
-// are the tracker's own (see package
-// [github.com/otelvitals/vitals/instrument/conn]). Nil options are
-// ignored.
+// WithConnOptions adds options to the connection tracker Start makes: its
+// retention, window, limits and max age (see package
+// [github.com/otelvitals/vitals/instrument/conn]). They apply after the
+// settings Start derives from [WithMeterProvider], [WithProducer] and
+// [WithClock], so they win; validation and defaults are the tracker's own.
+// Nil options are ignored.
 func WithConnOptions(opts ...conn.Option) Option {
 	return optionFunc(func(o *options) { o.connOpts = append(o.connOpts, opts...) })
 }
@@ -97,9 +96,9 @@ func WithClock(now func() time.Time) Option {
 	return optionFunc(func(o *options) { o.now = now })
 }
 
-// WithConfig sets the tracker and provider settings. The zero Config, the
-// default, is valid; Start rejects an invalid one with the errors of
-// [Config.Validate].
+// WithConfig sets the System's own settings: the cardinality limit, the
+// collection budget, the liveness timeout and exemplars. The zero Config,
+// the default, is valid; Start returns the errors of [Config.Validate].
 func WithConfig(c Config) Option {
 	return optionFunc(func(o *options) { o.config = c })
 }

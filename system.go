@@ -30,31 +30,30 @@ var systemMetrics = []semconv.Metric{
 }
 
 // startTrackers makes the four trackers under the system's provider and
-// producer, with the Config's settings, starts the queue sampler and
+// producer, with the options of WithConnOptions and its siblings, starts
+// the queue sampler and
 // registers the health gauges, whose collection (a snapshot of the
 // trackers, shared with their own export, then the score) records its
 // own duration in vitals.self.duration (operation "collect"). A tracker
 // whose instruments failed in part still works; the errors are joined.
+// Settings refused ([refused]) are among them.
 func (s *System) startTrackers() error {
-	c := s.config
 	mp := s.provider
 	var errs []error
 	var err error
-	s.conns, err = conn.New(append([]conn.Option{conn.WithMeterProvider(mp), conn.WithProducer(s.producer), conn.WithClock(s.now),
-		conn.WithRetention(c.ConnectionRetention), conn.WithWindow(c.ConnectionWindow),
-		conn.WithMaxPools(c.MaxPools), conn.WithMaxIDs(c.MaxConnectionIDs)}, s.opts.connOpts...)...)
+	s.conns, err = conn.New(append([]conn.Option{conn.WithMeterProvider(mp), conn.WithProducer(s.producer), conn.WithClock(s.now)},
+		s.opts.connOpts...)...)
 	errs = append(errs, err)
-	s.queues, err = queue.New(append([]queue.Option{queue.WithMeterProvider(mp), queue.WithProducer(s.producer), queue.WithClock(s.now),
-		queue.WithSampleInterval(c.QueueSampleInterval), queue.WithOverflowThreshold(c.QueueOverflowThreshold),
-		queue.WithWindow(c.QueueWindow), queue.WithMaxQueues(c.MaxQueues)}, s.opts.queueOpts...)...)
+	s.queues, err = queue.New(append([]queue.Option{queue.WithMeterProvider(mp), queue.WithProducer(s.producer), queue.WithClock(s.now)},
+		s.opts.queueOpts...)...)
 	errs = append(errs, err)
-	s.caches, err = cache.New(append([]cache.Option{cache.WithMeterProvider(mp), cache.WithProducer(s.producer), cache.WithClock(s.now),
-		cache.WithWindow(c.CacheHitWindow), cache.WithMaxCaches(c.MaxCaches)}, s.opts.cacheOpts...)...)
+	s.liveness, err = s.config.livenessTimeout(s.queues.SampleInterval())
 	errs = append(errs, err)
-	loc, _ := time.LoadLocation(c.FeatureTimeZone) // Validate checked it
-	s.features, err = feature.New(append([]feature.Option{feature.WithMeterProvider(mp), feature.WithProducer(s.producer), feature.WithClock(s.now),
-		feature.WithWindow(c.FeatureUsageWindow), feature.WithLocation(loc), feature.WithUserHashKey(c.UserHashKey),
-		feature.WithMaxFeatures(c.MaxFeatures)}, s.opts.featureOpts...)...)
+	s.caches, err = cache.New(append([]cache.Option{cache.WithMeterProvider(mp), cache.WithProducer(s.producer), cache.WithClock(s.now)},
+		s.opts.cacheOpts...)...)
+	errs = append(errs, err)
+	s.features, err = feature.New(append([]feature.Option{feature.WithMeterProvider(mp), feature.WithProducer(s.producer), feature.WithClock(s.now)},
+		s.opts.featureOpts...)...)
 	errs = append(errs, err)
 	errs = append(errs, s.queues.StartSampler(context.Background()))
 
@@ -236,7 +235,7 @@ func (s *System) alive() error {
 	if s == nil {
 		return nil
 	}
-	timeout := s.config.LivenessTimeout
+	timeout := s.liveness
 	now := time.Now()
 	if started := s.probing.Load(); started != 0 {
 		if ran := now.Sub(time.Unix(0, started)); ran > timeout {

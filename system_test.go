@@ -163,7 +163,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 // full: readiness answers 503, liveness 200. Then a queue probe blocks the
 // sampler for good: liveness answers 503 once the timeout has passed.
 func TestLivenessAndReadiness(t *testing.T) {
-	sys, _ := startManual(t, append(moving, vitals.WithConfig(vitals.Config{QueueSampleInterval: 10 * time.Millisecond, LivenessTimeout: time.Second}))...)
+	sys, _ := startManual(t, append(moving, vitals.WithQueueOptions(queue.WithSampleInterval(10*time.Millisecond)), vitals.WithConfig(vitals.Config{LivenessTimeout: time.Second}))...)
 	get := func(h http.Handler) int {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))

@@ -52,7 +52,8 @@ type System struct {
 
 	producer *Producer // nil: the trackers report through the provider's instruments
 	now      func() time.Time
-	opts     options // the tracker options of WithConnOptions and its siblings
+	opts     options       // the tracker options of WithConnOptions and its siblings
+	liveness time.Duration // the liveness timeout, from Config and the queue sample interval
 
 	conns    *conn.Tracker
 	queues   *queue.Monitor
@@ -130,7 +131,12 @@ func Start(ctx context.Context, opts ...Option) (*System, error) {
 	if o.provider != nil {
 		s.provider = o.provider
 		s.producer = o.producer
-		return s, s.startTrackers()
+		if err := s.startTrackers(); refused(err) {
+			return nil, errors.Join(err, s.Shutdown(ctx))
+		} else if err != nil {
+			return s, err
+		}
+		return s, nil
 	}
 
 	res, err := buildResource(ctx, o.resource)
@@ -178,9 +184,15 @@ func Start(ctx context.Context, opts ...Option) (*System, error) {
 	s.resource = res
 	s.readers = readers
 	if err := s.startTrackers(); err != nil {
-		return nil, errors.Join(err, s.sdk.Shutdown(ctx))
+		return nil, errors.Join(err, s.Shutdown(ctx))
 	}
 	return s, nil
+}
+
+// refused reports whether err holds a setting Start refuses to run with:
+// an invalid Config field, or a tracker option its tracker refused.
+func refused(err error) bool {
+	return errors.Is(err, ErrInvalidConfig) || errors.Is(err, feature.ErrHashKeyLength)
 }
 
 // exemplarFilter returns the exemplar filter Start sets, nil to leave
@@ -282,16 +294,18 @@ func (s *System) Producer() *Producer {
 	return s.producer
 }
 
-// Config returns the Config given to Start, with defaults filled in; on a
-// nil System, the default configuration. Options given through
-// [WithConnOptions] and its siblings win over it in the trackers and are
-// not reflected here.
+// Config returns the Config given to Start, with defaults filled in,
+// LivenessTimeout's from the queue sample interval; on a nil System, the
+// default configuration. The trackers' own settings are their options
+// (see [WithConnOptions]).
 func (s *System) Config() Config {
 	if s == nil {
-		return Config{}.withDefaults()
+		c := Config{}.withDefaults()
+		c.LivenessTimeout, _ = c.livenessTimeout(queue.DefaultSampleInterval)
+		return c
 	}
 	c := s.config
-	c.UserHashKey = append([]byte(nil), c.UserHashKey...)
+	c.LivenessTimeout = s.liveness
 	return c
 }
 

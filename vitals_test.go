@@ -173,7 +173,7 @@ func TestExemplars(t *testing.T) {
 // TestCardinalityLimit checks that the provider keeps Config.CardinalityLimit
 // series per instrument and folds the rest into the SDK's overflow series.
 func TestCardinalityLimit(t *testing.T) {
-	cfg := vitals.Config{CardinalityLimit: 40, MaxPools: 1, MaxQueues: 3, MaxCaches: 3, MaxFeatures: 1}
+	cfg := vitals.Config{CardinalityLimit: 40}
 	sys, reader := startManual(t, vitals.WithConfig(cfg))
 	c, _ := testCounter.New(sys.MeterProvider().Meter("test"))
 	for i := range 50 {
@@ -228,7 +228,7 @@ func TestWithMeterProviderNilKeepsDefault(t *testing.T) {
 }
 
 func TestStartRejectsInvalidConfig(t *testing.T) {
-	sys, err := vitals.Start(context.Background(), vitals.WithConfig(vitals.Config{QueueOverflowThreshold: 3}))
+	sys, err := vitals.Start(context.Background(), vitals.WithConfig(vitals.Config{CardinalityLimit: -3}))
 	if !errors.Is(err, vitals.ErrInvalidConfig) || sys != nil {
 		t.Fatalf("got %v, %v; want ErrInvalidConfig and no System", sys, err)
 	}

@@ -154,10 +154,13 @@ func TestBoundedMemory(t *testing.T) {
 	}
 
 	hashKey := []byte("a fixed key: the estimate is the same every run")
-	sys, reader := startManual(t, vitals.WithConfig(vitals.Config{UserHashKey: hashKey}))
+	sys, reader := startManual(t, vitals.WithFeatureOptions(feature.WithUserHashKey(hashKey)))
 	cfg := sys.Config()
+	// The trackers' default limits, which Start keeps.
+	keyLimits := struct{ MaxPools, MaxQueues, MaxCaches, MaxFeatures int }{
+		conn.DefaultMaxPools, queue.DefaultMaxQueues, cache.DefaultMaxCaches, feature.DefaultMaxFeatures}
 	fake := &fakeClock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
-	leaks, err := conn.New(conn.WithMeterProvider(sys.MeterProvider()), conn.WithMaxPools(cfg.MaxPools),
+	leaks, err := conn.New(conn.WithMeterProvider(sys.MeterProvider()), conn.WithMaxPools(keyLimits.MaxPools),
 		conn.WithClock(fake.Now), conn.WithRetention(leakRetention), conn.WithMaxIDs(ids))
 	if err != nil {
 		t.Fatal(err)
@@ -222,27 +225,27 @@ func TestBoundedMemory(t *testing.T) {
 	rm := collect(t, reader)
 	snap := sys.Snapshot()
 	overflowCount := func(kept int) int64 { return int64(names - kept) }
-	wantInt(t, rm, overflowCount(cfg.MaxPools), semconv.ConnectionEvents.Name,
+	wantInt(t, rm, overflowCount(keyLimits.MaxPools), semconv.ConnectionEvents.Name,
 		semconv.Overflow, semconv.ConnectionEventKey.String(semconv.ConnectionEventCreated))
-	wantInt(t, rm, overflowCount(cfg.MaxPools), semconv.ConnectionEvents.Name,
+	wantInt(t, rm, overflowCount(keyLimits.MaxPools), semconv.ConnectionEvents.Name,
 		semconv.Overflow, semconv.ConnectionEventKey.String(semconv.ConnectionEventDestroyed))
-	if h := wantHist(t, rm, semconv.QueueDepthSampled.Name, semconv.Overflow); int64(h.Count) != overflowCount(cfg.MaxQueues) {
-		t.Errorf("overflow queue: %d samples, want %d", h.Count, overflowCount(cfg.MaxQueues))
+	if h := wantHist(t, rm, semconv.QueueDepthSampled.Name, semconv.Overflow); int64(h.Count) != overflowCount(keyLimits.MaxQueues) {
+		t.Errorf("overflow queue: %d samples, want %d", h.Count, overflowCount(keyLimits.MaxQueues))
 	}
-	wantInt(t, rm, overflowCount(cfg.MaxCaches), semconv.CacheOperations.Name,
+	wantInt(t, rm, overflowCount(keyLimits.MaxCaches), semconv.CacheOperations.Name,
 		semconv.Overflow, semconv.CacheResultKey.String(semconv.CacheResultHit))
 	// "/search" holds one of the feature slots.
-	wantInt(t, rm, overflowCount(cfg.MaxFeatures-1), semconv.FeatureUsage.Name,
+	wantInt(t, rm, overflowCount(keyLimits.MaxFeatures-1), semconv.FeatureUsage.Name,
 		semconv.Overflow, semconv.FeaturePatternKey.String(feature.PatternDirectCall), semconv.FeatureOutcomeKey.String(semconv.FeatureOutcomeSuccess))
 	for _, kind := range []struct {
 		name string
 		got  int
 		max  int
 	}{
-		{"pools", len(snap.Connections.Pools), cfg.MaxPools},
-		{"queues", len(snap.Queues.Queues), cfg.MaxQueues},
-		{"caches", len(snap.Caches.Caches), cfg.MaxCaches},
-		{"features", len(snap.Features.Features), cfg.MaxFeatures},
+		{"pools", len(snap.Connections.Pools), keyLimits.MaxPools},
+		{"queues", len(snap.Queues.Queues), keyLimits.MaxQueues},
+		{"caches", len(snap.Caches.Caches), keyLimits.MaxCaches},
+		{"features", len(snap.Features.Features), keyLimits.MaxFeatures},
 	} {
 		if kind.got != kind.max+1 {
 			t.Errorf("%d %s in the snapshot, want the limit %d and the overflow one", kind.got, kind.name, kind.max)

@@ -16,6 +16,10 @@ import (
 
 	"github.com/otelvitals/vitals"
 	"github.com/otelvitals/vitals/exporters"
+	"github.com/otelvitals/vitals/instrument/cache"
+	"github.com/otelvitals/vitals/instrument/conn"
+	"github.com/otelvitals/vitals/instrument/feature"
+	"github.com/otelvitals/vitals/instrument/queue"
 )
 
 // options are the demo's settings, from flags.
@@ -62,13 +66,10 @@ func run(ctx context.Context, o options, out io.Writer, ready chan<- [2]string) 
 		vitals.WithReader(view),
 		// Short windows, so that a few minutes of demo show every signal
 		// move; a service keeps the defaults.
-		vitals.WithConfig(vitals.Config{
-			ConnectionRetention: time.Minute,
-			QueueSampleInterval: 100 * time.Millisecond,
-			QueueWindow:         time.Minute,
-			CacheHitWindow:      time.Minute,
-			FeatureUsageWindow:  time.Minute,
-		}),
+		vitals.WithConnOptions(conn.WithRetention(time.Minute)),
+		vitals.WithQueueOptions(queue.WithSampleInterval(100*time.Millisecond), queue.WithWindow(time.Minute)),
+		vitals.WithCacheOptions(cache.WithWindow(time.Minute)),
+		vitals.WithFeatureOptions(feature.WithWindow(time.Minute)),
 		vitals.WithExporterOptions(
 			exporters.WithExporters(names...),
 			exporters.WithPrometheusAddress(o.metricsAddr),

@@ -18,7 +18,7 @@ const (
 	MaxNameLength = 256
 )
 
-// Range of [WithWindow], the same as vitals.Config.Validate allows; [New]
+// Range of [WithWindow]; [New]
 // clamps a window outside it to the nearer end. A window of a few
 // nanoseconds would have buckets of no width.
 const (

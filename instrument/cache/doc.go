@@ -77,7 +77,7 @@
 // over a newer one, and an [Op] timed across the step takes 0.
 //
 // A window out of range is clamped, never refused: to [MinWindow] (1s) to
-// [MaxWindow] (24h), the range vitals.Config allows, so that the window's
+// [MaxWindow] (24h), so that the window's
 // buckets never shrink to nothing; values <= 0 keep the default.
 //
 // Nil handles are no-ops: every method of a nil [*Monitor], [*Cache] or

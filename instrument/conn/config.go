@@ -27,10 +27,10 @@ const (
 	MaxNameLength = 256
 )
 
-// Ranges of the duration options, the same as vitals.Config.Validate
-// allows; [New] clamps a value outside them to the nearer end. A retention
-// of a few nanoseconds would have the expiry goroutine tick without rest,
-// and a window of one would have buckets of no width.
+// Ranges of the duration options; [New] clamps a value outside them to the
+// nearer end. A retention of a few nanoseconds would have the expiry
+// goroutine tick without rest, and a window of one would have buckets of no
+// width.
 const (
 	MinRetention = time.Second
 	MaxRetention = 720 * time.Hour

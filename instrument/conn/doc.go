@@ -124,7 +124,7 @@
 //
 // Options out of range are clamped, never refused: a retention to
 // [MinRetention] (1s) to [MaxRetention] (720h), a window to [MinWindow]
-// (1s) to [MaxWindow] (24h), the ranges vitals.Config allows, so that no
+// (1s) to [MaxWindow] (24h), so that no
 // value has the expiry goroutine spin or the window's buckets shrink to
 // nothing; values <= 0 keep the defaults.
 //

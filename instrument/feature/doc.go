@@ -75,7 +75,7 @@
 // 0.
 //
 // A window out of range is clamped, never refused: to [MinWindow] (1m) to
-// [MaxWindow] (720h), the range vitals.Config allows, so that the window's
+// [MaxWindow] (720h), so that the window's
 // quarters never shrink to nothing; values <= 0 keep the default.
 //
 // Nil handles are no-ops: every method of nil [*Analytics] or a nil

@@ -21,10 +21,9 @@ const (
 	MaxNameLength = 256
 )
 
-// Ranges of the duration options, the same as vitals.Config.Validate
-// allows; [New] clamps a value outside them to the nearer end. A sampler
-// ticking every few nanoseconds would spin a core, and a window of one
-// would have buckets of no width.
+// Ranges of the duration options; [New] clamps a value outside them to the
+// nearer end. A sampler ticking every few nanoseconds would spin a core, and
+// a window of one would have buckets of no width.
 const (
 	MinSampleInterval = 10 * time.Millisecond
 	MaxSampleInterval = time.Hour

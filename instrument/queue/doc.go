@@ -81,7 +81,7 @@
 // Options out of range are clamped, never refused: the sample interval to
 // [MinSampleInterval] (10ms) to [MaxSampleInterval] (1h), the window to
 // [MinWindow] (1s) to [MaxWindow] (24h) and then to at least the sample
-// interval, the ranges vitals.Config allows, so that no value has the
+// interval, so that no value has the
 // sampler spin or the window's buckets shrink to nothing; values <= 0 keep
 // the defaults.
 //
