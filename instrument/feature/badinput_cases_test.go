@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric/noop"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/otelvitals/vitals/instrument/feature"
@@ -239,6 +240,20 @@ func badFeatureCases() []badCase {
 					t.Errorf("window %vs with %d uses, want 60s with 1", s.WindowSeconds, s.Features[0].WindowUses)
 				}
 				return nil
+			},
+		},
+		{
+			Name: "user hash key of 5 bytes", API: "feature.WithUserHashKey", Input: `[]byte("short")`,
+			Result: "feature.ErrHashKeyLength from New, with analytics that count users on the random per-process seed",
+			Want:   feature.ErrHashKeyLength,
+			Call: func(t *testing.T, _ *badRig) error {
+				a, err := feature.New(feature.WithMeterProvider(noop.NewMeterProvider()), feature.WithUserHashKey([]byte("short")))
+				a.Feature(feature.TypeAPIEndpoint, "k").Record(context.Background(), "u", "", 0, true)
+				if s := a.Snapshot().Features; len(s) != 1 || s[0].UniqueUsers != 1 {
+					t.Errorf("snapshot %+v, want one user", s)
+				}
+				_ = a.Shutdown(context.Background())
+				return err
 			},
 		},
 		{
