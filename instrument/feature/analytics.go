@@ -4,10 +4,8 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash"
 	"hash/maphash"
 	"sync"
 	"sync/atomic"
@@ -16,6 +14,7 @@ import (
 	"github.com/otelvitals/vitals/internal/core"
 	"github.com/otelvitals/vitals/internal/keyset"
 	"github.com/otelvitals/vitals/internal/rejected"
+	"github.com/otelvitals/vitals/internal/siphash"
 	"github.com/otelvitals/vitals/semconv"
 )
 
@@ -46,8 +45,8 @@ type Analytics struct {
 	patterns patternTable
 
 	seed maphash.Seed
-	key  []byte
-	macs sync.Pool // of *keyedMAC, with a key
+	key  *siphash.Key            // nil: maphash under seed
+	sink atomic.Pointer[sinkBox] // where Record hands users' hashes too; nil for nowhere
 
 	hourMu    sync.Mutex
 	hourUntil atomic.Int64 // clock nanoseconds when the cached hour ends
@@ -107,7 +106,9 @@ func New(opts ...Option) (*Analytics, error) {
 		cfg:      cfg,
 		features: keyset.Set[*Feature]{Max: cfg.maxFeatures, Limit: ErrFeatureLimit},
 		seed:     maphash.MakeSeed(),
-		key:      cfg.key,
+	}
+	if cfg.key != nil {
+		a.key = userKey(cfg.key)
 	}
 	a.patterns.init()
 	a.hourUntil.Store(-1 << 62)
@@ -140,12 +141,19 @@ func (a *Analytics) Feature(featureType, name string) *Feature {
 	return f
 }
 
-// keyedMAC is an HMAC-SHA256 under the configured key with buffers of its
-// own, reused through a pool so that hashing allocates nothing.
-type keyedMAC struct {
-	mac hash.Hash
-	buf []byte
-	sum [sha256.Size]byte
+// userKeyLabel names what the SipHash key derived from a user hash key is
+// for; a change of it changes every keyed user hash.
+const userKeyLabel = "vitals feature user hash v1"
+
+// userKey derives the SipHash key users are hashed with from key: the
+// first 16 bytes of HMAC-SHA256(key, userKeyLabel), so that keys of any
+// length from 16 bytes up give a full 128-bit key, and processes with the
+// same key agree.
+func userKey(key []byte) *siphash.Key {
+	mac := hmac.New(sha256.New, key)
+	mac.Write([]byte(userKeyLabel))
+	k := siphash.NewKey([16]byte(mac.Sum(nil)[:16]))
+	return &k
 }
 
 // hashUser returns the keyed hash users are counted by; see
@@ -154,17 +162,55 @@ func (a *Analytics) hashUser(user string) uint64 {
 	if a.key == nil {
 		return maphash.String(a.seed, user)
 	}
-	k, _ := a.macs.Get().(*keyedMAC)
-	if k == nil {
-		k = &keyedMAC{mac: hmac.New(sha256.New, a.key)}
+	return a.key.String(user)
+}
+
+// UserSink receives the hash of every user [Feature.Record] counts, for
+// counting distinct users beyond this process: FleetUsers of package
+// github.com/otelvitals/vitals/integrations/goredis counts them across a
+// fleet, in Redis.
+type UserSink interface {
+	// AddUser is called by Record once the use is counted, outside the
+	// analytics' locks, with the feature and the user's keyed hash (never
+	// the identifier). It must be safe for concurrent use and must not
+	// block: it runs on the caller's path.
+	AddUser(f *Feature, user uint64)
+}
+
+// sinkBox holds a UserSink for an atomic pointer.
+type sinkBox struct{ UserSink }
+
+// ErrNoHashKey is returned by [Analytics.SetUserSink] for analytics made
+// without [WithUserHashKey]: each process then hashes with a random seed of
+// its own, and hashes from two processes cannot be counted together.
+var ErrNoHashKey = errors.New("feature: users counted beyond one process need a shared key (WithUserHashKey)")
+
+// SetUserSink makes [Feature.Record] hand every counted user's keyed hash
+// to s as well, from the next use on; a nil s stops it. Without a hash key
+// it returns [ErrNoHashKey] and sets nothing. With no sink set, Record pays
+// one atomic load for the feature. On nil Analytics it returns nil.
+func (a *Analytics) SetUserSink(s UserSink) error {
+	if a == nil {
+		return nil
 	}
-	k.mac.Reset()
-	k.buf = append(k.buf[:0], user...)
-	k.mac.Write(k.buf)
-	h := binary.LittleEndian.Uint64(k.mac.Sum(k.sum[:0]))
-	clear(k.buf) // the pool keeps no user identifier
-	a.macs.Put(k)
-	return h
+	if s == nil {
+		a.sink.Store(nil)
+		return nil
+	}
+	if a.key == nil {
+		return ErrNoHashKey
+	}
+	a.sink.Store(&sinkBox{s})
+	return nil
+}
+
+// Window returns the usage window, after the default and clamping of
+// [WithWindow]; on nil Analytics, [DefaultWindow].
+func (a *Analytics) Window() time.Duration {
+	if a == nil {
+		return DefaultWindow
+	}
+	return a.cfg.window
 }
 
 // hour returns the hour of day at now in the configured zone, computing it

@@ -119,10 +119,11 @@ func WithLocation(loc *time.Location) Option {
 	return optionFunc(func(c *config) { c.location = loc })
 }
 
-// WithUserHashKey sets the key user identifiers are hashed with, by
-// HMAC-SHA256, before they are counted. Processes with the same key hash a
-// user alike, so their sketches could be merged; the hash costs about
-// 180 ns a use. Without a key (the default, and what nil keeps), each
+// WithUserHashKey sets the key user identifiers are hashed with before
+// they are counted: SipHash-2-4, a keyed hash made for short inputs, under
+// a 128-bit key derived from key by HMAC-SHA256 once. Processes with the
+// same key hash a user alike, so their users can be counted together
+// ([Analytics.SetUserSink]); the hash costs about 15 ns a use. Without a key (the default, and what nil keeps), each
 // process hashes with a random secret seed (hash/maphash, about 5 ns):
 // counts are exact within a process, and a user's hash means nothing
 // outside it. The key is copied. A key of fewer than [MinHashKeyLength]

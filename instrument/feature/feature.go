@@ -197,6 +197,9 @@ func (f *Feature) Record(ctx context.Context, user, pattern string, d time.Durat
 	}
 	f.version++ // last, under the lock: every change of this use is in
 	f.mu.Unlock()
+	if s := f.a.sink.Load(); s != nil && user != "" {
+		s.AddUser(f, h)
+	}
 }
 
 // RecordVariant records one use as [Feature.Record] does, and the variant

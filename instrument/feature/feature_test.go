@@ -391,3 +391,64 @@ func TestUserHashKeyLength(t *testing.T) {
 		_ = a.Shutdown(context.Background())
 	}
 }
+
+// sinkRecorder is a UserSink that keeps what it is handed.
+type sinkRecorder struct {
+	mu    sync.Mutex
+	users map[*Feature][]uint64
+}
+
+func (s *sinkRecorder) AddUser(f *Feature, user uint64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.users == nil {
+		s.users = map[*Feature][]uint64{}
+	}
+	s.users[f] = append(s.users[f], user)
+}
+
+// TestUserSink checks what a UserSink is handed: one keyed hash per use
+// with a user, none for an anonymous use, the same hash for a user in two
+// analytics that share a key, nothing once removed or after Shutdown, and
+// that analytics without a key refuse a sink.
+func TestUserSink(t *testing.T) {
+	key := []byte("a fleet-wide key of 32 bytes....")
+	ctx := context.Background()
+	mp := noop.NewMeterProvider()
+	unkeyed, _ := New(WithMeterProvider(mp))
+	if err := unkeyed.SetUserSink(&sinkRecorder{}); !errors.Is(err, ErrNoHashKey) {
+		t.Errorf("SetUserSink without a key: %v, want ErrNoHashKey", err)
+	}
+	a, _ := New(WithMeterProvider(mp), WithUserHashKey(key))
+	b, _ := New(WithMeterProvider(mp), WithUserHashKey(key))
+	t.Cleanup(func() { _ = errors.Join(unkeyed.Shutdown(ctx), a.Shutdown(ctx), b.Shutdown(ctx)) })
+	sa, sb := &sinkRecorder{}, &sinkRecorder{}
+	if err := errors.Join(a.SetUserSink(sa), b.SetUserSink(sb)); err != nil {
+		t.Fatal(err)
+	}
+	fa, fb := a.Feature(TypeAPIEndpoint, "/x"), b.Feature(TypeAPIEndpoint, "/x")
+	fa.Record(ctx, "alice", "", 0, true)
+	fa.Record(ctx, "", "", 0, true) // anonymous: no hash
+	fa.Record(ctx, "bob", "", 0, false)
+	fb.Record(ctx, "alice", "", 0, true)
+	got := sa.users[fa]
+	if len(got) != 2 || got[0] == got[1] {
+		t.Fatalf("sink got %x, want two distinct hashes", got)
+	}
+	if len(sb.users[fb]) != 1 || sb.users[fb][0] != got[0] {
+		t.Errorf("alice hashed %x in one process, %x in the other", got[0], sb.users[fb])
+	}
+	if got[0] != userKey(key).String("alice") {
+		t.Errorf("the hash handed on is not the keyed hash of the user")
+	}
+	_ = a.SetUserSink(nil)
+	fa.Record(ctx, "carol", "", 0, true)
+	_ = b.Shutdown(ctx)
+	fb.Record(ctx, "dave", "", 0, true)
+	if len(sa.users[fa]) != 2 || len(sb.users[fb]) != 1 {
+		t.Errorf("handed on after removal or Shutdown: %d and %d hashes", len(sa.users[fa]), len(sb.users[fb]))
+	}
+	if w := a.Window(); w != DefaultWindow {
+		t.Errorf("Window %v, want %v", w, DefaultWindow)
+	}
+}
