@@ -444,6 +444,7 @@ func All() []Metric {
 		FeatureDuration.Metric,
 		FeatureUsers.Metric,
 		FeatureSuccessRatio.Metric,
+		FeatureFleetUsers.Metric,
 		HealthScore.Metric,
 		InputRejected.Metric,
 		SelfDuration.Metric,

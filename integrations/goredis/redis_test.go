@@ -27,9 +27,29 @@ const (
 
 // startRedis starts a Redis server without persistence on a free loopback
 // port, with extra arguments added, waits until it answers PING, and stops
-// it when t ends. It returns the server's address. When the binary is missing it skips t, or fails it
-// if VITALS_REQUIRE_BACKENDS=1.
+// it when t ends. It returns the server's address. When the binary is
+// missing it skips t, or fails it if VITALS_REQUIRE_BACKENDS=1.
 func startRedis(t testing.TB, extra ...string) string {
+	t.Helper()
+	return startRedisServer(t, extra...).addr
+}
+
+// redisServer is a Redis server a test can stop and start again on the
+// same port.
+type redisServer struct {
+	t       testing.TB
+	bin     string
+	args    []string
+	dir     string
+	addr    string
+	logPath string
+	cmd     *exec.Cmd
+	done    chan struct{}
+}
+
+// startRedisServer starts a Redis server as startRedis does, and returns
+// it for the test to stop and start again.
+func startRedisServer(t testing.TB, extra ...string) *redisServer {
 	t.Helper()
 	bin := os.Getenv(redisEnv)
 	if bin == "" {
@@ -42,30 +62,46 @@ func startRedis(t testing.TB, extra ...string) string {
 		}
 		t.Skipf("%s; run make test, or scripts/backends.sh deps and set %s=1", msg, requireEnv)
 	}
-
 	dir := t.TempDir()
 	port := freePort(t)
-	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	logPath := filepath.Join(dir, "redis.log")
-	logf, err := os.Create(logPath)
+	r := &redisServer{
+		t: t, bin: bin, dir: dir,
+		addr:    net.JoinHostPort("127.0.0.1", strconv.Itoa(port)),
+		logPath: filepath.Join(dir, "redis.log"),
+		args: append([]string{
+			"--port", strconv.Itoa(port),
+			"--bind", "127.0.0.1",
+			"--save", "",
+			"--appendonly", "no",
+			"--daemonize", "no",
+			"--dir", dir,
+		}, extra...),
+	}
+	t.Cleanup(func() {
+		r.stop()
+		if t.Failed() {
+			t.Logf("redis log (last lines):\n%s", tail(r.logPath, 40))
+		}
+	})
+	r.start()
+	return r
+}
+
+// start starts the stopped server, empty, and waits until it answers PING.
+func (r *redisServer) start() {
+	t := r.t
+	t.Helper()
+	logf, err := os.OpenFile(r.logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	if err != nil {
 		t.Fatal(err)
 	}
-	args := append([]string{
-		"--port", strconv.Itoa(port),
-		"--bind", "127.0.0.1",
-		"--save", "",
-		"--appendonly", "no",
-		"--daemonize", "no",
-		"--dir", dir,
-	}, extra...)
-	cmd := exec.Command(bin, args...)
-	cmd.Dir = dir
+	cmd := exec.Command(r.bin, r.args...)
+	cmd.Dir = r.dir
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		logf.Close()
-		t.Fatalf("starting %s: %v", bin, err)
+		t.Fatalf("starting %s: %v", r.bin, err)
 	}
 	done := make(chan struct{})
 	go func() {
@@ -73,35 +109,39 @@ func startRedis(t testing.TB, extra ...string) string {
 		logf.Close()
 		close(done)
 	}()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			_ = cmd.Process.Kill()
-			<-done
-		}
-		if t.Failed() {
-			t.Logf("redis log (last lines):\n%s", tail(logPath, 40))
-		}
-	})
-
+	r.cmd, r.done = cmd, done
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		err := ping(addr)
+		err := ping(r.addr)
 		if err == nil {
-			return addr
+			return
 		}
 		select {
 		case <-done:
-			t.Fatalf("redis exited while starting; log:\n%s", tail(logPath, 30))
+			t.Fatalf("redis exited while starting; log:\n%s", tail(r.logPath, 30))
 		default:
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("redis on %s does not answer PING (%v); log:\n%s", addr, err, tail(logPath, 30))
+			t.Fatalf("redis on %s does not answer PING (%v); log:\n%s", r.addr, err, tail(r.logPath, 30))
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// stop stops the server (SIGTERM, then SIGKILL after 10s); a stopped
+// server is left alone.
+func (r *redisServer) stop() {
+	if r.cmd == nil {
+		return
+	}
+	_ = r.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-r.done:
+	case <-time.After(10 * time.Second):
+		_ = r.cmd.Process.Kill()
+		<-r.done
+	}
+	r.cmd = nil
 }
 
 // ping sends PING on a new connection and expects PONG.
