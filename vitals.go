@@ -77,8 +77,9 @@ type System struct {
 // Start builds everything vitals needs and returns the running [System]:
 //
 //   - the resource: service name and attributes from OTEL_SERVICE_NAME and
-//     OTEL_RESOURCE_ATTRIBUTES, host, process and SDK attributes, merged
-//     under [WithResource]'s;
+//     OTEL_RESOURCE_ATTRIBUTES, host, process and SDK attributes, and a
+//     service.instance.id (a random UUID made once per process, unless one
+//     is given), merged under [WithResource]'s;
 //   - the readers of the configured exporters (package
 //     [github.com/otelvitals/vitals/exporters]: OTLP over HTTP by default,
 //     Prometheus, console, several at once, or none), plus [WithReader]'s;
@@ -259,7 +260,10 @@ func buildResource(ctx context.Context, user *resource.Resource) (*resource.Reso
 	case err != nil:
 		return nil, fmt.Errorf("vitals: resource detection: %w", err)
 	}
-	res, err := resource.Merge(resource.Default(), detected)
+	res, err := resource.Merge(resource.Default(), instanceResource())
+	if err == nil {
+		res, err = resource.Merge(res, detected)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("vitals: resource: %w", err)
 	}
