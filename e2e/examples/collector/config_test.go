@@ -52,6 +52,7 @@ func TestConfigInRealCollector(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	t.Setenv("OTEL_SERVICE_NAME", "collector-example")
+	t.Setenv("OTEL_RESOURCE_ATTRIBUTES", "service.version=1.2.3")
 	sys, err := vitals.Start(ctx, vitals.WithExporterOptions(
 		exporters.WithExporters(exporters.OTLP),
 		exporters.WithOTLPProtocol(exporters.ProtocolGRPC),
@@ -84,8 +85,19 @@ func TestConfigInRealCollector(t *testing.T) {
 	}
 	for _, line := range strings.Split(body, "\n") {
 		if strings.HasPrefix(line, "vitals_cache_operations_total{") && strings.Contains(line, `vitals_cache_result="hit"`) {
-			if !strings.Contains(line, `service_name="collector-example"`) {
-				t.Errorf("resource attributes are not labels: %s", line)
+			// service.name and service.instance.id become job and instance;
+			// of the other resource attributes only the stable ones chosen
+			// are labels.
+			id, _ := sys.Resource().Set().Value("service.instance.id")
+			for _, label := range []string{`job="collector-example"`, `instance="` + id.AsString() + `"`, `service_version="1.2.3"`} {
+				if !strings.Contains(line, label) {
+					t.Errorf("no %s: %s", label, line)
+				}
+			}
+			for _, label := range []string{"process_pid=", "host_name=", "service_name="} {
+				if strings.Contains(line, label) {
+					t.Errorf("%s is a label: %s", label, line)
+				}
 			}
 			if !strings.HasSuffix(line, " 7") {
 				t.Errorf("hits: %s, want 7", line)
