@@ -21,7 +21,7 @@ import (
 type exported struct {
 	points    int
 	bounds    []float64 // of the first point of a histogram
-	exemplars int       // of the first point
+	exemplars int       // of every point
 }
 
 // exportedMetrics returns the metrics in console exports by name.
@@ -53,7 +53,9 @@ func exportedMetrics(t *testing.T, console []byte) map[string]exported {
 				e := exported{points: len(m.Data.DataPoints)}
 				if e.points > 0 {
 					e.bounds = m.Data.DataPoints[0].Bounds
-					e.exemplars = len(m.Data.DataPoints[0].Exemplars)
+				}
+				for _, p := range m.Data.DataPoints {
+					e.exemplars += len(p.Exemplars)
 				}
 				names[m.Name] = e
 			}

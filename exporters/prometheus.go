@@ -90,6 +90,9 @@ func newPrometheus(cfg config) (*PrometheusReader, error) {
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{
 		ErrorLog:      promErrorLog{},
 		ErrorHandling: promhttp.ContinueOnError,
+		// A scraper that asks for OpenMetrics gets it, with the
+		// exemplars the text format cannot carry.
+		EnableOpenMetrics: true,
 	}))
 	srv := &http.Server{
 		Handler:           mux,

@@ -139,6 +139,30 @@ func (c *Cache) Hit(d time.Duration) {
 	if c == nil {
 		return
 	}
+	c.hit(context.Background(), d)
+}
+
+// HitContext records a hit as [Cache.Hit] does, with the trace of ctx: with
+// exemplars on (vitals.Config.Exemplars, or OTEL_METRICS_EXEMPLAR_FILTER),
+// its duration can carry the trace as an exemplar. A nil ctx is taken as
+// context.Background().
+func (c *Cache) HitContext(ctx context.Context, d time.Duration) {
+	if c == nil {
+		return
+	}
+	c.hit(orBackground(ctx), d)
+}
+
+// orBackground returns ctx, or context.Background() for a nil ctx.
+func orBackground(ctx context.Context) context.Context {
+	if ctx == nil {
+		return context.Background()
+	}
+	return ctx
+}
+
+// hit records a hit that took d, with the trace of ctx.
+func (c *Cache) hit(ctx context.Context, d time.Duration) {
 	st := c.count()
 	if st == nil {
 		return
@@ -151,7 +175,7 @@ func (c *Cache) Hit(d time.Duration) {
 	}
 	st.hitNanos.Add(int64(d))
 	st.timedHits.Add(1)
-	c.hitHist.Record(context.Background(), d.Seconds())
+	c.hitHist.Record(ctx, d.Seconds())
 }
 
 // Miss records a lookup that did not find its entry and took d. Let d
@@ -163,18 +187,27 @@ func (c *Cache) Miss(d time.Duration) {
 	if c == nil {
 		return
 	}
-	c.miss(d, true)
+	c.miss(context.Background(), d, true)
+}
+
+// MissContext records a miss as [Cache.Miss] does, with the trace of ctx,
+// as [Cache.HitContext] does for hits.
+func (c *Cache) MissContext(ctx context.Context, d time.Duration) {
+	if c == nil {
+		return
+	}
+	c.miss(orBackground(ctx), d, true)
 }
 
 // missUnfilled records a miss whose d is the lookup's alone, without the
 // fill: the durations of [Instrumented.Get] and [Lookup]. Its d goes into
 // the duration histogram but not into the efficiency's latency term, which
 // it would make look as if misses cost no more than hits.
-func (c *Cache) missUnfilled(d time.Duration) { c.miss(d, false) }
+func (c *Cache) missUnfilled(ctx context.Context, d time.Duration) { c.miss(ctx, d, false) }
 
 // miss records a miss that took d; filled says whether d includes the
 // fill, so that the miss feeds the latency term.
-func (c *Cache) miss(d time.Duration, filled bool) {
+func (c *Cache) miss(ctx context.Context, d time.Duration, filled bool) {
 	st := c.count()
 	if st == nil {
 		return
@@ -189,7 +222,7 @@ func (c *Cache) miss(d time.Duration, filled bool) {
 		st.missNanos.Add(int64(d))
 		st.timedMiss.Add(1)
 	}
-	c.missHist.Record(context.Background(), d.Seconds())
+	c.missHist.Record(ctx, d.Seconds())
 }
 
 // CountHit records a hit without a duration: the cheapest record, for hot
@@ -334,6 +367,7 @@ func (c *Cache) SetSize(n int) {
 // zero Op, which a nil [Cache] hands out, and a nil *Op record nothing.
 type Op struct {
 	c     *Cache
+	ctx   context.Context // the trace the duration is recorded with; nil for none
 	start int64
 	hit   bool
 	done  bool
@@ -357,6 +391,15 @@ func (c *Cache) Start() Op {
 	return Op{c: c, start: c.m.shell.Mono.Nanotime()}
 }
 
+// StartContext begins timing a lookup as [Cache.Start] does; End records
+// its duration with the trace of ctx, as [Cache.HitContext] does.
+func (c *Cache) StartContext(ctx context.Context) Op {
+	if c == nil {
+		return Op{}
+	}
+	return Op{c: c, ctx: ctx, start: c.m.shell.Mono.Nanotime()}
+}
+
 // Hit marks the lookup as a hit; without it, End records a miss.
 func (o *Op) Hit() {
 	if o != nil {
@@ -378,13 +421,14 @@ func (o *Op) end(filled bool) {
 	}
 	o.done = true
 	d := time.Duration(max(o.c.m.shell.Mono.Nanotime()-o.start, 0))
+	ctx := orBackground(o.ctx)
 	switch {
 	case o.hit:
-		o.c.Hit(d)
+		o.c.hit(ctx, d)
 	case filled:
-		o.c.Miss(d)
+		o.c.miss(ctx, d, true)
 	default:
-		o.c.missUnfilled(d)
+		o.c.missUnfilled(ctx, d)
 	}
 }
 

@@ -94,6 +94,7 @@ func New(opts ...Option) (*Monitor, error) {
 		rejected.ReasonNilFunc)
 	setup := cfg.Setup
 	setup.Scope, setup.Metrics = ScopeName, metrics
+	setup.Traced = []string{semconv.CacheOperationDuration.Name} // HitContext, MissContext, StartContext
 	err := m.shell.Init(setup, m.read, m.emit)
 	return m, err
 }

@@ -109,6 +109,20 @@ func (c *Conn) Close() {
 	c.close(context.Background())
 }
 
+// CloseContext records the destruction as [Conn.Close] does, with the
+// trace of ctx: with exemplars on (vitals.Config.Exemplars, or
+// OTEL_METRICS_EXEMPLAR_FILTER), the lifetime can carry the trace as an
+// exemplar. A nil ctx is taken as context.Background().
+func (c *Conn) CloseContext(ctx context.Context) {
+	if c == nil {
+		return
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	c.close(ctx)
+}
+
 func (c *Conn) close(ctx context.Context) bool {
 	prev := c.state.Swap(stateClosed)
 	if prev == stateClosed {

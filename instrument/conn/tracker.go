@@ -115,6 +115,7 @@ func New(opts ...Option) (*Tracker, error) {
 		reasonUseAfterClose, reasonUnknownID, reasonDuplicateID, reasonEmptyID, reasonReleaseNotHeld, reasonIDLimit, reasonNegativeLimit, rejected.ReasonNilFunc)
 	setup := cfg.Setup
 	setup.Scope, setup.Metrics = ScopeName, metrics
+	setup.Traced = []string{semconv.ConnectionLifetime.Name} // CloseContext
 	setup.Changed = t.changed
 	err := t.shell.Init(setup, t.read, t.emit)
 	t.lastExpire.Store(t.shell.Clock.Nanotime())

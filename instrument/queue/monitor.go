@@ -96,6 +96,7 @@ func New(opts ...Option) (*Monitor, error) {
 		reasonLeaveWithoutEnter, reasonInvalidUTF8, reasonNameTooLong, reasonEmptyName)
 	setup := cfg.Setup
 	setup.Scope, setup.Metrics = ScopeName, metrics
+	setup.Traced = []string{semconv.QueueWaitTime.Name} // LeaveContext
 	setup.Before = m.readProbes
 	err := m.shell.Init(setup, m.read, m.emit)
 	return m, err

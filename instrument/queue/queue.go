@@ -205,7 +205,21 @@ func (q *Queue) Enter() Ticket {
 // goes below 0: a Leave that would take it there is a counted no-op, and a
 // zero Ticket's Leave does nothing. A clock that stepped back since Enter
 // records a wait of 0: no time passed.
-func (t Ticket) Leave() {
+func (t Ticket) Leave() { t.leave(context.Background()) }
+
+// LeaveContext records the item leaving as [Ticket.Leave] does, with the
+// trace of ctx: with exemplars on (vitals.Config.Exemplars, or
+// OTEL_METRICS_EXEMPLAR_FILTER), its wait can carry the trace as an
+// exemplar. A nil ctx is taken as context.Background().
+func (t Ticket) LeaveContext(ctx context.Context) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	t.leave(ctx)
+}
+
+// leave records the item leaving, its wait with the trace of ctx.
+func (t Ticket) leave(ctx context.Context) {
 	q := t.q
 	if q == nil || !q.m.shell.Live() {
 		return
@@ -219,7 +233,7 @@ func (t Ticket) Leave() {
 		return
 	}
 	wait := float64(max(now-t.at, 0)) / 1e9
-	q.waitHist.Record(context.Background(), wait)
+	q.waitHist.Record(ctx, wait)
 	q.check(d, q.capacity.Load(), now)
 }
 

@@ -49,7 +49,8 @@ type waiter struct {
 	ready   chan struct{}
 	since   time.Time
 	ticket  queue.Ticket
-	granted bool // guarded by Limiter.mu
+	ctx     context.Context // the waiting request's, whose trace its wait carries
+	granted bool            // guarded by Limiter.mu
 }
 
 // inFlightSuffix ends the name of the in-flight queue.
@@ -155,7 +156,7 @@ func (l *Limiter) acquire(ctx context.Context) (waited time.Duration, ok bool) {
 		l.reject()
 		return 0, false
 	}
-	wt := &waiter{ready: make(chan struct{}), since: time.Now()}
+	wt := &waiter{ready: make(chan struct{}), since: time.Now(), ctx: ctx}
 	if l.waiting != nil {
 		wt.ticket = l.waiting.Enter()
 	}
@@ -180,7 +181,7 @@ func (l *Limiter) acquire(ctx context.Context) (waited time.Duration, ok bool) {
 		return time.Since(wt.since), true
 	}
 	l.waiters.Remove(elem)
-	wt.ticket.Leave() // it waited, and gave up
+	wt.ticket.LeaveContext(ctx) // it waited, and gave up
 	l.mu.Unlock()
 	l.reject()
 	return 0, false
@@ -204,7 +205,7 @@ func (l *Limiter) release() {
 	if front := l.waiters.Front(); front != nil {
 		wt := l.waiters.Remove(front).(*waiter)
 		wt.granted = true
-		wt.ticket.Leave()
+		wt.ticket.LeaveContext(wt.ctx) // the wait is the waiting request's, with its trace
 		close(wt.ready)
 		return
 	}
