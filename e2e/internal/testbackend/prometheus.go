@@ -68,6 +68,9 @@ scrape_configs:
 			"--config.file=" + cfgPath,
 			"--storage.tsdb.path=" + filepath.Join(dir, "data"),
 			fmt.Sprintf("--web.listen-address=127.0.0.1:%d", port),
+			// Keep the exemplars scraped in OpenMetrics, for
+			// /api/v1/query_exemplars.
+			"--enable-feature=exemplar-storage",
 		},
 		dir: dir,
 		log: filepath.Join(dir, "prometheus.log"),
@@ -139,6 +142,64 @@ func (p *Prometheus) Query(ctx context.Context, query string) ([]Sample, error) 
 			return nil, fmt.Errorf("query %q: value %q: %w", query, s, err)
 		}
 		out = append(out, Sample{Labels: r.Metric, Value: v})
+	}
+	return out, nil
+}
+
+// Exemplar is one exemplar the server stored.
+type Exemplar struct {
+	// Series are the labels of the series it was scraped with.
+	Series map[string]string
+	// Labels are the exemplar's own, such as trace_id and span_id.
+	Labels map[string]string
+	// Value is the exemplar's value.
+	Value float64
+}
+
+// Exemplars returns the exemplars of the series query selects over the
+// last hour, through /api/v1/query_exemplars.
+func (p *Prometheus) Exemplars(ctx context.Context, query string) ([]Exemplar, error) {
+	now := time.Now()
+	u := p.URL + "/api/v1/query_exemplars?" + url.Values{
+		"query": {query},
+		"start": {strconv.FormatInt(now.Add(-time.Hour).Unix(), 10)},
+		"end":   {strconv.FormatInt(now.Add(time.Minute).Unix(), 10)},
+	}.Encode()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Status string `json:"status"`
+		Error  string `json:"error"`
+		Data   []struct {
+			SeriesLabels map[string]string `json:"seriesLabels"`
+			Exemplars    []struct {
+				Labels map[string]string `json:"labels"`
+				Value  string            `json:"value"`
+			} `json:"exemplars"`
+		} `json:"data"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		return nil, fmt.Errorf("exemplars of %q: decoding the answer (HTTP %d): %w", query, resp.StatusCode, err)
+	}
+	if body.Status != "success" {
+		return nil, fmt.Errorf("exemplars of %q: %s", query, body.Error)
+	}
+	var out []Exemplar
+	for _, d := range body.Data {
+		for _, e := range d.Exemplars {
+			v, err := strconv.ParseFloat(e.Value, 64)
+			if err != nil {
+				return nil, fmt.Errorf("exemplars of %q: value %q: %w", query, e.Value, err)
+			}
+			out = append(out, Exemplar{Series: d.SeriesLabels, Labels: e.Labels, Value: v})
+		}
 	}
 	return out, nil
 }
