@@ -41,8 +41,9 @@ import (
 //   - otel-sync: the raw OTel SDK with synchronous instruments recording
 //     the same series (same names, units, attributes, bucket boundaries and
 //     number of points) as the events happen; gauges are Int64Gauge and
-//     Float64Gauge, recorded when their value changes. It is the baseline
-//     of the groups' ratios.
+//     Float64Gauge, recorded when their value changes, and the additive
+//     values (cache sizes, live-age counts) UpDownCounters, added the
+//     change. It is the baseline of the groups' ratios.
 //   - otel-observable: the same series through observable instruments, one
 //     registered callback reading atomics (the ages and the scores computed
 //     before, so the callback only loads), and the durations in synchronous
@@ -492,7 +493,7 @@ type mirrorPools struct {
 
 	openConns metric.Int64UpDownCounter
 	events    metric.Int64Counter
-	ageDist   metric.Int64Gauge
+	ageDist   metric.Int64UpDownCounter
 	oldest    metric.Float64Gauge
 	mean      metric.Float64Gauge
 	health    metric.Float64Gauge
@@ -500,7 +501,7 @@ type mirrorPools struct {
 
 	oOpen    metric.Int64ObservableUpDownCounter
 	oEvents  metric.Int64ObservableCounter
-	oAgeDist metric.Int64ObservableGauge
+	oAgeDist metric.Int64ObservableUpDownCounter
 	oOldest  metric.Float64ObservableGauge
 	oMean    metric.Float64ObservableGauge
 	oHealth  metric.Float64ObservableGauge
@@ -540,8 +541,7 @@ func buildMirrorPools(tb testing.TB, pl collectPipeline, clk *fixedClock, n int,
 	} else {
 		w.openConns = must(semconv.Int64UpDownCounter{Metric: semconv.ConnectionOpen.Metric}.New(meter))
 		w.events = must(semconv.Int64Counter{Metric: semconv.ConnectionEvents.Metric}.New(meter))
-		w.ageDist = must(meter.Int64Gauge(semconv.ConnectionAgeDistribution.Name,
-			metric.WithUnit(semconv.ConnectionAgeDistribution.Unit), metric.WithDescription(semconv.ConnectionAgeDistribution.Description)))
+		w.ageDist = must(semconv.Int64UpDownCounter{Metric: semconv.ConnectionAgeDistribution.Metric}.New(meter))
 		w.oldest = must(newFloat64Gauge(meter, semconv.ConnectionAgeOldest.Metric))
 		w.mean = must(newFloat64Gauge(meter, semconv.ConnectionAgeMean.Metric))
 		w.health = must(newFloat64Gauge(meter, semconv.ConnectionHealth.Metric))
@@ -664,8 +664,8 @@ func (w *mirrorPools) settle() {
 			continue
 		}
 		w.events.Add(ctx, 0, p.events[evExpired].add...)
-		for b, v := range counts {
-			w.ageDist.Record(ctx, v, p.ages[b].rec...)
+		for b, v := range counts { // an UpDownCounter: add the change since the last pass
+			w.ageDist.Add(ctx, v-p.ageCounts[b].Swap(v), p.ages[b].add...)
 		}
 		w.oldest.Record(ctx, float64(oldest)/1e9, p.attrs.rec...)
 		w.mean.Record(ctx, mean, p.attrs.rec...)
@@ -772,14 +772,14 @@ type mirrorCaches struct {
 	hitRatio metric.Float64Gauge
 	eff      metric.Float64Gauge
 	sets     metric.Int64Counter
-	sizes    metric.Int64Gauge
+	sizes    metric.Int64UpDownCounter
 	duration metric.Float64Histogram // in both modes
 
 	oOps      metric.Int64ObservableCounter
 	oHitRatio metric.Float64ObservableGauge
 	oEff      metric.Float64ObservableGauge
 	oSets     metric.Int64ObservableCounter
-	oSize     metric.Int64ObservableGauge
+	oSize     metric.Int64ObservableUpDownCounter
 }
 
 // mirrorCache is one cache of a mirror: its series' options and its
@@ -810,8 +810,7 @@ func buildMirrorCaches(tb testing.TB, pl collectPipeline, n int, observable bool
 		w.hitRatio = must(newFloat64Gauge(meter, semconv.CacheHitRatio.Metric))
 		w.eff = must(newFloat64Gauge(meter, semconv.CacheEfficiency.Metric))
 		w.sets = must(semconv.Int64Counter{Metric: semconv.CacheSets.Metric}.New(meter))
-		w.sizes = must(meter.Int64Gauge(semconv.CacheSize.Name,
-			metric.WithUnit(semconv.CacheSize.Unit), metric.WithDescription(semconv.CacheSize.Description)))
+		w.sizes = must(semconv.Int64UpDownCounter{Metric: semconv.CacheSize.Metric}.New(meter))
 	}
 	for i := range w.caches {
 		c := &w.caches[i]
@@ -877,10 +876,10 @@ func (w *mirrorCaches) set(i, n int) {
 
 func (w *mirrorCaches) size(i, n int) {
 	c := &w.caches[i]
-	c.size.Store(int64(n))
+	last := c.size.Swap(int64(n))
 	c.sized.Store(true)
-	if !w.observable {
-		w.sizes.Record(context.Background(), int64(n), c.attrs.rec...)
+	if !w.observable { // an UpDownCounter: add the change
+		w.sizes.Add(context.Background(), int64(n)-last, c.attrs.add...)
 	}
 }
 

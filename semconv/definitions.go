@@ -65,12 +65,14 @@ var (
 	}}
 	// ConnectionAgeDistribution is the live-age distribution of open
 	// connections: for each age bound, the number of open connections at
-	// most that old (cumulative, like histogram buckets).
-	ConnectionAgeDistribution = Int64ObservableGauge{Metric{
+	// most that old (cumulative, like histogram buckets). The counts add up
+	// across pools and instances, hence an UpDownCounter; across bounds
+	// they do not, so an aggregation keeps vitals.connection.age.le.
+	ConnectionAgeDistribution = Int64ObservableUpDownCounter{Metric{
 		Name:        "vitals.connection.age.distribution",
 		Unit:        "{connection}",
 		Description: "Open connections whose age is at most the bound in vitals.connection.age.le, in seconds.",
-		Kind:        KindInt64ObservableGauge,
+		Kind:        KindInt64ObservableUpDownCounter,
 		Signal:      SignalConnection,
 		Attributes:  keys(connKeys, ConnectionAgeBoundKey),
 	}}
@@ -161,21 +163,23 @@ var (
 
 // Queue metrics, reported by instrument/queue.
 var (
-	// QueueDepth is the current number of items in a queue.
-	QueueDepth = Int64ObservableGauge{Metric{
+	// QueueDepth is the current number of items in a queue. Depths add up
+	// across queues and instances, hence an UpDownCounter.
+	QueueDepth = Int64ObservableUpDownCounter{Metric{
 		Name:        "vitals.queue.depth",
 		Unit:        "{item}",
 		Description: "Current number of items in the queue.",
-		Kind:        KindInt64ObservableGauge,
+		Kind:        KindInt64ObservableUpDownCounter,
 		Signal:      SignalQueue,
 		Attributes:  keys(queueKeys),
 	}}
-	// QueueCapacity is the number of items a queue can hold.
-	QueueCapacity = Int64ObservableGauge{Metric{
+	// QueueCapacity is the number of items a queue can hold. Capacities
+	// add up, as depths do, hence an UpDownCounter.
+	QueueCapacity = Int64ObservableUpDownCounter{Metric{
 		Name:        "vitals.queue.capacity",
 		Unit:        "{item}",
 		Description: "Number of items the queue can hold.",
-		Kind:        KindInt64ObservableGauge,
+		Kind:        KindInt64ObservableUpDownCounter,
 		Signal:      SignalQueue,
 		Attributes:  keys(queueKeys),
 	}}
@@ -309,11 +313,12 @@ var (
 		Attributes:  keys(cacheKeys),
 	}}
 	// CacheSize is the number of entries a cache holds, where reported.
-	CacheSize = Int64ObservableGauge{Metric{
+	// Sizes add up across caches and instances, hence an UpDownCounter.
+	CacheSize = Int64ObservableUpDownCounter{Metric{
 		Name:        "vitals.cache.size",
 		Unit:        "{entry}",
 		Description: "Number of entries in the cache.",
-		Kind:        KindInt64ObservableGauge,
+		Kind:        KindInt64ObservableUpDownCounter,
 		Signal:      SignalCache,
 		Attributes:  keys(cacheKeys),
 	}}

@@ -58,7 +58,7 @@ func ExampleAll() {
 	// vitals.cache.efficiency Float64ObservableGauge
 	// vitals.cache.sets Int64ObservableCounter
 	// vitals.cache.evictions Int64ObservableCounter
-	// vitals.cache.size Int64ObservableGauge
+	// vitals.cache.size Int64ObservableUpDownCounter
 }
 
 // Install vitals' bucket boundaries explicitly on a MeterProvider.

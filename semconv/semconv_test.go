@@ -172,8 +172,8 @@ func TestInstrumentsCarryDefinition(t *testing.T) {
 				metric.WithInt64Callback(func(_ context.Context, obs metric.Int64Observer) error { obs.Observe(7); return nil }))
 			must(t, err)
 		}},
-		{"Int64ObservableGauge", semconv.QueueDepth.Metric, func(t *testing.T, m metric.Meter) {
-			_, err := semconv.QueueDepth.New(m,
+		{"Int64ObservableGauge", semconv.QueueDepthMax.Metric, func(t *testing.T, m metric.Meter) {
+			_, err := semconv.QueueDepthMax.New(m,
 				metric.WithInt64Callback(func(_ context.Context, obs metric.Int64Observer) error { obs.Observe(9); return nil }))
 			must(t, err)
 		}},
