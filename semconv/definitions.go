@@ -378,12 +378,15 @@ var (
 
 // Health and self-monitoring metrics, reported by the vitals package.
 var (
-	// HealthScore is the health score, from 0 (unhealthy) to 100
-	// (healthy), overall and per component.
+	// HealthScore is the health score, from 0 (unhealthy) to 1 (healthy),
+	// overall and per component: the 0–100 score of the health report
+	// (healthscore.Report, the JSON of the health endpoint) divided by
+	// 100, so that every score and ratio vitals exports shares one scale
+	// and the unit 1.
 	HealthScore = Float64ObservableGauge{Metric{
 		Name:        "vitals.health.score",
-		Unit:        "{score}",
-		Description: "Health score from 0 (unhealthy) to 100 (healthy), overall and per component.",
+		Unit:        "1",
+		Description: "Health score from 0 (unhealthy) to 1 (healthy), overall and per component: the health report's 0-100 score divided by 100.",
 		Kind:        KindFloat64ObservableGauge,
 		Signal:      SignalHealth,
 		Attributes:  []attribute.Key{HealthComponentKey},

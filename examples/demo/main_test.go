@@ -61,7 +61,7 @@ func TestDemoRuns(t *testing.T) {
 		`vitals_feature_usage_total{`,
 		`vitals_feature_variants_total{`,
 		`vitals_feature_users{`,
-		`vitals_health_score{`,
+		`vitals_health_score_ratio{`,
 		`vitals_health_component="overall"`,
 	} {
 		if !strings.Contains(body, want) {
