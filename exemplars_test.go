@@ -34,9 +34,9 @@ func TestExemplarsOnFeatureDurations(t *testing.T) {
 				t.Fatal(err)
 			}
 			m := exportedMetrics(t, console.Bytes())
-			got := m[semconv.FeatureDuration.Name]
+			got := m[semconv.FeatureUseDuration.Name]
 			if got.points != 1 || (got.exemplars > 0) != tc.want {
-				t.Errorf("%s: %d points, %d exemplars; want 1 point, exemplars %v", semconv.FeatureDuration.Name, got.points, got.exemplars, tc.want)
+				t.Errorf("%s: %d points, %d exemplars; want 1 point, exemplars %v", semconv.FeatureUseDuration.Name, got.points, got.exemplars, tc.want)
 			}
 			if c := m[semconv.CacheOperationDuration.Name]; c.points == 0 {
 				t.Errorf("%s not exported", semconv.CacheOperationDuration.Name)

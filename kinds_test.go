@@ -69,7 +69,7 @@ func TestExportedKindsMatchDefinitions(t *testing.T) {
 	}
 	mustSee := []string{
 		semconv.QueueDepth.Name, semconv.QueueCapacity.Name, semconv.CacheSize.Name,
-		semconv.ConnectionAgeDistribution.Name, semconv.ConnectionOpen.Name, semconv.HealthScore.Name,
+		semconv.ConnectionAgeDistribution.Name, semconv.ConnectionCount.Name, semconv.HealthScore.Name,
 	}
 	for _, withProducer := range []bool{true, false} {
 		t.Run(fmt.Sprintf("producer=%v", withProducer), func(t *testing.T) {

@@ -443,7 +443,7 @@ func wantPools(n, events int) map[string]pointStat {
 	bounds := len(semconv.AgeBuckets()) + 1
 	f := float64(n)
 	return map[string]pointStat{
-		"vitals.connection.open":             {n, 2 * f, 0},
+		"vitals.connection.count":            {n, 2 * f, 0},
 		"vitals.connection.events/created":   {n, 4 * f, 0},
 		"vitals.connection.events/reused":    {n, 3*f + float64(events), 0},
 		"vitals.connection.events/destroyed": {n, 2 * f, 0},
@@ -452,7 +452,7 @@ func wantPools(n, events int) map[string]pointStat {
 		"vitals.connection.age.oldest":       {n, 100 * f, 0},
 		"vitals.connection.age.mean":         {n, 75 * f, 0},
 		"vitals.connection.health":           {n, f, 0},
-		"vitals.connection.lifetime":         {n, 150 * f, 2 * uint64(n)},
+		"vitals.connection.duration":         {n, 150 * f, 2 * uint64(n)},
 	}
 }
 
@@ -528,9 +528,9 @@ func buildMirrorPools(tb testing.TB, pl collectPipeline, clk *fixedClock, n int,
 	tb.Helper()
 	meter := pl.meter(conn.ScopeName)
 	w := &mirrorPools{clk: clk, observable: observable, pools: make([]mirrorPool, n)}
-	w.lifetime = must(semconv.Float64Histogram{Metric: semconv.ConnectionLifetime.Metric}.New(meter))
+	w.lifetime = must(semconv.Float64Histogram{Metric: semconv.ConnectionDuration.Metric}.New(meter))
 	if observable {
-		w.oOpen = must(semconv.ConnectionOpen.New(meter))
+		w.oOpen = must(semconv.ConnectionCount.New(meter))
 		w.oEvents = must(semconv.ConnectionEvents.New(meter))
 		w.oAgeDist = must(semconv.ConnectionAgeDistribution.New(meter))
 		w.oOldest = must(semconv.ConnectionAgeOldest.New(meter))
@@ -539,7 +539,7 @@ func buildMirrorPools(tb testing.TB, pl collectPipeline, clk *fixedClock, n int,
 		reg := must(meter.RegisterCallback(w.observe, w.oOpen, w.oEvents, w.oAgeDist, w.oOldest, w.oMean, w.oHealth))
 		tb.Cleanup(func() { _ = reg.Unregister() })
 	} else {
-		w.openConns = must(semconv.Int64UpDownCounter{Metric: semconv.ConnectionOpen.Metric}.New(meter))
+		w.openConns = must(semconv.Int64UpDownCounter{Metric: semconv.ConnectionCount.Metric}.New(meter))
 		w.events = must(semconv.Int64Counter{Metric: semconv.ConnectionEvents.Metric}.New(meter))
 		w.ageDist = must(semconv.Int64UpDownCounter{Metric: semconv.ConnectionAgeDistribution.Metric}.New(meter))
 		w.oldest = must(newFloat64Gauge(meter, semconv.ConnectionAgeOldest.Metric))
@@ -554,7 +554,7 @@ func buildMirrorPools(tb testing.TB, pl collectPipeline, clk *fixedClock, n int,
 	labels = append(labels, "+Inf")
 	for i := range w.pools {
 		p := &w.pools[i]
-		typ, name := semconv.ConnectionTypeKey.String("database"), semconv.ConnectionPoolKey.String("pool-"+strconv.Itoa(i))
+		typ, name := semconv.ConnectionTypeKey.String("database"), semconv.ConnectionPoolNameKey.String("pool-"+strconv.Itoa(i))
 		p.attrs = keep(typ, name)
 		for e, ev := range []string{
 			semconv.ConnectionEventCreated, semconv.ConnectionEventReused,
@@ -941,9 +941,9 @@ func featureScript(w featureWorld, n int) func(k int) {
 func wantFeatures(n, events int) map[string]pointStat {
 	f := float64(n)
 	return map[string]pointStat{
-		"vitals.feature.usage/success": {n, 7*f + float64(events), 0},
-		"vitals.feature.usage/failure": {n, f, 0},
-		"vitals.feature.duration":      {n, (44*f + float64(eventTicks(events))) / 512, uint64(8*n + events)},
+		"vitals.feature.uses/success":  {n, 7*f + float64(events), 0},
+		"vitals.feature.uses/failure":  {n, f, 0},
+		"vitals.feature.use.duration":  {n, (44*f + float64(eventTicks(events))) / 512, uint64(8*n + events)},
 		"vitals.feature.users":         {n, usersPerFeature * f, 0},
 		"vitals.feature.success_ratio": {n, math.NaN(), 0},
 	}
@@ -1003,15 +1003,15 @@ func buildMirrorFeatures(tb testing.TB, pl collectPipeline, n int, observable bo
 	tb.Helper()
 	meter := pl.meter(feature.ScopeName)
 	w := &mirrorFeatures{observable: observable, features: make([]mirrorFeature, n)}
-	w.duration = must(semconv.FeatureDuration.New(meter))
+	w.duration = must(semconv.FeatureUseDuration.New(meter))
 	if observable {
-		w.oUsage = must(semconv.FeatureUsage.New(meter))
+		w.oUsage = must(semconv.FeatureUses.New(meter))
 		w.oUsers = must(semconv.FeatureUsers.New(meter))
 		w.oRatio = must(semconv.FeatureSuccessRatio.New(meter))
 		reg := must(meter.RegisterCallback(w.observe, w.oUsage, w.oUsers, w.oRatio))
 		tb.Cleanup(func() { _ = reg.Unregister() })
 	} else {
-		w.usage = must(semconv.Int64Counter{Metric: semconv.FeatureUsage.Metric}.New(meter))
+		w.usage = must(semconv.Int64Counter{Metric: semconv.FeatureUses.Metric}.New(meter))
 		w.users = must(meter.Int64Gauge(semconv.FeatureUsers.Name,
 			metric.WithUnit(semconv.FeatureUsers.Unit), metric.WithDescription(semconv.FeatureUsers.Description)))
 		w.ratio = must(newFloat64Gauge(meter, semconv.FeatureSuccessRatio.Metric))
@@ -1095,7 +1095,7 @@ var splitBy = map[string]attribute.Key{
 	semconv.ConnectionEvents.Name:       semconv.ConnectionEventKey,
 	semconv.CacheOperations.Name:        semconv.CacheResultKey,
 	semconv.CacheOperationDuration.Name: semconv.CacheResultKey,
-	semconv.FeatureUsage.Name:           semconv.FeatureOutcomeKey,
+	semconv.FeatureUses.Name:            semconv.FeatureOutcomeKey,
 }
 
 // summarize returns the pointStat of every metric of rm, keyed by name,
@@ -1209,8 +1209,8 @@ func checkRender(tb testing.TB, rec *httptest.ResponseRecorder, n, events int) {
 	for family, want := range map[string]pointStat{
 		"vitals_connection_events_total": {4 * n, 9*f + float64(events), 0},
 		"vitals_cache_operations_total":  {2 * n, 8*f + float64(events), 0},
-		"vitals_feature_usage_total":     {2 * n, 8*f + float64(events), 0},
-		"vitals_connection_open":         {n, 2 * f, 0},
+		"vitals_feature_uses_total":      {2 * n, 8*f + float64(events), 0},
+		"vitals_connection_count":        {n, 2 * f, 0},
 		"vitals_cache_size":              {n, math.NaN(), 0},
 		"vitals_feature_users":           {n, usersPerFeature * f, 0},
 	} {

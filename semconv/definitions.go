@@ -15,7 +15,7 @@ const officialConvention = "OpenTelemetry semantic conventions v1.43.0"
 const SchemaURL = otelsemconv.SchemaURL
 
 var (
-	connKeys       = []attribute.Key{ConnectionTypeKey, ConnectionPoolKey}
+	connKeys       = []attribute.Key{ConnectionTypeKey, ConnectionPoolNameKey}
 	queueKeys      = []attribute.Key{QueueTypeKey, QueueNameKey}
 	cacheKeys      = []attribute.Key{CacheTypeKey, CacheNameKey}
 	featureKeys    = []attribute.Key{FeatureTypeKey, FeatureNameKey}
@@ -30,10 +30,11 @@ func keys(base []attribute.Key, more ...attribute.Key) []attribute.Key {
 
 // Connection metrics, reported by instrument/conn.
 var (
-	// ConnectionOpen is the number of open connections, by type and pool,
-	// and by state where the pool reports acquire and release.
-	ConnectionOpen = Int64ObservableUpDownCounter{Metric{
-		Name:        "vitals.connection.open",
+	// ConnectionCount is the number of open connections, by type and pool,
+	// and by state where the pool reports acquire and release: the
+	// counterpart, for any pool, of the official db.client.connection.count.
+	ConnectionCount = Int64ObservableUpDownCounter{Metric{
+		Name:        "vitals.connection.count",
 		Unit:        "{connection}",
 		Description: "Number of open connections.",
 		Kind:        KindInt64ObservableUpDownCounter,
@@ -51,11 +52,12 @@ var (
 		Signal:      SignalConnection,
 		Attributes:  keys(connKeys, ConnectionEventKey),
 	}}
-	// ConnectionLifetime is the distribution of the lifetimes of closed
-	// connections, recorded when a connection is destroyed. Expired
-	// connections, whose end is unknown, are not recorded.
-	ConnectionLifetime = Float64Histogram{Metric{
-		Name:        "vitals.connection.lifetime",
+	// ConnectionDuration is the distribution of the lifetimes of closed
+	// connections, from creation to destruction, recorded when a connection
+	// is destroyed (a duration, so named as http.client.connection.duration
+	// is). Expired connections, whose end is unknown, are not recorded.
+	ConnectionDuration = Float64Histogram{Metric{
+		Name:        "vitals.connection.duration",
 		Unit:        "s",
 		Description: "Lifetime of destroyed connections, from creation to destruction.",
 		Kind:        KindFloat64Histogram,
@@ -130,8 +132,13 @@ var (
 	}}
 	// DBConnectionWaits counts the connections a database client pool's
 	// callers waited for (sql.DBStats.WaitCount, go-redis WaitCount).
+	//
+	// The vitals.db.client.connection.* metrics extend the official
+	// db.client.connection.* family with what the pools report and the
+	// conventions do not define; their Go names drop the "Client" that
+	// marks the official ones (DBClientConnectionCount, …).
 	DBConnectionWaits = Int64ObservableCounter{Metric{
-		Name:        "vitals.db.connection.waits",
+		Name:        "vitals.db.client.connection.waits",
 		Unit:        "{wait}",
 		Description: "Connections callers waited for because the pool was at its maximum.",
 		Kind:        KindInt64ObservableCounter,
@@ -140,19 +147,22 @@ var (
 	}}
 	// DBConnectionWaitTime is the total time a database client pool's
 	// callers waited for a connection (sql.DBStats.WaitDuration, go-redis
-	// WaitDurationNs).
+	// WaitDurationNs): a counter of seconds, so named {entity}.time as
+	// cumulative time is (process.cpu.time), not to be taken for the
+	// official db.client.connection.wait_time, a histogram of each wait,
+	// which the pools' totals cannot give.
 	DBConnectionWaitTime = Float64ObservableCounter{Metric{
-		Name:        "vitals.db.connection.wait_time",
+		Name:        "vitals.db.client.connection.wait.time",
 		Unit:        "s",
 		Description: "Total time callers waited for a connection.",
 		Kind:        KindFloat64ObservableCounter,
 		Signal:      SignalConnection,
 		Attributes:  dbPoolKeys,
 	}}
-	// DBConnectionClosed counts the connections a database/sql pool closed
+	// DBConnectionClosures counts the connections a database/sql pool closed
 	// on its own, by reason: max_idle, max_idle_time or max_lifetime.
-	DBConnectionClosed = Int64ObservableCounter{Metric{
-		Name:        "vitals.db.connection.closed",
+	DBConnectionClosures = Int64ObservableCounter{Metric{
+		Name:        "vitals.db.client.connection.closures",
 		Unit:        "{connection}",
 		Description: "Connections the pool closed on its own, by reason (max_idle, max_idle_time, max_lifetime).",
 		Kind:        KindInt64ObservableCounter,
@@ -192,9 +202,10 @@ var (
 		Signal:      SignalQueue,
 		Attributes:  keys(queueKeys),
 	}}
-	// QueueDepthSampled is the distribution of sampled queue depths.
-	QueueDepthSampled = Float64Histogram{Metric{
-		Name:        "vitals.queue.depth.sampled",
+	// QueueSampledDepth is the distribution of sampled queue depths.
+	// (vitals.queue.depth is itself a metric, so no name is under it.)
+	QueueSampledDepth = Float64Histogram{Metric{
+		Name:        "vitals.queue.sampled_depth",
 		Unit:        "{item}",
 		Description: "Distribution of queue depths over samples.",
 		Kind:        KindFloat64Histogram,
@@ -223,28 +234,29 @@ var (
 		Signal:      SignalQueue,
 		Attributes:  keys(queueKeys),
 	}}
-	// QueueDepthMax is the largest depth sampled over the recent window.
-	QueueDepthMax = Int64ObservableGauge{Metric{
-		Name:        "vitals.queue.depth.max",
+	// QueueMaxDepth is the largest depth sampled over the recent window,
+	// the MaxDepth of the queue's snapshot.
+	QueueMaxDepth = Int64ObservableGauge{Metric{
+		Name:        "vitals.queue.max_depth",
 		Unit:        "{item}",
 		Description: "Largest queue depth sampled over the recent window.",
 		Kind:        KindInt64ObservableGauge,
 		Signal:      SignalQueue,
 		Attributes:  keys(queueKeys),
 	}}
-	// QueueRejected counts items a queue turned away because it was full
+	// QueueRejections counts items a queue turned away because it was full
 	// or they waited too long.
-	QueueRejected = Int64ObservableCounter{Metric{
-		Name:        "vitals.queue.rejected",
+	QueueRejections = Int64ObservableCounter{Metric{
+		Name:        "vitals.queue.rejections",
 		Unit:        "{item}",
 		Description: "Items the queue turned away, full or timed out.",
 		Kind:        KindInt64ObservableCounter,
 		Signal:      SignalQueue,
 		Attributes:  keys(queueKeys),
 	}}
-	// QueueWaitTime is the time items spend in a queue, from enter to leave.
-	QueueWaitTime = Float64Histogram{Metric{
-		Name:        "vitals.queue.wait_time",
+	// QueueWaitDuration is the time items spend in a queue, from enter to leave.
+	QueueWaitDuration = Float64Histogram{Metric{
+		Name:        "vitals.queue.wait.duration",
 		Unit:        "s",
 		Description: "Time an item spent in the queue, from enter to leave.",
 		Kind:        KindFloat64Histogram,
@@ -326,28 +338,30 @@ var (
 
 // Feature metrics, reported by instrument/feature.
 var (
-	// FeatureUsage counts uses of a feature by pattern and outcome.
-	FeatureUsage = Int64ObservableCounter{Metric{
-		Name:        "vitals.feature.usage",
+	// FeatureUses counts uses of a feature by pattern and outcome (a count
+	// of uses: ".usage" is, by the naming guidelines, an amount used of a
+	// limit).
+	FeatureUses = Int64ObservableCounter{Metric{
+		Name:        "vitals.feature.uses",
 		Unit:        "{use}",
 		Description: "Uses of a feature, by usage pattern and outcome.",
 		Kind:        KindInt64ObservableCounter,
 		Signal:      SignalFeature,
 		Attributes:  keys(featureKeys, FeaturePatternKey, FeatureOutcomeKey),
 	}}
-	// FeatureVariants counts the uses of a feature by the variant it gave,
+	// FeatureVariantUses counts the uses of a feature by the variant it gave,
 	// for feature flags that report one.
-	FeatureVariants = Int64ObservableCounter{Metric{
-		Name:        "vitals.feature.variants",
+	FeatureVariantUses = Int64ObservableCounter{Metric{
+		Name:        "vitals.feature.variant.uses",
 		Unit:        "{use}",
 		Description: "Uses of a feature by the variant it gave.",
 		Kind:        KindInt64ObservableCounter,
 		Signal:      SignalFeature,
 		Attributes:  keys(featureKeys, FeatureVariantKey),
 	}}
-	// FeatureDuration is the duration of feature uses.
-	FeatureDuration = Float64Histogram{Metric{
-		Name:        "vitals.feature.duration",
+	// FeatureUseDuration is the duration of feature uses.
+	FeatureUseDuration = Float64Histogram{Metric{
+		Name:        "vitals.feature.use.duration",
 		Unit:        "s",
 		Description: "Duration of a feature use.",
 		Kind:        KindFloat64Histogram,
@@ -391,10 +405,10 @@ var (
 		Signal:      SignalHealth,
 		Attributes:  []attribute.Key{HealthComponentKey},
 	}}
-	// InputRejected counts calls whose input a tracker rejected or clamped
+	// InputRejections counts calls whose input a tracker rejected or clamped
 	// (negative depth, NaN duration, unknown connection, …), by error type.
-	InputRejected = Int64ObservableCounter{Metric{
-		Name:        "vitals.input.rejected",
+	InputRejections = Int64ObservableCounter{Metric{
+		Name:        "vitals.input.rejections",
 		Unit:        "{call}",
 		Description: "Calls whose input was rejected or clamped, by signal and error type.",
 		Kind:        KindInt64ObservableCounter,
@@ -419,9 +433,9 @@ var (
 // slices; changing them changes nothing in the package.
 func All() []Metric {
 	defs := []Metric{
-		ConnectionOpen.Metric,
+		ConnectionCount.Metric,
 		ConnectionEvents.Metric,
-		ConnectionLifetime.Metric,
+		ConnectionDuration.Metric,
 		ConnectionAgeDistribution.Metric,
 		ConnectionAgeOldest.Metric,
 		ConnectionAgeMean.Metric,
@@ -430,16 +444,16 @@ func All() []Metric {
 		DBClientConnectionMax.Metric,
 		DBConnectionWaits.Metric,
 		DBConnectionWaitTime.Metric,
-		DBConnectionClosed.Metric,
+		DBConnectionClosures.Metric,
 		QueueDepth.Metric,
 		QueueCapacity.Metric,
 		QueueUtilization.Metric,
-		QueueDepthSampled.Metric,
-		QueueDepthMax.Metric,
+		QueueSampledDepth.Metric,
+		QueueMaxDepth.Metric,
 		QueueOverflows.Metric,
 		QueueOverflowTime.Metric,
-		QueueRejected.Metric,
-		QueueWaitTime.Metric,
+		QueueRejections.Metric,
+		QueueWaitDuration.Metric,
 		CacheOperations.Metric,
 		CacheOperationDuration.Metric,
 		CacheHitRatio.Metric,
@@ -447,13 +461,13 @@ func All() []Metric {
 		CacheSets.Metric,
 		CacheEvictions.Metric,
 		CacheSize.Metric,
-		FeatureUsage.Metric,
-		FeatureVariants.Metric,
-		FeatureDuration.Metric,
+		FeatureUses.Metric,
+		FeatureVariantUses.Metric,
+		FeatureUseDuration.Metric,
 		FeatureUsers.Metric,
 		FeatureSuccessRatio.Metric,
 		HealthScore.Metric,
-		InputRejected.Metric,
+		InputRejections.Metric,
 		SelfDuration.Metric,
 	}
 	for i := range defs {

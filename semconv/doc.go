@@ -37,7 +37,7 @@
 // feature name, a flag key or variant) passes [CleanValue] before it is
 // recorded, in the trackers and in the integrations alike: valid UTF-8,
 // at most [MaxValueLength] bytes, "unknown" for an empty value. The
-// trackers count each repair in vitals.input.rejected, with the error.type
+// trackers count each repair in vitals.input.rejections, with the error.type
 // values [ErrorTypeInvalidUTF8], [ErrorTypeNameTooLong] and
 // [ErrorTypeEmptyName].
 //

@@ -61,7 +61,7 @@ func (k *tracked) pool(t *testing.T) conn.Entry {
 func (k *tracked) rejected(t *testing.T) map[string]int64 {
 	t.Helper()
 	got := map[string]int64{}
-	m, ok := find(collect(t, k.reader), semconv.InputRejected.Name)
+	m, ok := find(collect(t, k.reader), semconv.InputRejections.Name)
 	if !ok {
 		return got
 	}

@@ -102,7 +102,7 @@ func WithPoolSize(n int) Option {
 //     and used (TotalConns - IdleConns, never negative);
 //   - db.client.connection.max: the pool size (see [WithPoolSize]), when
 //     known;
-//   - vitals.db.connection.waits and vitals.db.connection.wait_time:
+//   - vitals.db.client.connection.waits and vitals.db.client.connection.wait.time:
 //     WaitCount and WaitDurationNs, the turns callers waited for because
 //     every connection was taken.
 //
