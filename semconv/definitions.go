@@ -39,6 +39,7 @@ var (
 		Description: "Number of open connections.",
 		Kind:        KindInt64ObservableUpDownCounter,
 		Signal:      SignalConnection,
+		Stability:   StabilityDevelopment,
 		Attributes:  keys(connKeys, ConnectionStateKey),
 	}}
 	// ConnectionEvents counts connection lifecycle events: created, reused,
@@ -50,6 +51,7 @@ var (
 		Description: "Connection lifecycle events: created, reused, destroyed and expired.",
 		Kind:        KindInt64ObservableCounter,
 		Signal:      SignalConnection,
+		Stability:   StabilityDevelopment,
 		Attributes:  keys(connKeys, ConnectionEventKey),
 	}}
 	// ConnectionDuration is the distribution of the lifetimes of closed
@@ -62,6 +64,7 @@ var (
 		Description: "Lifetime of destroyed connections, from creation to destruction.",
 		Kind:        KindFloat64Histogram,
 		Signal:      SignalConnection,
+		Stability:   StabilityDevelopment,
 		Attributes:  keys(connKeys),
 		Buckets:     ageBuckets,
 	}}
@@ -76,6 +79,7 @@ var (
 		Description: "Open connections whose age is at most the bound in vitals.connection.age.le, in seconds.",
 		Kind:        KindInt64ObservableUpDownCounter,
 		Signal:      SignalConnection,
+		Stability:   StabilityDevelopment,
 		Attributes:  keys(connKeys, ConnectionAgeBoundKey),
 	}}
 	// ConnectionAgeOldest is the age of the oldest open connection.
@@ -85,6 +89,7 @@ var (
 		Description: "Age of the oldest open connection.",
 		Kind:        KindFloat64ObservableGauge,
 		Signal:      SignalConnection,
+		Stability:   StabilityDevelopment,
 		Attributes:  keys(connKeys),
 	}}
 	// ConnectionAgeMean is the mean age of the open connections.
@@ -94,6 +99,7 @@ var (
 		Description: "Mean age of the open connections.",
 		Kind:        KindFloat64ObservableGauge,
 		Signal:      SignalConnection,
+		Stability:   StabilityDevelopment,
 		Attributes:  keys(connKeys),
 	}}
 	// ConnectionHealth is the age-based health of a pool, from 0 (worst)
@@ -104,6 +110,7 @@ var (
 		Description: "Age-based health of a connection pool, from 0 (worst) to 1 (best).",
 		Kind:        KindFloat64ObservableGauge,
 		Signal:      SignalConnection,
+		Stability:   StabilityDevelopment,
 		Attributes:  keys(connKeys),
 	}}
 
@@ -116,6 +123,7 @@ var (
 		Description: dbconv.ClientConnectionCount{}.Description(),
 		Kind:        KindInt64ObservableUpDownCounter,
 		Signal:      SignalConnection,
+		Stability:   StabilityDevelopment,
 		Attributes:  dbPoolAndState,
 		Convention:  officialConvention,
 	}}
@@ -127,6 +135,7 @@ var (
 		Description: dbconv.ClientConnectionMax{}.Description(),
 		Kind:        KindInt64ObservableUpDownCounter,
 		Signal:      SignalConnection,
+		Stability:   StabilityDevelopment,
 		Attributes:  dbPoolKeys,
 		Convention:  officialConvention,
 	}}
@@ -143,6 +152,7 @@ var (
 		Description: "Connections callers waited for because the pool was at its maximum.",
 		Kind:        KindInt64ObservableCounter,
 		Signal:      SignalConnection,
+		Stability:   StabilityDevelopment,
 		Attributes:  dbPoolKeys,
 	}}
 	// DBConnectionWaitTime is the total time a database client pool's
@@ -157,6 +167,7 @@ var (
 		Description: "Total time callers waited for a connection.",
 		Kind:        KindFloat64ObservableCounter,
 		Signal:      SignalConnection,
+		Stability:   StabilityDevelopment,
 		Attributes:  dbPoolKeys,
 	}}
 	// DBConnectionClosures counts the connections a database/sql pool closed
@@ -167,6 +178,7 @@ var (
 		Description: "Connections the pool closed on its own, by reason (max_idle, max_idle_time, max_lifetime).",
 		Kind:        KindInt64ObservableCounter,
 		Signal:      SignalConnection,
+		Stability:   StabilityDevelopment,
 		Attributes:  keys(dbPoolKeys, DBCloseReasonKey),
 	}}
 )
@@ -181,6 +193,7 @@ var (
 		Description: "Current number of items in the queue.",
 		Kind:        KindInt64ObservableUpDownCounter,
 		Signal:      SignalQueue,
+		Stability:   StabilityDevelopment,
 		Attributes:  keys(queueKeys),
 	}}
 	// QueueCapacity is the number of items a queue can hold. Capacities
@@ -191,6 +204,7 @@ var (
 		Description: "Number of items the queue can hold.",
 		Kind:        KindInt64ObservableUpDownCounter,
 		Signal:      SignalQueue,
+		Stability:   StabilityDevelopment,
 		Attributes:  keys(queueKeys),
 	}}
 	// QueueUtilization is depth over capacity, from 0 to 1.
@@ -200,6 +214,7 @@ var (
 		Description: "Queue depth over capacity, from 0 to 1.",
 		Kind:        KindFloat64ObservableGauge,
 		Signal:      SignalQueue,
+		Stability:   StabilityDevelopment,
 		Attributes:  keys(queueKeys),
 	}}
 	// QueueSampledDepth is the distribution of sampled queue depths.
@@ -210,6 +225,7 @@ var (
 		Description: "Distribution of queue depths over samples.",
 		Kind:        KindFloat64Histogram,
 		Signal:      SignalQueue,
+		Stability:   StabilityDevelopment,
 		Attributes:  keys(queueKeys),
 		Buckets:     depthBuckets,
 	}}
@@ -222,6 +238,7 @@ var (
 		Description: "Transitions of queue utilization from below the overflow threshold to at or above it.",
 		Kind:        KindInt64ObservableCounter,
 		Signal:      SignalQueue,
+		Stability:   StabilityDevelopment,
 		Attributes:  keys(queueKeys),
 	}}
 	// QueueOverflowTime is the total time a queue has spent at or above
@@ -232,6 +249,7 @@ var (
 		Description: "Total time the queue has spent at or above its overflow threshold.",
 		Kind:        KindFloat64ObservableCounter,
 		Signal:      SignalQueue,
+		Stability:   StabilityDevelopment,
 		Attributes:  keys(queueKeys),
 	}}
 	// QueueMaxDepth is the largest depth sampled over the recent window,
@@ -242,6 +260,7 @@ var (
 		Description: "Largest queue depth sampled over the recent window.",
 		Kind:        KindInt64ObservableGauge,
 		Signal:      SignalQueue,
+		Stability:   StabilityDevelopment,
 		Attributes:  keys(queueKeys),
 	}}
 	// QueueRejections counts items a queue turned away because it was full
@@ -252,6 +271,7 @@ var (
 		Description: "Items the queue turned away, full or timed out.",
 		Kind:        KindInt64ObservableCounter,
 		Signal:      SignalQueue,
+		Stability:   StabilityDevelopment,
 		Attributes:  keys(queueKeys),
 	}}
 	// QueueWaitDuration is the time items spend in a queue, from enter to leave.
@@ -261,6 +281,7 @@ var (
 		Description: "Time an item spent in the queue, from enter to leave.",
 		Kind:        KindFloat64Histogram,
 		Signal:      SignalQueue,
+		Stability:   StabilityDevelopment,
 		Attributes:  keys(queueKeys),
 		Buckets:     latencyBuckets,
 	}}
@@ -276,6 +297,7 @@ var (
 		Description: "Cache lookups, by result (hit or miss).",
 		Kind:        KindInt64ObservableCounter,
 		Signal:      SignalCache,
+		Stability:   StabilityDevelopment,
 		Attributes:  keys(cacheKeys, CacheResultKey),
 	}}
 	// CacheOperationDuration is the duration of cache lookups by result.
@@ -285,6 +307,7 @@ var (
 		Description: "Duration of cache lookups, by result (hit or miss).",
 		Kind:        KindFloat64Histogram,
 		Signal:      SignalCache,
+		Stability:   StabilityDevelopment,
 		Attributes:  keys(cacheKeys, CacheResultKey),
 		Buckets:     latencyBuckets,
 	}}
@@ -292,9 +315,10 @@ var (
 	CacheHitRatio = Float64ObservableGauge{Metric{
 		Name:        "vitals.cache.hit_ratio",
 		Unit:        "1",
-		Description: "Share of lookups that hit, over the rolling hit-rate window.",
+		Description: "Share of lookups that hit, from 0 to 1, over the rolling hit-rate window.",
 		Kind:        KindFloat64ObservableGauge,
 		Signal:      SignalCache,
+		Stability:   StabilityDevelopment,
 		Attributes:  keys(cacheKeys),
 	}}
 	// CacheEfficiency is the efficiency score of a cache, from 0 to 1.
@@ -304,6 +328,7 @@ var (
 		Description: "Cache efficiency score from hit ratio and hit/miss latency, from 0 (worst) to 1 (best).",
 		Kind:        KindFloat64ObservableGauge,
 		Signal:      SignalCache,
+		Stability:   StabilityDevelopment,
 		Attributes:  keys(cacheKeys),
 	}}
 	// CacheSets counts entries written to a cache.
@@ -313,6 +338,7 @@ var (
 		Description: "Entries written to the cache.",
 		Kind:        KindInt64ObservableCounter,
 		Signal:      SignalCache,
+		Stability:   StabilityDevelopment,
 		Attributes:  keys(cacheKeys),
 	}}
 	// CacheEvictions counts entries evicted from a cache.
@@ -322,6 +348,7 @@ var (
 		Description: "Entries evicted from the cache.",
 		Kind:        KindInt64ObservableCounter,
 		Signal:      SignalCache,
+		Stability:   StabilityDevelopment,
 		Attributes:  keys(cacheKeys),
 	}}
 	// CacheSize is the number of entries a cache holds, where reported.
@@ -332,6 +359,7 @@ var (
 		Description: "Number of entries in the cache.",
 		Kind:        KindInt64ObservableUpDownCounter,
 		Signal:      SignalCache,
+		Stability:   StabilityDevelopment,
 		Attributes:  keys(cacheKeys),
 	}}
 )
@@ -347,6 +375,7 @@ var (
 		Description: "Uses of a feature, by usage pattern and outcome.",
 		Kind:        KindInt64ObservableCounter,
 		Signal:      SignalFeature,
+		Stability:   StabilityDevelopment,
 		Attributes:  keys(featureKeys, FeaturePatternKey, FeatureOutcomeKey),
 	}}
 	// FeatureVariantUses counts the uses of a feature by the variant it gave,
@@ -357,6 +386,7 @@ var (
 		Description: "Uses of a feature by the variant it gave.",
 		Kind:        KindInt64ObservableCounter,
 		Signal:      SignalFeature,
+		Stability:   StabilityDevelopment,
 		Attributes:  keys(featureKeys, FeatureVariantKey),
 	}}
 	// FeatureUseDuration is the duration of feature uses.
@@ -366,6 +396,7 @@ var (
 		Description: "Duration of a feature use.",
 		Kind:        KindFloat64Histogram,
 		Signal:      SignalFeature,
+		Stability:   StabilityDevelopment,
 		Attributes:  keys(featureKeys),
 		Buckets:     latencyBuckets,
 	}}
@@ -377,15 +408,17 @@ var (
 		Description: "Estimated distinct users of the feature over the usage window.",
 		Kind:        KindInt64ObservableGauge,
 		Signal:      SignalFeature,
+		Stability:   StabilityDevelopment,
 		Attributes:  keys(featureKeys),
 	}}
 	// FeatureSuccessRatio is the share of successful uses of a feature.
 	FeatureSuccessRatio = Float64ObservableGauge{Metric{
 		Name:        "vitals.feature.success_ratio",
 		Unit:        "1",
-		Description: "Share of the feature's uses that succeeded, over the usage window.",
+		Description: "Share of the feature's uses that succeeded, from 0 to 1, over the usage window.",
 		Kind:        KindFloat64ObservableGauge,
 		Signal:      SignalFeature,
+		Stability:   StabilityDevelopment,
 		Attributes:  keys(featureKeys),
 	}}
 )
@@ -403,6 +436,7 @@ var (
 		Description: "Health score from 0 (unhealthy) to 1 (healthy), overall and per component: the health report's 0-100 score divided by 100.",
 		Kind:        KindFloat64ObservableGauge,
 		Signal:      SignalHealth,
+		Stability:   StabilityDevelopment,
 		Attributes:  []attribute.Key{HealthComponentKey},
 	}}
 	// InputRejections counts calls whose input a tracker rejected or clamped
@@ -413,6 +447,7 @@ var (
 		Description: "Calls whose input was rejected or clamped, by signal and error type.",
 		Kind:        KindInt64ObservableCounter,
 		Signal:      SignalHealth,
+		Stability:   StabilityDevelopment,
 		Attributes:  []attribute.Key{SignalKey, ErrorTypeKey},
 	}}
 	// SelfDuration is the time vitals itself spends on a collection or a
@@ -423,6 +458,7 @@ var (
 		Description: "Time vitals spends on its own work, by operation (collect or snapshot).",
 		Kind:        KindFloat64Histogram,
 		Signal:      SignalHealth,
+		Stability:   StabilityDevelopment,
 		Attributes:  []attribute.Key{OperationKey},
 		Buckets:     latencyBuckets,
 	}}
