@@ -591,7 +591,7 @@ func TestRegisterPoolStats(t *testing.T) {
 			if got != tt.want {
 				t.Errorf("got %+v, want %+v", got, tt.want)
 			}
-			if rm.ScopeMetrics[0].Scope.Name != goredis.ScopeName || rm.ScopeMetrics[0].Scope.Version != goredis.Version {
+			if s := rm.ScopeMetrics[0].Scope; s.Name != goredis.ScopeName || s.Version != goredis.Version || s.SchemaURL != semconv.SchemaURL {
 				t.Errorf("scope %+v", rm.ScopeMetrics[0].Scope)
 			}
 			if err := reg.Unregister(); err != nil {

@@ -130,7 +130,7 @@ func RegisterPoolStats(client interface{ PoolStats() *redis.PoolStats }, poolNam
 	if !cfg.sizeGiven {
 		size = poolSize(client)
 	}
-	m := cfg.provider.Meter(ScopeName, metric.WithInstrumentationVersion(Version))
+	m := cfg.provider.Meter(ScopeName, metric.WithInstrumentationVersion(Version), metric.WithSchemaURL(semconv.SchemaURL))
 	errs := []error{cfgErr}
 	keep := func(err error) {
 		if err != nil {

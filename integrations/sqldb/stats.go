@@ -77,7 +77,7 @@ func RegisterStats(db *sql.DB, poolName string, opts ...Option) (metric.Registra
 	if cfg.provider == nil {
 		cfg.provider = otel.GetMeterProvider()
 	}
-	m := cfg.provider.Meter(ScopeName, metric.WithInstrumentationVersion(version.Version))
+	m := cfg.provider.Meter(ScopeName, metric.WithInstrumentationVersion(version.Version), metric.WithSchemaURL(semconv.SchemaURL))
 	var errs []error
 	keep := func(err error) {
 		if err != nil {
