@@ -46,10 +46,10 @@ func TestExemplarsOnDurations(t *testing.T) {
 			}
 			m := exportedMetrics(t, console.Bytes())
 			for name, points := range map[string]int{
-				semconv.FeatureDuration.Name:        1,
+				semconv.FeatureUseDuration.Name:     1,
 				semconv.CacheOperationDuration.Name: 2,
-				semconv.QueueWaitTime.Name:          2,
-				semconv.ConnectionLifetime.Name:     2,
+				semconv.QueueWaitDuration.Name:      2,
+				semconv.ConnectionDuration.Name:     2,
 			} {
 				// A trace-based filter keeps the traced record's alone;
 				// always_on keeps one on every point.
@@ -99,12 +99,12 @@ func TestOpenMetricsExemplars(t *testing.T) {
 	}
 	var bucket string
 	for _, line := range strings.Split(body, "\n") {
-		if strings.HasPrefix(line, "vitals_feature_duration_seconds_bucket{") && strings.Contains(line, " # {") {
+		if strings.HasPrefix(line, "vitals_feature_use_duration_seconds_bucket{") && strings.Contains(line, " # {") {
 			bucket = line
 		}
 	}
 	if !strings.Contains(bucket, `trace_id="`+traceID+`"`) || !strings.Contains(bucket, " 0.003") {
-		t.Errorf("no bucket of vitals_feature_duration_seconds carries the exemplar of trace %s (value 0.003):\n%s", traceID, body)
+		t.Errorf("no bucket of vitals_feature_use_duration_seconds carries the exemplar of trace %s (value 0.003):\n%s", traceID, body)
 	}
 	ct, body = get("text/plain")
 	if !strings.HasPrefix(ct, "text/plain") || strings.Contains(body, "trace_id") {

@@ -89,17 +89,18 @@ func (s *System) score(int64) *scored {
 	return &scored{report: r, took: time.Since(start)}
 }
 
-// emit reports the health gauges of one collection's read and
-// vitals.self.duration, whose operation "collect" it records then: the
+// emit reports the health gauges of one collection's read (the report's
+// 0–100 scores divided by 100: vitals.health.score runs from 0 to 1, as
+// every score and ratio vitals exports does) and vitals.self.duration, whose operation "collect" it records then: the
 // time the collection's health took, once per collection (Health calls
 // outside collections do not count).
 func (s *System) emit(sc *scored, out core.Sink) {
 	s.collectTime.Record(context.Background(), sc.took.Seconds())
 	r := &sc.report
-	out.Float64(mHealthScore, s.overallAttrs, r.Score)
+	out.Float64(mHealthScore, s.overallAttrs, r.Score/100) // the report's 0–100 on the gauge's 0–1
 	for _, comp := range r.Components {
 		if a := s.compAttrs[comp.Name]; a != nil {
-			out.Float64(mHealthScore, a, comp.Score)
+			out.Float64(mHealthScore, a, comp.Score/100)
 		}
 	}
 	var slab core.Slab

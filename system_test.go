@@ -73,8 +73,8 @@ func TestHealthMoves(t *testing.T) {
 		if got := code(); got != wantCode {
 			t.Fatalf("%s: HTTP %d, want %d", step, got, wantCode)
 		}
-		if g := healthGauge(t, reader, "overall"); g != r.Score {
-			t.Fatalf("%s: exported overall score %v, Health says %v", step, g, r.Score)
+		if g := healthGauge(t, reader, "overall"); g != r.Score/100 {
+			t.Fatalf("%s: exported overall score %v, want Health's %v on the 0–1 scale", step, g, r.Score)
 		}
 	}
 

@@ -76,7 +76,7 @@ func TestViewsReachFastHistograms(t *testing.T) {
 		vitals.WithView(
 			sdkmetric.NewView(sdkmetric.Instrument{Name: semconv.CacheOperationDuration.Name},
 				sdkmetric.Stream{Aggregation: sdkmetric.AggregationDrop{}}),
-			sdkmetric.NewView(sdkmetric.Instrument{Name: semconv.FeatureDuration.Name},
+			sdkmetric.NewView(sdkmetric.Instrument{Name: semconv.FeatureUseDuration.Name},
 				sdkmetric.Stream{Name: "shop.feature.duration"}),
 		),
 	)
@@ -95,16 +95,16 @@ func TestViewsReachFastHistograms(t *testing.T) {
 	for name, want := range map[string]bool{
 		semconv.CacheOperationDuration.Name: false, // dropped
 		semconv.CacheOperations.Name:        true,
-		semconv.FeatureDuration.Name:        false, // renamed
+		semconv.FeatureUseDuration.Name:     false, // renamed
 		"shop.feature.duration":             true,
-		semconv.ConnectionLifetime.Name:     true, // no view: the fast path
+		semconv.ConnectionDuration.Name:     true, // no view: the fast path
 	} {
 		if e, got := names[name]; got != want || (want && e.points == 0) {
 			t.Errorf("%s exported %v with %d points, want exported %v", name, got, e.points, want)
 		}
 	}
 	// The renamed stream keeps the boundaries the instrument advises.
-	if got := names["shop.feature.duration"].bounds; !slices.Equal(got, semconv.FeatureDuration.Buckets) {
-		t.Errorf("renamed histogram's bounds %v, want %v", got, semconv.FeatureDuration.Buckets)
+	if got := names["shop.feature.duration"].bounds; !slices.Equal(got, semconv.FeatureUseDuration.Buckets) {
+		t.Errorf("renamed histogram's bounds %v, want %v", got, semconv.FeatureUseDuration.Buckets)
 	}
 }

@@ -113,12 +113,12 @@ func TestStartRecordsThroughItsProvider(t *testing.T) {
 // vitals' buckets from the views Start installs.
 func TestStartAppliesViews(t *testing.T) {
 	sys, reader := startManual(t)
-	h, err := sys.MeterProvider().Meter("test").Float64Histogram(semconv.ConnectionLifetime.Name)
+	h, err := sys.MeterProvider().Meter("test").Float64Histogram(semconv.ConnectionDuration.Name)
 	if err != nil {
 		t.Fatal(err)
 	}
 	h.Record(context.Background(), 100)
-	m, _ := findMetric(collect(t, reader), semconv.ConnectionLifetime.Name)
+	m, _ := findMetric(collect(t, reader), semconv.ConnectionDuration.Name)
 	got := m.Data.(metricdata.Histogram[float64]).DataPoints[0].Bounds
 	if want := semconv.AgeBuckets(); !equalFloats(got, want) {
 		t.Fatalf("bounds %v, want %v", got, want)

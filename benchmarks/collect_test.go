@@ -41,8 +41,9 @@ import (
 //   - otel-sync: the raw OTel SDK with synchronous instruments recording
 //     the same series (same names, units, attributes, bucket boundaries and
 //     number of points) as the events happen; gauges are Int64Gauge and
-//     Float64Gauge, recorded when their value changes. It is the baseline
-//     of the groups' ratios.
+//     Float64Gauge, recorded when their value changes, and the additive
+//     values (cache sizes, live-age counts) UpDownCounters, added the
+//     change. It is the baseline of the groups' ratios.
 //   - otel-observable: the same series through observable instruments, one
 //     registered callback reading atomics (the ages and the scores computed
 //     before, so the callback only loads), and the durations in synchronous
@@ -442,7 +443,7 @@ func wantPools(n, events int) map[string]pointStat {
 	bounds := len(semconv.AgeBuckets()) + 1
 	f := float64(n)
 	return map[string]pointStat{
-		"vitals.connection.open":             {n, 2 * f, 0},
+		"vitals.connection.count":            {n, 2 * f, 0},
 		"vitals.connection.events/created":   {n, 4 * f, 0},
 		"vitals.connection.events/reused":    {n, 3*f + float64(events), 0},
 		"vitals.connection.events/destroyed": {n, 2 * f, 0},
@@ -451,7 +452,7 @@ func wantPools(n, events int) map[string]pointStat {
 		"vitals.connection.age.oldest":       {n, 100 * f, 0},
 		"vitals.connection.age.mean":         {n, 75 * f, 0},
 		"vitals.connection.health":           {n, f, 0},
-		"vitals.connection.lifetime":         {n, 150 * f, 2 * uint64(n)},
+		"vitals.connection.duration":         {n, 150 * f, 2 * uint64(n)},
 	}
 }
 
@@ -492,7 +493,7 @@ type mirrorPools struct {
 
 	openConns metric.Int64UpDownCounter
 	events    metric.Int64Counter
-	ageDist   metric.Int64Gauge
+	ageDist   metric.Int64UpDownCounter
 	oldest    metric.Float64Gauge
 	mean      metric.Float64Gauge
 	health    metric.Float64Gauge
@@ -500,7 +501,7 @@ type mirrorPools struct {
 
 	oOpen    metric.Int64ObservableUpDownCounter
 	oEvents  metric.Int64ObservableCounter
-	oAgeDist metric.Int64ObservableGauge
+	oAgeDist metric.Int64ObservableUpDownCounter
 	oOldest  metric.Float64ObservableGauge
 	oMean    metric.Float64ObservableGauge
 	oHealth  metric.Float64ObservableGauge
@@ -527,9 +528,9 @@ func buildMirrorPools(tb testing.TB, pl collectPipeline, clk *fixedClock, n int,
 	tb.Helper()
 	meter := pl.meter(conn.ScopeName)
 	w := &mirrorPools{clk: clk, observable: observable, pools: make([]mirrorPool, n)}
-	w.lifetime = must(semconv.Float64Histogram{Metric: semconv.ConnectionLifetime.Metric}.New(meter))
+	w.lifetime = must(semconv.Float64Histogram{Metric: semconv.ConnectionDuration.Metric}.New(meter))
 	if observable {
-		w.oOpen = must(semconv.ConnectionOpen.New(meter))
+		w.oOpen = must(semconv.ConnectionCount.New(meter))
 		w.oEvents = must(semconv.ConnectionEvents.New(meter))
 		w.oAgeDist = must(semconv.ConnectionAgeDistribution.New(meter))
 		w.oOldest = must(semconv.ConnectionAgeOldest.New(meter))
@@ -538,10 +539,9 @@ func buildMirrorPools(tb testing.TB, pl collectPipeline, clk *fixedClock, n int,
 		reg := must(meter.RegisterCallback(w.observe, w.oOpen, w.oEvents, w.oAgeDist, w.oOldest, w.oMean, w.oHealth))
 		tb.Cleanup(func() { _ = reg.Unregister() })
 	} else {
-		w.openConns = must(semconv.Int64UpDownCounter{Metric: semconv.ConnectionOpen.Metric}.New(meter))
+		w.openConns = must(semconv.Int64UpDownCounter{Metric: semconv.ConnectionCount.Metric}.New(meter))
 		w.events = must(semconv.Int64Counter{Metric: semconv.ConnectionEvents.Metric}.New(meter))
-		w.ageDist = must(meter.Int64Gauge(semconv.ConnectionAgeDistribution.Name,
-			metric.WithUnit(semconv.ConnectionAgeDistribution.Unit), metric.WithDescription(semconv.ConnectionAgeDistribution.Description)))
+		w.ageDist = must(semconv.Int64UpDownCounter{Metric: semconv.ConnectionAgeDistribution.Metric}.New(meter))
 		w.oldest = must(newFloat64Gauge(meter, semconv.ConnectionAgeOldest.Metric))
 		w.mean = must(newFloat64Gauge(meter, semconv.ConnectionAgeMean.Metric))
 		w.health = must(newFloat64Gauge(meter, semconv.ConnectionHealth.Metric))
@@ -554,7 +554,7 @@ func buildMirrorPools(tb testing.TB, pl collectPipeline, clk *fixedClock, n int,
 	labels = append(labels, "+Inf")
 	for i := range w.pools {
 		p := &w.pools[i]
-		typ, name := semconv.ConnectionTypeKey.String("database"), semconv.ConnectionPoolKey.String("pool-"+strconv.Itoa(i))
+		typ, name := semconv.ConnectionTypeKey.String("database"), semconv.ConnectionPoolNameKey.String("pool-"+strconv.Itoa(i))
 		p.attrs = keep(typ, name)
 		for e, ev := range []string{
 			semconv.ConnectionEventCreated, semconv.ConnectionEventReused,
@@ -664,8 +664,8 @@ func (w *mirrorPools) settle() {
 			continue
 		}
 		w.events.Add(ctx, 0, p.events[evExpired].add...)
-		for b, v := range counts {
-			w.ageDist.Record(ctx, v, p.ages[b].rec...)
+		for b, v := range counts { // an UpDownCounter: add the change since the last pass
+			w.ageDist.Add(ctx, v-p.ageCounts[b].Swap(v), p.ages[b].add...)
 		}
 		w.oldest.Record(ctx, float64(oldest)/1e9, p.attrs.rec...)
 		w.mean.Record(ctx, mean, p.attrs.rec...)
@@ -772,14 +772,14 @@ type mirrorCaches struct {
 	hitRatio metric.Float64Gauge
 	eff      metric.Float64Gauge
 	sets     metric.Int64Counter
-	sizes    metric.Int64Gauge
+	sizes    metric.Int64UpDownCounter
 	duration metric.Float64Histogram // in both modes
 
 	oOps      metric.Int64ObservableCounter
 	oHitRatio metric.Float64ObservableGauge
 	oEff      metric.Float64ObservableGauge
 	oSets     metric.Int64ObservableCounter
-	oSize     metric.Int64ObservableGauge
+	oSize     metric.Int64ObservableUpDownCounter
 }
 
 // mirrorCache is one cache of a mirror: its series' options and its
@@ -810,8 +810,7 @@ func buildMirrorCaches(tb testing.TB, pl collectPipeline, n int, observable bool
 		w.hitRatio = must(newFloat64Gauge(meter, semconv.CacheHitRatio.Metric))
 		w.eff = must(newFloat64Gauge(meter, semconv.CacheEfficiency.Metric))
 		w.sets = must(semconv.Int64Counter{Metric: semconv.CacheSets.Metric}.New(meter))
-		w.sizes = must(meter.Int64Gauge(semconv.CacheSize.Name,
-			metric.WithUnit(semconv.CacheSize.Unit), metric.WithDescription(semconv.CacheSize.Description)))
+		w.sizes = must(semconv.Int64UpDownCounter{Metric: semconv.CacheSize.Metric}.New(meter))
 	}
 	for i := range w.caches {
 		c := &w.caches[i]
@@ -877,10 +876,10 @@ func (w *mirrorCaches) set(i, n int) {
 
 func (w *mirrorCaches) size(i, n int) {
 	c := &w.caches[i]
-	c.size.Store(int64(n))
+	last := c.size.Swap(int64(n))
 	c.sized.Store(true)
-	if !w.observable {
-		w.sizes.Record(context.Background(), int64(n), c.attrs.rec...)
+	if !w.observable { // an UpDownCounter: add the change
+		w.sizes.Add(context.Background(), int64(n)-last, c.attrs.add...)
 	}
 }
 
@@ -942,9 +941,9 @@ func featureScript(w featureWorld, n int) func(k int) {
 func wantFeatures(n, events int) map[string]pointStat {
 	f := float64(n)
 	return map[string]pointStat{
-		"vitals.feature.usage/success": {n, 7*f + float64(events), 0},
-		"vitals.feature.usage/failure": {n, f, 0},
-		"vitals.feature.duration":      {n, (44*f + float64(eventTicks(events))) / 512, uint64(8*n + events)},
+		"vitals.feature.uses/success":  {n, 7*f + float64(events), 0},
+		"vitals.feature.uses/failure":  {n, f, 0},
+		"vitals.feature.use.duration":  {n, (44*f + float64(eventTicks(events))) / 512, uint64(8*n + events)},
 		"vitals.feature.users":         {n, usersPerFeature * f, 0},
 		"vitals.feature.success_ratio": {n, math.NaN(), 0},
 	}
@@ -1004,15 +1003,15 @@ func buildMirrorFeatures(tb testing.TB, pl collectPipeline, n int, observable bo
 	tb.Helper()
 	meter := pl.meter(feature.ScopeName)
 	w := &mirrorFeatures{observable: observable, features: make([]mirrorFeature, n)}
-	w.duration = must(semconv.FeatureDuration.New(meter))
+	w.duration = must(semconv.FeatureUseDuration.New(meter))
 	if observable {
-		w.oUsage = must(semconv.FeatureUsage.New(meter))
+		w.oUsage = must(semconv.FeatureUses.New(meter))
 		w.oUsers = must(semconv.FeatureUsers.New(meter))
 		w.oRatio = must(semconv.FeatureSuccessRatio.New(meter))
 		reg := must(meter.RegisterCallback(w.observe, w.oUsage, w.oUsers, w.oRatio))
 		tb.Cleanup(func() { _ = reg.Unregister() })
 	} else {
-		w.usage = must(semconv.Int64Counter{Metric: semconv.FeatureUsage.Metric}.New(meter))
+		w.usage = must(semconv.Int64Counter{Metric: semconv.FeatureUses.Metric}.New(meter))
 		w.users = must(meter.Int64Gauge(semconv.FeatureUsers.Name,
 			metric.WithUnit(semconv.FeatureUsers.Unit), metric.WithDescription(semconv.FeatureUsers.Description)))
 		w.ratio = must(newFloat64Gauge(meter, semconv.FeatureSuccessRatio.Metric))
@@ -1096,7 +1095,7 @@ var splitBy = map[string]attribute.Key{
 	semconv.ConnectionEvents.Name:       semconv.ConnectionEventKey,
 	semconv.CacheOperations.Name:        semconv.CacheResultKey,
 	semconv.CacheOperationDuration.Name: semconv.CacheResultKey,
-	semconv.FeatureUsage.Name:           semconv.FeatureOutcomeKey,
+	semconv.FeatureUses.Name:            semconv.FeatureOutcomeKey,
 }
 
 // summarize returns the pointStat of every metric of rm, keyed by name,
@@ -1210,8 +1209,8 @@ func checkRender(tb testing.TB, rec *httptest.ResponseRecorder, n, events int) {
 	for family, want := range map[string]pointStat{
 		"vitals_connection_events_total": {4 * n, 9*f + float64(events), 0},
 		"vitals_cache_operations_total":  {2 * n, 8*f + float64(events), 0},
-		"vitals_feature_usage_total":     {2 * n, 8*f + float64(events), 0},
-		"vitals_connection_open":         {n, 2 * f, 0},
+		"vitals_feature_uses_total":      {2 * n, 8*f + float64(events), 0},
+		"vitals_connection_count":        {n, 2 * f, 0},
 		"vitals_cache_size":              {n, math.NaN(), 0},
 		"vitals_feature_users":           {n, usersPerFeature * f, 0},
 	} {

@@ -164,7 +164,7 @@ func BenchmarkConnCollect(b *testing.B) {
 			}
 			b.ResetTimer()
 			for b.Loop() {
-				collectMetric(b, f.reader, "vitals.connection.open")
+				collectMetric(b, f.reader, "vitals.connection.count")
 			}
 			b.StopTimer()
 			if got := f.pool0(b).Open; got != int64(n) {

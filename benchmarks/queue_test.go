@@ -101,7 +101,7 @@ func BenchmarkQueueEnterLeave(b *testing.B) {
 // waitCount returns the number of waits the fixture's queue recorded.
 func waitCount(tb testing.TB, f *queueFixture) uint64 {
 	tb.Helper()
-	m := collectMetric(tb, f.reader, "vitals.queue.wait_time")
+	m := collectMetric(tb, f.reader, "vitals.queue.wait.duration")
 	return histogramCount(tb, m)
 }
 

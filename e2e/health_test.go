@@ -52,7 +52,7 @@ func TestHealthGaugesReachCollector(t *testing.T) {
 			t.Fatal(err)
 		}
 		p, err := col.WaitLast(ctx, semconv.HealthScore.Name, overall, func(p testbackend.Point) bool {
-			return statusOf(p.Double) == want
+			return statusOf(100*p.Double) == want // the gauge is the 0–100 score over 100
 		})
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)

@@ -229,13 +229,13 @@ func TestBoundedMemory(t *testing.T) {
 		semconv.Overflow, semconv.ConnectionEventKey.String(semconv.ConnectionEventCreated))
 	wantInt(t, rm, overflowCount(keyLimits.MaxPools), semconv.ConnectionEvents.Name,
 		semconv.Overflow, semconv.ConnectionEventKey.String(semconv.ConnectionEventDestroyed))
-	if h := wantHist(t, rm, semconv.QueueDepthSampled.Name, semconv.Overflow); int64(h.Count) != overflowCount(keyLimits.MaxQueues) {
+	if h := wantHist(t, rm, semconv.QueueSampledDepth.Name, semconv.Overflow); int64(h.Count) != overflowCount(keyLimits.MaxQueues) {
 		t.Errorf("overflow queue: %d samples, want %d", h.Count, overflowCount(keyLimits.MaxQueues))
 	}
 	wantInt(t, rm, overflowCount(keyLimits.MaxCaches), semconv.CacheOperations.Name,
 		semconv.Overflow, semconv.CacheResultKey.String(semconv.CacheResultHit))
 	// "/search" holds one of the feature slots.
-	wantInt(t, rm, overflowCount(keyLimits.MaxFeatures-1), semconv.FeatureUsage.Name,
+	wantInt(t, rm, overflowCount(keyLimits.MaxFeatures-1), semconv.FeatureUses.Name,
 		semconv.Overflow, semconv.FeaturePatternKey.String(feature.PatternDirectCall), semconv.FeatureOutcomeKey.String(semconv.FeatureOutcomeSuccess))
 	for _, kind := range []struct {
 		name string
@@ -271,7 +271,7 @@ func TestBoundedMemory(t *testing.T) {
 	if !within(fs.UniqueUsers, uint64(users), 0.02) || exported != int64(fs.UniqueUsers) {
 		t.Errorf("unique users: %d in the snapshot, %v exported, want within 2%% of %d", fs.UniqueUsers, exported, users)
 	}
-	wantInt(t, rm, int64(users), semconv.FeatureUsage.Name,
+	wantInt(t, rm, int64(users), semconv.FeatureUses.Name,
 		append(searchID, semconv.FeaturePatternKey.String(feature.PatternDirectCall), semconv.FeatureOutcomeKey.String(semconv.FeatureOutcomeSuccess))...)
 
 	// Leaked keyed connections.
@@ -292,9 +292,9 @@ func TestBoundedMemory(t *testing.T) {
 		t.Errorf("the connection ID limit reported %d times through otel.Handle, want once", n)
 	}
 	withIDs := liveHeap()
-	leakedID := []attribute.KeyValue{semconv.ConnectionTypeKey.String("database"), semconv.ConnectionPoolKey.String("leaked")}
+	leakedID := []attribute.KeyValue{semconv.ConnectionTypeKey.String("database"), semconv.ConnectionPoolNameKey.String("leaked")}
 	rm = collect(t, reader)
-	wantInt(t, rm, int64(ids), semconv.ConnectionOpen.Name, leakedID...)
+	wantInt(t, rm, int64(ids), semconv.ConnectionCount.Name, leakedID...)
 	wantInt(t, rm, int64(ids), semconv.ConnectionEvents.Name,
 		append(leakedID, semconv.ConnectionEventKey.String(semconv.ConnectionEventCreated))...)
 
@@ -314,7 +314,7 @@ func TestBoundedMemory(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	rm = collect(t, reader)
-	wantInt(t, rm, 0, semconv.ConnectionOpen.Name, leakedID...)
+	wantInt(t, rm, 0, semconv.ConnectionCount.Name, leakedID...)
 	wantInt(t, rm, int64(ids), semconv.ConnectionEvents.Name,
 		append(leakedID, semconv.ConnectionEventKey.String(semconv.ConnectionEventExpired))...)
 	for _, k := range []int{0, ids / 2, ids - 1} {

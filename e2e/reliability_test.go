@@ -84,7 +84,7 @@ type expectation struct {
 
 func (w *workload) expectations() []expectation {
 	ev := func(e string) map[string]string {
-		return map[string]string{"vitals.connection.pool": "db", "vitals.connection.event": e}
+		return map[string]string{"vitals.connection.pool.name": "db", "vitals.connection.event": e}
 	}
 	queue := map[string]string{"vitals.queue.name": "jobs"}
 	cache := func(r string) map[string]string {
@@ -97,16 +97,16 @@ func (w *workload) expectations() []expectation {
 		{metric: "vitals.connection.events", attrs: ev("created"), want: w.created},
 		{metric: "vitals.connection.events", attrs: ev("reused"), want: w.reused},
 		{metric: "vitals.connection.events", attrs: ev("destroyed"), want: w.destroyed},
-		{metric: "vitals.connection.lifetime", attrs: map[string]string{"vitals.connection.pool": "db"}, want: w.destroyed, count: true},
-		{metric: "vitals.queue.wait_time", attrs: queue, want: w.waited, count: true},
-		{metric: "vitals.queue.rejected", attrs: queue, want: w.rejected},
+		{metric: "vitals.connection.duration", attrs: map[string]string{"vitals.connection.pool.name": "db"}, want: w.destroyed, count: true},
+		{metric: "vitals.queue.wait.duration", attrs: queue, want: w.waited, count: true},
+		{metric: "vitals.queue.rejections", attrs: queue, want: w.rejected},
 		{metric: "vitals.cache.operations", attrs: cache("hit"), want: w.hits},
 		{metric: "vitals.cache.operations", attrs: cache("miss"), want: w.misses},
 		{metric: "vitals.cache.operation.duration", attrs: cache("hit"), want: w.hits, count: true},
 		{metric: "vitals.cache.operation.duration", attrs: cache("miss"), want: w.misses, count: true},
-		{metric: "vitals.feature.usage", attrs: feature("success"), want: w.successes},
-		{metric: "vitals.feature.usage", attrs: feature("failure"), want: w.failures},
-		{metric: "vitals.feature.duration", attrs: map[string]string{"vitals.feature.name": "search"}, want: w.successes + w.failures, count: true},
+		{metric: "vitals.feature.uses", attrs: feature("success"), want: w.successes},
+		{metric: "vitals.feature.uses", attrs: feature("failure"), want: w.failures},
+		{metric: "vitals.feature.use.duration", attrs: map[string]string{"vitals.feature.name": "search"}, want: w.successes + w.failures, count: true},
 	}
 }
 

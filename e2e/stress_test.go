@@ -224,7 +224,7 @@ func TestStressConcurrentSafe(t *testing.T) {
 		{"redis", "keyed", times(2) + stressWorkers, times(2), times(2), stressWorkers, 0, times(2)},
 	}
 	for _, w := range pools {
-		id := []attribute.KeyValue{semconv.ConnectionTypeKey.String(w.typ), semconv.ConnectionPoolKey.String(w.name)}
+		id := []attribute.KeyValue{semconv.ConnectionTypeKey.String(w.typ), semconv.ConnectionPoolNameKey.String(w.name)}
 		for ev, want := range map[string]int64{
 			semconv.ConnectionEventCreated:   w.created,
 			semconv.ConnectionEventReused:    w.reused,
@@ -233,7 +233,7 @@ func TestStressConcurrentSafe(t *testing.T) {
 		} {
 			wantInt(t, rm, want, semconv.ConnectionEvents.Name, append(id, semconv.ConnectionEventKey.String(ev))...)
 		}
-		if h := wantHist(t, rm, semconv.ConnectionLifetime.Name, id...); int64(h.Count) != w.lifetimeCnt {
+		if h := wantHist(t, rm, semconv.ConnectionDuration.Name, id...); int64(h.Count) != w.lifetimeCnt {
 			t.Errorf("%s/%s: %d lifetimes recorded, want %d", w.typ, w.name, h.Count, w.lifetimeCnt)
 		}
 		ps, ok := findPool(snap.Connections, w.typ, w.name)
@@ -246,43 +246,43 @@ func TestStressConcurrentSafe(t *testing.T) {
 				w.typ, w.name, ps, w.created, w.reused, w.destroyed, w.open)
 		}
 	}
-	wantInt(t, rm, 0, semconv.ConnectionOpen.Name, semconv.ConnectionPoolKey.String("primary"))
-	wantInt(t, rm, 0, semconv.ConnectionOpen.Name, semconv.ConnectionPoolKey.String("upstream"), semconv.ConnectionStateKey.String(semconv.ConnectionStateUsed))
-	wantInt(t, rm, 0, semconv.ConnectionOpen.Name, semconv.ConnectionPoolKey.String("upstream"), semconv.ConnectionStateKey.String(semconv.ConnectionStateIdle))
-	wantInt(t, rm, stressWorkers, semconv.ConnectionOpen.Name, semconv.ConnectionPoolKey.String("keyed"))
+	wantInt(t, rm, 0, semconv.ConnectionCount.Name, semconv.ConnectionPoolNameKey.String("primary"))
+	wantInt(t, rm, 0, semconv.ConnectionCount.Name, semconv.ConnectionPoolNameKey.String("upstream"), semconv.ConnectionStateKey.String(semconv.ConnectionStateUsed))
+	wantInt(t, rm, 0, semconv.ConnectionCount.Name, semconv.ConnectionPoolNameKey.String("upstream"), semconv.ConnectionStateKey.String(semconv.ConnectionStateIdle))
+	wantInt(t, rm, stressWorkers, semconv.ConnectionCount.Name, semconv.ConnectionPoolNameKey.String("keyed"))
 
 	// Rejected input: the second Destroyed of each keyed connection, and
 	// nothing else.
 	wantRejected := map[[2]string]int64{{semconv.SignalConnection, "unknown_id"}: times(2)}
-	if m, ok := findMetric(rm, semconv.InputRejected.Name); ok {
+	if m, ok := findMetric(rm, semconv.InputRejections.Name); ok {
 		for _, p := range m.Data.(metricdata.Sum[int64]).DataPoints {
 			sig, _ := p.Attributes.Value(semconv.SignalKey)
 			typ, _ := p.Attributes.Value(semconv.ErrorTypeKey)
 			key := [2]string{sig.AsString(), typ.AsString()}
 			if p.Value != wantRejected[key] {
-				t.Errorf("%s %v = %d, want %d", semconv.InputRejected.Name, key, p.Value, wantRejected[key])
+				t.Errorf("%s %v = %d, want %d", semconv.InputRejections.Name, key, p.Value, wantRejected[key])
 			}
 			delete(wantRejected, key)
 		}
 	}
 	for key, want := range wantRejected {
-		t.Errorf("%s %v missing, want %d", semconv.InputRejected.Name, key, want)
+		t.Errorf("%s %v missing, want %d", semconv.InputRejections.Name, key, want)
 	}
 
 	// Queues.
 	sampledID := []attribute.KeyValue{semconv.QueueTypeKey.String(queue.TypeHTTP), semconv.QueueNameKey.String("sampled")}
 	ownedID := []attribute.KeyValue{semconv.QueueTypeKey.String(queue.TypeDatabase), semconv.QueueNameKey.String("owned")}
-	h := wantHist(t, rm, semconv.QueueDepthSampled.Name, sampledID...)
+	h := wantHist(t, rm, semconv.QueueSampledDepth.Name, sampledID...)
 	if wantSum := float64(times(3) / stressWorkers * sumG); int64(h.Count) != times(3) || h.Sum != wantSum {
 		t.Errorf("sampled depths: count %d sum %v, want %d and %v", h.Count, h.Sum, times(3), wantSum)
 	}
-	wantInt(t, rm, stressWorkers-1, semconv.QueueDepthMax.Name, sampledID...)
-	if h := wantHist(t, rm, semconv.QueueWaitTime.Name, ownedID...); int64(h.Count) != times(4) {
+	wantInt(t, rm, stressWorkers-1, semconv.QueueMaxDepth.Name, sampledID...)
+	if h := wantHist(t, rm, semconv.QueueWaitDuration.Name, ownedID...); int64(h.Count) != times(4) {
 		t.Errorf("%d waits recorded, want %d", h.Count, times(4))
 	}
 	wantInt(t, rm, stressWorkers, semconv.QueueDepth.Name, ownedID...)
-	wantInt(t, rm, times(5), semconv.QueueRejected.Name, ownedID...)
-	wantInt(t, rm, 0, semconv.QueueRejected.Name, sampledID...)
+	wantInt(t, rm, times(5), semconv.QueueRejections.Name, ownedID...)
+	wantInt(t, rm, 0, semconv.QueueRejections.Name, sampledID...)
 	wantInt(t, rm, 0, semconv.QueueOverflows.Name, ownedID...)
 	wantInt(t, rm, 0, semconv.QueueOverflows.Name, sampledID...)
 	if qs, ok := findQueue(snap.Queues, "owned"); !ok || qs.Depth != stressWorkers || qs.Rejected != times(5) || qs.Overflows != 0 {
@@ -328,13 +328,13 @@ func TestStressConcurrentSafe(t *testing.T) {
 	}
 	for _, w := range features {
 		id := []attribute.KeyValue{semconv.FeatureTypeKey.String(w.typ), semconv.FeatureNameKey.String(w.name)}
-		wantInt(t, rm, w.uses, semconv.FeatureUsage.Name,
+		wantInt(t, rm, w.uses, semconv.FeatureUses.Name,
 			append(id, semconv.FeaturePatternKey.String(w.pattern), semconv.FeatureOutcomeKey.String(w.outcome))...)
-		if h := wantHist(t, rm, semconv.FeatureDuration.Name, id...); int64(h.Count) != w.uses {
+		if h := wantHist(t, rm, semconv.FeatureUseDuration.Name, id...); int64(h.Count) != w.uses {
 			t.Errorf("%s: %d durations, want %d", w.name, h.Count, w.uses)
 		}
 		for v, want := range w.variants {
-			wantInt(t, rm, want, semconv.FeatureVariants.Name, append(id, semconv.FeatureVariantKey.String(v))...)
+			wantInt(t, rm, want, semconv.FeatureVariantUses.Name, append(id, semconv.FeatureVariantKey.String(v))...)
 		}
 		exported, _ := metrictest.Point(rm, semconv.FeatureUsers.Name, id...)
 		fs, ok := findFeature(snap.Features, w.typ, w.name)

@@ -11,8 +11,8 @@ const (
 	// ConnectionTypeKey is the kind of connection: "database", "http",
 	// "redis", "grpc" or any custom string.
 	ConnectionTypeKey = attribute.Key("vitals.connection.type")
-	// ConnectionPoolKey names the pool a connection belongs to.
-	ConnectionPoolKey = attribute.Key("vitals.connection.pool")
+	// ConnectionPoolNameKey names the pool a connection belongs to.
+	ConnectionPoolNameKey = attribute.Key("vitals.connection.pool.name")
 	// ConnectionStateKey is "used" or "idle" for pools that report
 	// acquire and release.
 	ConnectionStateKey = attribute.Key("vitals.connection.state")
@@ -25,7 +25,7 @@ const (
 
 	// DBCloseReasonKey is why a database/sql pool closed a connection:
 	// "max_idle", "max_idle_time" or "max_lifetime".
-	DBCloseReasonKey = attribute.Key("vitals.db.close_reason")
+	DBCloseReasonKey = attribute.Key("vitals.db.client.connection.close.reason")
 
 	// QueueTypeKey is the kind of queue: "http", "database",
 	// "ml_inference", "redis" or any custom string.

@@ -13,7 +13,7 @@ const MaxValueLength = 256
 // UnknownValue is what [CleanValue] gives for an empty value.
 const UnknownValue = "unknown"
 
-// Values of [ErrorTypeKey] in [InputRejected] for the repairs of
+// Values of [ErrorTypeKey] in [InputRejections] for the repairs of
 // [CleanValue].
 const (
 	// ErrorTypeInvalidUTF8: the value was not valid UTF-8.
@@ -44,7 +44,7 @@ func CleanValue(s string) string { return CleanValueFunc(s, MaxValueLength, nil)
 // MaxValueLength) that calls report, unless it is nil, with the reason of
 // each repair, in the order they are made: [ErrorTypeInvalidUTF8], then
 // [ErrorTypeNameTooLong], then [ErrorTypeEmptyName]. The reasons are the
-// error.type values the trackers count in vitals.input.rejected. An empty
+// error.type values the trackers count in vitals.input.rejections. An empty
 // value gives UnknownValue even where maxLen is shorter than it.
 func CleanValueFunc(s string, maxLen int, report func(reason string)) string {
 	if maxLen < 1 {

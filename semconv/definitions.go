@@ -15,7 +15,7 @@ const officialConvention = "OpenTelemetry semantic conventions v1.43.0"
 const SchemaURL = otelsemconv.SchemaURL
 
 var (
-	connKeys       = []attribute.Key{ConnectionTypeKey, ConnectionPoolKey}
+	connKeys       = []attribute.Key{ConnectionTypeKey, ConnectionPoolNameKey}
 	queueKeys      = []attribute.Key{QueueTypeKey, QueueNameKey}
 	cacheKeys      = []attribute.Key{CacheTypeKey, CacheNameKey}
 	featureKeys    = []attribute.Key{FeatureTypeKey, FeatureNameKey}
@@ -30,14 +30,16 @@ func keys(base []attribute.Key, more ...attribute.Key) []attribute.Key {
 
 // Connection metrics, reported by instrument/conn.
 var (
-	// ConnectionOpen is the number of open connections, by type and pool,
-	// and by state where the pool reports acquire and release.
-	ConnectionOpen = Int64ObservableUpDownCounter{Metric{
-		Name:        "vitals.connection.open",
+	// ConnectionCount is the number of open connections, by type and pool,
+	// and by state where the pool reports acquire and release: the
+	// counterpart, for any pool, of the official db.client.connection.count.
+	ConnectionCount = Int64ObservableUpDownCounter{Metric{
+		Name:        "vitals.connection.count",
 		Unit:        "{connection}",
 		Description: "Number of open connections.",
 		Kind:        KindInt64ObservableUpDownCounter,
 		Signal:      SignalConnection,
+		Stability:   StabilityDevelopment,
 		Attributes:  keys(connKeys, ConnectionStateKey),
 	}}
 	// ConnectionEvents counts connection lifecycle events: created, reused,
@@ -49,29 +51,35 @@ var (
 		Description: "Connection lifecycle events: created, reused, destroyed and expired.",
 		Kind:        KindInt64ObservableCounter,
 		Signal:      SignalConnection,
+		Stability:   StabilityDevelopment,
 		Attributes:  keys(connKeys, ConnectionEventKey),
 	}}
-	// ConnectionLifetime is the distribution of the lifetimes of closed
-	// connections, recorded when a connection is destroyed. Expired
-	// connections, whose end is unknown, are not recorded.
-	ConnectionLifetime = Float64Histogram{Metric{
-		Name:        "vitals.connection.lifetime",
+	// ConnectionDuration is the distribution of the lifetimes of closed
+	// connections, from creation to destruction, recorded when a connection
+	// is destroyed (a duration, so named as http.client.connection.duration
+	// is). Expired connections, whose end is unknown, are not recorded.
+	ConnectionDuration = Float64Histogram{Metric{
+		Name:        "vitals.connection.duration",
 		Unit:        "s",
 		Description: "Lifetime of destroyed connections, from creation to destruction.",
 		Kind:        KindFloat64Histogram,
 		Signal:      SignalConnection,
+		Stability:   StabilityDevelopment,
 		Attributes:  keys(connKeys),
 		Buckets:     ageBuckets,
 	}}
 	// ConnectionAgeDistribution is the live-age distribution of open
 	// connections: for each age bound, the number of open connections at
-	// most that old (cumulative, like histogram buckets).
-	ConnectionAgeDistribution = Int64ObservableGauge{Metric{
+	// most that old (cumulative, like histogram buckets). The counts add up
+	// across pools and instances, hence an UpDownCounter; across bounds
+	// they do not, so an aggregation keeps vitals.connection.age.le.
+	ConnectionAgeDistribution = Int64ObservableUpDownCounter{Metric{
 		Name:        "vitals.connection.age.distribution",
 		Unit:        "{connection}",
 		Description: "Open connections whose age is at most the bound in vitals.connection.age.le, in seconds.",
-		Kind:        KindInt64ObservableGauge,
+		Kind:        KindInt64ObservableUpDownCounter,
 		Signal:      SignalConnection,
+		Stability:   StabilityDevelopment,
 		Attributes:  keys(connKeys, ConnectionAgeBoundKey),
 	}}
 	// ConnectionAgeOldest is the age of the oldest open connection.
@@ -81,6 +89,7 @@ var (
 		Description: "Age of the oldest open connection.",
 		Kind:        KindFloat64ObservableGauge,
 		Signal:      SignalConnection,
+		Stability:   StabilityDevelopment,
 		Attributes:  keys(connKeys),
 	}}
 	// ConnectionAgeMean is the mean age of the open connections.
@@ -90,6 +99,7 @@ var (
 		Description: "Mean age of the open connections.",
 		Kind:        KindFloat64ObservableGauge,
 		Signal:      SignalConnection,
+		Stability:   StabilityDevelopment,
 		Attributes:  keys(connKeys),
 	}}
 	// ConnectionHealth is the age-based health of a pool, from 0 (worst)
@@ -100,6 +110,7 @@ var (
 		Description: "Age-based health of a connection pool, from 0 (worst) to 1 (best).",
 		Kind:        KindFloat64ObservableGauge,
 		Signal:      SignalConnection,
+		Stability:   StabilityDevelopment,
 		Attributes:  keys(connKeys),
 	}}
 
@@ -112,6 +123,7 @@ var (
 		Description: dbconv.ClientConnectionCount{}.Description(),
 		Kind:        KindInt64ObservableUpDownCounter,
 		Signal:      SignalConnection,
+		Stability:   StabilityDevelopment,
 		Attributes:  dbPoolAndState,
 		Convention:  officialConvention,
 	}}
@@ -123,60 +135,76 @@ var (
 		Description: dbconv.ClientConnectionMax{}.Description(),
 		Kind:        KindInt64ObservableUpDownCounter,
 		Signal:      SignalConnection,
+		Stability:   StabilityDevelopment,
 		Attributes:  dbPoolKeys,
 		Convention:  officialConvention,
 	}}
 	// DBConnectionWaits counts the connections a database client pool's
 	// callers waited for (sql.DBStats.WaitCount, go-redis WaitCount).
+	//
+	// The vitals.db.client.connection.* metrics extend the official
+	// db.client.connection.* family with what the pools report and the
+	// conventions do not define; their Go names drop the "Client" that
+	// marks the official ones (DBClientConnectionCount, …).
 	DBConnectionWaits = Int64ObservableCounter{Metric{
-		Name:        "vitals.db.connection.waits",
+		Name:        "vitals.db.client.connection.waits",
 		Unit:        "{wait}",
 		Description: "Connections callers waited for because the pool was at its maximum.",
 		Kind:        KindInt64ObservableCounter,
 		Signal:      SignalConnection,
+		Stability:   StabilityDevelopment,
 		Attributes:  dbPoolKeys,
 	}}
 	// DBConnectionWaitTime is the total time a database client pool's
 	// callers waited for a connection (sql.DBStats.WaitDuration, go-redis
-	// WaitDurationNs).
+	// WaitDurationNs): a counter of seconds, so named {entity}.time as
+	// cumulative time is (process.cpu.time), not to be taken for the
+	// official db.client.connection.wait_time, a histogram of each wait,
+	// which the pools' totals cannot give.
 	DBConnectionWaitTime = Float64ObservableCounter{Metric{
-		Name:        "vitals.db.connection.wait_time",
+		Name:        "vitals.db.client.connection.wait.time",
 		Unit:        "s",
 		Description: "Total time callers waited for a connection.",
 		Kind:        KindFloat64ObservableCounter,
 		Signal:      SignalConnection,
+		Stability:   StabilityDevelopment,
 		Attributes:  dbPoolKeys,
 	}}
-	// DBConnectionClosed counts the connections a database/sql pool closed
+	// DBConnectionClosures counts the connections a database/sql pool closed
 	// on its own, by reason: max_idle, max_idle_time or max_lifetime.
-	DBConnectionClosed = Int64ObservableCounter{Metric{
-		Name:        "vitals.db.connection.closed",
+	DBConnectionClosures = Int64ObservableCounter{Metric{
+		Name:        "vitals.db.client.connection.closures",
 		Unit:        "{connection}",
 		Description: "Connections the pool closed on its own, by reason (max_idle, max_idle_time, max_lifetime).",
 		Kind:        KindInt64ObservableCounter,
 		Signal:      SignalConnection,
+		Stability:   StabilityDevelopment,
 		Attributes:  keys(dbPoolKeys, DBCloseReasonKey),
 	}}
 )
 
 // Queue metrics, reported by instrument/queue.
 var (
-	// QueueDepth is the current number of items in a queue.
-	QueueDepth = Int64ObservableGauge{Metric{
+	// QueueDepth is the current number of items in a queue. Depths add up
+	// across queues and instances, hence an UpDownCounter.
+	QueueDepth = Int64ObservableUpDownCounter{Metric{
 		Name:        "vitals.queue.depth",
 		Unit:        "{item}",
 		Description: "Current number of items in the queue.",
-		Kind:        KindInt64ObservableGauge,
+		Kind:        KindInt64ObservableUpDownCounter,
 		Signal:      SignalQueue,
+		Stability:   StabilityDevelopment,
 		Attributes:  keys(queueKeys),
 	}}
-	// QueueCapacity is the number of items a queue can hold.
-	QueueCapacity = Int64ObservableGauge{Metric{
+	// QueueCapacity is the number of items a queue can hold. Capacities
+	// add up, as depths do, hence an UpDownCounter.
+	QueueCapacity = Int64ObservableUpDownCounter{Metric{
 		Name:        "vitals.queue.capacity",
 		Unit:        "{item}",
 		Description: "Number of items the queue can hold.",
-		Kind:        KindInt64ObservableGauge,
+		Kind:        KindInt64ObservableUpDownCounter,
 		Signal:      SignalQueue,
+		Stability:   StabilityDevelopment,
 		Attributes:  keys(queueKeys),
 	}}
 	// QueueUtilization is depth over capacity, from 0 to 1.
@@ -186,15 +214,18 @@ var (
 		Description: "Queue depth over capacity, from 0 to 1.",
 		Kind:        KindFloat64ObservableGauge,
 		Signal:      SignalQueue,
+		Stability:   StabilityDevelopment,
 		Attributes:  keys(queueKeys),
 	}}
-	// QueueDepthSampled is the distribution of sampled queue depths.
-	QueueDepthSampled = Float64Histogram{Metric{
-		Name:        "vitals.queue.depth.sampled",
+	// QueueSampledDepth is the distribution of sampled queue depths.
+	// (vitals.queue.depth is itself a metric, so no name is under it.)
+	QueueSampledDepth = Float64Histogram{Metric{
+		Name:        "vitals.queue.sampled_depth",
 		Unit:        "{item}",
 		Description: "Distribution of queue depths over samples.",
 		Kind:        KindFloat64Histogram,
 		Signal:      SignalQueue,
+		Stability:   StabilityDevelopment,
 		Attributes:  keys(queueKeys),
 		Buckets:     depthBuckets,
 	}}
@@ -207,6 +238,7 @@ var (
 		Description: "Transitions of queue utilization from below the overflow threshold to at or above it.",
 		Kind:        KindInt64ObservableCounter,
 		Signal:      SignalQueue,
+		Stability:   StabilityDevelopment,
 		Attributes:  keys(queueKeys),
 	}}
 	// QueueOverflowTime is the total time a queue has spent at or above
@@ -217,34 +249,39 @@ var (
 		Description: "Total time the queue has spent at or above its overflow threshold.",
 		Kind:        KindFloat64ObservableCounter,
 		Signal:      SignalQueue,
+		Stability:   StabilityDevelopment,
 		Attributes:  keys(queueKeys),
 	}}
-	// QueueDepthMax is the largest depth sampled over the recent window.
-	QueueDepthMax = Int64ObservableGauge{Metric{
-		Name:        "vitals.queue.depth.max",
+	// QueueMaxDepth is the largest depth sampled over the recent window,
+	// the MaxDepth of the queue's snapshot.
+	QueueMaxDepth = Int64ObservableGauge{Metric{
+		Name:        "vitals.queue.max_depth",
 		Unit:        "{item}",
 		Description: "Largest queue depth sampled over the recent window.",
 		Kind:        KindInt64ObservableGauge,
 		Signal:      SignalQueue,
+		Stability:   StabilityDevelopment,
 		Attributes:  keys(queueKeys),
 	}}
-	// QueueRejected counts items a queue turned away because it was full
+	// QueueRejections counts items a queue turned away because it was full
 	// or they waited too long.
-	QueueRejected = Int64ObservableCounter{Metric{
-		Name:        "vitals.queue.rejected",
+	QueueRejections = Int64ObservableCounter{Metric{
+		Name:        "vitals.queue.rejections",
 		Unit:        "{item}",
 		Description: "Items the queue turned away, full or timed out.",
 		Kind:        KindInt64ObservableCounter,
 		Signal:      SignalQueue,
+		Stability:   StabilityDevelopment,
 		Attributes:  keys(queueKeys),
 	}}
-	// QueueWaitTime is the time items spend in a queue, from enter to leave.
-	QueueWaitTime = Float64Histogram{Metric{
-		Name:        "vitals.queue.wait_time",
+	// QueueWaitDuration is the time items spend in a queue, from enter to leave.
+	QueueWaitDuration = Float64Histogram{Metric{
+		Name:        "vitals.queue.wait.duration",
 		Unit:        "s",
 		Description: "Time an item spent in the queue, from enter to leave.",
 		Kind:        KindFloat64Histogram,
 		Signal:      SignalQueue,
+		Stability:   StabilityDevelopment,
 		Attributes:  keys(queueKeys),
 		Buckets:     latencyBuckets,
 	}}
@@ -260,6 +297,7 @@ var (
 		Description: "Cache lookups, by result (hit or miss).",
 		Kind:        KindInt64ObservableCounter,
 		Signal:      SignalCache,
+		Stability:   StabilityDevelopment,
 		Attributes:  keys(cacheKeys, CacheResultKey),
 	}}
 	// CacheOperationDuration is the duration of cache lookups by result.
@@ -269,6 +307,7 @@ var (
 		Description: "Duration of cache lookups, by result (hit or miss).",
 		Kind:        KindFloat64Histogram,
 		Signal:      SignalCache,
+		Stability:   StabilityDevelopment,
 		Attributes:  keys(cacheKeys, CacheResultKey),
 		Buckets:     latencyBuckets,
 	}}
@@ -276,9 +315,10 @@ var (
 	CacheHitRatio = Float64ObservableGauge{Metric{
 		Name:        "vitals.cache.hit_ratio",
 		Unit:        "1",
-		Description: "Share of lookups that hit, over the rolling hit-rate window.",
+		Description: "Share of lookups that hit, from 0 to 1, over the rolling hit-rate window.",
 		Kind:        KindFloat64ObservableGauge,
 		Signal:      SignalCache,
+		Stability:   StabilityDevelopment,
 		Attributes:  keys(cacheKeys),
 	}}
 	// CacheEfficiency is the efficiency score of a cache, from 0 to 1.
@@ -288,6 +328,7 @@ var (
 		Description: "Cache efficiency score from hit ratio and hit/miss latency, from 0 (worst) to 1 (best).",
 		Kind:        KindFloat64ObservableGauge,
 		Signal:      SignalCache,
+		Stability:   StabilityDevelopment,
 		Attributes:  keys(cacheKeys),
 	}}
 	// CacheSets counts entries written to a cache.
@@ -297,6 +338,7 @@ var (
 		Description: "Entries written to the cache.",
 		Kind:        KindInt64ObservableCounter,
 		Signal:      SignalCache,
+		Stability:   StabilityDevelopment,
 		Attributes:  keys(cacheKeys),
 	}}
 	// CacheEvictions counts entries evicted from a cache.
@@ -306,47 +348,55 @@ var (
 		Description: "Entries evicted from the cache.",
 		Kind:        KindInt64ObservableCounter,
 		Signal:      SignalCache,
+		Stability:   StabilityDevelopment,
 		Attributes:  keys(cacheKeys),
 	}}
 	// CacheSize is the number of entries a cache holds, where reported.
-	CacheSize = Int64ObservableGauge{Metric{
+	// Sizes add up across caches and instances, hence an UpDownCounter.
+	CacheSize = Int64ObservableUpDownCounter{Metric{
 		Name:        "vitals.cache.size",
 		Unit:        "{entry}",
 		Description: "Number of entries in the cache.",
-		Kind:        KindInt64ObservableGauge,
+		Kind:        KindInt64ObservableUpDownCounter,
 		Signal:      SignalCache,
+		Stability:   StabilityDevelopment,
 		Attributes:  keys(cacheKeys),
 	}}
 )
 
 // Feature metrics, reported by instrument/feature.
 var (
-	// FeatureUsage counts uses of a feature by pattern and outcome.
-	FeatureUsage = Int64ObservableCounter{Metric{
-		Name:        "vitals.feature.usage",
+	// FeatureUses counts uses of a feature by pattern and outcome (a count
+	// of uses: ".usage" is, by the naming guidelines, an amount used of a
+	// limit).
+	FeatureUses = Int64ObservableCounter{Metric{
+		Name:        "vitals.feature.uses",
 		Unit:        "{use}",
 		Description: "Uses of a feature, by usage pattern and outcome.",
 		Kind:        KindInt64ObservableCounter,
 		Signal:      SignalFeature,
+		Stability:   StabilityDevelopment,
 		Attributes:  keys(featureKeys, FeaturePatternKey, FeatureOutcomeKey),
 	}}
-	// FeatureVariants counts the uses of a feature by the variant it gave,
+	// FeatureVariantUses counts the uses of a feature by the variant it gave,
 	// for feature flags that report one.
-	FeatureVariants = Int64ObservableCounter{Metric{
-		Name:        "vitals.feature.variants",
+	FeatureVariantUses = Int64ObservableCounter{Metric{
+		Name:        "vitals.feature.variant.uses",
 		Unit:        "{use}",
 		Description: "Uses of a feature by the variant it gave.",
 		Kind:        KindInt64ObservableCounter,
 		Signal:      SignalFeature,
+		Stability:   StabilityDevelopment,
 		Attributes:  keys(featureKeys, FeatureVariantKey),
 	}}
-	// FeatureDuration is the duration of feature uses.
-	FeatureDuration = Float64Histogram{Metric{
-		Name:        "vitals.feature.duration",
+	// FeatureUseDuration is the duration of feature uses.
+	FeatureUseDuration = Float64Histogram{Metric{
+		Name:        "vitals.feature.use.duration",
 		Unit:        "s",
 		Description: "Duration of a feature use.",
 		Kind:        KindFloat64Histogram,
 		Signal:      SignalFeature,
+		Stability:   StabilityDevelopment,
 		Attributes:  keys(featureKeys),
 		Buckets:     latencyBuckets,
 	}}
@@ -358,39 +408,46 @@ var (
 		Description: "Estimated distinct users of the feature over the usage window.",
 		Kind:        KindInt64ObservableGauge,
 		Signal:      SignalFeature,
+		Stability:   StabilityDevelopment,
 		Attributes:  keys(featureKeys),
 	}}
 	// FeatureSuccessRatio is the share of successful uses of a feature.
 	FeatureSuccessRatio = Float64ObservableGauge{Metric{
 		Name:        "vitals.feature.success_ratio",
 		Unit:        "1",
-		Description: "Share of the feature's uses that succeeded, over the usage window.",
+		Description: "Share of the feature's uses that succeeded, from 0 to 1, over the usage window.",
 		Kind:        KindFloat64ObservableGauge,
 		Signal:      SignalFeature,
+		Stability:   StabilityDevelopment,
 		Attributes:  keys(featureKeys),
 	}}
 )
 
 // Health and self-monitoring metrics, reported by the vitals package.
 var (
-	// HealthScore is the health score, from 0 (unhealthy) to 100
-	// (healthy), overall and per component.
+	// HealthScore is the health score, from 0 (unhealthy) to 1 (healthy),
+	// overall and per component: the 0–100 score of the health report
+	// (healthscore.Report, the JSON of the health endpoint) divided by
+	// 100, so that every score and ratio vitals exports shares one scale
+	// and the unit 1.
 	HealthScore = Float64ObservableGauge{Metric{
 		Name:        "vitals.health.score",
-		Unit:        "{score}",
-		Description: "Health score from 0 (unhealthy) to 100 (healthy), overall and per component.",
+		Unit:        "1",
+		Description: "Health score from 0 (unhealthy) to 1 (healthy), overall and per component: the health report's 0-100 score divided by 100.",
 		Kind:        KindFloat64ObservableGauge,
 		Signal:      SignalHealth,
+		Stability:   StabilityDevelopment,
 		Attributes:  []attribute.Key{HealthComponentKey},
 	}}
-	// InputRejected counts calls whose input a tracker rejected or clamped
+	// InputRejections counts calls whose input a tracker rejected or clamped
 	// (negative depth, NaN duration, unknown connection, …), by error type.
-	InputRejected = Int64ObservableCounter{Metric{
-		Name:        "vitals.input.rejected",
+	InputRejections = Int64ObservableCounter{Metric{
+		Name:        "vitals.input.rejections",
 		Unit:        "{call}",
 		Description: "Calls whose input was rejected or clamped, by signal and error type.",
 		Kind:        KindInt64ObservableCounter,
 		Signal:      SignalHealth,
+		Stability:   StabilityDevelopment,
 		Attributes:  []attribute.Key{SignalKey, ErrorTypeKey},
 	}}
 	// SelfDuration is the time vitals itself spends on a collection or a
@@ -401,6 +458,7 @@ var (
 		Description: "Time vitals spends on its own work, by operation (collect or snapshot).",
 		Kind:        KindFloat64Histogram,
 		Signal:      SignalHealth,
+		Stability:   StabilityDevelopment,
 		Attributes:  []attribute.Key{OperationKey},
 		Buckets:     latencyBuckets,
 	}}
@@ -411,9 +469,9 @@ var (
 // slices; changing them changes nothing in the package.
 func All() []Metric {
 	defs := []Metric{
-		ConnectionOpen.Metric,
+		ConnectionCount.Metric,
 		ConnectionEvents.Metric,
-		ConnectionLifetime.Metric,
+		ConnectionDuration.Metric,
 		ConnectionAgeDistribution.Metric,
 		ConnectionAgeOldest.Metric,
 		ConnectionAgeMean.Metric,
@@ -422,16 +480,16 @@ func All() []Metric {
 		DBClientConnectionMax.Metric,
 		DBConnectionWaits.Metric,
 		DBConnectionWaitTime.Metric,
-		DBConnectionClosed.Metric,
+		DBConnectionClosures.Metric,
 		QueueDepth.Metric,
 		QueueCapacity.Metric,
 		QueueUtilization.Metric,
-		QueueDepthSampled.Metric,
-		QueueDepthMax.Metric,
+		QueueSampledDepth.Metric,
+		QueueMaxDepth.Metric,
 		QueueOverflows.Metric,
 		QueueOverflowTime.Metric,
-		QueueRejected.Metric,
-		QueueWaitTime.Metric,
+		QueueRejections.Metric,
+		QueueWaitDuration.Metric,
 		CacheOperations.Metric,
 		CacheOperationDuration.Metric,
 		CacheHitRatio.Metric,
@@ -439,14 +497,14 @@ func All() []Metric {
 		CacheSets.Metric,
 		CacheEvictions.Metric,
 		CacheSize.Metric,
-		FeatureUsage.Metric,
-		FeatureVariants.Metric,
-		FeatureDuration.Metric,
+		FeatureUses.Metric,
+		FeatureVariantUses.Metric,
+		FeatureUseDuration.Metric,
 		FeatureUsers.Metric,
 		FeatureSuccessRatio.Metric,
 		FeatureFleetUsers.Metric,
 		HealthScore.Metric,
-		InputRejected.Metric,
+		InputRejections.Metric,
 		SelfDuration.Metric,
 	}
 	for i := range defs {

@@ -21,6 +21,17 @@
 // v1.43.0 ([DBClientConnectionCount] and its siblings). Everything else lives
 // under the vitals.* namespace.
 //
+// Names, units and kinds follow the semantic conventions' naming guidelines
+// (docs/general/naming.md and the metrics guidelines), and a test lints
+// every definition against them: counters are plural nouns ([QueueRejections],
+// [FeatureUses]), counters of seconds are {entity}.time
+// ([DBConnectionWaitTime]), histograms of seconds {operation}.duration,
+// additive values are UpDownCounters ([QueueDepth], [CacheSize]), every score
+// and ratio is a gauge from 0 to 1 with unit 1 ([HealthScore] is the health
+// report's 0–100 score over 100), and no name is the namespace of another.
+// Each definition states its [Stability]; every meter vitals makes carries
+// [SchemaURL].
+//
 // # Buckets
 //
 //   - [AgeBuckets]: connection ages and lifetimes, 1 s to 12 h and above.
@@ -37,7 +48,7 @@
 // feature name, a flag key or variant) passes [CleanValue] before it is
 // recorded, in the trackers and in the integrations alike: valid UTF-8,
 // at most [MaxValueLength] bytes, "unknown" for an empty value. The
-// trackers count each repair in vitals.input.rejected, with the error.type
+// trackers count each repair in vitals.input.rejections, with the error.type
 // values [ErrorTypeInvalidUTF8], [ErrorTypeNameTooLong] and
 // [ErrorTypeEmptyName].
 //

@@ -21,7 +21,7 @@ func ExampleFloat64Histogram_New() {
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
 	defer mp.Shutdown(ctx)
 
-	lifetime, err := semconv.ConnectionLifetime.New(mp.Meter("example"))
+	lifetime, err := semconv.ConnectionDuration.New(mp.Meter("example"))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -29,7 +29,7 @@ func ExampleFloat64Histogram_New() {
 	// record.
 	pool := metric.WithAttributeSet(attribute.NewSet(
 		semconv.ConnectionTypeKey.String("database"),
-		semconv.ConnectionPoolKey.String("primary"),
+		semconv.ConnectionPoolNameKey.String("primary"),
 	))
 	lifetime.Record(ctx, 95, pool)
 
@@ -40,7 +40,7 @@ func ExampleFloat64Histogram_New() {
 	fmt.Println(m.Name, m.Unit, dp.Count)
 	fmt.Println(dp.Bounds)
 	// Output:
-	// vitals.connection.lifetime s 1
+	// vitals.connection.duration s 1
 	// [1 5 15 30 60 300 900 1800 3600 7200 21600 43200]
 }
 
@@ -58,7 +58,7 @@ func ExampleAll() {
 	// vitals.cache.efficiency Float64ObservableGauge
 	// vitals.cache.sets Int64ObservableCounter
 	// vitals.cache.evictions Int64ObservableCounter
-	// vitals.cache.size Int64ObservableGauge
+	// vitals.cache.size Int64ObservableUpDownCounter
 }
 
 // Install vitals' bucket boundaries explicitly on a MeterProvider.

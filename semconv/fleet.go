@@ -12,6 +12,7 @@ var (
 		Unit:        "{user}",
 		Description: "Estimated distinct users of the feature over the usage window across the fleet; the same in every instance: aggregate with max, not sum.",
 		Kind:        KindInt64ObservableGauge,
+		Stability:   StabilityDevelopment,
 		Signal:      SignalFeature,
 		Attributes:  keys(featureKeys),
 	}}

@@ -69,7 +69,26 @@ type Metric struct {
 	// such as "OpenTelemetry semantic conventions v1.43.0", and is empty for
 	// vitals' own metrics.
 	Convention string
+	// Stability is how settled the definition is: for an official metric,
+	// the stability the semantic conventions give it; for vitals' own,
+	// [StabilityDevelopment] until vitals 1.0 (a release before it may
+	// rename them, each change listed in the changelog with the old and the
+	// new form), [StabilityStable] from then on.
+	Stability Stability
 }
+
+// Stability is the stability level of a metric definition, as the
+// semantic conventions grade theirs.
+type Stability string
+
+// The stability levels of vitals' definitions.
+const (
+	// StabilityDevelopment: the definition may still change, name, unit,
+	// kind or attributes.
+	StabilityDevelopment Stability = "development"
+	// StabilityStable: the definition no longer changes.
+	StabilityStable Stability = "stable"
+)
 
 // Def returns the metric's definition; every typed definition has it, so
 // code can handle them alike.

@@ -141,8 +141,8 @@ func TestInstrumentsCarryDefinition(t *testing.T) {
 		def  semconv.Metric
 		use  func(t *testing.T, m metric.Meter)
 	}{
-		{"Int64Counter", semconv.InputRejected.Metric, func(t *testing.T, m metric.Meter) {
-			c, err := semconv.Int64Counter{Metric: semconv.InputRejected.Metric}.New(m)
+		{"Int64Counter", semconv.InputRejections.Metric, func(t *testing.T, m metric.Meter) {
+			c, err := semconv.Int64Counter{Metric: semconv.InputRejections.Metric}.New(m)
 			must(t, err)
 			c.Add(ctx, 3)
 		}},
@@ -151,8 +151,8 @@ func TestInstrumentsCarryDefinition(t *testing.T) {
 			must(t, err)
 			c.Add(ctx, -2)
 		}},
-		{"Float64Histogram", semconv.ConnectionLifetime.Metric, func(t *testing.T, m metric.Meter) {
-			h, err := semconv.ConnectionLifetime.New(m)
+		{"Float64Histogram", semconv.ConnectionDuration.Metric, func(t *testing.T, m metric.Meter) {
+			h, err := semconv.ConnectionDuration.New(m)
 			must(t, err)
 			h.Record(ctx, 42)
 		}},
@@ -167,13 +167,13 @@ func TestInstrumentsCarryDefinition(t *testing.T) {
 				metric.WithFloat64Callback(func(_ context.Context, obs metric.Float64Observer) error { obs.Observe(1.5); return nil }))
 			must(t, err)
 		}},
-		{"Int64ObservableUpDownCounter", semconv.ConnectionOpen.Metric, func(t *testing.T, m metric.Meter) {
-			_, err := semconv.ConnectionOpen.New(m,
+		{"Int64ObservableUpDownCounter", semconv.ConnectionCount.Metric, func(t *testing.T, m metric.Meter) {
+			_, err := semconv.ConnectionCount.New(m,
 				metric.WithInt64Callback(func(_ context.Context, obs metric.Int64Observer) error { obs.Observe(7); return nil }))
 			must(t, err)
 		}},
-		{"Int64ObservableGauge", semconv.QueueDepth.Metric, func(t *testing.T, m metric.Meter) {
-			_, err := semconv.QueueDepth.New(m,
+		{"Int64ObservableGauge", semconv.QueueMaxDepth.Metric, func(t *testing.T, m metric.Meter) {
+			_, err := semconv.QueueMaxDepth.New(m,
 				metric.WithInt64Callback(func(_ context.Context, obs metric.Int64Observer) error { obs.Observe(9); return nil }))
 			must(t, err)
 		}},
@@ -244,7 +244,7 @@ func TestViewsSetBuckets(t *testing.T) {
 }
 
 func TestNilMeterGivesNoop(t *testing.T) {
-	c, err := semconv.Int64Counter{Metric: semconv.InputRejected.Metric}.New(nil)
+	c, err := semconv.Int64Counter{Metric: semconv.InputRejections.Metric}.New(nil)
 	if err != nil || c == nil {
 		t.Fatalf("got %v, %v; want a no-op and no error", c, err)
 	}

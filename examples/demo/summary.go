@@ -84,7 +84,7 @@ func read(rm metricdata.ResourceMetrics) figures {
 	for _, sm := range rm.ScopeMetrics {
 		for _, m := range sm.Metrics {
 			h, ok := m.Data.(metricdata.Histogram[float64])
-			if !ok || m.Name != semconv.QueueWaitTime.Name {
+			if !ok || m.Name != semconv.QueueWaitDuration.Name {
 				continue
 			}
 			for _, dp := range h.DataPoints {

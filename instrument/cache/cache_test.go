@@ -291,10 +291,10 @@ func TestBadInput(t *testing.T) {
 	zero.End()
 	rm := f.collect()
 	reason := func(r string) attribute.KeyValue { return semconv.ErrorTypeKey.String(r) }
-	want(t, rm, int64(1), semconv.InputRejected.Name, reason(rejected.ReasonNegativeDuration))
-	want(t, rm, int64(3), semconv.InputRejected.Name, reason(reasonNegativeCount))
-	want(t, rm, int64(1), semconv.InputRejected.Name, reason(reasonEmptyName))
-	want(t, rm, int64(1), semconv.InputRejected.Name, reason(reasonInvalidUTF8))
+	want(t, rm, int64(1), semconv.InputRejections.Name, reason(rejected.ReasonNegativeDuration))
+	want(t, rm, int64(3), semconv.InputRejections.Name, reason(reasonNegativeCount))
+	want(t, rm, int64(1), semconv.InputRejections.Name, reason(reasonEmptyName))
+	want(t, rm, int64(1), semconv.InputRejections.Name, reason(reasonInvalidUTF8))
 	if s := f.m.Snapshot().Caches[0]; s.Hits != 1 || s.Sets != 0 || s.Size != -1 {
 		t.Fatalf("%+v", s)
 	}

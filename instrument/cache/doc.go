@@ -67,7 +67,7 @@
 // cleaned as in package conn; a nil Getter or lookup function records no
 // lookup, and a nil fill leaves a miss unfilled, each counted as
 // nil_function ([Instrumented.GetOrFill] and [LookupOrFill] then return
-// [ErrNilFunc]). Each is counted in vitals.input.rejected. After
+// [ErrNilFunc]). Each is counted in vitals.input.rejections. After
 // [Monitor.Shutdown], handles stay safe to call and nothing they record is
 // reported. The set and eviction counts saturate at math.MaxInt64 instead
 // of wrapping to negative.

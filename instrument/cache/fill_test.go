@@ -257,7 +257,7 @@ func TestNilFill(t *testing.T) {
 			if s.Hits != tt.hits || s.Misses != tt.misses || s.MeanMissSeconds != 0 || s.LatencyMeasured {
 				t.Fatalf("snapshot %+v: want %d hits, %d misses, no timed miss", s, tt.hits, tt.misses)
 			}
-			got, _ := point(f.collect(), semconv.InputRejected.Name, semconv.ErrorTypeKey.String(rejected.ReasonNilFunc))
+			got, _ := point(f.collect(), semconv.InputRejections.Name, semconv.ErrorTypeKey.String(rejected.ReasonNilFunc))
 			if n, _ := got.(int64); n != tt.rejects {
 				t.Fatalf("nil_function counted %v times, want %d", got, tt.rejects)
 			}

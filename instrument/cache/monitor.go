@@ -69,7 +69,7 @@ var metrics = []semconv.Metric{
 	mEvictions:  semconv.CacheEvictions.Metric,
 	mSize:       semconv.CacheSize.Metric,
 	mDuration:   semconv.CacheOperationDuration.Metric,
-	mRejected:   semconv.InputRejected.Metric,
+	mRejected:   semconv.InputRejections.Metric,
 }
 
 // New returns a Monitor reporting through the configured producer
@@ -84,7 +84,7 @@ var metrics = []semconv.Metric{
 //     window, for caches looked up in it;
 //   - vitals.cache.sets, vitals.cache.evictions and vitals.cache.size, for
 //     caches that report them;
-//   - vitals.input.rejected: calls whose input was rejected or cleaned.
+//   - vitals.input.rejections: calls whose input was rejected or cleaned.
 func New(opts ...Option) (*Monitor, error) {
 	cfg := newConfig(opts)
 	m := &Monitor{cfg: cfg, caches: keyset.Set[*Cache]{Max: cfg.maxCaches, Limit: ErrCacheLimit}}
@@ -218,7 +218,7 @@ func (m *Monitor) Shutdown(ctx context.Context) error {
 	return m.shell.Shutdown(ctx, nil)
 }
 
-// Reasons counted in vitals.input.rejected (error.type).
+// Reasons counted in vitals.input.rejections (error.type).
 const (
 	reasonNegativeCount = "negative_count"
 	reasonInvalidUTF8   = keyset.ReasonInvalidUTF8

@@ -19,7 +19,7 @@ func badConnCases() []badCase {
 	reject := func(reasons ...string) map[string]int64 {
 		return badinput.Reasons(semconv.SignalConnection, reasons...)
 	}
-	bad := []attribute.KeyValue{semconv.ConnectionTypeKey.String("database"), semconv.ConnectionPoolKey.String("bad")}
+	bad := []attribute.KeyValue{semconv.ConnectionTypeKey.String("database"), semconv.ConnectionPoolNameKey.String("bad")}
 	event := func(e string) []attribute.KeyValue { return badinput.With(bad, semconv.ConnectionEventKey.String(e)) }
 	badPool := func(r *badRig) *conn.Pool { return r.Tracker.Pool("database", "bad") }
 	// closed opens a connection of the bad pool and closes it.
@@ -76,7 +76,7 @@ func badConnCases() []badCase {
 				return p.Name()
 			}, badinput.MiB[:conn.MaxNameLength]),
 			Check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
-				metrictest.Want(t, rm, int64(1), semconv.ConnectionOpen.Name, semconv.ConnectionPoolKey.String(badinput.MiB[:conn.MaxNameLength]))
+				metrictest.Want(t, rm, int64(1), semconv.ConnectionCount.Name, semconv.ConnectionPoolNameKey.String(badinput.MiB[:conn.MaxNameLength]))
 			},
 		},
 		{
@@ -93,8 +93,8 @@ func badConnCases() []badCase {
 			},
 			Check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
 				metrictest.Want(t, rm, int64(1), semconv.ConnectionEvents.Name, event(semconv.ConnectionEventDestroyed)...)
-				metrictest.Want(t, rm, int64(0), semconv.ConnectionOpen.Name, bad...)
-				badinput.WantHist(t, rm, 1, 0, semconv.ConnectionLifetime.Name, bad...)
+				metrictest.Want(t, rm, int64(0), semconv.ConnectionCount.Name, bad...)
+				badinput.WantHist(t, rm, 1, 0, semconv.ConnectionDuration.Name, bad...)
 			},
 		},
 		{
@@ -116,7 +116,7 @@ func badConnCases() []badCase {
 				return nil
 			},
 			Check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
-				metrictest.Want(t, rm, int64(0), semconv.ConnectionOpen.Name, bad...)
+				metrictest.Want(t, rm, int64(0), semconv.ConnectionCount.Name, bad...)
 				metrictest.Want(t, rm, int64(0), semconv.ConnectionEvents.Name, event(semconv.ConnectionEventReused)...)
 			},
 		},
@@ -128,7 +128,7 @@ func badConnCases() []badCase {
 				return nil
 			},
 			Check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
-				metrictest.Want(t, rm, int64(1), semconv.ConnectionOpen.Name, bad...)
+				metrictest.Want(t, rm, int64(1), semconv.ConnectionCount.Name, bad...)
 			},
 		},
 		{
@@ -143,8 +143,8 @@ func badConnCases() []badCase {
 			},
 			Check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
 				state := func(s string) []attribute.KeyValue { return badinput.With(bad, semconv.ConnectionStateKey.String(s)) }
-				metrictest.Want(t, rm, int64(0), semconv.ConnectionOpen.Name, state(semconv.ConnectionStateUsed)...)
-				metrictest.Want(t, rm, int64(1), semconv.ConnectionOpen.Name, state(semconv.ConnectionStateIdle)...)
+				metrictest.Want(t, rm, int64(0), semconv.ConnectionCount.Name, state(semconv.ConnectionStateUsed)...)
+				metrictest.Want(t, rm, int64(1), semconv.ConnectionCount.Name, state(semconv.ConnectionStateIdle)...)
 			},
 		},
 		{
@@ -185,7 +185,7 @@ func badConnCases() []badCase {
 			},
 			Check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
 				metrictest.Want(t, rm, int64(1), semconv.ConnectionEvents.Name, event(semconv.ConnectionEventDestroyed)...)
-				badinput.WantHist(t, rm, 1, 0, semconv.ConnectionLifetime.Name, bad...)
+				badinput.WantHist(t, rm, 1, 0, semconv.ConnectionDuration.Name, bad...)
 			},
 		},
 		{
@@ -343,7 +343,7 @@ func badConnCases() []badCase {
 				return nil
 			},
 			Check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
-				badinput.WantHist(t, rm, 1, 0, semconv.ConnectionLifetime.Name, bad...)
+				badinput.WantHist(t, rm, 1, 0, semconv.ConnectionDuration.Name, bad...)
 			},
 		},
 		{
@@ -365,7 +365,7 @@ func badConnCases() []badCase {
 				return nil
 			},
 			Check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
-				metrictest.Want(t, rm, int64(2), semconv.ConnectionOpen.Name, semconv.Overflow)
+				metrictest.Want(t, rm, int64(2), semconv.ConnectionCount.Name, semconv.Overflow)
 			},
 		},
 	}

@@ -115,7 +115,7 @@
 // Nothing panics. Empty, over-long ([MaxNameLength]) or invalid UTF-8 names
 // are cleaned; a second Close, a use after Close, a Release without Acquire,
 // and unknown, empty or duplicate keyed IDs are no-ops, and negative
-// [Limits] are taken as 0. Each is counted in vitals.input.rejected with its
+// [Limits] are taken as 0. Each is counted in vitals.input.rejections with its
 // reason as error.type. Past the pool limit ([WithMaxPools], default 1000)
 // new pools share one overflow series. A clock that steps back
 // ([WithClock]) reads as one that stood still: no age, lifetime or window

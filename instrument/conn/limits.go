@@ -33,7 +33,7 @@ type Stats struct {
 // SetLimits sets what is known of the pool's bounds, replacing the limits
 // set before. They are read at each snapshot and collection; nothing
 // enforces them. A negative value is bad input: counted in
-// vitals.input.rejected as negative_limit, and taken as 0 (unknown).
+// vitals.input.rejections as negative_limit, and taken as 0 (unknown).
 // SetLimits is safe for concurrent use. On the overflow pool, which several
 // pools share, the last call's limits apply to all of them. On a nil Pool
 // it does nothing.

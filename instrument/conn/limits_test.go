@@ -315,7 +315,7 @@ func TestIdleHeldNeverExpires(t *testing.T) {
 	}
 	spare.Acquire() // still tracked: no use after close
 	spare.Release()
-	if _, found := intValue(t, f.collect(), semconv.InputRejected.Name); found {
+	if _, found := intValue(t, f.collect(), semconv.InputRejections.Name); found {
 		t.Error("using the spare again counted bad input")
 	}
 }
@@ -383,7 +383,7 @@ func TestNegativeLimits(t *testing.T) {
 	if s.MaxOpen != 3 || s.MaxAgeSeconds != 0 || s.OlderThanLimit != 0 {
 		t.Errorf("max open %d, max age %vs, older %d; want 3, 0, 0", s.MaxOpen, s.MaxAgeSeconds, s.OlderThanLimit)
 	}
-	wantInt(t, f.collect(), 3, semconv.InputRejected.Name, semconv.ErrorTypeKey.String(reasonNegativeLimit))
+	wantInt(t, f.collect(), 3, semconv.InputRejections.Name, semconv.ErrorTypeKey.String(reasonNegativeLimit))
 }
 
 // TestClockStepsBack moves an injected clock back: nothing reads negative
@@ -406,7 +406,7 @@ func TestClockStepsBack(t *testing.T) {
 	if s.Open != 2 || s.Ages[0].Count != 2 {
 		t.Errorf("open %d, at most 1s old %d; want 2, 2", s.Open, s.Ages[0].Count)
 	}
-	h, ok := histogram(t, f.collect(), semconv.ConnectionLifetime.Name, dbType, mainKey)
+	h, ok := histogram(t, f.collect(), semconv.ConnectionDuration.Name, dbType, mainKey)
 	if !ok || h.Count != 1 || h.Sum != 0 {
 		t.Errorf("lifetime after the clock stepped back: %+v, want one of 0s", h)
 	}

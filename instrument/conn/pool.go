@@ -52,7 +52,7 @@ type Pool struct {
 func (t *Tracker) newPool(typ, name string, overflow bool) *Pool {
 	p := &Pool{t: t, typ: typ, name: name, overflow: overflow, ages: newAges(t.ageBounds)}
 	p.win.init(int64(t.cfg.window), t.shell.Clock.Nanotime())
-	base := []attribute.KeyValue{semconv.ConnectionTypeKey.String(typ), semconv.ConnectionPoolKey.String(name)}
+	base := []attribute.KeyValue{semconv.ConnectionTypeKey.String(typ), semconv.ConnectionPoolNameKey.String(name)}
 	if overflow {
 		base = []attribute.KeyValue{semconv.Overflow}
 	}

@@ -66,29 +66,29 @@ const (
 )
 
 var metrics = []semconv.Metric{
-	mOpen:      semconv.ConnectionOpen.Metric,
+	mOpen:      semconv.ConnectionCount.Metric,
 	mEvents:    semconv.ConnectionEvents.Metric,
-	mLifetime:  semconv.ConnectionLifetime.Metric,
+	mLifetime:  semconv.ConnectionDuration.Metric,
 	mAgeDist:   semconv.ConnectionAgeDistribution.Metric,
 	mAgeOldest: semconv.ConnectionAgeOldest.Metric,
 	mAgeMean:   semconv.ConnectionAgeMean.Metric,
 	mHealth:    semconv.ConnectionHealth.Metric,
-	mRejected:  semconv.InputRejected.Metric,
+	mRejected:  semconv.InputRejections.Metric,
 }
 
 // New returns a Tracker recording into the configured MeterProvider (the
 // global one by default). It emits:
 //
-//   - vitals.connection.open: open connections by type, pool and, for pools
+//   - vitals.connection.count: open connections by type, pool and, for pools
 //     that report acquire and release, state (used or idle);
 //   - vitals.connection.events: created, reused, destroyed and expired
 //     connections;
-//   - vitals.connection.lifetime: lifetimes of destroyed connections, in
+//   - vitals.connection.duration: lifetimes of destroyed connections, in
 //     1 s to 12 h buckets;
 //   - vitals.connection.age.distribution, .age.oldest and .age.mean: the ages
 //     of the open connections, computed at collection;
 //   - vitals.connection.health: each pool's age-based health, 0 to 1;
-//   - vitals.input.rejected: calls whose input was rejected or cleaned.
+//   - vitals.input.rejections: calls whose input was rejected or cleaned.
 //
 // A background goroutine expires connections unused for longer than the
 // retention, and [Tracker.Snapshot] does when the goroutine has not for an
@@ -115,7 +115,7 @@ func New(opts ...Option) (*Tracker, error) {
 		reasonUseAfterClose, reasonUnknownID, reasonDuplicateID, reasonEmptyID, reasonReleaseNotHeld, reasonIDLimit, reasonNegativeLimit, rejected.ReasonNilFunc)
 	setup := cfg.Setup
 	setup.Scope, setup.Metrics = ScopeName, metrics
-	setup.Traced = []string{semconv.ConnectionLifetime.Name} // CloseContext
+	setup.Traced = []string{semconv.ConnectionDuration.Name} // CloseContext
 	setup.Changed = t.changed
 	err := t.shell.Init(setup, t.read, t.emit)
 	t.lastExpire.Store(t.shell.Clock.Nanotime())
@@ -130,7 +130,7 @@ func New(opts ...Option) (*Tracker, error) {
 //
 // Names are cleaned rather than refused: invalid UTF-8 becomes U+FFFD, an
 // empty name becomes "unknown", and a name longer than [MaxNameLength] bytes
-// is cut; each cleaning is counted in vitals.input.rejected. Once the
+// is cut; each cleaning is counted in vitals.input.rejections. Once the
 // tracker holds its maximum of pools, Pool returns the shared overflow pool.
 func (t *Tracker) Pool(connType, name string) *Pool {
 	if t == nil {
@@ -253,7 +253,7 @@ var (
 	ErrNilFunc = errors.New("conn: nil function")
 )
 
-// Reasons counted in vitals.input.rejected (error.type).
+// Reasons counted in vitals.input.rejections (error.type).
 const (
 	reasonInvalidUTF8    = keyset.ReasonInvalidUTF8
 	reasonNameTooLong    = keyset.ReasonNameTooLong

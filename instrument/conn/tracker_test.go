@@ -26,7 +26,7 @@ func TestMain(m *testing.M) {
 
 var (
 	dbType  = semconv.ConnectionTypeKey.String("database")
-	mainKey = semconv.ConnectionPoolKey.String("main")
+	mainKey = semconv.ConnectionPoolNameKey.String("main")
 )
 
 func event(e string) attribute.KeyValue { return semconv.ConnectionEventKey.String(e) }
@@ -54,7 +54,7 @@ func TestScriptedLifecycle(t *testing.T) {
 	wantInt(t, rm, 3, semconv.ConnectionEvents.Name, dbType, mainKey, event("reused"))
 	wantInt(t, rm, 1, semconv.ConnectionEvents.Name, dbType, mainKey, event("destroyed"))
 	wantInt(t, rm, 0, semconv.ConnectionEvents.Name, dbType, mainKey, event("expired"))
-	wantInt(t, rm, 2, semconv.ConnectionOpen.Name, dbType, mainKey)
+	wantInt(t, rm, 2, semconv.ConnectionCount.Name, dbType, mainKey)
 
 	// Open now: c2 is 60s old, c3 0s. The bounds are inclusive.
 	for bound, want := range map[string]int64{
@@ -66,7 +66,7 @@ func TestScriptedLifecycle(t *testing.T) {
 	wantFloat(t, rm, 30, semconv.ConnectionAgeMean.Name, dbType, mainKey)
 	wantFloat(t, rm, 1, semconv.ConnectionHealth.Name, dbType, mainKey)
 
-	h, ok := histogram(t, rm, semconv.ConnectionLifetime.Name, dbType, mainKey)
+	h, ok := histogram(t, rm, semconv.ConnectionDuration.Name, dbType, mainKey)
 	if !ok || h.Count != 1 || h.Sum != 63 {
 		t.Fatalf("lifetime %+v, want one of 63s", h)
 	}
@@ -97,13 +97,13 @@ func TestScriptedLifecycle(t *testing.T) {
 	f.tr.expire()
 	rm = f.collect()
 	wantInt(t, rm, 2, semconv.ConnectionEvents.Name, dbType, mainKey, event("expired"))
-	wantInt(t, rm, 0, semconv.ConnectionOpen.Name, dbType, mainKey)
+	wantInt(t, rm, 0, semconv.ConnectionCount.Name, dbType, mainKey)
 	wantInt(t, rm, 0, semconv.ConnectionAgeDistribution.Name, dbType, mainKey, le("+Inf"))
 	wantFloat(t, rm, 0, semconv.ConnectionAgeOldest.Name, dbType, mainKey)
 	// 1 destroyed, 2 expired: health = 1 × (1 - 2/3).
 	expired, ended := 2.0, 3.0
 	wantFloat(t, rm, 1*(1-expired/ended), semconv.ConnectionHealth.Name, dbType, mainKey)
-	if h, _ := histogram(t, rm, semconv.ConnectionLifetime.Name, dbType, mainKey); h.Count != 1 {
+	if h, _ := histogram(t, rm, semconv.ConnectionDuration.Name, dbType, mainKey); h.Count != 1 {
 		t.Errorf("expiry recorded a lifetime: count %d", h.Count)
 	}
 
@@ -113,8 +113,8 @@ func TestScriptedLifecycle(t *testing.T) {
 	rm = f.collect()
 	wantInt(t, rm, 3, semconv.ConnectionEvents.Name, dbType, mainKey, event("reused"))
 	wantInt(t, rm, 1, semconv.ConnectionEvents.Name, dbType, mainKey, event("destroyed"))
-	wantInt(t, rm, 1, semconv.InputRejected.Name, semconv.ErrorTypeKey.String(reasonUseAfterClose))
-	wantInt(t, rm, 1, semconv.InputRejected.Name, semconv.ErrorTypeKey.String(reasonDoubleClose))
+	wantInt(t, rm, 1, semconv.InputRejections.Name, semconv.ErrorTypeKey.String(reasonUseAfterClose))
+	wantInt(t, rm, 1, semconv.InputRejections.Name, semconv.ErrorTypeKey.String(reasonDoubleClose))
 }
 
 // TestUseKeepsAlive checks that a used connection outlives the retention.
@@ -144,16 +144,16 @@ func TestAcquireRelease(t *testing.T) {
 	idle := semconv.ConnectionStateKey.String("idle")
 
 	rm := f.collect()
-	wantInt(t, rm, 2, semconv.ConnectionOpen.Name, dbType, mainKey, used)
-	wantInt(t, rm, 1, semconv.ConnectionOpen.Name, dbType, mainKey, idle)
+	wantInt(t, rm, 2, semconv.ConnectionCount.Name, dbType, mainKey, used)
+	wantInt(t, rm, 1, semconv.ConnectionCount.Name, dbType, mainKey, idle)
 	wantInt(t, rm, 3, semconv.ConnectionEvents.Name, dbType, mainKey, event("reused"))
 
 	a.Close() // closing a used connection frees its slot
 	b.Release()
 	rm = f.collect()
-	wantInt(t, rm, 1, semconv.ConnectionOpen.Name, dbType, mainKey, used)
-	wantInt(t, rm, 1, semconv.ConnectionOpen.Name, dbType, mainKey, idle)
-	wantInt(t, rm, 1, semconv.InputRejected.Name, semconv.ErrorTypeKey.String(reasonReleaseNotHeld))
+	wantInt(t, rm, 1, semconv.ConnectionCount.Name, dbType, mainKey, used)
+	wantInt(t, rm, 1, semconv.ConnectionCount.Name, dbType, mainKey, idle)
+	wantInt(t, rm, 1, semconv.InputRejections.Name, semconv.ErrorTypeKey.String(reasonReleaseNotHeld))
 }
 
 // TestAgeAndSharedAcquire checks Age on the tracker's clock, an Acquire of
@@ -171,15 +171,15 @@ func TestAgeAndSharedAcquire(t *testing.T) {
 	c.Acquire()
 	used := semconv.ConnectionStateKey.String("used")
 	rm := f.collect()
-	wantInt(t, rm, 1, semconv.ConnectionOpen.Name, dbType, mainKey, used)
+	wantInt(t, rm, 1, semconv.ConnectionCount.Name, dbType, mainKey, used)
 	wantInt(t, rm, 2, semconv.ConnectionEvents.Name, dbType, mainKey, event("reused"))
 
 	c.Close()
 	c.Acquire()
 	rm = f.collect()
 	wantInt(t, rm, 2, semconv.ConnectionEvents.Name, dbType, mainKey, event("reused"))
-	wantInt(t, rm, 1, semconv.InputRejected.Name, semconv.ErrorTypeKey.String(reasonUseAfterClose))
-	if v, _ := intValue(t, rm, semconv.ConnectionOpen.Name, dbType, mainKey, used); v != 0 {
+	wantInt(t, rm, 1, semconv.InputRejections.Name, semconv.ErrorTypeKey.String(reasonUseAfterClose))
+	if v, _ := intValue(t, rm, semconv.ConnectionCount.Name, dbType, mainKey, used); v != 0 {
 		t.Errorf("%d used after Close, want 0", v)
 	}
 }
@@ -220,10 +220,10 @@ func TestKeyedAPI(t *testing.T) {
 	wantInt(t, rm, 3, semconv.ConnectionEvents.Name, dbType, mainKey, event("created"))
 	wantInt(t, rm, 1, semconv.ConnectionEvents.Name, dbType, mainKey, event("reused"))
 	wantInt(t, rm, 1, semconv.ConnectionEvents.Name, dbType, mainKey, event("destroyed"))
-	wantInt(t, rm, 2, semconv.ConnectionOpen.Name, dbType, mainKey)
-	wantInt(t, rm, 1, semconv.InputRejected.Name, semconv.ErrorTypeKey.String(reasonDuplicateID))
-	wantInt(t, rm, 3, semconv.InputRejected.Name, semconv.ErrorTypeKey.String(reasonUnknownID))
-	wantInt(t, rm, 3, semconv.InputRejected.Name, semconv.ErrorTypeKey.String(reasonEmptyID))
+	wantInt(t, rm, 2, semconv.ConnectionCount.Name, dbType, mainKey)
+	wantInt(t, rm, 1, semconv.InputRejections.Name, semconv.ErrorTypeKey.String(reasonDuplicateID))
+	wantInt(t, rm, 3, semconv.InputRejections.Name, semconv.ErrorTypeKey.String(reasonUnknownID))
+	wantInt(t, rm, 3, semconv.InputRejections.Name, semconv.ErrorTypeKey.String(reasonEmptyID))
 }
 
 // TestLeakedIDsExpire creates IDs that are never destroyed and checks that
@@ -272,8 +272,8 @@ func TestPoolLimit(t *testing.T) {
 	c.Open()
 	d.Open()
 	rm := f.collect()
-	wantInt(t, rm, 2, semconv.ConnectionOpen.Name, semconv.Overflow)
-	if _, ok := intValue(t, rm, semconv.ConnectionOpen.Name, semconv.ConnectionPoolKey.String("c")); ok {
+	wantInt(t, rm, 2, semconv.ConnectionCount.Name, semconv.Overflow)
+	if _, ok := intValue(t, rm, semconv.ConnectionCount.Name, semconv.ConnectionPoolNameKey.String("c")); ok {
 		t.Error("a pool past the limit has a series of its own")
 	}
 	mu.Lock()
@@ -300,7 +300,7 @@ func TestNamesAreCleaned(t *testing.T) {
 		if p.Type() != tt.wantTyp || p.Name() != tt.wantN {
 			t.Errorf("Pool(%q, …) = %q %q, want %q %q", tt.typ, p.Type(), p.Name(), tt.wantTyp, tt.wantN)
 		}
-		wantInt(t, f.collect(), 1, semconv.InputRejected.Name, semconv.ErrorTypeKey.String(tt.reason))
+		wantInt(t, f.collect(), 1, semconv.InputRejections.Name, semconv.ErrorTypeKey.String(tt.reason))
 	}
 }
 
@@ -335,7 +335,7 @@ func TestTrackAndWrap(t *testing.T) {
 func TestCloseUnregisters(t *testing.T) {
 	f := newFixture(t)
 	f.tr.Pool("database", "main").Open()
-	if _, ok := metricNamed(t, f.collect(), semconv.ConnectionOpen.Name); !ok {
+	if _, ok := metricNamed(t, f.collect(), semconv.ConnectionCount.Name); !ok {
 		t.Fatal("no open connections reported before Close")
 	}
 	if err := f.tr.Shutdown(context.Background()); err != nil {
@@ -344,7 +344,7 @@ func TestCloseUnregisters(t *testing.T) {
 	if err := f.tr.Shutdown(context.Background()); err != nil {
 		t.Fatalf("second Close: %v", err)
 	}
-	if _, ok := metricNamed(t, f.collect(), semconv.ConnectionOpen.Name); ok {
+	if _, ok := metricNamed(t, f.collect(), semconv.ConnectionCount.Name); ok {
 		t.Fatal("open connections still reported after Close")
 	}
 }
@@ -488,7 +488,7 @@ func TestFastLifetimePath(t *testing.T) {
 		c.Close()
 	}
 	collect := r.Collect
-	h, ok := histogram(t, collect(), semconv.ConnectionLifetime.Name, dbType, mainKey)
+	h, ok := histogram(t, collect(), semconv.ConnectionDuration.Name, dbType, mainKey)
 	if !ok {
 		t.Fatal("no lifetime histogram from the fast path")
 	}
@@ -508,7 +508,7 @@ func TestFastLifetimePath(t *testing.T) {
 	if err := tr.Shutdown(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := histogram(t, collect(), semconv.ConnectionLifetime.Name, dbType, mainKey); ok {
+	if _, ok := histogram(t, collect(), semconv.ConnectionDuration.Name, dbType, mainKey); ok {
 		t.Fatal("lifetimes still produced after Shutdown")
 	}
 }
@@ -537,8 +537,8 @@ func TestKeyedUseWhileExpiring(t *testing.T) {
 	rm := f.collect()
 	wantInt(t, rm, 0, semconv.ConnectionEvents.Name, dbType, mainKey, event("reused"))
 	wantInt(t, rm, 1, semconv.ConnectionEvents.Name, dbType, mainKey, event("expired"))
-	wantInt(t, rm, 1, semconv.InputRejected.Name, semconv.ErrorTypeKey.String(reasonUnknownID))
-	if _, found := intValue(t, rm, semconv.InputRejected.Name, semconv.ErrorTypeKey.String(reasonUseAfterClose)); found {
+	wantInt(t, rm, 1, semconv.InputRejections.Name, semconv.ErrorTypeKey.String(reasonUnknownID))
+	if _, found := intValue(t, rm, semconv.InputRejections.Name, semconv.ErrorTypeKey.String(reasonUseAfterClose)); found {
 		t.Error("counted as a use after close")
 	}
 }
@@ -574,8 +574,8 @@ func TestIDLimit(t *testing.T) {
 	}
 	rm := f.collect()
 	wantInt(t, rm, 3, semconv.ConnectionEvents.Name, dbType, mainKey, event("created"))
-	wantInt(t, rm, 2, semconv.ConnectionOpen.Name, dbType, mainKey)
-	wantInt(t, rm, 2, semconv.InputRejected.Name, semconv.ErrorTypeKey.String(reasonIDLimit))
+	wantInt(t, rm, 2, semconv.ConnectionCount.Name, dbType, mainKey)
+	wantInt(t, rm, 2, semconv.InputRejections.Name, semconv.ErrorTypeKey.String(reasonIDLimit))
 	if len(warnings) != 1 || !errors.Is(warnings[0], ErrIDLimit) {
 		t.Errorf("warnings = %v, want one ErrIDLimit", warnings)
 	}

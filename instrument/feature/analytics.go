@@ -79,23 +79,23 @@ const (
 )
 
 var metrics = []semconv.Metric{
-	mUsage:        semconv.FeatureUsage.Metric,
-	mVariants:     semconv.FeatureVariants.Metric,
-	mDuration:     semconv.FeatureDuration.Metric,
+	mUsage:        semconv.FeatureUses.Metric,
+	mVariants:     semconv.FeatureVariantUses.Metric,
+	mDuration:     semconv.FeatureUseDuration.Metric,
 	mUsers:        semconv.FeatureUsers.Metric,
 	mSuccessRatio: semconv.FeatureSuccessRatio.Metric,
-	mRejected:     semconv.InputRejected.Metric,
+	mRejected:     semconv.InputRejections.Metric,
 }
 
 // New returns Analytics recording into the configured MeterProvider (the
 // global one by default). They emit, per feature:
 //
-//   - vitals.feature.usage: uses by pattern and outcome (success, failure);
-//   - vitals.feature.duration: durations of the timed uses;
+//   - vitals.feature.uses: uses by pattern and outcome (success, failure);
+//   - vitals.feature.use.duration: durations of the timed uses;
 //   - vitals.feature.users: distinct users over the usage window,
 //     estimated;
 //   - vitals.feature.success_ratio: successful uses over the window;
-//   - vitals.input.rejected: calls whose input was rejected or cleaned.
+//   - vitals.input.rejections: calls whose input was rejected or cleaned.
 //
 // If creating an instrument or registering the callback fails, or
 // [WithUserHashKey] refused its key ([ErrHashKeyLength]), New returns the
@@ -118,7 +118,7 @@ func New(opts ...Option) (*Analytics, error) {
 		keyset.ReasonInvalidUTF8, keyset.ReasonNameTooLong, keyset.ReasonEmptyName, rejected.ReasonNilFunc)
 	setup := cfg.Setup
 	setup.Scope, setup.Metrics = ScopeName, metrics
-	setup.Traced = []string{semconv.FeatureDuration.Name}
+	setup.Traced = []string{semconv.FeatureUseDuration.Name}
 	err := a.shell.Init(setup, a.read, a.emit)
 	if cfg.badKey >= 0 {
 		err = errors.Join(fmt.Errorf("%w: WithUserHashKey got %d bytes", ErrHashKeyLength, cfg.badKey), err)
@@ -271,7 +271,7 @@ func (a *Analytics) Shutdown(ctx context.Context) error {
 	return a.shell.Shutdown(ctx, nil)
 }
 
-// Reasons counted in vitals.input.rejected (error.type).
+// Reasons counted in vitals.input.rejections (error.type).
 const (
 	reasonTooManyPatterns = "too_many_patterns"
 	reasonTooManyVariants = "too_many_variants"

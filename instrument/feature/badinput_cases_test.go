@@ -31,11 +31,11 @@ func badFeatureCases() []badCase {
 	}
 	usedOnce := func(outcome string, timed bool) func(*testing.T, *badRig, metricdata.ResourceMetrics) {
 		return func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
-			metrictest.Want(t, rm, int64(1), semconv.FeatureUsage.Name, use(feature.PatternDirectCall, outcome)...)
+			metrictest.Want(t, rm, int64(1), semconv.FeatureUses.Name, use(feature.PatternDirectCall, outcome)...)
 			if timed {
-				badinput.WantHist(t, rm, 1, 0.25, semconv.FeatureDuration.Name, bad...)
+				badinput.WantHist(t, rm, 1, 0.25, semconv.FeatureUseDuration.Name, bad...)
 			} else {
-				badinput.WantNone(t, rm, semconv.FeatureDuration.Name, bad...)
+				badinput.WantNone(t, rm, semconv.FeatureUseDuration.Name, bad...)
 			}
 		}
 	}
@@ -48,8 +48,8 @@ func badFeatureCases() []badCase {
 				return badFeature(r).Do(context.Background(), "u", "", nil)
 			},
 			Check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
-				badinput.WantNone(t, rm, semconv.FeatureUsage.Name, bad...)
-				badinput.WantNone(t, rm, semconv.FeatureDuration.Name, bad...)
+				badinput.WantNone(t, rm, semconv.FeatureUses.Name, bad...)
+				badinput.WantNone(t, rm, semconv.FeatureUseDuration.Name, bad...)
 			},
 		},
 		{
@@ -145,7 +145,7 @@ func badFeatureCases() []badCase {
 				return nil
 			},
 			Check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
-				metrictest.Want(t, rm, int64(1), semconv.FeatureUsage.Name, use("batch\uFFFD", ok)...)
+				metrictest.Want(t, rm, int64(1), semconv.FeatureUses.Name, use("batch\uFFFD", ok)...)
 			},
 		},
 		{
@@ -159,8 +159,8 @@ func badFeatureCases() []badCase {
 				return nil
 			},
 			Check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
-				metrictest.Want(t, rm, int64(1), semconv.FeatureUsage.Name, use(feature.PatternOther, ok)...)
-				metrictest.Want(t, rm, int64(1), semconv.FeatureUsage.Name, use("custom3", ok)...)
+				metrictest.Want(t, rm, int64(1), semconv.FeatureUses.Name, use(feature.PatternOther, ok)...)
+				metrictest.Want(t, rm, int64(1), semconv.FeatureUses.Name, use("custom3", ok)...)
 			},
 		},
 		{
@@ -175,8 +175,8 @@ func badFeatureCases() []badCase {
 			},
 			Check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
 				variant := func(v string) []attribute.KeyValue { return badinput.With(bad, semconv.FeatureVariantKey.String(v)) }
-				metrictest.Want(t, rm, int64(1), semconv.FeatureVariants.Name, variant(feature.PatternOther)...)
-				metrictest.Want(t, rm, int64(1), semconv.FeatureVariants.Name, variant("v7")...)
+				metrictest.Want(t, rm, int64(1), semconv.FeatureVariantUses.Name, variant(feature.PatternOther)...)
+				metrictest.Want(t, rm, int64(1), semconv.FeatureVariantUses.Name, variant("v7")...)
 			},
 		},
 		{
@@ -275,9 +275,9 @@ func badFeatureCases() []badCase {
 				return nil
 			},
 			Check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
-				metrictest.Want(t, rm, int64(3), semconv.FeatureUsage.Name, use(feature.PatternDirectCall, ok)...)
+				metrictest.Want(t, rm, int64(3), semconv.FeatureUses.Name, use(feature.PatternDirectCall, ok)...)
 				metrictest.Want(t, rm, int64(3), semconv.FeatureUsers.Name, bad...)
-				badinput.WantHist(t, rm, 3, 0.5, semconv.FeatureDuration.Name, bad...)
+				badinput.WantHist(t, rm, 3, 0.5, semconv.FeatureUseDuration.Name, bad...)
 			},
 		},
 		{

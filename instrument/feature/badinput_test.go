@@ -163,8 +163,8 @@ func TestDoPanics(t *testing.T) {
 		t.Errorf("recovered %v, want fn's panic", got)
 	}
 	rm := f.collect()
-	want(t, rm, int64(1), semconv.FeatureUsage.Name, endpoint, search, pattern(PatternBatchOperation), failure)
-	p, _ := point(rm, semconv.FeatureDuration.Name, endpoint, search)
+	want(t, rm, int64(1), semconv.FeatureUses.Name, endpoint, search, pattern(PatternBatchOperation), failure)
+	p, _ := point(rm, semconv.FeatureUseDuration.Name, endpoint, search)
 	if h, ok := p.(metricdata.HistogramDataPoint[float64]); !ok || h.Count != 1 || h.Sum != 0.25 {
 		t.Errorf("durations %+v, want one of 0.25s", p)
 	}

@@ -48,7 +48,7 @@
 // # Variants
 //
 // [Feature.RecordVariant] also counts the variant a feature flag gave, in
-// vitals.feature.variants and the snapshot; at most [MaxVariants] variants
+// vitals.feature.variant.uses and the snapshot; at most [MaxVariants] variants
 // are kept per feature, further ones count as "other".
 //
 // # Limits
@@ -63,7 +63,7 @@
 // Nothing panics. Names are cleaned as in package conn, and a negative
 // duration, or math.MaxInt64 (the saturated value that stands for an
 // infinite one), records the use without it; each is counted in
-// vitals.input.rejected. A nil context is taken as context.Background().
+// vitals.input.rejections. A nil context is taken as context.Background().
 // After [Analytics.Shutdown], handles stay safe to call and nothing they
 // record is reported.
 //

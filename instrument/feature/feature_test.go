@@ -102,17 +102,17 @@ func TestScriptedUsage(t *testing.T) {
 			s.Record(ctx, "", PatternBackgroundTask, -time.Second, true)
 
 			rm := f.collect()
-			want(t, rm, int64(2), semconv.FeatureUsage.Name, endpoint, search, pattern("direct_call"), success)
-			want(t, rm, int64(1), semconv.FeatureUsage.Name, endpoint, search, pattern("direct_call"), failure)
-			want(t, rm, int64(1), semconv.FeatureUsage.Name, endpoint, search, pattern("batch_operation"), success)
-			want(t, rm, int64(1), semconv.FeatureUsage.Name, endpoint, search, pattern("background_task"), success)
+			want(t, rm, int64(2), semconv.FeatureUses.Name, endpoint, search, pattern("direct_call"), success)
+			want(t, rm, int64(1), semconv.FeatureUses.Name, endpoint, search, pattern("direct_call"), failure)
+			want(t, rm, int64(1), semconv.FeatureUses.Name, endpoint, search, pattern("batch_operation"), success)
+			want(t, rm, int64(1), semconv.FeatureUses.Name, endpoint, search, pattern("background_task"), success)
 			want(t, rm, int64(3), semconv.FeatureUsers.Name, endpoint, search)
 			want(t, rm, 0.8, semconv.FeatureSuccessRatio.Name, endpoint, search)
-			got, _ := point(rm, semconv.FeatureDuration.Name, endpoint, search)
+			got, _ := point(rm, semconv.FeatureUseDuration.Name, endpoint, search)
 			if h := got.(metricdata.HistogramDataPoint[float64]); h.Count != 4 || math.Abs(h.Sum-0.1) > 1e-12 {
 				t.Fatalf("durations %+v, want 4 summing to 0.1s", h)
 			}
-			want(t, rm, int64(1), semconv.InputRejected.Name, semconv.ErrorTypeKey.String(rejected.ReasonNegativeDuration))
+			want(t, rm, int64(1), semconv.InputRejections.Name, semconv.ErrorTypeKey.String(rejected.ReasonNegativeDuration))
 
 			snap := f.a.Snapshot().Features[0]
 			if snap.Uses != 5 || snap.Failures != 1 || snap.WindowUses != 5 || snap.UniqueUsers != 3 ||
@@ -272,7 +272,7 @@ func TestPatternLimit(t *testing.T) {
 	if len(p) != 5 || p["other"] != 6 || p["custom-3"] != 1 || p["custom-4"] != 0 {
 		t.Fatalf("patterns %v", p)
 	}
-	want(t, f.collect(), int64(6), semconv.InputRejected.Name, semconv.ErrorTypeKey.String(reasonTooManyPatterns))
+	want(t, f.collect(), int64(6), semconv.InputRejections.Name, semconv.ErrorTypeKey.String(reasonTooManyPatterns))
 }
 
 func TestFeatureLimitAndClose(t *testing.T) {
@@ -282,11 +282,11 @@ func TestFeatureLimitAndClose(t *testing.T) {
 		t.Fatal("features past the limit share the overflow feature")
 	}
 	b.Record(context.Background(), "u", "", 0, true)
-	want(t, f.collect(), int64(1), semconv.FeatureUsage.Name, semconv.Overflow)
+	want(t, f.collect(), int64(1), semconv.FeatureUses.Name, semconv.Overflow)
 	if err := f.a.Shutdown(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := point(f.collect(), semconv.FeatureUsage.Name); ok {
+	if _, ok := point(f.collect(), semconv.FeatureUses.Name); ok {
 		t.Fatal("usage reported after Close")
 	}
 }
@@ -337,9 +337,9 @@ func TestVariants(t *testing.T) {
 	}
 	rm := f.collect()
 	flagAttrs := []attribute.KeyValue{semconv.FeatureTypeKey.String("feature_flag"), semconv.FeatureNameKey.String("checkout")}
-	want(t, rm, int64(2), semconv.FeatureVariants.Name, append(flagAttrs, semconv.FeatureVariantKey.String("v1"))...)
-	want(t, rm, int64(2), semconv.FeatureVariants.Name, append(flagAttrs, semconv.FeatureVariantKey.String("other"))...)
-	want(t, rm, int64(2), semconv.InputRejected.Name, semconv.ErrorTypeKey.String(reasonTooManyVariants))
+	want(t, rm, int64(2), semconv.FeatureVariantUses.Name, append(flagAttrs, semconv.FeatureVariantKey.String("v1"))...)
+	want(t, rm, int64(2), semconv.FeatureVariantUses.Name, append(flagAttrs, semconv.FeatureVariantKey.String("other"))...)
+	want(t, rm, int64(2), semconv.InputRejections.Name, semconv.ErrorTypeKey.String(reasonTooManyVariants))
 }
 
 // TestBadVariantKeepsOneSlot records one invalid UTF-8 variant ten times:
@@ -356,7 +356,7 @@ func TestBadVariantKeepsOneSlot(t *testing.T) {
 	if len(s.Variants) != 2 || s.Variants["on\uFFFD"] != 10 || s.Variants["off"] != 1 {
 		t.Fatalf("variants %v", s.Variants)
 	}
-	want(t, f.collect(), int64(10), semconv.InputRejected.Name, semconv.ErrorTypeKey.String("invalid_utf8"))
+	want(t, f.collect(), int64(10), semconv.InputRejections.Name, semconv.ErrorTypeKey.String("invalid_utf8"))
 }
 
 // TestUserHashKeyLength checks that a key of 16 to 1024 bytes is used, that

@@ -47,7 +47,7 @@ func badQueueCases() []badCase {
 			},
 			Check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
 				metrictest.Want(t, rm, int64(3), semconv.QueueDepth.Name, bad...)
-				badinput.WantHist(t, rm, 1, 3, semconv.QueueDepthSampled.Name, bad...)
+				badinput.WantHist(t, rm, 1, 3, semconv.QueueSampledDepth.Name, bad...)
 			},
 		},
 		{
@@ -112,7 +112,7 @@ func badQueueCases() []badCase {
 			},
 			Check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
 				metrictest.Want(t, rm, int64(0), semconv.QueueDepth.Name, bad...)
-				badinput.WantHist(t, rm, 1, 0, semconv.QueueWaitTime.Name, bad...)
+				badinput.WantHist(t, rm, 1, 0, semconv.QueueWaitDuration.Name, bad...)
 			},
 		},
 		{
@@ -160,7 +160,7 @@ func badQueueCases() []badCase {
 			},
 			Check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
 				metrictest.Want(t, rm, int64(0), semconv.QueueDepth.Name, bad...)
-				badinput.WantNone(t, rm, semconv.QueueDepthSampled.Name, bad...)
+				badinput.WantNone(t, rm, semconv.QueueSampledDepth.Name, bad...)
 			},
 		},
 		{
@@ -315,8 +315,8 @@ func badQueueCases() []badCase {
 				return nil
 			},
 			Check: func(t *testing.T, _ *badRig, rm metricdata.ResourceMetrics) {
-				badinput.WantHist(t, rm, 1, 0, semconv.QueueWaitTime.Name, bad...)
-				metrictest.Want(t, rm, int64(7), semconv.QueueDepthMax.Name, bad...)
+				badinput.WantHist(t, rm, 1, 0, semconv.QueueWaitDuration.Name, bad...)
+				metrictest.Want(t, rm, int64(7), semconv.QueueMaxDepth.Name, bad...)
 			},
 		},
 		{

@@ -102,7 +102,7 @@ func TestClockStepsBack(t *testing.T) {
 	check("behind")
 	f.clock.Advance(time.Hour)
 	check("back at the newest bucket")
-	p, _ := find(f.collect(), semconv.QueueWaitTime.Name, httpType, reqName)
+	p, _ := find(f.collect(), semconv.QueueWaitDuration.Name, httpType, reqName)
 	if h, ok := p.(metricdata.HistogramDataPoint[float64]); !ok || h.Count != 1 || h.Sum != 0 {
 		t.Errorf("waits %+v, want one of 0s", p)
 	}

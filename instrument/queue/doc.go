@@ -73,7 +73,7 @@
 // [ErrNegativeDepth] and is dropped; a negative capacity is taken as 0; a
 // depth above the capacity is kept (utilization above 1); a Leave that
 // would take the depth below 0 is ignored; names are cleaned as in package
-// conn. Each is counted in vitals.input.rejected with its reason. A clock
+// conn. Each is counted in vitals.input.rejections with its reason. A clock
 // that steps back ([WithClock]) counts as no time passing: a wait across
 // the step is 0, and the window's statistics stay where they were until
 // the clock is past their newest bucket again.

@@ -63,13 +63,13 @@ var metrics = []semconv.Metric{
 	mDepth:         semconv.QueueDepth.Metric,
 	mCapacity:      semconv.QueueCapacity.Metric,
 	mUtilization:   semconv.QueueUtilization.Metric,
-	mDepthMax:      semconv.QueueDepthMax.Metric,
+	mDepthMax:      semconv.QueueMaxDepth.Metric,
 	mOverflows:     semconv.QueueOverflows.Metric,
 	mOverflowTime:  semconv.QueueOverflowTime.Metric,
-	mRejectedItems: semconv.QueueRejected.Metric,
-	mDepthSampled:  semconv.QueueDepthSampled.Metric,
-	mWait:          semconv.QueueWaitTime.Metric,
-	mRejected:      semconv.InputRejected.Metric,
+	mRejectedItems: semconv.QueueRejections.Metric,
+	mDepthSampled:  semconv.QueueSampledDepth.Metric,
+	mWait:          semconv.QueueWaitDuration.Metric,
+	mRejected:      semconv.InputRejections.Metric,
 }
 
 // New returns a Monitor recording into the configured MeterProvider (the
@@ -77,14 +77,14 @@ var metrics = []semconv.Metric{
 //
 //   - vitals.queue.depth, vitals.queue.capacity and vitals.queue.utilization
 //     (depth over capacity), read at collection;
-//   - vitals.queue.depth.sampled: the depth histogram over samples, in
+//   - vitals.queue.sampled_depth: the depth histogram over samples, in
 //     0 to 2500 buckets;
-//   - vitals.queue.depth.max: the largest depth over the window;
+//   - vitals.queue.max_depth: the largest depth over the window;
 //   - vitals.queue.overflows and vitals.queue.overflow.time: transitions
 //     into overflow, and the time spent there;
-//   - vitals.queue.wait_time: the wait from Enter to Leave;
-//   - vitals.queue.rejected: items turned away;
-//   - vitals.input.rejected: calls whose input was rejected or cleaned.
+//   - vitals.queue.wait.duration: the wait from Enter to Leave;
+//   - vitals.queue.rejections: items turned away;
+//   - vitals.input.rejections: calls whose input was rejected or cleaned.
 //
 // Probes are read at every collection; call [Monitor.StartSampler] to sample them,
 // and queues fed by Enter and Leave, in the background as well.
@@ -96,7 +96,7 @@ func New(opts ...Option) (*Monitor, error) {
 		reasonLeaveWithoutEnter, reasonInvalidUTF8, reasonNameTooLong, reasonEmptyName)
 	setup := cfg.Setup
 	setup.Scope, setup.Metrics = ScopeName, metrics
-	setup.Traced = []string{semconv.QueueWaitTime.Name} // LeaveContext
+	setup.Traced = []string{semconv.QueueWaitDuration.Name} // LeaveContext
 	setup.Before = m.readProbes
 	err := m.shell.Init(setup, m.read, m.emit)
 	return m, err
@@ -288,7 +288,7 @@ func (m *Monitor) emit(st *state, out core.Sink) {
 	m.rejects.Emit(out, mRejected)
 }
 
-// Reasons counted in vitals.input.rejected (error.type).
+// Reasons counted in vitals.input.rejections (error.type).
 const (
 	reasonNegativeDepth      = "negative_depth"
 	reasonNegativeCapacity   = "negative_capacity"

@@ -29,7 +29,7 @@ func TestProbeSampledOncePerRead(t *testing.T) {
 			t.Fatalf("fast=%v: %d samples (depth %d) after three collections and snapshots in one read, want 1 (2)", fast, s.Samples, s.Depth)
 		}
 		if fast {
-			p, ok := find(f.collect(), semconv.QueueDepthSampled.Name)
+			p, ok := find(f.collect(), semconv.QueueSampledDepth.Name)
 			if h, isHist := p.(metricdata.HistogramDataPoint[float64]); !ok || !isHist || h.Count != 1 {
 				t.Fatalf("depth histogram %v, want one sample", p)
 			}

@@ -85,12 +85,12 @@ func TestPushedSamples(t *testing.T) {
 			want(t, rm, int64(100), semconv.QueueDepth.Name, httpType, reqName)
 			want(t, rm, int64(100), semconv.QueueCapacity.Name, httpType, reqName)
 			want(t, rm, 1.0, semconv.QueueUtilization.Name, httpType, reqName)
-			want(t, rm, int64(100), semconv.QueueDepthMax.Name, httpType, reqName)
+			want(t, rm, int64(100), semconv.QueueMaxDepth.Name, httpType, reqName)
 			want(t, rm, int64(3), semconv.QueueOverflows.Name, httpType, reqName)
 			// 2s + 1s + 0.5s so far.
 			want(t, rm, 3.5, semconv.QueueOverflowTime.Name, httpType, reqName)
 
-			got, _ := find(rm, semconv.QueueDepthSampled.Name, httpType, reqName)
+			got, _ := find(rm, semconv.QueueSampledDepth.Name, httpType, reqName)
 			h := got.(metricdata.HistogramDataPoint[float64])
 			// Buckets 0,1,5,10,25,50,100,250,...: 0,0 | 10 | 50 | 80,95,79,80,30?
 			wantCounts := make([]uint64, len(semconv.DepthBuckets())+1)
@@ -136,7 +136,7 @@ func TestOverflowIndependentOfSampling(t *testing.T) {
 	want(t, rm, int64(5), semconv.QueueOverflows.Name, httpType, reqName)
 	want(t, rm, 5.0, semconv.QueueOverflowTime.Name, httpType, reqName)
 	want(t, rm, int64(0), semconv.QueueDepth.Name, httpType, reqName)
-	got, _ := find(rm, semconv.QueueWaitTime.Name, httpType, reqName)
+	got, _ := find(rm, semconv.QueueWaitDuration.Name, httpType, reqName)
 	h := got.(metricdata.HistogramDataPoint[float64])
 	// Per cycle: one item waited 1s, seven waited 2s.
 	if h.Count != 40 || h.Sum != 5*(1+7*2) {
@@ -166,10 +166,10 @@ func TestCancelRejectAndCapacity(t *testing.T) {
 
 			rm := f.collect()
 			want(t, rm, int64(3), semconv.QueueDepth.Name, httpType, reqName)
-			want(t, rm, int64(2), semconv.QueueRejected.Name, httpType, reqName)
+			want(t, rm, int64(2), semconv.QueueRejections.Name, httpType, reqName)
 			want(t, rm, int64(1), semconv.QueueOverflows.Name, httpType, reqName)
 			want(t, rm, 0.3, semconv.QueueUtilization.Name, httpType, reqName)
-			got, _ := find(rm, semconv.QueueWaitTime.Name, httpType, reqName)
+			got, _ := find(rm, semconv.QueueWaitDuration.Name, httpType, reqName)
 			if h, ok := got.(metricdata.HistogramDataPoint[float64]); !ok || h.Count != 1 || h.Sum != 1 {
 				t.Errorf("waits %+v, want the one Leave of 1 s (a Cancel has no wait)", got)
 			}
@@ -190,7 +190,7 @@ func TestCancelRejectAndCapacity(t *testing.T) {
 			Ticket{q: q}.Cancel() // one Cancel too many: counted, depth stays 0
 			rm = f.collect()
 			want(t, rm, int64(0), semconv.QueueDepth.Name, httpType, reqName)
-			want(t, rm, int64(1), semconv.InputRejected.Name, semconv.ErrorTypeKey.String(reasonLeaveWithoutEnter))
+			want(t, rm, int64(1), semconv.InputRejections.Name, semconv.ErrorTypeKey.String(reasonLeaveWithoutEnter))
 		})
 	}
 }
@@ -293,10 +293,10 @@ func TestBadInput(t *testing.T) {
 	Ticket{q: q2}.Leave() // one Leave too many
 	rm := f.collect()
 	rej := func(reason string) attribute.KeyValue { return semconv.ErrorTypeKey.String(reason) }
-	want(t, rm, int64(1), semconv.InputRejected.Name, rej(reasonNegativeDepth))
-	want(t, rm, int64(1), semconv.InputRejected.Name, rej(reasonNegativeCapacity))
-	want(t, rm, int64(1), semconv.InputRejected.Name, rej(reasonDepthAboveCapacity))
-	want(t, rm, int64(1), semconv.InputRejected.Name, rej(reasonLeaveWithoutEnter))
+	want(t, rm, int64(1), semconv.InputRejections.Name, rej(reasonNegativeDepth))
+	want(t, rm, int64(1), semconv.InputRejections.Name, rej(reasonNegativeCapacity))
+	want(t, rm, int64(1), semconv.InputRejections.Name, rej(reasonDepthAboveCapacity))
+	want(t, rm, int64(1), semconv.InputRejections.Name, rej(reasonLeaveWithoutEnter))
 	want(t, rm, 1.2, semconv.QueueUtilization.Name, httpType, reqName)
 	want(t, rm, int64(0), semconv.QueueDepth.Name, httpType, semconv.QueueNameKey.String("owned"))
 }
@@ -339,7 +339,7 @@ func TestShutdownUnregisters(t *testing.T) {
 		t.Fatalf("second Shutdown: %v", err)
 	}
 	rm := f.collect()
-	for _, name := range []string{semconv.QueueDepth.Name, semconv.QueueDepthSampled.Name, semconv.QueueWaitTime.Name} {
+	for _, name := range []string{semconv.QueueDepth.Name, semconv.QueueSampledDepth.Name, semconv.QueueWaitDuration.Name} {
 		if _, ok := find(rm, name); ok {
 			t.Errorf("%s still reported after Shutdown", name)
 		}
@@ -375,7 +375,7 @@ func TestConcurrentSafe(t *testing.T) {
 	wg.Wait()
 	<-done
 	rm := f.collect()
-	got, _ := find(rm, semconv.QueueWaitTime.Name, httpType, reqName)
+	got, _ := find(rm, semconv.QueueWaitDuration.Name, httpType, reqName)
 	if h := got.(metricdata.HistogramDataPoint[float64]); h.Count != workers*ops {
 		t.Fatalf("%d waits, want %d", h.Count, workers*ops)
 	}

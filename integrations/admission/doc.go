@@ -14,7 +14,7 @@
 //     waiting for a slot. A request that cannot run at once enters it, and
 //     leaves it when a slot frees up (oldest first), its wait recorded. A
 //     request that finds it full is turned away at once (counted in
-//     vitals.queue.rejected); one that waits longer than Timeout, or whose
+//     vitals.queue.rejections); one that waits longer than Timeout, or whose
 //     client gives up, leaves with its wait recorded and is counted as
 //     rejected.
 //   - name + "_in_flight": the requests running, against Limit.

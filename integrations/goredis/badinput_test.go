@@ -408,7 +408,7 @@ func TestBadPoolNamesThroughCollector(t *testing.T) {
 				t.Errorf("Shutdown: %v", err)
 			}
 
-			open := int64(-1)          // vitals.connection.open of pool control
+			open := int64(-1)          // vitals.connection.count of pool control
 			idle := map[string]int64{} // idle connections by pool name
 			for _, req := range col.requests(t) {
 				for _, rm := range req.GetResourceMetrics() {
@@ -417,7 +417,7 @@ func TestBadPoolNamesThroughCollector(t *testing.T) {
 							for _, dp := range m.GetSum().GetDataPoints() {
 								attrs := otlpAttrs(t, m.GetName(), dp.GetAttributes())
 								switch {
-								case m.GetName() == semconv.ConnectionOpen.Name && attrs[string(semconv.ConnectionPoolKey)] == "control":
+								case m.GetName() == semconv.ConnectionCount.Name && attrs[string(semconv.ConnectionPoolNameKey)] == "control":
 									open = dp.GetAsInt()
 								case m.GetName() == semconv.DBClientConnectionCount.Name &&
 									attrs[string(semconv.DBClientConnectionStateKey)] == semconv.ConnectionStateIdle:
@@ -429,7 +429,7 @@ func TestBadPoolNamesThroughCollector(t *testing.T) {
 				}
 			}
 			if open != 1 {
-				t.Errorf("%s of the control pool: %d, want 1 (-1: never received)", semconv.ConnectionOpen.Name, open)
+				t.Errorf("%s of the control pool: %d, want 1 (-1: never received)", semconv.ConnectionCount.Name, open)
 			}
 			for _, name := range []string{"control", "orders\uFFFD", mib[:semconv.MaxValueLength]} {
 				if n, ok := idle[name]; !ok || n != 1 {

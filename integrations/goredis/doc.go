@@ -14,7 +14,7 @@
 //   - [RegisterPoolStats] reports the client's [redis.PoolStats] at each
 //     collection with the official semantic conventions:
 //     db.client.connection.count by state (used, idle) and
-//     db.client.connection.max, with vitals' vitals.db.connection.waits and
+//     db.client.connection.max, with vitals' vitals.db.client.connection.waits and
 //     .wait_time.
 //
 // For example:

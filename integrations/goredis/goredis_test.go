@@ -61,7 +61,7 @@ func (k *tracked) pool(t *testing.T) conn.Entry {
 func (k *tracked) rejected(t *testing.T) map[string]int64 {
 	t.Helper()
 	got := map[string]int64{}
-	m, ok := find(collect(t, k.reader), semconv.InputRejected.Name)
+	m, ok := find(collect(t, k.reader), semconv.InputRejections.Name)
 	if !ok {
 		return got
 	}
@@ -591,7 +591,7 @@ func TestRegisterPoolStats(t *testing.T) {
 			if got != tt.want {
 				t.Errorf("got %+v, want %+v", got, tt.want)
 			}
-			if rm.ScopeMetrics[0].Scope.Name != goredis.ScopeName || rm.ScopeMetrics[0].Scope.Version != goredis.Version {
+			if s := rm.ScopeMetrics[0].Scope; s.Name != goredis.ScopeName || s.Version != goredis.Version || s.SchemaURL != semconv.SchemaURL {
 				t.Errorf("scope %+v", rm.ScopeMetrics[0].Scope)
 			}
 			if err := reg.Unregister(); err != nil {

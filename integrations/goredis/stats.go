@@ -102,7 +102,7 @@ func WithPoolSize(n int) Option {
 //     and used (TotalConns - IdleConns, never negative);
 //   - db.client.connection.max: the pool size (see [WithPoolSize]), when
 //     known;
-//   - vitals.db.connection.waits and vitals.db.connection.wait_time:
+//   - vitals.db.client.connection.waits and vitals.db.client.connection.wait.time:
 //     WaitCount and WaitDurationNs, the turns callers waited for because
 //     every connection was taken.
 //
@@ -130,7 +130,7 @@ func RegisterPoolStats(client interface{ PoolStats() *redis.PoolStats }, poolNam
 	if !cfg.sizeGiven {
 		size = poolSize(client)
 	}
-	m := cfg.provider.Meter(ScopeName, metric.WithInstrumentationVersion(Version))
+	m := cfg.provider.Meter(ScopeName, metric.WithInstrumentationVersion(Version), metric.WithSchemaURL(semconv.SchemaURL))
 	errs := []error{cfgErr}
 	keep := func(err error) {
 		if err != nil {

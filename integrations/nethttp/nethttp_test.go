@@ -98,7 +98,7 @@ func TestKeepAliveClients(t *testing.T) {
 	var lifetimes uint64
 	for _, sm := range rm.ScopeMetrics {
 		for _, m := range sm.Metrics {
-			if m.Name == semconv.ConnectionLifetime.Name {
+			if m.Name == semconv.ConnectionDuration.Name {
 				lifetimes = m.Data.(metricdata.Histogram[float64]).DataPoints[0].Count
 			}
 		}

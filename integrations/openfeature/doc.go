@@ -40,7 +40,7 @@
 // run (a flag key that is not UTF-8) is not counted.
 //
 // The variant the provider gave, when it names one, is counted with
-// [feature.Feature.RecordVariant]: in vitals.feature.variants, at most
+// [feature.Feature.RecordVariant]: in vitals.feature.variant.uses, at most
 // feature.MaxVariants per flag, further ones as "other".
 //
 // # Bad input

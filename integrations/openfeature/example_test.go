@@ -60,7 +60,7 @@ func ExampleNew() {
 	var lines []string
 	for _, sm := range rm.ScopeMetrics {
 		for _, m := range sm.Metrics {
-			if m.Name != semconv.FeatureUsage.Name {
+			if m.Name != semconv.FeatureUses.Name {
 				continue
 			}
 			for _, dp := range m.Data.(metricdata.Sum[int64]).DataPoints {
@@ -77,6 +77,6 @@ func ExampleNew() {
 	// Output:
 	// feature_flag new-checkout: 3 uses, 0 failed, 2 users
 	// feature_flag dark-mode: 1 uses, 1 failed, 1 users
-	// vitals.feature.usage{dark-mode, failure} 1
-	// vitals.feature.usage{new-checkout, success} 3
+	// vitals.feature.uses{dark-mode, failure} 1
+	// vitals.feature.uses{new-checkout, success} 3
 }

@@ -45,7 +45,7 @@ func TestExpositionKeepsNoTargetingKey(t *testing.T) {
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	text := string(body)
-	if !strings.Contains(text, `vitals_feature_name="new-checkout"`) || !strings.Contains(text, "vitals_feature_variants_total") {
+	if !strings.Contains(text, `vitals_feature_name="new-checkout"`) || !strings.Contains(text, "vitals_feature_variant_uses_total") {
 		t.Fatalf("the exposition lacks the flags: the check below would prove nothing\n%s", text)
 	}
 	for _, u := range users {

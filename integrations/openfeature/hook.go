@@ -44,7 +44,7 @@ var _ openfeature.Hook = (*Hook)(nil)
 // the feature_flag feature named by the flag key (feature.TypeFeatureFlag),
 // in the pattern feature.PatternDirectCall unless [WithPattern] or the
 // [PatternHint] hint says otherwise. The tracker then reports, per flag,
-// vitals.feature.usage by pattern and outcome, vitals.feature.duration,
+// vitals.feature.uses by pattern and outcome, vitals.feature.use.duration,
 // vitals.feature.users and vitals.feature.success_ratio.
 //
 // Flag keys and variants are cleaned as the trackers clean names
@@ -122,7 +122,7 @@ func (h *Hook) Finally(ctx context.Context, hc openfeature.HookContext, details 
 
 // feature returns the handle of the flag key flag, kept, under the cleaned
 // key, for the first maxCached flag keys. The tracker is given flag as it
-// is, and counts its repairs in vitals.input.rejected.
+// is, and counts its repairs in vitals.input.rejections.
 func (h *Hook) feature(flag string) *feature.Feature {
 	key := semconv.CleanValue(flag) // a copy of at most 256 bytes, never the caller's huge key
 	h.mu.RLock()

@@ -146,7 +146,7 @@ func byName(s feature.Snapshot) map[string]feature.Entry {
 	return m
 }
 
-// usagePoint is the vitals.feature.usage data point of flag in outcome.
+// usagePoint is the vitals.feature.uses data point of flag in outcome.
 func usagePoint(flag, pattern, outcome string, n int64) metricdata.DataPoint[int64] {
 	return metricdata.DataPoint[int64]{
 		Attributes: attribute.NewSet(
@@ -159,12 +159,12 @@ func usagePoint(flag, pattern, outcome string, n int64) metricdata.DataPoint[int
 	}
 }
 
-// usage is the expected vitals.feature.usage metric.
+// usage is the expected vitals.feature.uses metric.
 func usage(points ...metricdata.DataPoint[int64]) metricdata.Metrics {
 	return metricdata.Metrics{
-		Name:        semconv.FeatureUsage.Name,
-		Description: semconv.FeatureUsage.Description,
-		Unit:        semconv.FeatureUsage.Unit,
+		Name:        semconv.FeatureUses.Name,
+		Description: semconv.FeatureUses.Description,
+		Unit:        semconv.FeatureUses.Unit,
 		Data: metricdata.Sum[int64]{
 			Temporality: metricdata.CumulativeTemporality,
 			IsMonotonic: true,
@@ -262,7 +262,7 @@ func TestHookRecordsEvaluations(t *testing.T) {
 		usagePoint("missing", p, "failure", 3),
 		usagePoint("broken", p, "failure", 1),
 		usagePoint("beta", p, "success", 2),
-	), metric(t, e.collect(t), semconv.FeatureUsage.Name), metricdatatest.IgnoreTimestamp())
+	), metric(t, e.collect(t), semconv.FeatureUses.Name), metricdatatest.IgnoreTimestamp())
 }
 
 // The targeting keys reach neither the metrics nor the snapshot.
@@ -458,7 +458,7 @@ func TestHookPattern(t *testing.T) {
 	metricdatatest.AssertEqual(t, usage(
 		usagePoint("new-checkout", feature.PatternBackgroundTask, "success", 4),
 		usagePoint("new-checkout", feature.PatternBatchOperation, "success", 1),
-	), metric(t, e.collect(t), semconv.FeatureUsage.Name), metricdatatest.IgnoreTimestamp())
+	), metric(t, e.collect(t), semconv.FeatureUses.Name), metricdatatest.IgnoreTimestamp())
 }
 
 // A hook registered on a client, not on the API, records that client's
@@ -570,5 +570,5 @@ func TestHookConcurrentSafe(t *testing.T) {
 		usagePoint("flaky", feature.PatternDirectCall, "success", n/2),
 		usagePoint("flaky", feature.PatternDirectCall, "failure", n/2),
 		usagePoint("missing", feature.PatternDirectCall, "failure", n),
-	), metric(t, e.collect(t), semconv.FeatureUsage.Name), metricdatatest.IgnoreTimestamp())
+	), metric(t, e.collect(t), semconv.FeatureUses.Name), metricdatatest.IgnoreTimestamp())
 }

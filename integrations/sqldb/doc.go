@@ -15,7 +15,7 @@
 //   - [RegisterStats] reports the pool's [sql.DBStats] at each collection
 //     with the official semantic conventions: db.client.connection.count by
 //     state (used, idle) and db.client.connection.max, with vitals'
-//     vitals.db.connection.waits, .wait_time and .closed (by reason).
+//     vitals.db.client.connection.waits, .wait_time and .closed (by reason).
 //
 // For example:
 //

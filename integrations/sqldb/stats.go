@@ -51,9 +51,9 @@ func WithMeterProvider(mp metric.MeterProvider) Option {
 //     idle (Idle);
 //   - db.client.connection.max: MaxOpenConnections, when the pool has a
 //     maximum;
-//   - vitals.db.connection.waits and vitals.db.connection.wait_time:
+//   - vitals.db.client.connection.waits and vitals.db.client.connection.wait.time:
 //     WaitCount and WaitDuration;
-//   - vitals.db.connection.closed: MaxIdleClosed, MaxIdleTimeClosed and
+//   - vitals.db.client.connection.closures: MaxIdleClosed, MaxIdleTimeClosed and
 //     MaxLifetimeClosed, by reason.
 //
 // poolName is cleaned as the trackers clean names ([semconv.CleanValue]):
@@ -77,7 +77,7 @@ func RegisterStats(db *sql.DB, poolName string, opts ...Option) (metric.Registra
 	if cfg.provider == nil {
 		cfg.provider = otel.GetMeterProvider()
 	}
-	m := cfg.provider.Meter(ScopeName, metric.WithInstrumentationVersion(version.Version))
+	m := cfg.provider.Meter(ScopeName, metric.WithInstrumentationVersion(version.Version), metric.WithSchemaURL(semconv.SchemaURL))
 	var errs []error
 	keep := func(err error) {
 		if err != nil {
@@ -92,7 +92,7 @@ func RegisterStats(db *sql.DB, poolName string, opts ...Option) (metric.Registra
 	keep(err)
 	waitTime, err := semconv.DBConnectionWaitTime.New(m)
 	keep(err)
-	closed, err := semconv.DBConnectionClosed.New(m)
+	closed, err := semconv.DBConnectionClosures.New(m)
 	keep(err)
 
 	name := semconv.DBClientConnectionPoolNameKey.String(semconv.CleanValue(poolName))

@@ -34,7 +34,7 @@ type Case[R any] struct {
 	// races the wait it cuts short.
 	Want  error
 	OrNil bool
-	// Counts is what vitals.input.rejected must hold afterwards, exactly,
+	// Counts is what vitals.input.rejections must hold afterwards, exactly,
 	// by "signal/reason"; nil means nothing counted.
 	Counts map[string]int64
 	// Check makes further checks on the collection taken after the call
@@ -82,7 +82,7 @@ func Run[R Rig](t *testing.T, cases []Case[R], newRig func(*testing.T) R) {
 			rm := r.Collect()
 			r.VerifyControl(t, rm)
 			if got := Rejected(rm); !countsEqual(got, tc.Counts) {
-				t.Errorf("%s = %v, want %v", semconv.InputRejected.Name, got, tc.Counts)
+				t.Errorf("%s = %v, want %v", semconv.InputRejections.Name, got, tc.Counts)
 			}
 			if tc.Check != nil {
 				tc.Check(t, r, rm)
@@ -113,12 +113,12 @@ func Fatal(t *testing.T, err error) {
 	}
 }
 
-// Rejected returns vitals.input.rejected by "signal/reason", nil when it
+// Rejected returns vitals.input.rejections by "signal/reason", nil when it
 // has no point.
 func Rejected(rm metricdata.ResourceMetrics) map[string]int64 {
 	var got map[string]int64
 	metrictest.EachPoint(rm, func(name string, attrs attribute.Set, v any) {
-		if name != semconv.InputRejected.Name {
+		if name != semconv.InputRejections.Name {
 			return
 		}
 		signal, _ := attrs.Value(semconv.SignalKey)

@@ -43,7 +43,7 @@ var (
 
 // Attributes of the control series.
 var (
-	ctlConn    = []attribute.KeyValue{semconv.ConnectionTypeKey.String("database"), semconv.ConnectionPoolKey.String("control")}
+	ctlConn    = []attribute.KeyValue{semconv.ConnectionTypeKey.String("database"), semconv.ConnectionPoolNameKey.String("control")}
 	ctlQueue   = []attribute.KeyValue{semconv.QueueTypeKey.String(queue.TypeHTTP), semconv.QueueNameKey.String("control")}
 	ctlCache   = []attribute.KeyValue{semconv.CacheTypeKey.String(cache.TypeApplication), semconv.CacheNameKey.String("control")}
 	ctlFeature = []attribute.KeyValue{semconv.FeatureTypeKey.String(feature.TypeAPIEndpoint), semconv.FeatureNameKey.String("control")}
@@ -80,17 +80,17 @@ func (c *connControl) Record() {
 func (c *connControl) Verify(t *testing.T, rm metricdata.ResourceMetrics, n int64, shut bool) {
 	t.Helper()
 	event := func(e string) []attribute.KeyValue { return With(ctlConn, semconv.ConnectionEventKey.String(e)) }
-	WantHist(t, rm, uint64(n), float64(n), semconv.ConnectionLifetime.Name, ctlConn...)
+	WantHist(t, rm, uint64(n), float64(n), semconv.ConnectionDuration.Name, ctlConn...)
 	if shut {
 		WantNone(t, rm, semconv.ConnectionEvents.Name, ctlConn...)
-		WantNone(t, rm, semconv.ConnectionOpen.Name, ctlConn...)
+		WantNone(t, rm, semconv.ConnectionCount.Name, ctlConn...)
 		return
 	}
 	metrictest.Want(t, rm, 2*n, semconv.ConnectionEvents.Name, event(semconv.ConnectionEventCreated)...)
 	metrictest.Want(t, rm, 2*n, semconv.ConnectionEvents.Name, event(semconv.ConnectionEventReused)...)
 	metrictest.Want(t, rm, n, semconv.ConnectionEvents.Name, event(semconv.ConnectionEventDestroyed)...)
 	metrictest.Want(t, rm, int64(0), semconv.ConnectionEvents.Name, event(semconv.ConnectionEventExpired)...)
-	metrictest.Want(t, rm, n, semconv.ConnectionOpen.Name, ctlConn...)
+	metrictest.Want(t, rm, n, semconv.ConnectionCount.Name, ctlConn...)
 	now := c.clock.Now().Sub(c.t0)
 	var sum int64
 	for _, at := range c.open {
@@ -122,8 +122,8 @@ func (c *queueControl) Record() {
 
 func (c *queueControl) Verify(t *testing.T, rm metricdata.ResourceMetrics, n int64, shut bool) {
 	t.Helper()
-	WantHist(t, rm, uint64(n), float64(4*n), semconv.QueueDepthSampled.Name, ctlQueue...)
-	WantHist(t, rm, uint64(n), 0.5*float64(n), semconv.QueueWaitTime.Name, ctlQueue...)
+	WantHist(t, rm, uint64(n), float64(4*n), semconv.QueueSampledDepth.Name, ctlQueue...)
+	WantHist(t, rm, uint64(n), 0.5*float64(n), semconv.QueueWaitDuration.Name, ctlQueue...)
 	if shut {
 		WantNone(t, rm, semconv.QueueDepth.Name, ctlQueue...)
 		return
@@ -131,10 +131,10 @@ func (c *queueControl) Verify(t *testing.T, rm metricdata.ResourceMetrics, n int
 	metrictest.Want(t, rm, int64(4), semconv.QueueDepth.Name, ctlQueue...)
 	metrictest.Want(t, rm, int64(10), semconv.QueueCapacity.Name, ctlQueue...)
 	metrictest.Want(t, rm, 0.4, semconv.QueueUtilization.Name, ctlQueue...)
-	metrictest.Want(t, rm, int64(4), semconv.QueueDepthMax.Name, ctlQueue...)
+	metrictest.Want(t, rm, int64(4), semconv.QueueMaxDepth.Name, ctlQueue...)
 	metrictest.Want(t, rm, int64(0), semconv.QueueOverflows.Name, ctlQueue...)
 	metrictest.Want(t, rm, 0.0, semconv.QueueOverflowTime.Name, ctlQueue...)
-	metrictest.Want(t, rm, n, semconv.QueueRejected.Name, ctlQueue...)
+	metrictest.Want(t, rm, n, semconv.QueueRejections.Name, ctlQueue...)
 }
 
 // cacheControl is the control cache. A round has three hits (two timed,
@@ -192,16 +192,16 @@ func (c featureControl) Record() {
 
 func (featureControl) Verify(t *testing.T, rm metricdata.ResourceMetrics, n int64, shut bool) {
 	t.Helper()
-	WantHist(t, rm, uint64(2*n), 0.75*float64(n), semconv.FeatureDuration.Name, ctlFeature...)
+	WantHist(t, rm, uint64(2*n), 0.75*float64(n), semconv.FeatureUseDuration.Name, ctlFeature...)
 	if shut {
-		WantNone(t, rm, semconv.FeatureUsage.Name, ctlFeature...)
+		WantNone(t, rm, semconv.FeatureUses.Name, ctlFeature...)
 		return
 	}
 	use := func(pattern, outcome string) []attribute.KeyValue {
 		return With(ctlFeature, semconv.FeaturePatternKey.String(pattern), semconv.FeatureOutcomeKey.String(outcome))
 	}
-	metrictest.Want(t, rm, n, semconv.FeatureUsage.Name, use(feature.PatternDirectCall, semconv.FeatureOutcomeSuccess)...)
-	metrictest.Want(t, rm, n, semconv.FeatureUsage.Name, use(feature.PatternBatchOperation, semconv.FeatureOutcomeFailure)...)
+	metrictest.Want(t, rm, n, semconv.FeatureUses.Name, use(feature.PatternDirectCall, semconv.FeatureOutcomeSuccess)...)
+	metrictest.Want(t, rm, n, semconv.FeatureUses.Name, use(feature.PatternBatchOperation, semconv.FeatureOutcomeFailure)...)
 	metrictest.Want(t, rm, int64(2), semconv.FeatureUsers.Name, ctlFeature...)
 	metrictest.Want(t, rm, 0.5, semconv.FeatureSuccessRatio.Name, ctlFeature...)
 }

@@ -3,7 +3,7 @@
 // [Rig] (trackers recording into a ManualReader of their own, with control
 // series fed known traffic before and after the call) and the outcome the
 // documentation promises: an error, or a no-op counted in
-// vitals.input.rejected.
+// vitals.input.rejections.
 //
 // Each package keeps its cases beside its code: the root package's (vitals,
 // healthscore, exporters) in the module root, each tracker's in

@@ -11,7 +11,7 @@ import (
 )
 
 // Reasons a name was cleaned, counted by the trackers in
-// vitals.input.rejected: those of [semconv.CleanValueFunc].
+// vitals.input.rejections: those of [semconv.CleanValueFunc].
 const (
 	ReasonInvalidUTF8 = semconv.ErrorTypeInvalidUTF8
 	ReasonNameTooLong = semconv.ErrorTypeNameTooLong

@@ -65,3 +65,30 @@ func TestRenderRejectsUnknownSignal(t *testing.T) {
 		t.Fatal("Render accepted a metric with an unknown signal")
 	}
 }
+
+// TestPrometheusName checks the exporter's translation on one metric of
+// each shape: a counter, an UpDownCounter with an annotation, a gauge of
+// unit 1, a ratio already named so, a histogram and a counter of seconds.
+func TestPrometheusName(t *testing.T) {
+	tests := []struct {
+		def  semconv.Metric
+		want string
+	}{
+		{semconv.CacheOperations.Metric, "vitals_cache_operations_total"},
+		{semconv.QueueDepth.Metric, "vitals_queue_depth"},
+		{semconv.HealthScore.Metric, "vitals_health_score_ratio"},
+		{semconv.CacheHitRatio.Metric, "vitals_cache_hit_ratio"},
+		{semconv.QueueWaitDuration.Metric, "vitals_queue_wait_duration_seconds"},
+		{semconv.DBConnectionWaitTime.Metric, "vitals_db_client_connection_wait_time_seconds_total"},
+		{semconv.DBClientConnectionCount.Metric, "db_client_connection_count"},
+	}
+	for _, tt := range tests {
+		got, err := PrometheusName(tt.def)
+		if err != nil || got != tt.want {
+			t.Errorf("%s: got %q, %v; want %q", tt.def.Name, got, err, tt.want)
+		}
+	}
+	if _, err := PrometheusName(semconv.Metric{Name: "x.y"}); err == nil {
+		t.Error("no error for a metric without a kind")
+	}
+}

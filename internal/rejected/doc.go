@@ -1,4 +1,4 @@
 // Package rejected counts the calls whose input a tracker rejected or
-// cleaned, in vitals.input.rejected, by signal and reason, with the
+// cleaned, in vitals.input.rejections, by signal and reason, with the
 // attribute options of every reason built once.
 package rejected

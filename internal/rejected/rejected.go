@@ -36,7 +36,7 @@ func DurationReason(d time.Duration) string {
 }
 
 // Counter counts rejected input of one signal in atomics, which a
-// tracker emits at collection as vitals.input.rejected. Its methods are
+// tracker emits at collection as vitals.input.rejections. Its methods are
 // safe for concurrent use.
 type Counter struct {
 	signal  string

@@ -80,7 +80,7 @@ func TestPrivacyThroughRealExport(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	if !strings.Contains(string(exposition), "vitals_feature_usage_total") || !strings.Contains(received.String(), "vitals.feature.users") {
+	if !strings.Contains(string(exposition), "vitals_feature_uses_total") || !strings.Contains(received.String(), "vitals.feature.users") {
 		t.Fatal("the exports do not carry the feature metrics: the check below would prove nothing")
 	}
 	for _, u := range users {

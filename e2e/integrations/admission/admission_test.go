@@ -114,10 +114,10 @@ func TestLoadThroughPrometheus(t *testing.T) {
 		ok    func(float64) bool
 		want  string
 	}{
-		{`vitals_queue_depth_max{vitals_queue_name="api"}`, func(v float64) bool { return v > 40 }, "> 40"},
+		{`vitals_queue_max_depth{vitals_queue_name="api"}`, func(v float64) bool { return v > 40 }, "> 40"},
 		{`vitals_queue_overflows_total{vitals_queue_name="api"}`, func(v float64) bool { return v >= 1 }, ">= 1"},
-		{`vitals_queue_rejected_total{vitals_queue_name="api"}`, func(v float64) bool { return v == float64(busy.Load()) }, fmt.Sprint(busy.Load())},
-		{`vitals_queue_wait_time_seconds_count{vitals_queue_name="api"}`, func(v float64) bool { return v == float64(queued.Load()) }, fmt.Sprint(queued.Load())},
+		{`vitals_queue_rejections_total{vitals_queue_name="api"}`, func(v float64) bool { return v == float64(busy.Load()) }, fmt.Sprint(busy.Load())},
+		{`vitals_queue_wait_duration_seconds_count{vitals_queue_name="api"}`, func(v float64) bool { return v == float64(queued.Load()) }, fmt.Sprint(queued.Load())},
 		{`vitals_queue_capacity{vitals_queue_name="api_in_flight"}`, func(v float64) bool { return v == 4 }, "4"},
 	}
 	for _, c := range checks {

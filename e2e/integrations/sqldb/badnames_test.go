@@ -60,9 +60,9 @@ func TestBadPoolNamesThroughCollector(t *testing.T) {
 			}
 
 			// The tracker's own metrics arrive.
-			ctl := map[string]string{string(semconv.ConnectionPoolKey): "control"}
-			if _, err := col.WaitLast(ctx, semconv.ConnectionOpen.Name, ctl, func(p testbackend.Point) bool { return p.Int == 1 }); err != nil {
-				t.Fatalf("%s of the control pool: %v", semconv.ConnectionOpen.Name, err)
+			ctl := map[string]string{string(semconv.ConnectionPoolNameKey): "control"}
+			if _, err := col.WaitLast(ctx, semconv.ConnectionCount.Name, ctl, func(p testbackend.Point) bool { return p.Int == 1 }); err != nil {
+				t.Fatalf("%s of the control pool: %v", semconv.ConnectionCount.Name, err)
 			}
 			pts, err := col.Points()
 			if err != nil {

@@ -106,23 +106,23 @@ func TestPostgresRotation(t *testing.T) {
 		t.Fatal(err)
 	}
 	pool := map[string]string{
-		string(semconv.ConnectionTypeKey): "database",
-		string(semconv.ConnectionPoolKey): "primary",
+		string(semconv.ConnectionTypeKey):     "database",
+		string(semconv.ConnectionPoolNameKey): "primary",
 	}
 	var opens []int64
 	last := map[string]testbackend.Point{}
 	for _, p := range pts {
 		switch p.Metric {
-		case semconv.ConnectionOpen.Name:
+		case semconv.ConnectionCount.Name:
 			opens = append(opens, p.Int)
 		case semconv.ConnectionEvents.Name:
 			last[p.Attrs[string(semconv.ConnectionEventKey)]] = p
-		case semconv.ConnectionLifetime.Name, semconv.DBConnectionWaits.Name:
+		case semconv.ConnectionDuration.Name, semconv.DBConnectionWaits.Name:
 			last[p.Metric] = p
 		}
 	}
 	if len(opens) < 5 {
-		t.Fatalf("collector received %d points of %s over 6 s of 0.5 s exports", len(opens), semconv.ConnectionOpen.Name)
+		t.Fatalf("collector received %d points of %s over 6 s of 0.5 s exports", len(opens), semconv.ConnectionCount.Name)
 	}
 	if m := slices.Max(opens); m > 5 {
 		t.Errorf("open connections peaked at %d with SetMaxOpenConns(5)", m)
@@ -133,7 +133,7 @@ func TestPostgresRotation(t *testing.T) {
 	if d := last["destroyed"]; d.Int <= 0 {
 		t.Errorf("destroyed %d, want > 0", d.Int)
 	}
-	life := last[semconv.ConnectionLifetime.Name]
+	life := last[semconv.ConnectionDuration.Name]
 	if i := slices.Index(life.Bounds, 5); i < 0 || life.BucketCounts[i] == 0 {
 		t.Errorf("lifetimes %v over bounds %v: want some in (1, 5]", life.BucketCounts, life.Bounds)
 	}
