@@ -42,7 +42,7 @@ func RecordCreateTime(client redis.UniversalClient, poolName string, opts ...Opt
 	if errors.Is(err, ErrNegativePoolSize) {
 		err = nil // the pool size plays no part here
 	}
-	m := cfg.provider.Meter(ScopeName, metric.WithInstrumentationVersion(Version))
+	m := cfg.provider.Meter(ScopeName, metric.WithInstrumentationVersion(Version), metric.WithSchemaURL(semconv.SchemaURL))
 	hist, herr := semconv.DBClientConnectionCreateTime.New(m)
 	if herr != nil {
 		return errors.Join(err, herr)

@@ -157,7 +157,7 @@ func RegisterPoolStats(client interface{ PoolStats() *redis.PoolStats }, poolNam
 		size = poolSize(client)
 	}
 	idleMin, idleMax, idleKnown := idleBounds(client, size)
-	m := cfg.provider.Meter(ScopeName, metric.WithInstrumentationVersion(Version))
+	m := cfg.provider.Meter(ScopeName, metric.WithInstrumentationVersion(Version), metric.WithSchemaURL(semconv.SchemaURL))
 	errs := []error{cfgErr}
 	keep := func(err error) {
 		if err != nil {

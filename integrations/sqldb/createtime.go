@@ -38,7 +38,7 @@ func RecordCreateTime(c driver.Connector, poolName string, opts ...Option) (driv
 		return nilConnector{}, nil
 	}
 	cfg := newConfig(opts)
-	m := cfg.provider.Meter(ScopeName, metric.WithInstrumentationVersion(version.Version))
+	m := cfg.provider.Meter(ScopeName, metric.WithInstrumentationVersion(version.Version), metric.WithSchemaURL(semconv.SchemaURL))
 	hist, err := semconv.DBClientConnectionCreateTime.New(m)
 	if err != nil {
 		return c, err

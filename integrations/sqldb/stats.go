@@ -119,7 +119,7 @@ func RegisterStats(db *sql.DB, poolName string, opts ...Option) (metric.Registra
 		return noop.Registration{}, ErrNilDB
 	}
 	cfg := newConfig(opts)
-	m := cfg.provider.Meter(ScopeName, metric.WithInstrumentationVersion(version.Version))
+	m := cfg.provider.Meter(ScopeName, metric.WithInstrumentationVersion(version.Version), metric.WithSchemaURL(semconv.SchemaURL))
 	var errs []error
 	keep := func(err error) {
 		if err != nil {
