@@ -94,7 +94,7 @@ func TestFeatureFlagAttributesThroughCollector(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := map[string]int64{} // the last count of each series, by its attributes
+	got := map[string]int64{}                 // the last count of each series, by its attributes
 	lastUse := map[string]testbackend.Point{} // the last point of each usage series
 	for _, p := range pts {
 		switch p.Metric {
