@@ -138,8 +138,9 @@
 // clean theirs ([github.com/otelvitals/vitals/semconv.CleanValue]), so that
 // a name that is not UTF-8 cannot make an export fail and a huge one is
 // cut to 256 bytes. A nil client (a nil interface or a nil pointer) or a
-// nil pool makes [InstrumentClient] a no-op, [RegisterPoolStats] reads it
-// as an empty pool, and [Get] returns [ErrNilClient]; a nil function makes
+// nil pool makes [InstrumentClient] a no-op, a nil client makes
+// [RecordCreateTime] one too, [RegisterPoolStats] reads it as an empty
+// pool, and [Get] returns [ErrNilClient]; a nil function makes
 // [Lookup] return a command failed with [ErrNilFunc]; a nil cache records
 // nothing.
 package goredis // import "github.com/otelvitals/vitals/integrations/goredis"

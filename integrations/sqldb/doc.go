@@ -66,7 +66,8 @@
 // clean theirs ([github.com/otelvitals/vitals/semconv.CleanValue]), so that
 // a name that is not UTF-8 cannot make an export fail and a huge one is
 // cut to 256 bytes. A nil pool tracks nothing; a nil connector gives a
-// database whose queries fail with [ErrNilConnector]; [RegisterStats] of a
+// database whose queries fail with [ErrNilConnector], through [Connector]
+// and [RecordCreateTime] alike; [RegisterStats] of a
 // nil database returns [ErrNilDB]; [TrackStats] of a nil database or pool
 // does nothing.
 //
