@@ -507,6 +507,7 @@ func All() []Metric {
 		InputRejections.Metric,
 		SelfDuration.Metric,
 	}
+	defs = append(defs, officialDefs()...)
 	for i := range defs {
 		defs[i].Attributes = append([]attribute.Key(nil), defs[i].Attributes...)
 		defs[i].Buckets = cloneBuckets(defs[i].Buckets)

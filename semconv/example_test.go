@@ -66,5 +66,5 @@ func ExampleViews() {
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithView(semconv.Views()...))
 	defer mp.Shutdown(context.Background())
 	fmt.Println(len(semconv.Views()), "histogram views")
-	// Output: 6 histogram views
+	// Output: 7 histogram views
 }

@@ -13,9 +13,12 @@
 //     closed), with its real age and lifetime.
 //   - [RegisterPoolStats] reports the client's [redis.PoolStats] at each
 //     collection with the official semantic conventions:
-//     db.client.connection.count by state (used, idle) and
-//     db.client.connection.max, with vitals' vitals.db.client.connection.waits and
-//     .wait_time.
+//     db.client.connection.count by state (used, idle),
+//     db.client.connection.max, .pending_requests, .timeouts, .idle.min and
+//     .idle.max, with vitals' vitals.db.client.connection.waits and
+//     .wait.time;
+//     [RecordCreateTime] adds db.client.connection.create_time. See
+//     Official metrics below.
 //
 // For example:
 //
@@ -24,6 +27,7 @@
 //	goredis.InstrumentClient(rdb, tr.Pool("redis", "cache"))
 //	reg, _ := goredis.RegisterPoolStats(rdb, "cache")
 //	defer reg.Unregister()
+//	_ = goredis.RecordCreateTime(rdb, "cache")
 //
 // Redis used as a cache is watched with a [cache.Cache] of package
 // [github.com/otelvitals/vitals/instrument/cache]: [Get] replaces
@@ -61,6 +65,39 @@
 // wrapped connections keep the file descriptor of the connection they
 // wrap within reach (syscall.Conn, NetConn), so go-redis still checks
 // idle connections for a server-side close before reusing them.
+//
+// # Official metrics
+//
+// Of the db.client.connection.* metrics of the semantic conventions
+// (v1.44.0, "development" stability), each carrying
+// db.client.connection.pool.name, this package reports those go-redis
+// lets it observe exactly:
+//
+//   - count (by state), max, pending_requests and timeouts, read from
+//     [redis.PoolStats] (TotalConns - IdleConns, IdleConns,
+//     PendingRequests, Timeouts) and the pool size;
+//   - idle.min and idle.max, read from the client's MinIdleConns and
+//     MaxIdleConns;
+//   - create_time, timed by a dial hook ([RecordCreateTime]): the dial,
+//     TCP connect and TLS handshake, without the HELLO and AUTH exchange
+//     go-redis sends on the new connection afterwards.
+//
+// Two are not reported:
+//
+//   - wait_time, a histogram of each caller's wait for a connection:
+//     go-redis keeps only the count and the total of the waits (WaitCount,
+//     WaitDurationNs, reported as vitals.db.client.connection.waits and
+//     .wait.time), and the one place that sees each wait is go-redis's
+//     process-wide recorder (redis.SetOTelRecorder), which a library must
+//     not take from the program;
+//   - use_time, the time from borrowing a connection to returning it:
+//     go-redis borrows and returns connections inside its pool, where no
+//     hook runs; a process hook's time also holds the wait for a
+//     connection, the retries and their back-off, so it is not the use.
+//
+// The idle bounds are known only for a client with an Options()
+// *redis.Options method (a *redis.Client): a cluster client and a ring add
+// up the pools of several nodes.
 //
 // # Redis as a cache
 //
@@ -121,8 +158,9 @@
 // clean theirs ([github.com/otelvitals/vitals/semconv.CleanValue]), so that
 // a name that is not UTF-8 cannot make an export fail and a huge one is
 // cut to 256 bytes. A nil client (a nil interface or a nil pointer) or a
-// nil pool makes [InstrumentClient] a no-op, [RegisterPoolStats] reads it
-// as an empty pool, and [Get] returns [ErrNilClient]; a nil function makes
+// nil pool makes [InstrumentClient] a no-op, a nil client makes
+// [RecordCreateTime] one too, [RegisterPoolStats] reads it as an empty
+// pool, and [Get] returns [ErrNilClient]; a nil function makes
 // [Lookup] return a command failed with [ErrNilFunc]; a nil cache records
 // nothing.
 package goredis // import "github.com/otelvitals/vitals/integrations/goredis"

@@ -56,7 +56,13 @@ func InstrumentClient(client redis.UniversalClient, pool *conn.Pool) {
 		return
 	}
 	trackStats(client, pool)
-	h := NewHook(pool)
+	addHook(client, NewHook(pool))
+}
+
+// addHook adds h where client dials: to a *redis.Client itself, to the
+// node clients a cluster client creates from now on, to the shards of a
+// ring, present and future.
+func addHook(client redis.UniversalClient, h redis.Hook) {
 	switch c := client.(type) {
 	case *redis.Ring:
 		instrumentShards(c, h)

@@ -49,6 +49,7 @@ type config struct {
 	provider  metric.MeterProvider
 	poolSize  int
 	sizeGiven bool
+	now       func() time.Time
 }
 
 // newConfig applies opts over the defaults, then fixes bad values and
@@ -62,6 +63,9 @@ func newConfig(opts []Option) (config, error) {
 	}
 	if cfg.provider == nil {
 		cfg.provider = otel.GetMeterProvider()
+	}
+	if cfg.now == nil {
+		cfg.now = time.Now
 	}
 	var err error
 	if cfg.poolSize < 0 {
@@ -77,6 +81,18 @@ func WithMeterProvider(mp metric.MeterProvider) Option {
 	return optionFunc(func(c *config) {
 		if mp != nil {
 			c.provider = mp
+		}
+	})
+}
+
+// WithClock sets the clock [RecordCreateTime] times dials with; the
+// default, and what a nil now keeps, is time.Now, whose monotonic reading
+// makes the durations immune to changes of the wall clock. A clock that
+// steps back gives a duration of 0. [RegisterPoolStats] ignores it.
+func WithClock(now func() time.Time) Option {
+	return optionFunc(func(c *config) {
+		if now != nil {
+			c.now = now
 		}
 	})
 }
@@ -102,7 +118,18 @@ func WithPoolSize(n int) Option {
 //     and used (TotalConns - IdleConns, never negative);
 //   - db.client.connection.max: the pool size (see [WithPoolSize]), when
 //     known;
-//   - vitals.db.client.connection.waits and vitals.db.client.connection.wait.time:
+//   - db.client.connection.pending_requests: PendingRequests, the
+//     callers waiting for a connection now;
+//   - db.client.connection.timeouts: Timeouts, the callers that gave up
+//     after PoolTimeout without a connection;
+//   - db.client.connection.idle.min and db.client.connection.idle.max:
+//     the client's MinIdleConns and MaxIdleConns, read from a client with
+//     an Options() *redis.Options method (a *redis.Client) and capped at
+//     the pool size, as go-redis applies them; idle.max only when
+//     MaxIdleConns is set (0 keeps every idle connection: no maximum, and
+//     a negative value keeps none: 0);
+//   - vitals.db.client.connection.waits and
+//     vitals.db.client.connection.wait.time:
 //     WaitCount and WaitDurationNs, the turns callers waited for because
 //     every connection was taken.
 //
@@ -130,6 +157,7 @@ func RegisterPoolStats(client interface{ PoolStats() *redis.PoolStats }, poolNam
 	if !cfg.sizeGiven {
 		size = poolSize(client)
 	}
+	idleMin, idleMax, idleKnown := idleBounds(client, size)
 	m := cfg.provider.Meter(ScopeName, metric.WithInstrumentationVersion(Version), metric.WithSchemaURL(semconv.SchemaURL))
 	errs := []error{cfgErr}
 	keep := func(err error) {
@@ -144,6 +172,14 @@ func RegisterPoolStats(client interface{ PoolStats() *redis.PoolStats }, poolNam
 	waits, err := semconv.DBConnectionWaits.New(m)
 	keep(err)
 	waitTime, err := semconv.DBConnectionWaitTime.New(m)
+	keep(err)
+	pending, err := semconv.DBClientConnectionPendingRequests.New(m)
+	keep(err)
+	timeouts, err := semconv.DBClientConnectionTimeouts.New(m)
+	keep(err)
+	minIdle, err := semconv.DBClientConnectionIdleMin.New(m)
+	keep(err)
+	maxIdle, err := semconv.DBClientConnectionIdleMax.New(m)
 	keep(err)
 
 	name := semconv.DBClientConnectionPoolNameKey.String(semconv.CleanValue(poolName))
@@ -168,8 +204,16 @@ func RegisterPoolStats(client interface{ PoolStats() *redis.PoolStats }, poolNam
 		}
 		o.ObserveInt64(waits, int64(s.WaitCount), pool)
 		o.ObserveFloat64(waitTime, time.Duration(s.WaitDurationNs).Seconds(), pool)
+		o.ObserveInt64(pending, int64(s.PendingRequests), pool)
+		o.ObserveInt64(timeouts, int64(s.Timeouts), pool)
+		if idleKnown {
+			o.ObserveInt64(minIdle, idleMin, pool)
+			if idleMax >= 0 {
+				o.ObserveInt64(maxIdle, idleMax, pool)
+			}
+		}
 		return nil
-	}, count, maxOpen, waits, waitTime)
+	}, count, maxOpen, waits, waitTime, pending, timeouts, minIdle, maxIdle)
 	keep(err)
 	if reg == nil {
 		reg = noop.Registration{}
@@ -207,4 +251,33 @@ func poolSize(client any) int64 {
 		n = opt.MaxActiveConns
 	}
 	return int64(max(n, 0))
+}
+
+// idleBounds returns the MinIdleConns and MaxIdleConns of client's options
+// as go-redis applies them, and whether client has options to read them
+// from: a negative MinIdleConns keeps no connection open, so it is 0; a
+// MaxIdleConns of 0 keeps every idle connection, so there is no maximum
+// (-1), and a negative one keeps none, so the maximum is 0. Both are capped
+// at size when size > 0: go-redis keeps no more connections than its pool
+// size, idle or not.
+func idleBounds(client any, size int64) (minIdle, maxIdle int64, known bool) {
+	c, ok := client.(interface{ Options() *redis.Options })
+	if !ok || isNil(c) {
+		return 0, -1, false
+	}
+	opt := c.Options()
+	if opt == nil {
+		return 0, -1, false
+	}
+	minIdle, maxIdle = int64(max(opt.MinIdleConns, 0)), int64(max(opt.MaxIdleConns, 0))
+	if opt.MaxIdleConns == 0 {
+		maxIdle = -1
+	}
+	if size > 0 {
+		minIdle = min(minIdle, size)
+		if maxIdle > size {
+			maxIdle = size
+		}
+	}
+	return minIdle, maxIdle, true
 }

@@ -73,7 +73,7 @@ func onlyFeature(t *testing.T, a *feature.Analytics) feature.Entry {
 // name.
 func wantFeature(t *testing.T, a *feature.Analytics, flag, name string) {
 	t.Helper()
-	evaluate(openfeaturehook.New(a), flag, "", openfeature.HookHints{})
+	evaluate(newHook(t, a), flag, "", openfeature.HookHints{})
 	if f := onlyFeature(t, a); f.Name != name || f.Uses != 1 {
 		t.Errorf("feature %.40q (%d bytes) with %d uses, want %.40q (%d bytes) with 1", f.Name, len(f.Name), f.Uses, name, len(name))
 	}
@@ -83,7 +83,7 @@ func wantFeature(t *testing.T, a *feature.Analytics, flag, name string) {
 // counted as want.
 func wantVariants(t *testing.T, a *feature.Analytics, want map[string]int64, variants ...string) {
 	t.Helper()
-	h := openfeaturehook.New(a)
+	h := newHook(t, a)
 	for _, v := range variants {
 		evaluate(h, "f", v, openfeature.HookHints{})
 	}
@@ -102,9 +102,9 @@ func badCases() []badCase {
 	return []badCase{
 		{
 			name: "new nil analytics", api: "openfeaturehook.New", input: "a: nil",
-			result: "a hook that records nothing; its methods do nothing",
+			result: "a hook that records no feature uses and counts the evaluations; its methods do nothing else",
 			call: func(t *testing.T, _ *feature.Analytics) {
-				evaluate(openfeaturehook.New(nil), "f", "on", openfeature.HookHints{})
+				evaluate(newHook(t, nil), "f", "on", openfeature.HookHints{})
 			},
 		},
 		{
@@ -120,7 +120,7 @@ func badCases() []badCase {
 			name: "nil option", api: "openfeaturehook.New", input: "opts: nil",
 			result: "ignored: the default pattern",
 			call: func(t *testing.T, a *feature.Analytics) {
-				evaluate(openfeaturehook.New(a, nil), "f", "", openfeature.HookHints{})
+				evaluate(newHook(t, a, nil), "f", "", openfeature.HookHints{})
 				if f := onlyFeature(t, a); f.Patterns[feature.PatternDirectCall] != 1 {
 					t.Errorf("patterns %v", f.Patterns)
 				}
@@ -130,7 +130,7 @@ func badCases() []badCase {
 			name: "zero hook context", api: "openfeaturehook.Hook.Finally", input: "a zero HookContext and details",
 			result: `recorded as a use of flag "unknown"`,
 			call: func(t *testing.T, a *feature.Analytics) {
-				h := openfeaturehook.New(a)
+				h := newHook(t, a)
 				//lint:ignore SA1012 a nil ctx is among the bad input under test
 				h.Finally(nil, openfeature.HookContext{}, openfeature.InterfaceEvaluationDetails{}, openfeature.HookHints{})
 				if f := onlyFeature(t, a); f.Name != "unknown" || f.Uses != 1 {
@@ -179,7 +179,7 @@ func badCases() []badCase {
 			name: "pattern hint of another type", api: "openfeaturehook.PatternHint", input: "hint 42",
 			result: "ignored: the default pattern",
 			call: func(t *testing.T, a *feature.Analytics) {
-				evaluate(openfeaturehook.New(a), "f", "", openfeature.NewHookHints(map[string]any{openfeaturehook.PatternHint: 42}))
+				evaluate(newHook(t, a), "f", "", openfeature.NewHookHints(map[string]any{openfeaturehook.PatternHint: 42}))
 				if f := onlyFeature(t, a); f.Patterns[feature.PatternDirectCall] != 1 {
 					t.Errorf("patterns %v", f.Patterns)
 				}
@@ -191,7 +191,7 @@ func badCases() []badCase {
 			call: func(t *testing.T, a *feature.Analytics) {
 				hc := openfeature.NewHookContext("f", openfeature.Boolean, false, openfeature.NewClientMetadata(""),
 					openfeature.Metadata{}, openfeature.EvaluationContext{})
-				openfeaturehook.New(a).Finally(context.Background(), hc, openfeature.InterfaceEvaluationDetails{}, openfeature.HookHints{})
+				newHook(t, a).Finally(context.Background(), hc, openfeature.InterfaceEvaluationDetails{}, openfeature.HookHints{})
 				if f := onlyFeature(t, a); f.Uses != 1 || f.MeanDurationSeconds != 0 {
 					t.Errorf("uses %d, mean duration %v", f.Uses, f.MeanDurationSeconds)
 				}
@@ -206,7 +206,7 @@ func badCases() []badCase {
 				if err := api.SetProviderAndWait(t.Context(), memprovider.NewInMemoryProvider(nil)); err != nil {
 					t.Fatal(err)
 				}
-				api.AddHooks(openfeaturehook.New(a))
+				api.AddHooks(newHook(t, a))
 				c := api.NewClient()
 				for i := range 100 {
 					c.Boolean(t.Context(), hugeKey(i), false, openfeature.EvaluationContext{})
@@ -292,7 +292,7 @@ func TestHookMemoryBound(t *testing.T) {
 	// the keys key gives, through a new hook and tracker still in use.
 	grown := func(key func(i int) string) int64 {
 		a := newAnalytics(t)
-		h := openfeaturehook.New(a)
+		h := newHook(t, a)
 		before := heap()
 		for i := range 5000 {
 			evaluate(h, key(i), "on", openfeature.HookHints{})

@@ -1,6 +1,11 @@
 package openfeaturehook
 
-import "github.com/otelvitals/vitals/instrument/feature"
+import (
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/metric"
+
+	"github.com/otelvitals/vitals/instrument/feature"
+)
 
 // PatternHint is the hook hint that sets the usage pattern of one
 // evaluation, overriding [WithPattern]: a non-empty string, such as
@@ -22,7 +27,8 @@ type optionFunc func(*config)
 func (f optionFunc) applyHook(c *config) { f(c) }
 
 type config struct {
-	pattern string
+	pattern  string
+	provider metric.MeterProvider
 }
 
 func newConfig(opts []Option) config {
@@ -35,7 +41,22 @@ func newConfig(opts []Option) config {
 	if c.pattern == "" {
 		c.pattern = feature.PatternDirectCall
 	}
+	if c.provider == nil {
+		c.provider = otel.GetMeterProvider()
+	}
 	return c
+}
+
+// WithMeterProvider sets the MeterProvider the hook counts evaluations in
+// (vitals.feature_flag.evaluations); the default, and what a nil mp keeps,
+// is the global one. The feature uses go to the tracker given to [New],
+// with the provider it was made with.
+func WithMeterProvider(mp metric.MeterProvider) Option {
+	return optionFunc(func(c *config) {
+		if mp != nil {
+			c.provider = mp
+		}
+	})
 }
 
 // WithPattern sets the usage pattern evaluations are recorded in, such as

@@ -3,10 +3,12 @@
 // a [feature.Analytics] (package
 // [github.com/otelvitals/vitals/instrument/feature]): how often each flag
 // is evaluated, by how many distinct users, how often it fails and how
-// long it takes.
+// long it takes; and counts them in vitals.feature_flag.evaluations with
+// the official feature_flag.* attributes.
 //
 //	a, _ := feature.New()
-//	openfeature.AddHooks(openfeaturehook.New(a))
+//	hook, _ := openfeaturehook.New(a)
+//	openfeature.AddHooks(hook)
 //
 // The package is named openfeaturehook, not openfeature as its directory,
 // so that it can be imported beside the SDK's package openfeature without
@@ -43,15 +45,54 @@
 // [feature.Feature.RecordVariant]: in vitals.feature.variant.uses, at most
 // feature.MaxVariants per flag, further ones as "other".
 //
+// # Official attributes
+//
+// The semantic conventions describe a flag evaluation as the
+// feature_flag.evaluation event, and define no metric. [Hook.Finally]
+// counts each evaluation in vitals.feature_flag.evaluations (a counter of
+// the MeterProvider of [WithMeterProvider], scope [ScopeName]) with the
+// event's attributes, mapped as the OpenFeature SDK's
+// telemetry.CreateEvaluationEvent maps them:
+//
+//   - feature_flag.key: the flag key;
+//   - feature_flag.result.variant: the variant, when the provider gave
+//     one;
+//   - feature_flag.provider.name: the provider's metadata name, when it
+//     has one;
+//   - feature_flag.result.reason: the reason in the conventions' lower
+//     case ("static", "targeting_match", "disabled", "error", ...; a
+//     provider's own reason lowered), "unknown" when none was given;
+//   - error.type: for an evaluation whose reason is ERROR only, its error
+//     code lowered ("flag_not_found", "provider_not_ready",
+//     "type_mismatch", ...), "general" without one.
+//
+// Left out, being one value per user or per evaluation rather than a
+// dimension: feature_flag.context.id (the targeting key, which the hook
+// never keeps), feature_flag.result.value, feature_flag.version,
+// feature_flag.set.id and feature_flag.error.message. The series are
+// counted exactly, whatever overlaps; at most [MaxSeries] are kept, and
+// evaluations of further combinations go to one series marked
+// vitals.overflow=true, reported once through otel.Handle
+// ([ErrSeriesOverflow]).
+//
+// The counter and the tracker's outcome differ on one point: a failure of
+// a hook (an error of a Before or After hook) is a failed use in
+// vitals.feature.uses, while the evaluation's reason, which the provider
+// gave, is what the counter reports, with no error.type unless that
+// reason is ERROR. The counter is recorded with a nil tracker too.
+//
 // # Bad input
 //
-// Flag keys and variants are cleaned as the trackers clean names
+// Flag keys, variants, provider names, reasons and error codes are
+// cleaned as the trackers clean names
 // ([github.com/otelvitals/vitals/semconv.CleanValue]): valid UTF-8, at
 // most 256 bytes, an empty key recorded as "unknown" (an empty variant is
 // no variant). The hook keeps its handles under the cleaned key, so its
 // memory stays bounded however long the keys: at most 4,096 keys of 256
-// bytes. A nil tracker gives a hook that records nothing, the methods of a
-// nil *Hook do nothing, and a nil ctx is taken as context.Background().
+// bytes, and [MaxSeries] evaluation series of five such values. A nil
+// tracker gives a hook that records no feature uses (it still counts the
+// evaluations), the methods of a nil *Hook do nothing, and a nil ctx is
+// taken as context.Background().
 //
 // # Pairing the stages
 //

@@ -27,7 +27,11 @@ func ExampleNew() {
 	}
 	defer a.Shutdown(context.Background())
 
-	openfeature.AddHooks(openfeaturehook.New(a))
+	hook, err := openfeaturehook.New(a, openfeaturehook.WithMeterProvider(mp))
+	if err != nil {
+		panic(err)
+	}
+	openfeature.AddHooks(hook)
 	defer openfeature.Shutdown() // resets the global API: provider and hooks
 	provider := memprovider.NewInMemoryProvider(map[string]memprovider.InMemoryFlag{
 		"new-checkout": {

@@ -13,7 +13,6 @@ import (
 
 	"github.com/otelvitals/vitals/exporters"
 	"github.com/otelvitals/vitals/instrument/feature"
-	openfeaturehook "github.com/otelvitals/vitals/integrations/openfeature"
 )
 
 // TestExpositionKeepsNoTargetingKey evaluates flags through the hook and
@@ -32,7 +31,7 @@ func TestExpositionKeepsNoTargetingKey(t *testing.T) {
 	t.Cleanup(func() { _ = a.Shutdown(context.Background()) })
 	api := isolated.NewAPI()
 	t.Cleanup(func() { _ = api.Shutdown(context.Background()) })
-	api.AddHooks(openfeaturehook.New(a))
+	api.AddHooks(newHook(t, a))
 	if err := api.SetProviderAndWait(t.Context(), memprovider.NewInMemoryProvider(flags())); err != nil {
 		t.Fatal(err)
 	}

@@ -7,10 +7,19 @@ import (
 	"time"
 
 	"github.com/open-feature/go-sdk/openfeature"
+	"go.opentelemetry.io/otel/metric"
 
 	"github.com/otelvitals/vitals/instrument/feature"
 	"github.com/otelvitals/vitals/semconv"
 )
+
+// ScopeName is the instrumentation scope of the meter the hook counts
+// evaluations with.
+const ScopeName = "github.com/otelvitals/vitals/integrations/openfeature"
+
+// Version is the version of this module, reported as the instrumentation
+// scope version of that meter.
+const Version = "0.1.0"
 
 // maxCached bounds the feature handles a hook keeps, one per flag key;
 // the handles of further flag keys are looked up at each evaluation. The
@@ -28,6 +37,7 @@ const maxCached = 4096
 // The methods of a nil *Hook do nothing.
 type Hook struct {
 	a       *feature.Analytics
+	evals   *evaluations
 	pattern string
 	now     func() time.Time
 
@@ -47,20 +57,33 @@ var _ openfeature.Hook = (*Hook)(nil)
 // vitals.feature.uses by pattern and outcome, vitals.feature.use.duration,
 // vitals.feature.users and vitals.feature.success_ratio.
 //
-// Flag keys and variants are cleaned as the trackers clean names
-// ([semconv.CleanValue]: valid UTF-8, at most [semconv.MaxValueLength]
-// bytes), so that the hook keeps a bounded amount of memory whatever the
-// keys, and "" (no variant) stays "". Nil options are ignored.
+// The hook also counts each evaluation in vitals.feature_flag.evaluations
+// of the MeterProvider of [WithMeterProvider] (the global one by default),
+// with the official feature_flag.key, feature_flag.result.variant,
+// feature_flag.provider.name, feature_flag.result.reason and error.type
+// attributes: see the package documentation.
 //
-// A nil a gives a hook that records nothing. New never returns nil.
-func New(a *feature.Analytics, opts ...Option) *Hook {
+// Flag keys, variants, provider names, reasons and error codes are cleaned
+// as the trackers clean names ([semconv.CleanValue]: valid UTF-8, at most
+// [semconv.MaxValueLength] bytes), so that the hook keeps a bounded amount
+// of memory whatever the keys, and "" (no variant) stays "". Nil options
+// are ignored.
+//
+// A nil a gives a hook that records no feature uses and still counts the
+// evaluations. New never returns nil: if the counter cannot be made, the
+// hook counts no evaluations and the error is returned with it.
+func New(a *feature.Analytics, opts ...Option) (*Hook, error) {
 	cfg := newConfig(opts)
+	m := cfg.provider.Meter(ScopeName, metric.WithInstrumentationVersion(Version),
+		metric.WithSchemaURL(semconv.SchemaURL))
+	counter, err := semconv.FeatureFlagEvaluations.New(m)
 	return &Hook{
 		a:        a,
+		evals:    newEvaluations(counter),
 		pattern:  cfg.pattern,
 		now:      time.Now,
 		features: map[string]*feature.Feature{},
-	}
+	}, err
 }
 
 // Before notes when the evaluation began. It returns no evaluation context
@@ -88,10 +111,18 @@ func (h *Hook) Error(ctx context.Context, hc openfeature.HookContext, _ error, _
 
 // Finally records the evaluation: a use of the flag by the evaluation
 // context's targeting key, taking the time since Before, failed if Error
-// was called or the reason is ERROR. A nil ctx is taken as
+// was called or the reason is ERROR; and one evaluation in
+// vitals.feature_flag.evaluations. A nil ctx is taken as
 // context.Background().
 func (h *Hook) Finally(ctx context.Context, hc openfeature.HookContext, details openfeature.InterfaceEvaluationDetails, hints openfeature.HookHints) {
-	if h == nil || h.a == nil {
+	if h == nil {
+		return
+	}
+	if ctx == nil {
+		ctx = context.Background() // the tracker and the counter may hand ctx to the OTel SDK
+	}
+	h.evals.record(ctx, hc, details)
+	if h.a == nil {
 		return
 	}
 	start, timed, failed := h.inflight.end(keyOf(ctx, hc))
@@ -108,9 +139,6 @@ func (h *Hook) Finally(ctx context.Context, hc openfeature.HookContext, details 
 	pattern := h.pattern
 	if p, ok := hints.Value(PatternHint).(string); ok && p != "" {
 		pattern = p
-	}
-	if ctx == nil {
-		ctx = context.Background() // the tracker may hand ctx to the OTel SDK
 	}
 	variant := details.Variant
 	if variant != "" {

@@ -101,7 +101,7 @@ func newEnv(t *testing.T, provider openfeature.FeatureProvider, opts []openfeatu
 	}
 	api := isolated.NewAPI()
 	t.Cleanup(func() { _ = api.Shutdown(context.Background()) })
-	api.AddHooks(append([]openfeature.Hook{openfeaturehook.New(a, opts...)}, hooks...)...)
+	api.AddHooks(append([]openfeature.Hook{newHook(t, a, opts...)}, hooks...)...)
 	// A provider whose initialization fails is still set; the error only
 	// says so.
 	_ = api.SetProviderAndWait(t.Context(), provider)
@@ -478,7 +478,7 @@ func TestHookOnClient(t *testing.T) {
 		t.Fatal(err)
 	}
 	watched, other := api.NewClient(), api.NewClient()
-	watched.AddHooks(openfeaturehook.New(a))
+	watched.AddHooks(newHook(t, a))
 	watched.Boolean(t.Context(), "new-checkout", false, evalCtx("alice"))
 	other.Boolean(t.Context(), "new-checkout", false, evalCtx("bob"))
 
@@ -500,7 +500,7 @@ func TestHookGlobalAPI(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = a.Shutdown(context.Background()) })
 
-	openfeature.AddHooks(openfeaturehook.New(a))
+	openfeature.AddHooks(newHook(t, a))
 	if err := openfeature.SetProviderAndWait(memprovider.NewInMemoryProvider(flags())); err != nil {
 		t.Fatal(err)
 	}
@@ -519,14 +519,14 @@ func TestHookGlobalAPI(t *testing.T) {
 	}
 }
 
-// A nil Analytics gives a hook that records nothing and breaks nothing.
+// A nil Analytics gives a hook that records no feature uses and breaks nothing.
 func TestHookNilAnalytics(t *testing.T) {
 	api := isolated.NewAPI()
 	t.Cleanup(func() { _ = api.Shutdown(context.Background()) })
 	if err := api.SetProviderAndWait(t.Context(), memprovider.NewInMemoryProvider(flags())); err != nil {
 		t.Fatal(err)
 	}
-	api.AddHooks(openfeaturehook.New(nil))
+	api.AddHooks(newHook(t, nil))
 	c := api.NewClient()
 	if !c.Boolean(t.Context(), "new-checkout", false, evalCtx("alice")) {
 		t.Error("new-checkout = false, want true")

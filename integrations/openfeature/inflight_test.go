@@ -42,7 +42,10 @@ func newHook(t *testing.T, clock func() time.Time) (*Hook, *feature.Analytics, *
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = a.Shutdown(context.Background()) })
-	h := New(a)
+	h, err := New(a)
+	if err != nil {
+		t.Fatal(err)
+	}
 	h.now = clock
 	api := isolated.NewAPI()
 	t.Cleanup(func() { _ = api.Shutdown(context.Background()) })
@@ -220,7 +223,10 @@ func BenchmarkHook(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer a.Shutdown(context.Background())
-	h := New(a)
+	h, err := New(a)
+	if err != nil {
+		b.Fatal(err)
+	}
 	hc, details := hookArgs()
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {

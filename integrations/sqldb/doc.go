@@ -14,15 +14,52 @@
 //     against the pool's real maximum. [Connector] is the wrapping alone.
 //   - [RegisterStats] reports the pool's [sql.DBStats] at each collection
 //     with the official semantic conventions: db.client.connection.count by
-//     state (used, idle) and db.client.connection.max, with vitals'
-//     vitals.db.client.connection.waits, .wait_time and .closed (by reason).
+//     state (used, idle), db.client.connection.max and, when declared with
+//     [WithMaxIdleConns], db.client.connection.idle.max, with vitals'
+//     vitals.db.client.connection.waits, .wait.time and .closures (by
+//     reason).
+//   - [RecordCreateTime] wraps a driver.Connector so that each connection
+//     it opens is timed in db.client.connection.create_time.
 //
 // For example:
 //
 //	tr, _ := conn.New()
-//	db := sqldb.OpenDB(pgxstdlib.GetConnector(cfg), tr.Pool("database", "primary")) // any driver.Connector
-//	reg, _ := sqldb.RegisterStats(db, "primary")
+//	timed, _ := sqldb.RecordCreateTime(pgxstdlib.GetConnector(cfg), "primary") // any driver.Connector
+//	db := sqldb.OpenDB(timed, tr.Pool("database", "primary"))
+//	db.SetMaxIdleConns(4)
+//	reg, _ := sqldb.RegisterStats(db, "primary", sqldb.WithMaxIdleConns(4))
 //	defer reg.Unregister()
+//
+// # Official metrics
+//
+// Of the db.client.connection.* metrics of the semantic conventions
+// (v1.44.0, "development" stability), each carrying
+// db.client.connection.pool.name, this package reports those database/sql
+// lets it observe exactly:
+//
+//   - count (by state) and max, from [sql.DBStats] (InUse, Idle,
+//     MaxOpenConnections);
+//   - idle.max, the maximum the program gave SetMaxIdleConns, which
+//     database/sql does not tell: only when [WithMaxIdleConns] declares
+//     it, lowered to MaxOpenConnections as database/sql lowers it;
+//   - create_time, the driver connector's Connect, timed by
+//     [RecordCreateTime].
+//
+// The others are not reported, as database/sql does not show them:
+//
+//   - timeouts: a caller that gives up waiting for a connection ends with
+//     its own context's error, and DBStats counts no timeouts;
+//   - pending_requests: DBStats counts the waits begun (WaitCount, in
+//     vitals.db.client.connection.waits), not the callers waiting now;
+//   - wait_time, a histogram of each wait: DBStats keeps only their total
+//     (WaitDuration, in vitals.db.client.connection.wait.time), and no driver
+//     call marks the start or the end of a wait;
+//   - use_time, from taking a connection to returning it: the driver is
+//     not told of every checkout (database/sql resets a session only when
+//     the connection was used since its last reset, and hands a
+//     connection straight to a waiting caller without a call), so a
+//     use's start cannot be seen;
+//   - idle.min: database/sql keeps no minimum of idle connections.
 //
 // # Bad input
 //
@@ -30,7 +67,8 @@
 // clean theirs ([github.com/otelvitals/vitals/semconv.CleanValue]), so that
 // a name that is not UTF-8 cannot make an export fail and a huge one is
 // cut to 256 bytes. A nil pool tracks nothing; a nil connector gives a
-// database whose queries fail with [ErrNilConnector]; [RegisterStats] of a
+// database whose queries fail with [ErrNilConnector], through [Connector]
+// and [RecordCreateTime] alike; [RegisterStats] of a
 // nil database returns [ErrNilDB]; [TrackStats] of a nil database or pool
 // does nothing.
 //

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"time"
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
@@ -31,7 +32,51 @@ type optionFunc func(*config)
 func (f optionFunc) applySQL(c *config) { f(c) }
 
 type config struct {
-	provider metric.MeterProvider
+	provider     metric.MeterProvider
+	maxIdle      int
+	maxIdleGiven bool
+	now          func() time.Time
+}
+
+// newConfig applies opts over the defaults; nil options are ignored.
+func newConfig(opts []Option) config {
+	var cfg config
+	for _, o := range opts {
+		if o != nil {
+			o.applySQL(&cfg)
+		}
+	}
+	if cfg.provider == nil {
+		cfg.provider = otel.GetMeterProvider()
+	}
+	if cfg.now == nil {
+		cfg.now = time.Now
+	}
+	return cfg
+}
+
+// WithMaxIdleConns declares the n the program gave db.SetMaxIdleConns, for
+// [RegisterStats] to report as db.client.connection.idle.max: database/sql
+// does not tell it. It is reported as database/sql applies it: n <= 0
+// keeps no idle connection (0), and a maximum of open connections below n
+// lowers it. Without this option idle.max is not reported. Other functions
+// ignore it.
+func WithMaxIdleConns(n int) Option {
+	return optionFunc(func(c *config) {
+		c.maxIdle, c.maxIdleGiven = max(n, 0), true
+	})
+}
+
+// WithClock sets the clock [RecordCreateTime] times connections with; the
+// default, and what a nil now keeps, is time.Now, whose monotonic reading
+// makes the durations immune to changes of the wall clock. A clock that
+// steps back gives a duration of 0. Other functions ignore it.
+func WithClock(now func() time.Time) Option {
+	return optionFunc(func(c *config) {
+		if now != nil {
+			c.now = now
+		}
+	})
 }
 
 // WithMeterProvider sets the MeterProvider the statistics are reported to;
@@ -54,7 +99,12 @@ func WithMeterProvider(mp metric.MeterProvider) Option {
 //   - vitals.db.client.connection.waits and vitals.db.client.connection.wait.time:
 //     WaitCount and WaitDuration;
 //   - vitals.db.client.connection.closures: MaxIdleClosed, MaxIdleTimeClosed and
-//     MaxLifetimeClosed, by reason.
+//     MaxLifetimeClosed, by reason;
+//   - db.client.connection.idle.max: the maximum of idle connections that
+//     [WithMaxIdleConns] declares, when it is given.
+//
+// database/sql tells no more: see the package documentation for the
+// official metrics it leaves out and why.
 //
 // poolName is cleaned as the trackers clean names ([semconv.CleanValue]):
 // invalid UTF-8 becomes U+FFFD, a name longer than
@@ -68,15 +118,7 @@ func RegisterStats(db *sql.DB, poolName string, opts ...Option) (metric.Registra
 	if db == nil {
 		return noop.Registration{}, ErrNilDB
 	}
-	var cfg config
-	for _, o := range opts {
-		if o != nil {
-			o.applySQL(&cfg)
-		}
-	}
-	if cfg.provider == nil {
-		cfg.provider = otel.GetMeterProvider()
-	}
+	cfg := newConfig(opts)
 	m := cfg.provider.Meter(ScopeName, metric.WithInstrumentationVersion(version.Version), metric.WithSchemaURL(semconv.SchemaURL))
 	var errs []error
 	keep := func(err error) {
@@ -93,6 +135,8 @@ func RegisterStats(db *sql.DB, poolName string, opts ...Option) (metric.Registra
 	waitTime, err := semconv.DBConnectionWaitTime.New(m)
 	keep(err)
 	closed, err := semconv.DBConnectionClosures.New(m)
+	keep(err)
+	idleMax, err := semconv.DBClientConnectionIdleMax.New(m)
 	keep(err)
 
 	name := semconv.DBClientConnectionPoolNameKey.String(semconv.CleanValue(poolName))
@@ -118,8 +162,15 @@ func RegisterStats(db *sql.DB, poolName string, opts ...Option) (metric.Registra
 		o.ObserveInt64(closed, s.MaxIdleClosed, maxIdle)
 		o.ObserveInt64(closed, s.MaxIdleTimeClosed, maxIdleTime)
 		o.ObserveInt64(closed, s.MaxLifetimeClosed, maxLifetime)
+		if cfg.maxIdleGiven {
+			n := cfg.maxIdle
+			if s.MaxOpenConnections > 0 {
+				n = min(n, s.MaxOpenConnections)
+			}
+			o.ObserveInt64(idleMax, int64(n), pool)
+		}
 		return nil
-	}, count, maxOpen, waits, waitTime, closed)
+	}, count, maxOpen, waits, waitTime, closed, idleMax)
 	keep(err)
 	if reg == nil {
 		reg = noop.Registration{}
