@@ -144,6 +144,15 @@ func ExampleNewProducer() {
 	// miss: 1 lookup, min 0.04s, max 0.04s
 }
 
+// Install vitals' bucket boundaries explicitly on a MeterProvider of your
+// own, so that no other view of it changes them.
+func ExampleViews() {
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithView(vitals.Views()...))
+	defer mp.Shutdown(context.Background())
+	fmt.Println(len(vitals.Views()), "histogram views")
+	// Output: 6 histogram views
+}
+
 // Validate names the field, the value and the allowed range.
 func ExampleConfig_Validate() {
 	cfg := vitals.Config{QueueOverflowThreshold: 1.5}

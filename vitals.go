@@ -81,7 +81,7 @@ type System struct {
 //   - the readers of the configured exporters (package
 //     [github.com/otelvitals/vitals/exporters]: OTLP over HTTP by default,
 //     Prometheus, console, several at once, or none), plus [WithReader]'s;
-//   - a MeterProvider with vitals' views (semconv.Views()), which give way
+//   - a MeterProvider with vitals' views ([Views]), which give way
 //     on any instrument a view of [WithView] matches, exemplars off unless
 //     [Config].Exemplars or OTEL_METRICS_EXEMPLAR_FILTER ask for them, and
 //     the cardinality limit of [Config].CardinalityLimit.
@@ -164,7 +164,7 @@ func Start(ctx context.Context, opts ...Option) (*System, error) {
 	mpOpts := []sdkmetric.Option{
 		sdkmetric.WithResource(res),
 		sdkmetric.WithView(o.views...),
-		sdkmetric.WithView(givingWay(semconv.Views(), o.views)...),
+		sdkmetric.WithView(givingWay(Views(), o.views)...),
 		sdkmetric.WithCardinalityLimit(s.config.CardinalityLimit),
 	}
 	if filter != nil {
