@@ -127,6 +127,9 @@ func WithHealthHold(d time.Duration) Option {
 //
 // Add vitals' bucket boundaries to mp with [Views] if mp's own views
 // would change them; otherwise the instruments' advice sets them.
+//
+// To join a pipeline the service set globally, pass
+// otel.GetMeterProvider(): [Start] never looks at the global on its own.
 func WithMeterProvider(mp metric.MeterProvider) Option {
 	return optionFunc(func(o *options) {
 		if mp != nil {

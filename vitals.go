@@ -89,8 +89,17 @@ type System struct {
 // With [WithMeterProvider] none of this is built: vitals records into the
 // given provider.
 //
-// Start does not set the global MeterProvider; call
-// otel.SetMeterProvider(sys.MeterProvider()) to do so.
+// Start never reads nor sets the global MeterProvider. Beside a service's
+// own SDK pipeline, a plain Start builds a second, independent one, with
+// its own resource, readers and exporters (so two Prometheus endpoints on
+// one port fail: Start's error then wraps [exporters.ErrAddressInUse] and
+// says how to join). To record into the service's pipeline instead, pass
+// it: Start(ctx, WithMeterProvider(otel.GetMeterProvider())). Start does
+// not join it on its own because what the global holds depends on the
+// order of initialisation (a delegate until the service sets its
+// provider), and whether vitals' metrics belong in the service's exports
+// is the service's choice. To make vitals' provider the global one, call
+// otel.SetMeterProvider(sys.MeterProvider()).
 //
 // An invalid [Config] or exporter setting is returned as an error and nothing
 // is left running. ctx is passed to the setup (resource detection,
@@ -156,6 +165,12 @@ func Start(ctx context.Context, opts ...Option) (*System, error) {
 	}
 	s.producer = prod
 	readers, err := exporters.New(ctx, exporterOpts...)
+	if errors.Is(err, exporters.ErrAddressInUse) {
+		return nil, fmt.Errorf("vitals: %w; if this process already serves Prometheus there from its own "+
+			"MeterProvider, join that pipeline instead of building a second one: "+
+			"vitals.Start(ctx, vitals.WithMeterProvider(otel.GetMeterProvider())), or move one of them "+
+			"(OTEL_EXPORTER_PROMETHEUS_PORT, exporters.WithPrometheusAddress)", err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("vitals: %w", err)
 	}
