@@ -17,11 +17,24 @@
 //     state (used, idle) and db.client.connection.max, with vitals'
 //     vitals.db.connection.waits, .wait_time and .closed (by reason).
 //
-// For example:
+// In a service set up by [github.com/otelvitals/vitals.Start], give both
+// Start's provider (and the tracker Start's producer), so that the metrics
+// leave through Start's exporters; without options they record into the
+// global MeterProvider, which Start does not set. The package example
+// shows it whole, with connector a driver.Connector (pgx's
+// stdlib.GetConnector(cfg), say):
 //
-//	tr, _ := conn.New()
-//	db := sqldb.OpenDB(pgxstdlib.GetConnector(cfg), tr.Pool("database", "primary")) // any driver.Connector
-//	reg, _ := sqldb.RegisterStats(db, "primary")
+//	tr, err := conn.New(conn.WithMeterProvider(sys.MeterProvider()), conn.WithProducer(sys.Producer()))
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	defer tr.Shutdown(ctx)
+//	db := sqldb.OpenDB(connector, tr.Pool("database", "primary")) // any driver.Connector
+//	defer db.Close()
+//	reg, err := sqldb.RegisterStats(db, "primary", sqldb.WithMeterProvider(sys.MeterProvider()))
+//	if err != nil {
+//		log.Fatal(err)
+//	}
 //	defer reg.Unregister()
 //
 // # Bad input
