@@ -17,6 +17,23 @@ import (
 	"github.com/otelvitals/vitals/instrument/cache"
 )
 
+// Start vitals as a service does: the exporters come from
+// OTEL_METRICS_EXPORTER and its sibling variables (OTLP over HTTP to
+// localhost:4318 by default), and Shutdown flushes. (Not run: where it
+// exports depends on the environment.)
+func Example() {
+	ctx := context.Background()
+	sys, err := vitals.Start(ctx) // exporters from OTEL_METRICS_EXPORTER & co.
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer sys.Shutdown(ctx) // flushes
+
+	users := sys.Caches().Cache(cache.TypeApplication, "users")
+	users.Hit(200 * time.Microsecond)
+	fmt.Println(sys.Snapshot().Caches.Caches[0].Hits)
+}
+
 // Start vitals with a Prometheus endpoint, record cache hits, and read the
 // endpoint. Without options, the exporters come from OTEL_METRICS_EXPORTER
 // and its sibling variables.
