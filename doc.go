@@ -6,11 +6,11 @@
 // vitals (its views, exemplars off, a deliberate cardinality limit) and
 // returns a [System]; [System.Shutdown] flushes and stops it:
 //
-//	sys, err := vitals.Start(ctx)
+//	sys, err := vitals.Start(ctx) // exporters from OTEL_METRICS_EXPORTER & co.
 //	if err != nil {
 //		log.Fatal(err)
 //	}
-//	defer sys.Shutdown(context.Background())
+//	defer sys.Shutdown(ctx) // flushes
 //
 // # Exporters
 //
@@ -25,7 +25,10 @@
 //
 // A service that already has a MeterProvider passes it with
 // [WithMeterProvider]; vitals then records into it and builds no exporters
-// of its own.
+// of its own. Start never reads or sets the global MeterProvider: beside a
+// service that set its own globally, a plain Start builds a second
+// pipeline, and WithMeterProvider(otel.GetMeterProvider()) joins the
+// service's instead (see [Start]).
 //
 // # Configuration
 //

@@ -17,6 +17,23 @@ import (
 	"github.com/otelvitals/vitals/instrument/cache"
 )
 
+// Start vitals as a service does: the exporters come from
+// OTEL_METRICS_EXPORTER and its sibling variables (OTLP over HTTP to
+// localhost:4318 by default), and Shutdown flushes. (Not run: where it
+// exports depends on the environment.)
+func Example() {
+	ctx := context.Background()
+	sys, err := vitals.Start(ctx) // exporters from OTEL_METRICS_EXPORTER & co.
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer sys.Shutdown(ctx) // flushes
+
+	users := sys.Caches().Cache(cache.TypeApplication, "users")
+	users.Hit(200 * time.Microsecond)
+	fmt.Println(sys.Snapshot().Caches.Caches[0].Hits)
+}
+
 // Start vitals with a Prometheus endpoint, record cache hits, and read the
 // endpoint. Without options, the exporters come from OTEL_METRICS_EXPORTER
 // and its sibling variables.
@@ -142,6 +159,15 @@ func ExampleNewProducer() {
 	// Output:
 	// hit: 1 lookup, min 0.002s, max 0.002s
 	// miss: 1 lookup, min 0.04s, max 0.04s
+}
+
+// Install vitals' bucket boundaries explicitly on a MeterProvider of your
+// own, so that no other view of it changes them.
+func ExampleViews() {
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithView(vitals.Views()...))
+	defer mp.Shutdown(context.Background())
+	fmt.Println(len(vitals.Views()), "histogram views")
+	// Output: 7 histogram views
 }
 
 // Validate names the field, the value and the allowed range.

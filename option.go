@@ -124,8 +124,11 @@ func WithHealthHold(d time.Duration) Option {
 // [WithReader], [WithView] and [WithExporterOptions], and leaves mp's
 // shutdown to its owner. A nil mp keeps the default: vitals builds its own.
 //
-// Add vitals' bucket boundaries to mp with semconv.Views() if mp's own views
+// Add vitals' bucket boundaries to mp with [Views] if mp's own views
 // would change them; otherwise the instruments' advice sets them.
+//
+// To join a pipeline the service set globally, pass
+// otel.GetMeterProvider(): [Start] never looks at the global on its own.
 func WithMeterProvider(mp metric.MeterProvider) Option {
 	return optionFunc(func(o *options) {
 		if mp != nil {
@@ -164,7 +167,7 @@ func WithReader(r sdkmetric.Reader) Option {
 
 // WithView adds views to the MeterProvider Start builds. They apply to
 // vitals' metrics as to any other: on an instrument one of them matches,
-// vitals' own view (semconv.Views()) gives way, so a view that renames,
+// vitals' own view ([Views]) gives way, so a view that renames,
 // re-buckets or drops a vitals metric replaces its default stream rather
 // than adding a second one. Views cannot reach what a [Producer] emits, so
 // with a view Start gives the trackers no producer (unless [WithProducer]

@@ -10,7 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/otel/metric"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/otelvitals/vitals"
 	"github.com/otelvitals/vitals/exporters"
@@ -106,5 +108,46 @@ func TestViewsReachFastHistograms(t *testing.T) {
 	// The renamed stream keeps the boundaries the instrument advises.
 	if got := names["shop.feature.duration"].bounds; !slices.Equal(got, semconv.FeatureUseDuration.Buckets) {
 		t.Errorf("renamed histogram's bounds %v, want %v", got, semconv.FeatureUseDuration.Buckets)
+	}
+}
+
+// TestViewsSetBuckets checks that Views gives the boundaries of its
+// definition to each histogram created without any advice, and leaves its
+// unit and description alone.
+func TestViewsSetBuckets(t *testing.T) {
+	ctx := context.Background()
+	n := 0
+	for _, d := range semconv.All() {
+		if d.Kind != semconv.KindFloat64Histogram {
+			continue
+		}
+		n++
+		t.Run(d.Name, func(t *testing.T) {
+			reader := sdkmetric.NewManualReader()
+			mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader), sdkmetric.WithView(vitals.Views()...))
+			defer mp.Shutdown(ctx)
+			h, err := mp.Meter("test").Float64Histogram(d.Name, metric.WithUnit(d.Unit), metric.WithDescription(d.Description))
+			if err != nil {
+				t.Fatal(err)
+			}
+			h.Record(ctx, 1)
+			var rm metricdata.ResourceMetrics
+			if err := reader.Collect(ctx, &rm); err != nil {
+				t.Fatal(err)
+			}
+			if len(rm.ScopeMetrics) != 1 || len(rm.ScopeMetrics[0].Metrics) != 1 {
+				t.Fatalf("collected %+v, want one metric", rm.ScopeMetrics)
+			}
+			got := rm.ScopeMetrics[0].Metrics[0]
+			if b := got.Data.(metricdata.Histogram[float64]).DataPoints[0].Bounds; !slices.Equal(b, d.Buckets) {
+				t.Fatalf("bounds %v, want %v", b, d.Buckets)
+			}
+			if got.Description != d.Description || got.Unit != d.Unit {
+				t.Fatalf("the view changed unit or description: %q %q", got.Unit, got.Description)
+			}
+		})
+	}
+	if got := len(vitals.Views()); got != n {
+		t.Errorf("%d views for %d histograms", got, n)
 	}
 }

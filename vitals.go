@@ -83,7 +83,7 @@ type System struct {
 //   - the readers of the configured exporters (package
 //     [github.com/otelvitals/vitals/exporters]: OTLP over HTTP by default,
 //     Prometheus, console, several at once, or none), plus [WithReader]'s;
-//   - a MeterProvider with vitals' views (semconv.Views()), which give way
+//   - a MeterProvider with vitals' views ([Views]), which give way
 //     on any instrument a view of [WithView] matches, exemplars off unless
 //     [Config].Exemplars or OTEL_METRICS_EXEMPLAR_FILTER ask for them, and
 //     the cardinality limit of [Config].CardinalityLimit.
@@ -91,8 +91,17 @@ type System struct {
 // With [WithMeterProvider] none of this is built: vitals records into the
 // given provider.
 //
-// Start does not set the global MeterProvider; call
-// otel.SetMeterProvider(sys.MeterProvider()) to do so.
+// Start never reads nor sets the global MeterProvider. Beside a service's
+// own SDK pipeline, a plain Start builds a second, independent one, with
+// its own resource, readers and exporters (so two Prometheus endpoints on
+// one port fail: Start's error then wraps [exporters.ErrAddressInUse] and
+// says how to join). To record into the service's pipeline instead, pass
+// it: Start(ctx, WithMeterProvider(otel.GetMeterProvider())). Start does
+// not join it on its own because what the global holds depends on the
+// order of initialisation (a delegate until the service sets its
+// provider), and whether vitals' metrics belong in the service's exports
+// is the service's choice. To make vitals' provider the global one, call
+// otel.SetMeterProvider(sys.MeterProvider()).
 //
 // An invalid [Config] or exporter setting is returned as an error and nothing
 // is left running. ctx is passed to the setup (resource detection,
@@ -163,6 +172,12 @@ func Start(ctx context.Context, opts ...Option) (*System, error) {
 	}
 	s.producer = prod
 	readers, err := exporters.New(ctx, exporterOpts...)
+	if errors.Is(err, exporters.ErrAddressInUse) {
+		return nil, fmt.Errorf("vitals: %w; if this process already serves Prometheus there from its own "+
+			"MeterProvider, join that pipeline instead of building a second one: "+
+			"vitals.Start(ctx, vitals.WithMeterProvider(otel.GetMeterProvider())), or move one of them "+
+			"(OTEL_EXPORTER_PROMETHEUS_PORT, exporters.WithPrometheusAddress)", err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("vitals: %w", err)
 	}
@@ -171,7 +186,7 @@ func Start(ctx context.Context, opts ...Option) (*System, error) {
 	mpOpts := []sdkmetric.Option{
 		sdkmetric.WithResource(res),
 		sdkmetric.WithView(o.views...),
-		sdkmetric.WithView(givingWay(semconv.Views(), o.views)...),
+		sdkmetric.WithView(givingWay(Views(), o.views)...),
 		sdkmetric.WithCardinalityLimit(s.config.CardinalityLimit),
 	}
 	if filter != nil {

@@ -215,6 +215,17 @@ func TestPrometheusPortInUse(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), l.Addr().String()) {
 		t.Fatalf("err %v, want a listen error naming %s", err, l.Addr())
 	}
+	if !errors.Is(err, ErrAddressInUse) {
+		t.Errorf("err %v, want ErrAddressInUse", err)
+	}
+	want := "prometheus exporter: listening on " + l.Addr().String() + ": listen tcp " + l.Addr().String() + ": "
+	if !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("err %q, want it to start with %q", err, want)
+	}
+	// An address that is not this host's is another failure.
+	if _, err := NewPrometheus(WithPrometheusAddress("192.0.2.1:0")); err == nil || errors.Is(err, ErrAddressInUse) {
+		t.Errorf("listening on a TEST-NET-1 address: err %v, want a listen error that is not ErrAddressInUse", err)
+	}
 }
 
 // TestPrometheusGolden records a counter and a histogram and compares what

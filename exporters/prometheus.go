@@ -62,6 +62,19 @@ func (r *PrometheusReader) Shutdown(ctx context.Context) error {
 	return r.stopErr
 }
 
+// ErrAddressInUse is returned, wrapped with the address and the system's
+// error, when the Prometheus endpoint cannot listen because something
+// already listens there: another process, or another MeterProvider of
+// this one serving its own endpoint on the same port.
+var ErrAddressInUse = errors.New("exporters: address already in use")
+
+// addrInUseError is the system's "address already in use", which says so
+// already, marked as [ErrAddressInUse].
+type addrInUseError struct{ err error }
+
+func (e addrInUseError) Error() string   { return e.err.Error() }
+func (e addrInUseError) Unwrap() []error { return []error{ErrAddressInUse, e.err} }
+
 func newPrometheus(cfg config) (*PrometheusReader, error) {
 	addr, err := cfg.prometheusAddress()
 	if err != nil {
@@ -81,6 +94,9 @@ func newPrometheus(cfg config) (*PrometheusReader, error) {
 	}
 	lis, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", addr)
 	if err != nil {
+		if addrInUse(err) {
+			err = addrInUseError{err}
+		}
 		return nil, errors.Join(
 			fmt.Errorf("prometheus exporter: listening on %s: %w", addr, err),
 			exp.Shutdown(context.Background()),

@@ -39,8 +39,11 @@
 //   - [LatencyBuckets]: operation latencies (cache lookups, feature calls,
 //     queue waits), 50 µs to 10 s and above.
 //
-// [Views] returns the same boundaries as [go.opentelemetry.io/otel/sdk/metric.View]s
-// for those who want them set explicitly on their MeterProvider.
+// [github.com/otelvitals/vitals.Views] returns the same boundaries as SDK
+// views, for those who want them set explicitly on their MeterProvider.
+// They live in the root package, which builds the SDK, so that this
+// package, and every instrumentation package built on it, depends on the
+// OpenTelemetry API alone.
 //
 // # Values from callers
 //

@@ -60,11 +60,3 @@ func ExampleAll() {
 	// vitals.cache.evictions Int64ObservableCounter
 	// vitals.cache.size Int64ObservableUpDownCounter
 }
-
-// Install vitals' bucket boundaries explicitly on a MeterProvider.
-func ExampleViews() {
-	mp := sdkmetric.NewMeterProvider(sdkmetric.WithView(semconv.Views()...))
-	defer mp.Shutdown(context.Background())
-	fmt.Println(len(semconv.Views()), "histogram views")
-	// Output: 7 histogram views
-}

@@ -218,31 +218,6 @@ func TestCallerOptionsWin(t *testing.T) {
 	}
 }
 
-// TestViewsSetBuckets checks that Views gives the boundaries to histograms
-// created without any advice.
-func TestViewsSetBuckets(t *testing.T) {
-	ctx := context.Background()
-	for _, d := range semconv.All() {
-		if d.Kind != semconv.KindFloat64Histogram {
-			continue
-		}
-		t.Run(d.Name, func(t *testing.T) {
-			reader := sdkmetric.NewManualReader()
-			mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader), sdkmetric.WithView(semconv.Views()...))
-			h, err := mp.Meter("test").Float64Histogram(d.Name, metric.WithUnit(d.Unit), metric.WithDescription(d.Description))
-			must(t, err)
-			h.Record(ctx, 1)
-			got := collectOne(t, reader)
-			if b := got.Data.(metricdata.Histogram[float64]).DataPoints[0].Bounds; !slices.Equal(b, d.Buckets) {
-				t.Fatalf("bounds %v, want %v", b, d.Buckets)
-			}
-			if got.Description != d.Description || got.Unit != d.Unit {
-				t.Fatalf("the view changed unit or description: %q %q", got.Unit, got.Description)
-			}
-		})
-	}
-}
-
 func TestNilMeterGivesNoop(t *testing.T) {
 	c, err := semconv.Int64Counter{Metric: semconv.InputRejections.Metric}.New(nil)
 	if err != nil || c == nil {

@@ -6,8 +6,11 @@
 // (a lookup through an in-memory cache in front of a slow store) and
 // /api/report (work handed to a bounded worker queue), and /healthz, which
 // answers JSON. vitals serves Prometheus metrics on 127.0.0.1:9464/metrics
-// and, when OTEL_EXPORTER_OTLP_ENDPOINT is set, ships OTLP as well. A
-// one-screen summary of what the exporters see is refreshed every second.
+// and, when OTEL_EXPORTER_OTLP_ENDPOINT is set, ships OTLP as well; when
+// OTEL_METRICS_EXPORTER is set, its list is used instead (otlp alone, say,
+// ships to a collector and serves no /metrics), with the Prometheus
+// endpoint, if it names one, on the -metrics address. A one-screen summary
+// of what the exporters see is refreshed every second.
 //
 // /healthz is the readiness endpoint (?verbose=1 for the reasons;
 // Accept: application/health+json for the IETF draft's format) and /livez

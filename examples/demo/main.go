@@ -57,9 +57,9 @@ func run(ctx context.Context, o options, out io.Writer, ready chan<- [2]string) 
 		ctx, cancel = context.WithTimeout(ctx, o.duration)
 		defer cancel()
 	}
-	names := []string{exporters.Prometheus}
-	if os.Getenv("OTEL_EXPORTER_OTLP_ENDPOINT") != "" || os.Getenv("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT") != "" {
-		names = append(names, exporters.OTLP)
+	exporterOpts := []exporters.Option{exporters.WithPrometheusAddress(o.metricsAddr)}
+	if names := defaultExporters(os.Getenv); names != nil {
+		exporterOpts = append(exporterOpts, exporters.WithExporters(names...))
 	}
 	view := sdkmetric.NewManualReader() // what the summary shows: the exporters' view of the data
 	sys, err := vitals.Start(ctx,
@@ -70,10 +70,7 @@ func run(ctx context.Context, o options, out io.Writer, ready chan<- [2]string) 
 		vitals.WithQueueOptions(queue.WithSampleInterval(100*time.Millisecond), queue.WithWindow(time.Minute)),
 		vitals.WithCacheOptions(cache.WithWindow(time.Minute)),
 		vitals.WithFeatureOptions(feature.WithWindow(time.Minute)),
-		vitals.WithExporterOptions(
-			exporters.WithExporters(names...),
-			exporters.WithPrometheusAddress(o.metricsAddr),
-		))
+		vitals.WithExporterOptions(exporterOpts...))
 	if err != nil {
 		return err
 	}
@@ -127,6 +124,21 @@ func run(ctx context.Context, o options, out io.Writer, ready chan<- [2]string) 
 	err = srv.shutdown(sctx)
 	svc.close()
 	return err
+}
+
+// defaultExporters returns the exporters the demo names when
+// OTEL_METRICS_EXPORTER, read through getenv, does not: Prometheus, and
+// OTLP as well when an OTLP endpoint is set. It returns nil when
+// OTEL_METRICS_EXPORTER is set, for its list to be used as it is.
+func defaultExporters(getenv func(string) string) []string {
+	if strings.TrimSpace(getenv("OTEL_METRICS_EXPORTER")) != "" {
+		return nil
+	}
+	names := []string{exporters.Prometheus}
+	if getenv("OTEL_EXPORTER_OTLP_ENDPOINT") != "" || getenv("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT") != "" {
+		names = append(names, exporters.OTLP)
+	}
+	return names
 }
 
 // isTerminal reports whether w is a terminal, where the summary redraws in

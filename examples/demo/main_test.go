@@ -26,6 +26,7 @@ func TestMain(m *testing.M) {
 // queue metrics the load moves, that /healthz answers JSON, and that
 // everything is closed when run returns.
 func TestDemoRuns(t *testing.T) {
+	t.Setenv("OTEL_METRICS_EXPORTER", "") // the demo's own choice: Prometheus
 	ready := make(chan [2]string, 1)
 	errc := make(chan error, 1)
 	var out strings.Builder

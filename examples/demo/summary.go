@@ -42,8 +42,12 @@ func (s *summary) print(ctx context.Context) {
 	if s.clear {
 		b.WriteString("\033[H\033[2J")
 	}
+	metrics := s.metricsURL
+	if metrics == "" {
+		metrics = "not served (OTEL_METRICS_EXPORTER names no prometheus)"
+	}
 	fmt.Fprintf(&b, "vitals demo  up %s   service %s   metrics %s\n\n",
-		time.Since(s.started).Truncate(time.Second), s.serviceURL, s.metricsURL)
+		time.Since(s.started).Truncate(time.Second), s.serviceURL, metrics)
 	snap := s.sys.Snapshot()
 	h := s.sys.Health()
 	fmt.Fprintf(&b, "health %.0f %s", h.Score, h.Status)

@@ -3,6 +3,9 @@
 // OTEL_METRICS_EXPORTER says) until it ends.
 //
 //	OTEL_METRICS_EXPORTER=prometheus go run ./examples/quickstart
+//
+// Its final export waits 5 seconds at most: with no collector listening,
+// it says why the export failed instead of hanging for the default 30.
 package main
 
 import (
@@ -12,16 +15,22 @@ import (
 	"time"
 
 	"github.com/otelvitals/vitals"
+	"github.com/otelvitals/vitals/exporters"
 	"github.com/otelvitals/vitals/instrument/feature"
 )
 
 func main() {
 	ctx := context.Background()
-	sys, err := vitals.Start(ctx) // exporters from OTEL_METRICS_EXPORTER & co.
+	sys, err := vitals.Start(ctx, // exporters from OTEL_METRICS_EXPORTER & co.
+		vitals.WithExporterOptions(exporters.WithExportTimeout(5*time.Second)))
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer sys.Shutdown(ctx) // flushes
+	defer func() {
+		if err := sys.Shutdown(ctx); err != nil { // flushes
+			log.Print("vitals: the final export failed: ", err)
+		}
+	}()
 
 	pool := sys.Connections().Pool("database", "primary")
 	jobs := sys.Queues().Queue("ml_inference", "jobs", 100)

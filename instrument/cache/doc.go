@@ -2,12 +2,22 @@
 // durations, the hit ratio over a rolling window (not since process start),
 // and an efficiency score to alert on, per cache type and name.
 //
-//	m, _ := cache.New()
+// In a service set up by [github.com/otelvitals/vitals.Start], give the
+// monitor Start's provider and producer, so that its metrics leave through
+// Start's exporters (the package example shows it whole); without options,
+// cache.New() records into the global MeterProvider, which Start does not
+// set.
+//
+//	m, err := cache.New(cache.WithMeterProvider(sys.MeterProvider()), cache.WithProducer(sys.Producer()))
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	defer m.Shutdown(ctx)
 //	users := m.Cache(cache.TypeApplication, "users") // once; keep the handle
 //
-//	users.Hit(d)  // a hit that took d
-//	users.Miss(d) // a miss that took d, its fill included
-//	users.CountHit() // a hit not worth timing: the cheapest record
+//	users.Hit(200 * time.Microsecond) // a hit that took 200µs
+//	users.Miss(3 * time.Millisecond)  // a miss that took 3ms, its fill included
+//	users.CountHit()                  // a hit not worth timing: the cheapest record
 //
 //	op := users.Start() // times the lookup: the Go form of a context manager
 //	v, ok := store[key]
@@ -19,9 +29,15 @@
 //	}
 //	op.End() // a miss unless marked a hit
 //
-//	v, ok := cache.Lookup(users, func() (User, bool) { return lru.Get(id) })
-//	wrapped := cache.Wrap[string, User](lru, users) // any Get(K) (V, bool)
-//	u, err := wrapped.GetOrFill(id, loadUser)       // times the fill too
+// [Lookup] and [Wrap] time the lookups of a cache of your own, whatever
+// its type:
+//
+//	models := m.Cache(cache.TypeMLModel, "models")
+//	if n, ok := cache.Lookup(models, func() (int, bool) { return lru.Get("resnet") }); ok {
+//		fmt.Println("found", n)
+//	}
+//	wrapped := cache.Wrap[string, int](lru, models) // any Get(K) (V, bool)
+//	n, err := wrapped.GetOrFill(id, loadModel)      // times the fill too
 //
 // The handle's methods allocate nothing and take no lock: counters are
 // atomics spread over a few cache lines, so lookups from several cores

@@ -3,11 +3,82 @@ package cache_test
 import (
 	"context"
 	"fmt"
+	"log"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+
+	"github.com/otelvitals/vitals"
+	"github.com/otelvitals/vitals/exporters"
 	"github.com/otelvitals/vitals/instrument/cache"
+	"github.com/otelvitals/vitals/semconv"
 )
+
+// Record lookups of a cache through the pipeline vitals.Start built: the
+// monitor records into Start's provider and reports through its producer.
+// (A reader takes the place of Start's exporters here, to print what they
+// would export.)
+func Example() {
+	ctx := context.Background()
+	p := vitals.NewProducer()
+	reader := sdkmetric.NewManualReader(sdkmetric.WithProducer(p))
+	sys, err := vitals.Start(ctx, vitals.WithReader(reader), vitals.WithProducer(p),
+		vitals.WithExporterOptions(exporters.WithExporters(exporters.None)))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer sys.Shutdown(ctx)
+
+	store := map[string]string{"alice": "s-1"}
+	key := "bob"
+	load := func(k string) string { return "s-" + k }
+	lru := &registry{m: map[string]int{"resnet": 1}}
+	id := "bert"
+	loadModel := func(string) (int, error) { return 2, nil }
+
+	m, err := cache.New(cache.WithMeterProvider(sys.MeterProvider()), cache.WithProducer(sys.Producer()))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer m.Shutdown(ctx)
+	users := m.Cache(cache.TypeApplication, "users") // once; keep the handle
+
+	users.Hit(200 * time.Microsecond) // a hit that took 200µs
+	users.Miss(3 * time.Millisecond)  // a miss that took 3ms, its fill included
+	users.CountHit()                  // a hit not worth timing: the cheapest record
+
+	op := users.Start() // times the lookup: the Go form of a context manager
+	v, ok := store[key]
+	if ok {
+		op.Hit()
+	} else {
+		v = load(key) // the fill, timed with the miss
+		store[key] = v
+	}
+	op.End() // a miss unless marked a hit
+
+	models := m.Cache(cache.TypeMLModel, "models")
+	if n, ok := cache.Lookup(models, func() (int, bool) { return lru.Get("resnet") }); ok {
+		fmt.Println("found", n)
+	}
+	wrapped := cache.Wrap[string, int](lru, models) // any Get(K) (V, bool)
+	n, err := wrapped.GetOrFill(id, loadModel)      // times the fill too
+	fmt.Println("filled", n, err)
+
+	printExported(ctx, reader, semconv.CacheOperations.Name)
+	// Output:
+	// found 1
+	// filled 2 <nil>
+	// models hit ml_model: 1
+	// models miss ml_model: 1
+	// users hit application: 2
+	// users miss application: 2
+}
 
 // Record hits and misses with their durations.
 func ExampleCache_Hit() {
@@ -157,4 +228,55 @@ func ExampleLookupOrFill() {
 	// beta off <nil>
 	// cache: nil function
 	// 1 1
+}
+
+// printExported collects reader and prints the points of the metric
+// named name, sorted: the values of their attributes, then the point's
+// value (a histogram's count).
+func printExported(ctx context.Context, reader sdkmetric.Reader, name string) {
+	var rm metricdata.ResourceMetrics
+	if err := reader.Collect(ctx, &rm); err != nil {
+		log.Fatal(err)
+	}
+	var lines []string
+	add := func(attrs attribute.Set, v any) {
+		var vals []string
+		for _, kv := range attrs.ToSlice() {
+			vals = append(vals, kv.Value.String())
+		}
+		lines = append(lines, fmt.Sprintf("%s: %v", strings.Join(vals, " "), v))
+	}
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			if m.Name != name {
+				continue
+			}
+			switch d := m.Data.(type) {
+			case metricdata.Sum[int64]:
+				for _, p := range d.DataPoints {
+					add(p.Attributes, p.Value)
+				}
+			case metricdata.Sum[float64]:
+				for _, p := range d.DataPoints {
+					add(p.Attributes, p.Value)
+				}
+			case metricdata.Gauge[int64]:
+				for _, p := range d.DataPoints {
+					add(p.Attributes, p.Value)
+				}
+			case metricdata.Gauge[float64]:
+				for _, p := range d.DataPoints {
+					add(p.Attributes, p.Value)
+				}
+			case metricdata.Histogram[float64]:
+				for _, p := range d.DataPoints {
+					add(p.Attributes, p.Count)
+				}
+			}
+		}
+	}
+	slices.Sort(lines)
+	for _, l := range lines {
+		fmt.Println(l)
+	}
 }

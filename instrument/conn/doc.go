@@ -6,9 +6,17 @@
 //
 // The fast path is the handle API. Get a [Pool] once, open a [Conn] per
 // connection, and call its methods, which cost a few atomic operations (no
-// lock, no allocation, no map lookup):
+// lock, no allocation, no map lookup). In a service set up by
+// [github.com/otelvitals/vitals.Start], give the tracker Start's provider
+// and producer, so that its metrics leave through Start's exporters (the
+// package example shows it whole); without options, conn.New() records
+// into the global MeterProvider, which Start does not set.
 //
-//	tr, err := conn.New()
+//	tr, err := conn.New(conn.WithMeterProvider(sys.MeterProvider()), conn.WithProducer(sys.Producer()))
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	defer tr.Shutdown(ctx)
 //	pool := tr.Pool("database", "primary")
 //	c := pool.Open() // created
 //	c.Use()          // reused, once per use

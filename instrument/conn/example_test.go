@@ -4,12 +4,106 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log"
+	"slices"
+	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
+	"github.com/otelvitals/vitals"
+	"github.com/otelvitals/vitals/exporters"
 	"github.com/otelvitals/vitals/instrument/conn"
+	"github.com/otelvitals/vitals/semconv"
 )
+
+// Track a pool's connections through the pipeline vitals.Start built: the
+// tracker records into Start's provider and reports through its producer.
+// (A reader takes the place of Start's exporters here, to print what they
+// would export.)
+func Example() {
+	ctx := context.Background()
+	p := vitals.NewProducer()
+	reader := sdkmetric.NewManualReader(sdkmetric.WithProducer(p))
+	sys, err := vitals.Start(ctx, vitals.WithReader(reader), vitals.WithProducer(p),
+		vitals.WithExporterOptions(exporters.WithExporters(exporters.None)))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer sys.Shutdown(ctx)
+
+	tr, err := conn.New(conn.WithMeterProvider(sys.MeterProvider()), conn.WithProducer(sys.Producer()))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer tr.Shutdown(ctx)
+	pool := tr.Pool("database", "primary")
+	c := pool.Open() // created
+	c.Use()          // reused, once per use
+	c.Close()        // destroyed; its lifetime is recorded
+
+	printExported(ctx, reader, semconv.ConnectionEvents.Name)
+	printExported(ctx, reader, semconv.ConnectionDuration.Name)
+	// Output:
+	// created primary database: 1
+	// destroyed primary database: 1
+	// expired primary database: 0
+	// reused primary database: 1
+	// primary database: 1
+}
+
+// printExported collects reader and prints the points of the metric
+// named name, sorted: the values of their attributes, then the point's
+// value (a histogram's count).
+func printExported(ctx context.Context, reader sdkmetric.Reader, name string) {
+	var rm metricdata.ResourceMetrics
+	if err := reader.Collect(ctx, &rm); err != nil {
+		log.Fatal(err)
+	}
+	var lines []string
+	add := func(attrs attribute.Set, v any) {
+		var vals []string
+		for _, kv := range attrs.ToSlice() {
+			vals = append(vals, kv.Value.String())
+		}
+		lines = append(lines, fmt.Sprintf("%s: %v", strings.Join(vals, " "), v))
+	}
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			if m.Name != name {
+				continue
+			}
+			switch d := m.Data.(type) {
+			case metricdata.Sum[int64]:
+				for _, p := range d.DataPoints {
+					add(p.Attributes, p.Value)
+				}
+			case metricdata.Sum[float64]:
+				for _, p := range d.DataPoints {
+					add(p.Attributes, p.Value)
+				}
+			case metricdata.Gauge[int64]:
+				for _, p := range d.DataPoints {
+					add(p.Attributes, p.Value)
+				}
+			case metricdata.Gauge[float64]:
+				for _, p := range d.DataPoints {
+					add(p.Attributes, p.Value)
+				}
+			case metricdata.Histogram[float64]:
+				for _, p := range d.DataPoints {
+					add(p.Attributes, p.Count)
+				}
+			}
+		}
+	}
+	slices.Sort(lines)
+	for _, l := range lines {
+		fmt.Println(l)
+	}
+}
 
 // exampleClock is a clock the examples move by hand.
 type exampleClock struct{ now time.Time }

@@ -3,15 +3,27 @@
 // how fast, whether adoption is growing, and when usage peaks, without
 // keeping or exporting any user identifier.
 //
-//	a, _ := feature.New()
+// In a service set up by [github.com/otelvitals/vitals.Start], give the
+// analytics Start's provider and producer, so that their metrics leave
+// through Start's exporters (the package example shows it whole); without
+// options, feature.New() records into the global MeterProvider, which
+// Start does not set.
+//
+//	a, err := feature.New(feature.WithMeterProvider(sys.MeterProvider()), feature.WithProducer(sys.Producer()))
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	defer a.Shutdown(ctx)
 //	search := a.Feature(feature.TypeAPIEndpoint, "/search") // once; keep it
 //
 //	// Timed by the caller:
-//	search.Record(ctx, userID, feature.PatternDirectCall, took, err == nil)
+//	start := time.Now()
+//	err = find(ctx)
+//	search.Record(ctx, userID, feature.PatternDirectCall, time.Since(start), err == nil)
 //
 //	// Timed by Start and End:
 //	op := search.Start(ctx, userID, feature.PatternBatchOperation)
-//	err := runBatch()
+//	err = runBatch()
 //	op.End(err)
 //
 //	// Timed by Do, around a func(context.Context) error:

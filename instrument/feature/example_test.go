@@ -4,10 +4,71 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log"
+	"slices"
+	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+
+	"github.com/otelvitals/vitals"
+	"github.com/otelvitals/vitals/exporters"
 	"github.com/otelvitals/vitals/instrument/feature"
+	"github.com/otelvitals/vitals/semconv"
 )
+
+// Record uses of a feature through the pipeline vitals.Start built: the
+// analytics record into Start's provider and report through its producer.
+// (A reader takes the place of Start's exporters here, to print what they
+// would export.)
+func Example() {
+	ctx := context.Background()
+	p := vitals.NewProducer()
+	reader := sdkmetric.NewManualReader(sdkmetric.WithProducer(p))
+	sys, err := vitals.Start(ctx, vitals.WithReader(reader), vitals.WithProducer(p),
+		vitals.WithExporterOptions(exporters.WithExporters(exporters.None)))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer sys.Shutdown(ctx)
+
+	userID := "user-42"
+	find := func(context.Context) error { return nil }
+	runBatch := func() error { return errors.New("batch failed") }
+	reindex := func(context.Context) error { return nil }
+
+	a, err := feature.New(feature.WithMeterProvider(sys.MeterProvider()), feature.WithProducer(sys.Producer()))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer a.Shutdown(ctx)
+	search := a.Feature(feature.TypeAPIEndpoint, "/search") // once; keep it
+
+	// Timed by the caller:
+	start := time.Now()
+	err = find(ctx)
+	search.Record(ctx, userID, feature.PatternDirectCall, time.Since(start), err == nil)
+
+	// Timed by Start and End:
+	op := search.Start(ctx, userID, feature.PatternBatchOperation)
+	err = runBatch()
+	op.End(err)
+
+	// Timed by Do, around a func(context.Context) error:
+	err = search.Do(ctx, userID, feature.PatternBackgroundTask, reindex)
+
+	fmt.Println("reindex:", err)
+	printExported(ctx, reader, semconv.FeatureUses.Name)
+	printExported(ctx, reader, semconv.FeatureUsers.Name)
+	// Output:
+	// reindex: <nil>
+	// /search failure batch_operation api_endpoint: 1
+	// /search success background_task api_endpoint: 1
+	// /search success direct_call api_endpoint: 1
+	// /search api_endpoint: 1
+}
 
 // Record uses of an API endpoint by users: counted, never stored.
 func ExampleFeature_Record() {
@@ -51,4 +112,55 @@ func ExampleFeature_Do() {
 	})
 	fmt.Println(err, a.Snapshot().Top[0].Name)
 	// Output: <nil> ranker-v2
+}
+
+// printExported collects reader and prints the points of the metric
+// named name, sorted: the values of their attributes, then the point's
+// value (a histogram's count).
+func printExported(ctx context.Context, reader sdkmetric.Reader, name string) {
+	var rm metricdata.ResourceMetrics
+	if err := reader.Collect(ctx, &rm); err != nil {
+		log.Fatal(err)
+	}
+	var lines []string
+	add := func(attrs attribute.Set, v any) {
+		var vals []string
+		for _, kv := range attrs.ToSlice() {
+			vals = append(vals, kv.Value.String())
+		}
+		lines = append(lines, fmt.Sprintf("%s: %v", strings.Join(vals, " "), v))
+	}
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			if m.Name != name {
+				continue
+			}
+			switch d := m.Data.(type) {
+			case metricdata.Sum[int64]:
+				for _, p := range d.DataPoints {
+					add(p.Attributes, p.Value)
+				}
+			case metricdata.Sum[float64]:
+				for _, p := range d.DataPoints {
+					add(p.Attributes, p.Value)
+				}
+			case metricdata.Gauge[int64]:
+				for _, p := range d.DataPoints {
+					add(p.Attributes, p.Value)
+				}
+			case metricdata.Gauge[float64]:
+				for _, p := range d.DataPoints {
+					add(p.Attributes, p.Value)
+				}
+			case metricdata.Histogram[float64]:
+				for _, p := range d.DataPoints {
+					add(p.Attributes, p.Count)
+				}
+			}
+		}
+	}
+	slices.Sort(lines)
+	for _, l := range lines {
+		fmt.Println(l)
+	}
 }

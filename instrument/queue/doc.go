@@ -6,7 +6,16 @@
 //
 // # Three ways to feed a queue
 //
-//	m, _ := queue.New()
+// In a service set up by [github.com/otelvitals/vitals.Start], give the
+// monitor Start's provider and producer, so that its metrics leave through
+// Start's exporters (the package example shows it whole); without options,
+// queue.New() records into the global MeterProvider, which Start does not
+// set.
+//
+//	m, err := queue.New(queue.WithMeterProvider(sys.MeterProvider()), queue.WithProducer(sys.Producer()))
+//	if err != nil {
+//		log.Fatal(err)
+//	}
 //
 //	// Pushed: the code that owns the queue reports its depth.
 //	q := m.Queue(queue.TypeDatabase, "waiters", 50)
@@ -14,7 +23,8 @@
 //
 //	// Owned: items enter and leave; the depth is kept in atomics and each
 //	// item's wait is recorded.
-//	t := q.Enter()
+//	requests := m.Queue(queue.TypeHTTP, "requests", 100)
+//	t := requests.Enter()
 //	defer t.Leave()
 //
 //	// Probed: the monitor asks, at each collection and, once started, at

@@ -3,10 +3,68 @@ package queue_test
 import (
 	"context"
 	"fmt"
+	"log"
+	"slices"
+	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+
+	"github.com/otelvitals/vitals"
+	"github.com/otelvitals/vitals/exporters"
 	"github.com/otelvitals/vitals/instrument/queue"
+	"github.com/otelvitals/vitals/semconv"
 )
+
+// Feed three queues, pushed, owned and probed, through the pipeline
+// vitals.Start built: the monitor records into Start's provider and
+// reports through its producer. (A reader takes the place of Start's
+// exporters here, to print what they would export.)
+func Example() {
+	ctx := context.Background()
+	p := vitals.NewProducer()
+	reader := sdkmetric.NewManualReader(sdkmetric.WithProducer(p))
+	sys, err := vitals.Start(ctx, vitals.WithReader(reader), vitals.WithProducer(p),
+		vitals.WithExporterOptions(exporters.WithExporters(exporters.None)))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer sys.Shutdown(ctx)
+
+	waiters := []string{"a", "b", "c"}
+	jobs := make(chan string, 10)
+	jobs <- "resize"
+	jobs <- "classify"
+
+	m, err := queue.New(queue.WithMeterProvider(sys.MeterProvider()), queue.WithProducer(sys.Producer()))
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	// Pushed: the code that owns the queue reports its depth.
+	q := m.Queue(queue.TypeDatabase, "waiters", 50)
+	q.Sample(len(waiters))
+
+	// Owned: items enter and leave; the depth is kept in atomics and each
+	// item's wait is recorded.
+	requests := m.Queue(queue.TypeHTTP, "requests", 100)
+	t := requests.Enter()
+	defer t.Leave()
+
+	// Probed: the monitor asks, at each collection and, once started, at
+	// every sample interval.
+	m.Observe(queue.TypeMLInference, "jobs", queue.Chan(jobs))
+	m.StartSampler(ctx)
+	defer m.Shutdown(ctx)
+
+	printExported(ctx, reader, semconv.QueueDepth.Name)
+	// Output:
+	// jobs ml_inference: 2
+	// requests http: 1
+	// waiters database: 3
+}
 
 // exampleClock is a clock the examples move by hand.
 type exampleClock struct{ now time.Time }
@@ -58,4 +116,55 @@ func ExampleChan() {
 	}
 	fmt.Println(queue.Chan(jobs)())
 	// Output: 2 4
+}
+
+// printExported collects reader and prints the points of the metric
+// named name, sorted: the values of their attributes, then the point's
+// value (a histogram's count).
+func printExported(ctx context.Context, reader sdkmetric.Reader, name string) {
+	var rm metricdata.ResourceMetrics
+	if err := reader.Collect(ctx, &rm); err != nil {
+		log.Fatal(err)
+	}
+	var lines []string
+	add := func(attrs attribute.Set, v any) {
+		var vals []string
+		for _, kv := range attrs.ToSlice() {
+			vals = append(vals, kv.Value.String())
+		}
+		lines = append(lines, fmt.Sprintf("%s: %v", strings.Join(vals, " "), v))
+	}
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			if m.Name != name {
+				continue
+			}
+			switch d := m.Data.(type) {
+			case metricdata.Sum[int64]:
+				for _, p := range d.DataPoints {
+					add(p.Attributes, p.Value)
+				}
+			case metricdata.Sum[float64]:
+				for _, p := range d.DataPoints {
+					add(p.Attributes, p.Value)
+				}
+			case metricdata.Gauge[int64]:
+				for _, p := range d.DataPoints {
+					add(p.Attributes, p.Value)
+				}
+			case metricdata.Gauge[float64]:
+				for _, p := range d.DataPoints {
+					add(p.Attributes, p.Value)
+				}
+			case metricdata.Histogram[float64]:
+				for _, p := range d.DataPoints {
+					add(p.Attributes, p.Count)
+				}
+			}
+		}
+	}
+	slices.Sort(lines)
+	for _, l := range lines {
+		fmt.Println(l)
+	}
 }

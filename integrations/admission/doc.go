@@ -2,11 +2,20 @@
 // most a given number of requests run at once, queues the excess in arrival
 // order for a bounded time, and turns the rest away with 503 Service
 // Unavailable and a Retry-After header, reporting all of it through a
-// [github.com/otelvitals/vitals/instrument/queue] monitor.
+// [github.com/otelvitals/vitals/instrument/queue] monitor. In a service
+// set up by [github.com/otelvitals/vitals.Start], give the monitor Start's
+// provider and producer, so that its metrics leave through Start's
+// exporters (the package example shows it whole):
 //
-//	m, _ := queue.New()
+//	m, err := queue.New(queue.WithMeterProvider(sys.MeterProvider()), queue.WithProducer(sys.Producer()))
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	defer m.Shutdown(ctx)
 //	limit := admission.New(m, "api", admission.Config{Limit: 4, QueueLength: 50, Timeout: time.Second})
-//	http.ListenAndServe("127.0.0.1:8080", limit.Handler(mux))
+//
+// then serve limit.Handler(mux) in place of mux, as in
+// http.ListenAndServe("127.0.0.1:8080", limit.Handler(mux)).
 //
 // Two queues are reported, of type "http":
 //

@@ -20,14 +20,26 @@
 //     [RecordCreateTime] adds db.client.connection.create_time. See
 //     Official metrics below.
 //
-// For example:
+// In a service set up by [github.com/otelvitals/vitals.Start], give both
+// Start's provider (and the tracker Start's producer), so that the metrics
+// leave through Start's exporters; without options they record into the
+// global MeterProvider, which Start does not set. The package example
+// shows it whole:
 //
-//	tr, _ := conn.New()
-//	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379"})
+//	tr, err := conn.New(conn.WithMeterProvider(sys.MeterProvider()), conn.WithProducer(sys.Producer()))
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	defer tr.Shutdown(ctx)
+//	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379", PoolSize: 8})
+//	defer rdb.Close()
 //	goredis.InstrumentClient(rdb, tr.Pool("redis", "cache"))
-//	reg, _ := goredis.RegisterPoolStats(rdb, "cache")
+//	reg, err := goredis.RegisterPoolStats(rdb, "cache", goredis.WithMeterProvider(sys.MeterProvider()))
+//	if err != nil {
+//		log.Fatal(err)
+//	}
 //	defer reg.Unregister()
-//	_ = goredis.RecordCreateTime(rdb, "cache")
+//	_ = goredis.RecordCreateTime(rdb, "cache", goredis.WithMeterProvider(sys.MeterProvider()))
 //
 // Redis used as a cache is watched with a [cache.Cache] of package
 // [github.com/otelvitals/vitals/instrument/cache]: [Get] replaces
@@ -106,7 +118,11 @@
 // efficiency (vitals.cache.operations, vitals.cache.operation.duration,
 // vitals.cache.hit_ratio, vitals.cache.efficiency):
 //
-//	m, _ := cache.New()
+//	m, err := cache.New(cache.WithMeterProvider(sys.MeterProvider()), cache.WithProducer(sys.Producer()))
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	defer m.Shutdown(ctx)
 //	users := m.Cache(cache.TypeApplication, "users") // once; keep the handle
 //
 //	v, err := goredis.Get(ctx, rdb, users, "user:42")

@@ -4,19 +4,98 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"go.opentelemetry.io/otel/attribute"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
+	"github.com/otelvitals/vitals"
+	"github.com/otelvitals/vitals/exporters"
 	"github.com/otelvitals/vitals/instrument/cache"
 	"github.com/otelvitals/vitals/instrument/conn"
 	"github.com/otelvitals/vitals/integrations/goredis"
 	"github.com/otelvitals/vitals/semconv"
 )
+
+// Track a client's connections and report its pool statistics through the
+// pipeline vitals.Start built: the tracker records into Start's provider
+// and reports through its producer, and the statistics go to Start's
+// provider. No command runs, so no connection is dialed and no Redis
+// server is needed: the pool is empty, and its maximum is PoolSize. (A
+// reader takes the place of Start's exporters here, to print what they
+// would export.)
+func Example() {
+	ctx := context.Background()
+	p := vitals.NewProducer()
+	reader := sdkmetric.NewManualReader(sdkmetric.WithProducer(p))
+	sys, err := vitals.Start(ctx, vitals.WithReader(reader), vitals.WithProducer(p),
+		vitals.WithExporterOptions(exporters.WithExporters(exporters.None)))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer sys.Shutdown(ctx)
+
+	tr, err := conn.New(conn.WithMeterProvider(sys.MeterProvider()), conn.WithProducer(sys.Producer()))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer tr.Shutdown(ctx)
+	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379", PoolSize: 8})
+	defer rdb.Close()
+	goredis.InstrumentClient(rdb, tr.Pool("redis", "cache"))
+	reg, err := goredis.RegisterPoolStats(rdb, "cache", goredis.WithMeterProvider(sys.MeterProvider()))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer reg.Unregister()
+	_ = goredis.RecordCreateTime(rdb, "cache", goredis.WithMeterProvider(sys.MeterProvider()))
+
+	printExported(ctx, reader, semconv.DBClientConnectionCount.Name)
+	printExported(ctx, reader, semconv.DBClientConnectionMax.Name)
+	// Output:
+	// cache idle: 0
+	// cache used: 0
+	// cache: 8
+}
+
+// Use Redis as a cache of users, loaded from the database on a miss, and
+// watch how well it hits, through the pipeline vitals.Start built. (This
+// example needs a Redis server on 127.0.0.1:6379, so it is not run.)
+func Example_cache() {
+	ctx := context.Background()
+	sys, err := vitals.Start(ctx) // exporters from OTEL_METRICS_EXPORTER & co.
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer sys.Shutdown(ctx)
+	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379"})
+	defer rdb.Close()
+	load := func(id int) string { return fmt.Sprintf(`{"id":%d}`, id) } // the database
+
+	m, err := cache.New(cache.WithMeterProvider(sys.MeterProvider()), cache.WithProducer(sys.Producer()))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer m.Shutdown(ctx)
+	users := m.Cache(cache.TypeApplication, "users") // once; keep the handle
+
+	v, err := goredis.Get(ctx, rdb, users, "user:42")
+	if errors.Is(err, redis.Nil) { // a miss, as without goredis
+		v = load(42)
+		rdb.Set(ctx, "user:42", v, time.Hour)
+	}
+	fmt.Println(v)
+
+	raw, err := goredis.Lookup(users, func() *redis.StringCmd {
+		return rdb.HGet(ctx, "user:42", "profile")
+	}).Bytes()
+	fmt.Println(len(raw), err)
+}
 
 // Track every connection a client dials, and report its pool statistics.
 // (This example needs a Redis server on 127.0.0.1:6379, so it is not run.)
@@ -146,4 +225,55 @@ func ExampleLookup() {
 		return rdb.GetEx(ctx, "token:abc", 30*time.Minute)
 	}).Result()
 	fmt.Println(token, err)
+}
+
+// printExported collects reader and prints the points of the metric
+// named name, sorted: the values of their attributes, then the point's
+// value (a histogram's count).
+func printExported(ctx context.Context, reader sdkmetric.Reader, name string) {
+	var rm metricdata.ResourceMetrics
+	if err := reader.Collect(ctx, &rm); err != nil {
+		log.Fatal(err)
+	}
+	var lines []string
+	add := func(attrs attribute.Set, v any) {
+		var vals []string
+		for _, kv := range attrs.ToSlice() {
+			vals = append(vals, kv.Value.String())
+		}
+		lines = append(lines, fmt.Sprintf("%s: %v", strings.Join(vals, " "), v))
+	}
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			if m.Name != name {
+				continue
+			}
+			switch d := m.Data.(type) {
+			case metricdata.Sum[int64]:
+				for _, p := range d.DataPoints {
+					add(p.Attributes, p.Value)
+				}
+			case metricdata.Sum[float64]:
+				for _, p := range d.DataPoints {
+					add(p.Attributes, p.Value)
+				}
+			case metricdata.Gauge[int64]:
+				for _, p := range d.DataPoints {
+					add(p.Attributes, p.Value)
+				}
+			case metricdata.Gauge[float64]:
+				for _, p := range d.DataPoints {
+					add(p.Attributes, p.Value)
+				}
+			case metricdata.Histogram[float64]:
+				for _, p := range d.DataPoints {
+					add(p.Attributes, p.Count)
+				}
+			}
+		}
+	}
+	slices.Sort(lines)
+	for _, l := range lines {
+		fmt.Println(l)
+	}
 }

@@ -2,9 +2,16 @@
 // [github.com/otelvitals/vitals/instrument/conn]: every connection the
 // server accepts is a tracked connection of one pool, with its real age,
 // its requests counted as uses, and its state (used while serving a
-// request, idle between requests on a keep-alive connection).
+// request, idle between requests on a keep-alive connection). In a service
+// set up by [github.com/otelvitals/vitals.Start], give the tracker Start's
+// provider and producer, so that its metrics leave through Start's
+// exporters (the package example shows it whole):
 //
-//	tr, _ := conn.New()
+//	tr, err := conn.New(conn.WithMeterProvider(sys.MeterProvider()), conn.WithProducer(sys.Producer()))
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	defer tr.Shutdown(ctx)
 //	srv := &http.Server{Addr: "127.0.0.1:8080", Handler: mux}
 //	nethttp.TrackServer(srv, tr.Pool("http", "api"))
 //

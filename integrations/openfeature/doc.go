@@ -3,11 +3,19 @@
 // a [feature.Analytics] (package
 // [github.com/otelvitals/vitals/instrument/feature]): how often each flag
 // is evaluated, by how many distinct users, how often it fails and how
-// long it takes; and counts them in vitals.feature_flag.evaluations with
-// the official feature_flag.* attributes.
+// long it takes. In a service set up by [github.com/otelvitals/vitals.Start],
+// give the analytics Start's provider and producer, so that their metrics
+// leave through Start's exporters (the package example shows it whole):
 //
-//	a, _ := feature.New()
-//	hook, _ := openfeaturehook.New(a)
+//	a, err := feature.New(feature.WithMeterProvider(sys.MeterProvider()), feature.WithProducer(sys.Producer()))
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	defer a.Shutdown(ctx)
+//	hook, err := openfeaturehook.New(a, openfeaturehook.WithMeterProvider(sys.MeterProvider()))
+//	if err != nil {
+//		log.Fatal(err)
+//	}
 //	openfeature.AddHooks(hook)
 //
 // The package is named openfeaturehook, not openfeature as its directory,

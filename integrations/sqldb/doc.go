@@ -21,13 +21,24 @@
 //   - [RecordCreateTime] wraps a driver.Connector so that each connection
 //     it opens is timed in db.client.connection.create_time.
 //
-// For example:
+// In a service set up by [github.com/otelvitals/vitals.Start], give both
+// Start's provider (and the tracker Start's producer), so that the metrics
+// leave through Start's exporters; without options they record into the
+// global MeterProvider, which Start does not set. The package example
+// shows it whole, with connector a driver.Connector (pgx's
+// stdlib.GetConnector(cfg), say):
 //
-//	tr, _ := conn.New()
-//	timed, _ := sqldb.RecordCreateTime(pgxstdlib.GetConnector(cfg), "primary") // any driver.Connector
-//	db := sqldb.OpenDB(timed, tr.Pool("database", "primary"))
-//	db.SetMaxIdleConns(4)
-//	reg, _ := sqldb.RegisterStats(db, "primary", sqldb.WithMaxIdleConns(4))
+//	tr, err := conn.New(conn.WithMeterProvider(sys.MeterProvider()), conn.WithProducer(sys.Producer()))
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	defer tr.Shutdown(ctx)
+//	db := sqldb.OpenDB(connector, tr.Pool("database", "primary")) // any driver.Connector
+//	defer db.Close()
+//	reg, err := sqldb.RegisterStats(db, "primary", sqldb.WithMeterProvider(sys.MeterProvider()))
+//	if err != nil {
+//		log.Fatal(err)
+//	}
 //	defer reg.Unregister()
 //
 // # Official metrics

@@ -31,7 +31,7 @@ func Render(defs []semconv.Metric) ([]byte, error) {
 	b.WriteString("Every metric vitals emits, as defined in package `semconv`. Names, units and\n")
 	b.WriteString("instrument kinds follow the semantic conventions' naming guidelines, which a test\n")
 	b.WriteString("in `semconv` applies to every definition. Histogram buckets are given as\n")
-	b.WriteString("instrument advice, so they hold under any MeterProvider; `semconv.Views()` sets\n")
+	b.WriteString("instrument advice, so they hold under any MeterProvider; `vitals.Views()` sets\n")
 	b.WriteString("them explicitly.\n\n")
 	fmt.Fprintf(&b, "Every meter vitals makes carries the schema URL `%s`\n", semconv.SchemaURL)
 	b.WriteString("(`semconv.SchemaURL`), the semantic conventions its official names follow.\n\n")

@@ -1,0 +1,129 @@
+package nethttp_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"slices"
+	"strings"
+
+	"go.opentelemetry.io/otel/attribute"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+
+	"github.com/otelvitals/vitals"
+	"github.com/otelvitals/vitals/exporters"
+	"github.com/otelvitals/vitals/instrument/conn"
+	"github.com/otelvitals/vitals/integrations/nethttp"
+	"github.com/otelvitals/vitals/semconv"
+)
+
+// Track a server's connections through the pipeline vitals.Start built:
+// the tracker records into Start's provider and reports through its
+// producer. (A reader takes the place of Start's exporters here, to print
+// what they would export, and a free loopback port that of 8080.)
+func Example() {
+	ctx := context.Background()
+	p := vitals.NewProducer()
+	reader := sdkmetric.NewManualReader(sdkmetric.WithProducer(p))
+	sys, err := vitals.Start(ctx, vitals.WithReader(reader), vitals.WithProducer(p),
+		vitals.WithExporterOptions(exporters.WithExporters(exporters.None)))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer sys.Shutdown(ctx)
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /hello", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "hello") })
+
+	tr, err := conn.New(conn.WithMeterProvider(sys.MeterProvider()), conn.WithProducer(sys.Producer()))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer tr.Shutdown(ctx)
+	srv := &http.Server{Addr: "127.0.0.1:8080", Handler: mux}
+	nethttp.TrackServer(srv, tr.Pool("http", "api"))
+
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		log.Fatal(err)
+	}
+	go srv.Serve(lis) // srv.ListenAndServe() on srv.Addr
+	defer srv.Shutdown(ctx)
+
+	client := &http.Client{Transport: &http.Transport{}}
+	defer client.CloseIdleConnections()
+	for range 2 { // two requests on one keep-alive connection
+		resp, err := client.Get("http://" + lis.Addr().String() + "/hello")
+		if err != nil {
+			log.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+
+	// Created when accepted, reused once per request. (Its end comes when
+	// the client or the server closes it.)
+	printExported(ctx, reader, semconv.ConnectionEvents.Name, "created", "reused")
+	// Output:
+	// created api http: 1
+	// reused api http: 2
+}
+
+// printExported collects reader and prints the points of the metric
+// named name that have one of the attribute values only, sorted: the
+// values of their attributes, then the point's value (a histogram's count).
+func printExported(ctx context.Context, reader sdkmetric.Reader, name string, only ...string) {
+	var rm metricdata.ResourceMetrics
+	if err := reader.Collect(ctx, &rm); err != nil {
+		log.Fatal(err)
+	}
+	var lines []string
+	add := func(attrs attribute.Set, v any) {
+		var vals []string
+		keep := false
+		for _, kv := range attrs.ToSlice() {
+			vals = append(vals, kv.Value.String())
+			keep = keep || slices.Contains(only, kv.Value.String())
+		}
+		if !keep {
+			return
+		}
+		lines = append(lines, fmt.Sprintf("%s: %v", strings.Join(vals, " "), v))
+	}
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			if m.Name != name {
+				continue
+			}
+			switch d := m.Data.(type) {
+			case metricdata.Sum[int64]:
+				for _, p := range d.DataPoints {
+					add(p.Attributes, p.Value)
+				}
+			case metricdata.Sum[float64]:
+				for _, p := range d.DataPoints {
+					add(p.Attributes, p.Value)
+				}
+			case metricdata.Gauge[int64]:
+				for _, p := range d.DataPoints {
+					add(p.Attributes, p.Value)
+				}
+			case metricdata.Gauge[float64]:
+				for _, p := range d.DataPoints {
+					add(p.Attributes, p.Value)
+				}
+			case metricdata.Histogram[float64]:
+				for _, p := range d.DataPoints {
+					add(p.Attributes, p.Count)
+				}
+			}
+		}
+	}
+	slices.Sort(lines)
+	for _, l := range lines {
+		fmt.Println(l)
+	}
+}
