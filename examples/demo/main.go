@@ -64,6 +64,9 @@ func run(ctx context.Context, o options, out io.Writer, ready chan<- [2]string) 
 	view := sdkmetric.NewManualReader() // what the summary shows: the exporters' view of the data
 	sys, err := vitals.Start(ctx,
 		vitals.WithReader(view),
+		// Durations carry exemplars: the traces of the requests they were
+		// part of, which the Prometheus endpoint serves in OpenMetrics.
+		vitals.WithConfig(vitals.Config{Exemplars: true}),
 		// Short windows, so that a few minutes of demo show every signal
 		// move; a service keeps the defaults.
 		vitals.WithConnOptions(conn.WithRetention(time.Minute)),
@@ -79,6 +82,17 @@ func run(ctx context.Context, o options, out io.Writer, ready chan<- [2]string) 
 		defer cancel()
 		if err := sys.Shutdown(sctx); err != nil {
 			fmt.Fprintln(out, "vitals shutdown:", err)
+		}
+	}()
+	stopTracing, err := startTracing(ctx, sys.Resource())
+	if err != nil {
+		return err
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := stopTracing(sctx); err != nil {
+			fmt.Fprintln(out, "tracing shutdown:", err)
 		}
 	}()
 	var metricsURL string

@@ -18,6 +18,8 @@ import (
 	"github.com/otelvitals/vitals/instrument/feature"
 	"github.com/otelvitals/vitals/instrument/queue"
 	"github.com/otelvitals/vitals/integrations/nethttp"
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"go.opentelemetry.io/otel/metric/noop"
 )
 
 const (
@@ -48,6 +50,7 @@ type service struct {
 }
 
 type job struct {
+	ctx    context.Context // the request's, whose trace the wait carries
 	ticket queue.Ticket
 	done   chan struct{}
 }
@@ -73,8 +76,8 @@ func newService(sys *vitals.System) *service {
 }
 
 // lookup returns the user with id, from the cache or else the slow store.
-func (s *service) lookup(id string) string {
-	op := s.users.Start()
+func (s *service) lookup(ctx context.Context, id string) string {
+	op := s.users.StartContext(ctx)
 	s.mu.Lock()
 	v, ok := s.cache[id]
 	s.mu.Unlock()
@@ -112,7 +115,7 @@ func (s *service) store(id string) string {
 // enqueue hands a report job to the workers and waits for it; it reports
 // false at once when the queue is full.
 func (s *service) enqueue(ctx context.Context) bool {
-	j := job{ticket: s.reports.Enter(), done: make(chan struct{})}
+	j := job{ctx: ctx, ticket: s.reports.Enter(), done: make(chan struct{})}
 	select {
 	case s.jobs <- j:
 	default:
@@ -130,7 +133,7 @@ func (s *service) enqueue(ctx context.Context) bool {
 func (s *service) work() {
 	defer s.wg.Done()
 	for j := range s.jobs {
-		j.ticket.Leave() // a worker took it: its wait ends
+		j.ticket.LeaveContext(j.ctx) // a worker took it: its wait ends, in the request's trace
 		time.Sleep(5*time.Millisecond + rand.N(15*time.Millisecond))
 		close(j.done)
 	}
@@ -153,10 +156,10 @@ type server struct {
 
 // flagConfig looks the flag configuration up in a small cache that almost
 // always hits: 16 keys, loaded once each, unlike the user cache.
-func (s *service) flagConfig(id string) {
+func (s *service) flagConfig(ctx context.Context, id string) {
 	n, _ := strconv.Atoi(id)
 	key := n % 16
-	op := s.flags.Start()
+	op := s.flags.StartContext(ctx)
 	s.mu.Lock()
 	_, ok := s.flagCache[key]
 	if !ok {
@@ -192,9 +195,9 @@ func (s *service) serve(addr string) (*server, error) {
 		if n, _ := strconv.Atoi(id); n%3 == 0 {
 			variant = "on"
 		}
-		s.flagConfig(id)
+		s.flagConfig(r.Context(), id)
 		s.newSearch.RecordVariant(r.Context(), r.Header.Get("X-User"), feature.PatternDirectCall, variant, 0, true)
-		fmt.Fprintln(w, s.lookup(id))
+		fmt.Fprintln(w, s.lookup(r.Context(), id))
 		return http.StatusOK
 	}))
 	mux.Handle("GET /api/report", s.endpoint("/api/report", func(w http.ResponseWriter, r *http.Request) int {
@@ -213,7 +216,10 @@ func (s *service) serve(addr string) (*server, error) {
 	}
 	sv := &server{
 		addr: lis.Addr().String(),
-		srv:  &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second},
+		// otelhttp gives every request a span (a child of the caller's
+		// traceparent, if any), whose trace vitals' durations carry.
+		srv: &http.Server{Handler: otelhttp.NewHandler(mux, "demo", otelhttp.WithMeterProvider(noop.NewMeterProvider())),
+			ReadHeaderTimeout: 5 * time.Second},
 		done: make(chan error, 1),
 	}
 	nethttp.TrackServer(sv.srv, s.sys.Connections().Pool("http", "demo_server"))
