@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -184,10 +182,11 @@ func Start(ctx context.Context, opts ...Option) (*System, error) {
 }
 
 // exemplarFilter returns the exemplar filter Start sets, nil to leave
-// OTEL_METRICS_EXEMPLAR_FILTER to the SDK when it is set, and whether the
-// provider will record exemplars.
+// OTEL_METRICS_EXEMPLAR_FILTER to the SDK when it holds a filter's name,
+// and whether the provider will record exemplars. Another value is
+// reported and ignored.
 func exemplarFilter(c Config) (exemplar.Filter, bool) {
-	if env := strings.ToLower(strings.TrimSpace(os.Getenv("OTEL_METRICS_EXEMPLAR_FILTER"))); env != "" {
+	if env := exporters.EnvExemplarFilter(); env != "" {
 		return nil, env != "always_off"
 	}
 	if c.Exemplars {

@@ -17,7 +17,7 @@
 //
 //   - OTEL_METRICS_EXPORTER: a comma-separated list of "otlp" (the default
 //     when unset), "prometheus", "console" and "none". "none" alone means no
-//     reader; it cannot be combined with other names.
+//     reader.
 //   - OTEL_EXPORTER_OTLP_METRICS_PROTOCOL, else OTEL_EXPORTER_OTLP_PROTOCOL:
 //     "http/protobuf" (the default) or "grpc".
 //   - OTEL_EXPORTER_OTLP_ENDPOINT, _HEADERS, _INSECURE, _TIMEOUT,
@@ -34,6 +34,26 @@
 //     unless asked for.
 //   - OTEL_METRIC_EXPORT_INTERVAL and OTEL_METRIC_EXPORT_TIMEOUT: the period
 //     and timeout, in milliseconds, of the periodic readers (OTLP and console).
+//
+// As the specification asks, enum values are read in any case, and a
+// value that cannot be used is reported once through
+// [go.opentelemetry.io/otel.Handle], with an error wrapping
+// [ErrInvalidSetting] that quotes it, and ignored: the default applies
+// (for a _METRICS_ variable, the generic one's value). An unknown member of
+// OTEL_METRICS_EXPORTER ("logging" included, which the specification tells
+// new implementations not to support), an empty member, or "none" beside
+// other names is dropped, and a list left empty means "otlp"; so
+// OTEL_METRICS_EXPORTER=bogus builds the OTLP reader. The same goes for a
+// protocol, OTEL_EXPORTER_PROMETHEUS_PORT that is not a port number,
+// OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE,
+// OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION,
+// OTEL_EXPORTER_OTLP_COMPRESSION and its _METRICS_ form (which vitals sets
+// explicitly where the SDK would read them otherwise, as "GZIP" for none),
+// a boolean other than "true" or "false" (taken as false), and
+// OTEL_METRICS_EXEMPLAR_FILTER. OTEL_METRIC_EXPORT_INTERVAL and _TIMEOUT,
+// OTEL_EXPORTER_OTLP_TIMEOUT and OTEL_EXPORTER_OTLP_ENDPOINT that do not
+// parse are reported by the SDK itself, through its logger, and ignored.
+// The same values given in code, through the options, are errors instead.
 //
 // This follows the contrib package
 // [go.opentelemetry.io/contrib/exporters/autoexport] in names, defaults and
@@ -87,9 +107,11 @@
 // that records metrics: the periodic readers export in the background, and
 // their errors, like those of the Prometheus HTTP server, go to
 // [go.opentelemetry.io/otel.Handle]. Shutting a reader down honours the
-// deadline of its context. Configuration errors, such as an unknown exporter
-// name or protocol, are returned by [New], wrapping [ErrUnknownExporter],
-// [ErrUnsupportedProtocol] or [ErrInvalidSetting]. Durations too small to
+// deadline of its context. Configuration errors in options, such as an
+// unknown exporter name or protocol, are returned by [New], wrapping
+// [ErrUnknownExporter], [ErrUnsupportedProtocol] or [ErrInvalidSetting];
+// the same values in the environment are reported and ignored (see
+// Configuration). Durations too small to
 // be meant (an export interval under [MinExportInterval], a timeout under
 // [MinExportTimeout], a backoff under [MinOTLPBackoff]) are raised to
 // those floors.
