@@ -2,9 +2,12 @@ package vitals_test
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"log"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -12,10 +15,12 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/metric/noop"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 
 	"github.com/otelvitals/vitals"
 	"github.com/otelvitals/vitals/exporters"
+	"github.com/otelvitals/vitals/healthscore"
 )
 
 // handled is where handleDispatcher sends what reaches otel.Handle while
@@ -139,4 +144,118 @@ func TestStartWarnsOnUnknownExporter(t *testing.T) {
 	checkHandled(t, got(),
 		`exporters: invalid setting: OTEL_METRICS_EXPORTER="bogus": want a list of otlp, prometheus, console or none; the member "bogus" is ignored`,
 		`exporters: invalid setting: OTEL_METRICS_EXPORTER="bogus": want a list of otlp, prometheus, console or none; using the default, otlp`)
+}
+
+// consoleRun starts a System exporting to the console, named by
+// OTEL_METRICS_EXPORTER and written to w, records three cache lookups,
+// flushes and shuts it down (each an export, were there a reader), and
+// returns it.
+func consoleRun(t *testing.T, opts ...exporters.Option) *vitals.System {
+	t.Helper()
+	t.Setenv("OTEL_METRICS_EXPORTER", "console")
+	sys, err := vitals.Start(context.Background(), vitals.WithHealthHold(0),
+		vitals.WithExporterOptions(append([]exporters.Option{exporters.WithExportInterval(time.Hour)}, opts...)...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := sys.Caches().Cache("application", "sessions")
+	c.Hit(time.Millisecond)
+	c.Hit(time.Millisecond)
+	c.Miss(time.Millisecond)
+	if err := sys.ForceFlush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := sys.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return sys
+}
+
+// TestSDKDisabledPrintsNothing checks the acceptance of OTEL_SDK_DISABLED:
+// with the console exporter named by OTEL_METRICS_EXPORTER, a run that
+// prints its metrics (the control) prints nothing at all once
+// OTEL_SDK_DISABLED=true, to the console writer or to os.Stdout, while the
+// trackers and the health still work.
+func TestSDKDisabledPrintsNothing(t *testing.T) {
+	var control strings.Builder
+	consoleRun(t, exporters.WithConsoleWriter(&syncWriter{w: &control}))
+	if !strings.Contains(control.String(), `"vitals.cache.`) {
+		t.Fatalf("the control run printed no cache metric: %q", control.String())
+	}
+
+	t.Setenv("OTEL_SDK_DISABLED", "true")
+	var written strings.Builder
+	stdout := captureStdout(t, func() {
+		sys := consoleRun(t, exporters.WithConsoleWriter(&syncWriter{w: &written}))
+		checkDisabled(t, sys)
+		sys = consoleRun(t) // the default writer, os.Stdout
+		checkDisabled(t, sys)
+	})
+	if written.String() != "" || stdout != "" {
+		t.Errorf("printed %q to the console writer and %q to stdout, want nothing", written.String(), stdout)
+	}
+}
+
+// checkDisabled fails t unless sys, run by consoleRun with the SDK
+// disabled, built no pipeline and still tracked the three lookups.
+func checkDisabled(t *testing.T, sys *vitals.System) {
+	t.Helper()
+	if n := len(sys.Readers()); n != 0 || sys.Resource() != nil {
+		t.Errorf("%d readers and resource %v, want none", n, sys.Resource())
+	}
+	if _, ok := sys.MeterProvider().(noop.MeterProvider); !ok {
+		t.Errorf("provider %T, want a no-op provider", sys.MeterProvider())
+	}
+	caches := sys.Snapshot().Caches.Caches
+	if len(caches) != 1 || caches[0].Name != "sessions" || caches[0].Hits != 2 || caches[0].Misses != 1 {
+		t.Errorf("caches %+v, want sessions with 2 hits and 1 miss", caches)
+	}
+	var comps []string
+	for _, c := range sys.Health().Components {
+		comps = append(comps, fmt.Sprintf("%s:%d", c.Name, len(c.Entities)))
+	}
+	if got := strings.Join(comps, " "); !strings.Contains(got, "caches:1") {
+		t.Errorf("health components %s, want the cache scored", got)
+	}
+	rec := httptest.NewRecorder()
+	sys.ReadinessHandler(healthscore.HandlerOptions{}).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/healthz", nil))
+	if rec.Code != http.StatusOK {
+		t.Errorf("readiness %d, want 200", rec.Code)
+	}
+}
+
+// syncWriter serialises writes to w.
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}
+
+// captureStdout runs f with os.Stdout redirected to a pipe and returns
+// everything written to it.
+func captureStdout(t *testing.T, f func()) string {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan string)
+	go func() {
+		b, _ := io.ReadAll(r)
+		done <- string(b)
+	}()
+	prev := os.Stdout
+	os.Stdout = w
+	defer func() { os.Stdout = prev }()
+	f()
+	os.Stdout = prev
+	_ = w.Close()
+	out := <-done
+	_ = r.Close()
+	return out
 }

@@ -85,7 +85,11 @@ type System struct {
 //     the cardinality limit of [Config].CardinalityLimit.
 //
 // With [WithMeterProvider] none of this is built: vitals records into the
-// given provider.
+// given provider. Nor with OTEL_SDK_DISABLED=true (see
+// [exporters.SDKDisabled]): vitals then records into a no-op provider, so
+// nothing is exported, served or printed and no reader, not even
+// [WithReader]'s, is registered, while the trackers, [System.Snapshot],
+// [System.Health] and the health handlers work as ever.
 //
 // Start does not set the global MeterProvider; call
 // otel.SetMeterProvider(sys.MeterProvider()) to do so.
@@ -128,6 +132,10 @@ func Start(ctx context.Context, opts ...Option) (*System, error) {
 	if o.provider != nil {
 		s.provider = o.provider
 		s.producer = o.producer
+		return s, s.startTrackers()
+	}
+	if exporters.SDKDisabled() {
+		s.provider = noop.NewMeterProvider()
 		return s, s.startTrackers()
 	}
 
@@ -295,7 +303,7 @@ func (s *System) Config() Config {
 }
 
 // Resource returns the resource of the provider Start built, or nil under
-// [WithMeterProvider].
+// [WithMeterProvider] and with OTEL_SDK_DISABLED=true.
 func (s *System) Resource() *resource.Resource {
 	if s == nil {
 		return nil
@@ -305,7 +313,7 @@ func (s *System) Resource() *resource.Resource {
 
 // Readers returns the readers of the provider Start built: the exporters'
 // first, in the order they were named, then [WithReader]'s. It is empty
-// under [WithMeterProvider]. A Prometheus exporter's reader is an
+// under [WithMeterProvider] and with OTEL_SDK_DISABLED=true. A Prometheus exporter's reader is an
 // [*exporters.PrometheusReader], which tells the address it listens on.
 func (s *System) Readers() []sdkmetric.Reader {
 	if s == nil {

@@ -35,6 +35,12 @@
 //   - OTEL_METRIC_EXPORT_INTERVAL and OTEL_METRIC_EXPORT_TIMEOUT: the period
 //     and timeout, in milliseconds, of the periodic readers (OTLP and console).
 //
+// OTEL_SDK_DISABLED=true (see [SDKDisabled]) turns the SDK off: vitals.Start
+// then builds no reader at all and records into a no-op MeterProvider, so
+// nothing is exported, served or printed, while the trackers and the
+// health work locally. [New] itself does not read it: code that builds a
+// MeterProvider of its own from these readers asks SDKDisabled first.
+//
 // As the specification asks, enum values are read in any case, and a
 // value that cannot be used is reported once through
 // [go.opentelemetry.io/otel.Handle], with an error wrapping
