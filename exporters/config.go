@@ -53,8 +53,9 @@ type config struct {
 	timeout    time.Duration
 	consoleOut io.Writer
 	producers  []sdkmetric.Producer
-	backoff    time.Duration // 0: DefaultOTLPBackoff
-	spoolDir   string        // "": no spool
+	bridge     sdkmetric.Producer // OTEL_METRICS_PRODUCERS=prometheus: the client_golang default registry; nil: none
+	backoff    time.Duration      // 0: DefaultOTLPBackoff
+	spoolDir   string             // "": no spool
 }
 
 // WithExporters sets the exporters to build, overriding
@@ -156,6 +157,11 @@ func WithConsoleWriter(w io.Writer) Option {
 
 // WithProducer adds a producer of external metrics to every reader built:
 // each collection or scrape includes what p produces. Nil is ignored.
+// OTEL_METRICS_PRODUCERS adds its own beside it (see the package
+// documentation); in code, the equivalent of OTEL_METRICS_PRODUCERS=prometheus
+// for the periodic readers is WithProducer(prometheus.NewMetricProducer())
+// of go.opentelemetry.io/contrib/bridges/prometheus (the Prometheus
+// exporter drops what that bridge produces).
 func WithProducer(p sdkmetric.Producer) Option {
 	return optionFunc(func(c *config) {
 		if p != nil {
@@ -226,6 +232,7 @@ func newConfig(opts []Option) config {
 	if c.consoleOut == nil {
 		c.consoleOut = os.Stdout
 	}
+	c.bridge = envBridge()
 	// The SDK reads the environment variables itself when no option is
 	// set, and hands any positive value to its ticker; read them first so
 	// that their values get the same floors. A value the SDK would refuse

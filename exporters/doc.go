@@ -34,6 +34,16 @@
 //     unless asked for.
 //   - OTEL_METRIC_EXPORT_INTERVAL and OTEL_METRIC_EXPORT_TIMEOUT: the period
 //     and timeout, in milliseconds, of the periodic readers (OTLP and console).
+//   - OTEL_METRICS_PRODUCERS, the variable of contrib autoexport: a
+//     comma-separated list of "prometheus" and "none" (the default when
+//     unset). "prometheus" bridges the client_golang default registry
+//     (prometheus.DefaultGatherer: a service's own client_golang metrics,
+//     with the Go and process collectors) into every reader [New] builds:
+//     the periodic readers collect it through
+//     go.opentelemetry.io/contrib/bridges/prometheus, and the Prometheus
+//     endpoint, whose exporter drops what that bridge produces, serves the
+//     registry beside its own metrics. A name collision between the two is
+//     reported through otel.Handle at each scrape and the rest served.
 //
 // OTEL_SDK_DISABLED=true (see [SDKDisabled]) turns the SDK off: vitals.Start
 // then builds no reader at all and records into a no-op MeterProvider, so

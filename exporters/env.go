@@ -5,9 +5,11 @@ import (
 	"os"
 	"strings"
 
+	prombridge "go.opentelemetry.io/contrib/bridges/prometheus"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetricgrpc"
 	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetrichttp"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 )
 
 // warnEnv reports through otel.Handle that the environment variable key
@@ -123,4 +125,40 @@ func (e otlpEnv) grpcOptions() []otlpmetricgrpc.Option {
 // ignores it too). vitals.Start reads it.
 func EnvExemplarFilter() string {
 	return envEnum("OTEL_METRICS_EXEMPLAR_FILTER", "as if unset", "always_on", "always_off", "trace_based")
+}
+
+// envBridge returns the bridge OTEL_METRICS_PRODUCERS asks for, the
+// variable of contrib autoexport: with "prometheus", a producer of the
+// client_golang default registry (prometheus.DefaultGatherer) through
+// go.opentelemetry.io/contrib/bridges/prometheus; with "none" or unset,
+// nil. Unknown and empty members, and "none" beside another name, are
+// reported once each and ignored.
+func envBridge() sdkmetric.Producer {
+	const key = "OTEL_METRICS_PRODUCERS"
+	env := os.Getenv(key)
+	if strings.TrimSpace(env) == "" {
+		return nil
+	}
+	var prom, none bool
+	seen := map[string]bool{}
+	for _, n := range strings.Split(env, ",") {
+		switch n = strings.ToLower(strings.TrimSpace(n)); n {
+		case "prometheus":
+			prom = true
+		case None:
+			none = true
+		default:
+			if !seen[n] {
+				seen[n] = true
+				warnEnv(key, env, "a list of prometheus or none", fmt.Sprintf("the member %.40q is ignored", n))
+			}
+		}
+	}
+	if none && prom {
+		warnEnv(key, env, "none alone or a list of other names", "none is ignored")
+	}
+	if !prom {
+		return nil
+	}
+	return prombridge.NewMetricProducer()
 }

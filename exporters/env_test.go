@@ -2,6 +2,7 @@ package exporters
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.opentelemetry.io/otel"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 )
@@ -285,6 +287,112 @@ func TestEnvExemplarFilter(t *testing.T) {
 			t.Setenv("OTEL_METRICS_EXEMPLAR_FILTER", tt.env)
 			if f := EnvExemplarFilter(); f != tt.want {
 				t.Errorf("EnvExemplarFilter() = %q, want %q", f, tt.want)
+			}
+			checkWarnings(t, got(), tt.warn)
+		})
+	}
+}
+
+// TestEnvProducersBridgeClientGolang checks OTEL_METRICS_PRODUCERS=prometheus:
+// a counter of the client_golang default registry reaches every reader
+// New builds, read back exactly from the console's JSON (through the
+// bridge) and from a scrape of the Prometheus endpoint (which serves the
+// default registry beside its own).
+func TestEnvProducersBridgeClientGolang(t *testing.T) {
+	clearEnv(t)
+	got := warnings(t)
+	counter := prometheus.NewCounter(prometheus.CounterOpts{Name: "bridged_jobs_total", Help: "Jobs done, from client_golang."})
+	if err := prometheus.DefaultRegisterer.Register(counter); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { prometheus.DefaultRegisterer.Unregister(counter) })
+	counter.Add(7)
+
+	t.Setenv("OTEL_METRICS_PRODUCERS", "Prometheus")
+	var console strings.Builder
+	readers, err := New(context.Background(), WithExporters(Console, Prometheus),
+		WithConsoleWriter(&console), WithPrometheusAddress("127.0.0.1:0"), WithExportInterval(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(readers[0]), sdkmetric.WithReader(readers[1]))
+	defer func() { _ = mp.Shutdown(context.Background()) }()
+
+	resp, err := http.Get(readers[1].(*PrometheusReader).URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var line string
+	for _, l := range strings.Split(string(body), "\n") {
+		if strings.HasPrefix(l, "bridged_jobs_total") {
+			line = l
+		}
+	}
+	if line != "bridged_jobs_total 7" {
+		t.Errorf("scrape line %q, want the default registry's bridged_jobs_total 7\n%s", line, body)
+	}
+
+	if err := mp.ForceFlush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var rm struct {
+		ScopeMetrics []struct {
+			Scope   struct{ Name string }
+			Metrics []struct {
+				Name string
+				Data struct {
+					DataPoints  []struct{ Value float64 }
+					IsMonotonic bool
+				}
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(console.String()), &rm); err != nil {
+		t.Fatalf("console output: %v\n%s", err, console.String())
+	}
+	var values []string
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			if m.Name == "bridged_jobs_total" {
+				for _, dp := range m.Data.DataPoints {
+					values = append(values, fmt.Sprintf("%s %v %v", sm.Scope.Name, dp.Value, m.Data.IsMonotonic))
+				}
+			}
+		}
+	}
+	if want := "go.opentelemetry.io/contrib/bridges/prometheus 7 true"; strings.Join(values, ";") != want {
+		t.Errorf("console has %q, want %q", values, want)
+	}
+	checkWarnings(t, got(), nil)
+}
+
+func TestEnvProducersWarnAndIgnore(t *testing.T) {
+	tests := []struct {
+		env  string
+		want int
+		warn []string
+	}{
+		{env: "none", want: 0},
+		{env: "opencensus", want: 0, warn: []string{
+			`exporters: invalid setting: OTEL_METRICS_PRODUCERS="opencensus": want a list of prometheus or none; the member "opencensus" is ignored`,
+		}},
+		{env: "prometheus,none", want: 1, warn: []string{
+			`exporters: invalid setting: OTEL_METRICS_PRODUCERS="prometheus,none": want none alone or a list of other names; none is ignored`,
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.env, func(t *testing.T) {
+			clearEnv(t)
+			got := warnings(t)
+			t.Setenv("OTEL_METRICS_PRODUCERS", tt.env)
+			n := 0
+			if newConfig(nil).bridge != nil {
+				n = 1
+			}
+			if n != tt.want {
+				t.Errorf("%d producers, want %d", n, tt.want)
 			}
 			checkWarnings(t, got(), tt.warn)
 		})

@@ -100,6 +100,9 @@ func (c config) periodicOptions(exp sdkmetric.Exporter) []sdkmetric.PeriodicRead
 	for _, p := range c.producers {
 		opts = append(opts, sdkmetric.WithProducer(producerFor(p, exp)))
 	}
+	if c.bridge != nil {
+		opts = append(opts, sdkmetric.WithProducer(c.bridge))
+	}
 	return opts
 }
 
