@@ -48,6 +48,8 @@ type System struct {
 	resource *resource.Resource
 	readers  []sdkmetric.Reader
 
+	declarative *exporters.Declarative // the SDK of OTEL_CONFIG_FILE; nil without one
+
 	producer *Producer // nil: the trackers report through the provider's instruments
 	now      func() time.Time
 	opts     options // the tracker options of WithConnOptions and its siblings
@@ -85,7 +87,14 @@ type System struct {
 //     the cardinality limit of [Config].CardinalityLimit.
 //
 // With [WithMeterProvider] none of this is built: vitals records into the
-// given provider. Nor with OTEL_SDK_DISABLED=true (see
+// given provider. When OTEL_CONFIG_FILE names a declarative configuration
+// file, the MeterProvider, its readers and its resource are the file's
+// (see [exporters.NewDeclarative]), every other OTEL_* variable and
+// [WithExporterOptions] and [WithResource] are ignored, and vitals adds
+// its views, [WithView]'s, the cardinality limit and [WithReader]'s
+// readers to that provider; its readers cannot carry a producer, so the
+// trackers report through the provider's instruments (and [WithProducer]
+// is ignored). Nor is anything built with OTEL_SDK_DISABLED=true (see
 // [exporters.SDKDisabled]): vitals then records into a no-op provider, so
 // nothing is exported, served or printed and no reader, not even
 // [WithReader]'s, is registered, while the trackers, [System.Snapshot],
@@ -133,6 +142,9 @@ func Start(ctx context.Context, opts ...Option) (*System, error) {
 		s.provider = o.provider
 		s.producer = o.producer
 		return s, s.startTrackers()
+	}
+	if exporters.ConfigFile() != "" {
+		return s.startDeclarative(ctx, o)
 	}
 	if exporters.SDKDisabled() {
 		s.provider = noop.NewMeterProvider()
@@ -302,8 +314,9 @@ func (s *System) Config() Config {
 	return c
 }
 
-// Resource returns the resource of the provider Start built, or nil under
-// [WithMeterProvider] and with OTEL_SDK_DISABLED=true.
+// Resource returns the resource of the provider Start built (under
+// OTEL_CONFIG_FILE, the file's), or nil under [WithMeterProvider] and with
+// OTEL_SDK_DISABLED=true.
 func (s *System) Resource() *resource.Resource {
 	if s == nil {
 		return nil
@@ -313,7 +326,9 @@ func (s *System) Resource() *resource.Resource {
 
 // Readers returns the readers of the provider Start built: the exporters'
 // first, in the order they were named, then [WithReader]'s. It is empty
-// under [WithMeterProvider] and with OTEL_SDK_DISABLED=true. A Prometheus exporter's reader is an
+// under [WithMeterProvider] and with OTEL_SDK_DISABLED=true; under
+// OTEL_CONFIG_FILE it holds [WithReader]'s only, the file's readers being
+// otelconf's. A Prometheus exporter's reader is an
 // [*exporters.PrometheusReader], which tells the address it listens on.
 func (s *System) Readers() []sdkmetric.Reader {
 	if s == nil {
@@ -328,7 +343,7 @@ func (s *System) Readers() []sdkmetric.Reader {
 // flushing. Under [WithMeterProvider], and on a nil System, it does
 // nothing.
 func (s *System) ForceFlush(ctx context.Context) error {
-	if s == nil || s.sdk == nil {
+	if s == nil || (s.sdk == nil && s.declarative == nil) {
 		return nil
 	}
 	if ctx == nil {
@@ -339,11 +354,14 @@ func (s *System) ForceFlush(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if s.declarative != nil {
+		return s.declarative.ForceFlush(ctx)
+	}
 	return s.sdk.ForceFlush(ctx)
 }
 
 // Shutdown flushes what has been recorded, then stops the exporters and the
-// provider Start built, waiting until ctx is done at the longest; an
+// provider Start built (under OTEL_CONFIG_FILE, all the file configured), waiting until ctx is done at the longest; an
 // exporter that cannot reach its backend makes it return ctx's error, not
 // hang. A nil ctx is taken as context.Background(); a ctx already done
 // still stops everything, only without waiting, and its error may then be
@@ -364,6 +382,9 @@ func (s *System) Shutdown(ctx context.Context) error {
 		// after it.
 		if s.sdk != nil {
 			s.shutdownErr = s.sdk.Shutdown(ctx)
+		}
+		if s.declarative != nil {
+			s.shutdownErr = s.declarative.Shutdown(ctx)
 		}
 		s.shutdownErr = errors.Join(s.shutdownErr, s.stopTrackers(ctx))
 	})

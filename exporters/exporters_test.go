@@ -39,6 +39,9 @@ func clearEnv(t *testing.T) {
 	} {
 		t.Setenv(k, "")
 	}
+	// otelconf/x reads this one even when set empty: unset it, for
+	// t.Setenv's cleanup to restore.
+	os.Unsetenv("OTEL_EXPERIMENTAL_CONFIG_FILE")
 }
 
 func TestExporterNames(t *testing.T) {
