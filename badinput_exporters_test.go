@@ -2,6 +2,7 @@ package vitals_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -30,14 +31,6 @@ func badExporterCases() []badCase {
 				t.Errorf("%d readers returned with the error", len(readers))
 			}
 			return err
-		}
-	}
-	env := func(kv map[string]string, opts ...exporters.Option) func(*testing.T, *badRig) error {
-		return func(t *testing.T, r *badRig) error {
-			for k, v := range kv {
-				t.Setenv(k, v)
-			}
-			return build(opts...)(t, r)
 		}
 	}
 	otlpHTTP := []exporters.Option{exporters.WithExporters(exporters.OTLP), exporters.WithOTLPProtocol(exporters.ProtocolHTTPProtobuf)}
@@ -145,8 +138,23 @@ func badExporterCases() []badCase {
 		},
 		{
 			Name: "empty exporter in the environment", API: "exporters.New", Input: "OTEL_METRICS_EXPORTER=console,,prometheus",
-			Result: "exporters.ErrUnknownExporter, no reader", Want: exporters.ErrUnknownExporter,
-			Call: env(map[string]string{"OTEL_METRICS_EXPORTER": "console,,prometheus"}),
+			Result: "one warning (otel.Handle), the empty member ignored: a console and a Prometheus reader",
+			Call: func(t *testing.T, _ *badRig) error {
+				got := captureHandle(t)
+				t.Setenv("OTEL_METRICS_EXPORTER", "console,,prometheus")
+				t.Setenv("OTEL_EXPORTER_PROMETHEUS_PORT", "0")
+				readers, err := exporters.New(context.Background())
+				kinds := ""
+				for _, r := range readers {
+					kinds += fmt.Sprintf("%T ", r)
+					_ = r.Shutdown(context.Background())
+				}
+				if kinds != "*metric.PeriodicReader *exporters.PrometheusReader " {
+					t.Errorf("readers %s, want a console and a Prometheus reader", kinds)
+				}
+				checkHandled(t, got(), `exporters: invalid setting: OTEL_METRICS_EXPORTER="console,,prometheus": want a list of otlp, prometheus, console or none; the member "" is ignored`)
+				return err
+			},
 		},
 		{
 			Name: "unsupported protocol", API: "exporters.New", Input: `WithOTLPProtocol("http/json")`,
@@ -155,9 +163,15 @@ func badExporterCases() []badCase {
 		},
 		{
 			Name: "unsupported protocol in the environment", API: "exporters.New", Input: "OTEL_EXPORTER_OTLP_PROTOCOL=thrift",
-			Result: "exporters.ErrUnsupportedProtocol, no reader", Want: exporters.ErrUnsupportedProtocol,
-			Call: env(map[string]string{"OTEL_EXPORTER_OTLP_METRICS_PROTOCOL": "", "OTEL_EXPORTER_OTLP_PROTOCOL": "thrift"},
-				exporters.WithExporters(exporters.OTLP)),
+			Result: "one warning (otel.Handle); the default, http/protobuf, exports",
+			Call: func(t *testing.T, _ *badRig) error {
+				got := captureHandle(t)
+				t.Setenv("OTEL_EXPORTER_OTLP_METRICS_PROTOCOL", "")
+				t.Setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "thrift")
+				err := otlpEnvExport(t, "/v1/metrics application/x-protobuf")
+				checkHandled(t, got(), `exporters: invalid setting: OTEL_EXPORTER_OTLP_PROTOCOL="thrift": want grpc, http/protobuf; ignored, using http/protobuf`)
+				return err
+			},
 		},
 		{
 			Name: "endpoint without scheme", API: "exporters.New", Input: `WithOTLPEndpoint("127.0.0.1:4318")`,
@@ -183,11 +197,6 @@ func badExporterCases() []badCase {
 			Name: "prometheus port out of range", API: "exporters.New", Input: `WithPrometheusAddress("127.0.0.1:70000")`,
 			Result: "exporters.ErrInvalidSetting, no reader", Want: exporters.ErrInvalidSetting,
 			Call: prom("127.0.0.1:70000"),
-		},
-		{
-			Name: "prometheus negative port in the environment", API: "exporters.New", Input: "OTEL_EXPORTER_PROMETHEUS_PORT=-1",
-			Result: "exporters.ErrInvalidSetting, no reader", Want: exporters.ErrInvalidSetting,
-			Call: env(map[string]string{"OTEL_EXPORTER_PROMETHEUS_PORT": "-1"}, exporters.WithExporters(exporters.Prometheus)),
 		},
 		{
 			Name: "nil context with a failing exporter", API: "exporters.New", Input: "ctx: nil; console built, then a bad Prometheus port",

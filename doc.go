@@ -21,6 +21,12 @@
 // Prometheus on 127.0.0.1:9464 at once. [WithExporterOptions] overrides the
 // environment from code.
 //
+// The SDK environment specification is followed: OTEL_SDK_DISABLED=true
+// builds no pipeline (the trackers and health still work), OTEL_CONFIG_FILE
+// takes the MeterProvider from a declarative configuration file, and a
+// value that cannot be used is reported through otel.Handle and ignored
+// rather than failing [Start].
+//
 // # An existing pipeline
 //
 // A service that already has a MeterProvider passes it with

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -50,6 +48,8 @@ type System struct {
 	resource *resource.Resource
 	readers  []sdkmetric.Reader
 
+	declarative *exporters.Declarative // the SDK of OTEL_CONFIG_FILE; nil without one
+
 	producer *Producer // nil: the trackers report through the provider's instruments
 	now      func() time.Time
 	opts     options       // the tracker options of WithConnOptions and its siblings
@@ -89,7 +89,18 @@ type System struct {
 //     the cardinality limit of [Config].CardinalityLimit.
 //
 // With [WithMeterProvider] none of this is built: vitals records into the
-// given provider.
+// given provider. When OTEL_CONFIG_FILE names a declarative configuration
+// file, the MeterProvider, its readers and its resource are the file's
+// (see [exporters.NewDeclarative]), every other OTEL_* variable and
+// [WithExporterOptions] and [WithResource] are ignored, and vitals adds
+// its views, [WithView]'s, the cardinality limit and [WithReader]'s
+// readers to that provider; its readers cannot carry a producer, so the
+// trackers report through the provider's instruments (and [WithProducer]
+// is ignored). Nor is anything built with OTEL_SDK_DISABLED=true (see
+// [exporters.SDKDisabled]): vitals then records into a no-op provider, so
+// nothing is exported, served or printed and no reader, not even
+// [WithReader]'s, is registered, while the trackers, [System.Snapshot],
+// [System.Health] and the health handlers work as ever.
 //
 // Start never reads nor sets the global MeterProvider. Beside a service's
 // own SDK pipeline, a plain Start builds a second, independent one, with
@@ -147,6 +158,13 @@ func Start(ctx context.Context, opts ...Option) (*System, error) {
 			return s, err
 		}
 		return s, nil
+	}
+	if exporters.ConfigFile() != "" {
+		return s.startDeclarative(ctx, o)
+	}
+	if exporters.SDKDisabled() {
+		s.provider = noop.NewMeterProvider()
+		return s, s.startTrackers()
 	}
 
 	res, err := buildResource(ctx, o.resource)
@@ -212,10 +230,11 @@ func refused(err error) bool {
 }
 
 // exemplarFilter returns the exemplar filter Start sets, nil to leave
-// OTEL_METRICS_EXEMPLAR_FILTER to the SDK when it is set, and whether the
-// provider will record exemplars.
+// OTEL_METRICS_EXEMPLAR_FILTER to the SDK when it holds a filter's name,
+// and whether the provider will record exemplars. Another value is
+// reported and ignored.
 func exemplarFilter(c Config) (exemplar.Filter, bool) {
-	if env := strings.ToLower(strings.TrimSpace(os.Getenv("OTEL_METRICS_EXEMPLAR_FILTER"))); env != "" {
+	if env := exporters.EnvExemplarFilter(); env != "" {
 		return nil, env != "always_off"
 	}
 	if c.Exemplars {
@@ -328,8 +347,9 @@ func (s *System) Config() Config {
 	return c
 }
 
-// Resource returns the resource of the provider Start built, or nil under
-// [WithMeterProvider].
+// Resource returns the resource of the provider Start built (under
+// OTEL_CONFIG_FILE, the file's), or nil under [WithMeterProvider] and with
+// OTEL_SDK_DISABLED=true.
 func (s *System) Resource() *resource.Resource {
 	if s == nil {
 		return nil
@@ -339,7 +359,9 @@ func (s *System) Resource() *resource.Resource {
 
 // Readers returns the readers of the provider Start built: the exporters'
 // first, in the order they were named, then [WithReader]'s. It is empty
-// under [WithMeterProvider]. A Prometheus exporter's reader is an
+// under [WithMeterProvider] and with OTEL_SDK_DISABLED=true; under
+// OTEL_CONFIG_FILE it holds [WithReader]'s only, the file's readers being
+// otelconf's. A Prometheus exporter's reader is an
 // [*exporters.PrometheusReader], which tells the address it listens on.
 func (s *System) Readers() []sdkmetric.Reader {
 	if s == nil {
@@ -354,7 +376,7 @@ func (s *System) Readers() []sdkmetric.Reader {
 // flushing. Under [WithMeterProvider], and on a nil System, it does
 // nothing.
 func (s *System) ForceFlush(ctx context.Context) error {
-	if s == nil || s.sdk == nil {
+	if s == nil || (s.sdk == nil && s.declarative == nil) {
 		return nil
 	}
 	if ctx == nil {
@@ -365,11 +387,14 @@ func (s *System) ForceFlush(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if s.declarative != nil {
+		return s.declarative.ForceFlush(ctx)
+	}
 	return s.sdk.ForceFlush(ctx)
 }
 
 // Shutdown flushes what has been recorded, then stops the exporters and the
-// provider Start built, waiting until ctx is done at the longest; an
+// provider Start built (under OTEL_CONFIG_FILE, all the file configured), waiting until ctx is done at the longest; an
 // exporter that cannot reach its backend makes it return ctx's error, not
 // hang. A nil ctx is taken as context.Background(); a ctx already done
 // still stops everything, only without waiting, and its error may then be
@@ -390,6 +415,9 @@ func (s *System) Shutdown(ctx context.Context) error {
 		// after it.
 		if s.sdk != nil {
 			s.shutdownErr = s.sdk.Shutdown(ctx)
+		}
+		if s.declarative != nil {
+			s.shutdownErr = s.declarative.Shutdown(ctx)
 		}
 		s.shutdownErr = errors.Join(s.shutdownErr, s.stopTrackers(ctx))
 	})

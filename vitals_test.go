@@ -234,9 +234,8 @@ func TestStartRejectsInvalidConfig(t *testing.T) {
 	}
 }
 
-func TestStartRejectsUnknownExporter(t *testing.T) {
-	t.Setenv("OTEL_METRICS_EXPORTER", "otlp,zipkin")
-	_, err := vitals.Start(context.Background())
+func TestStartRejectsUnknownExporterOption(t *testing.T) {
+	_, err := vitals.Start(context.Background(), vitals.WithExporterOptions(exporters.WithExporters("otlp", "zipkin")))
 	if !errors.Is(err, exporters.ErrUnknownExporter) || !strings.Contains(err.Error(), "zipkin") {
 		t.Fatalf("got %v, want ErrUnknownExporter naming zipkin", err)
 	}

@@ -53,8 +53,9 @@ type config struct {
 	timeout    time.Duration
 	consoleOut io.Writer
 	producers  []sdkmetric.Producer
-	backoff    time.Duration // 0: DefaultOTLPBackoff
-	spoolDir   string        // "": no spool
+	bridge     sdkmetric.Producer // OTEL_METRICS_PRODUCERS=prometheus: the client_golang default registry; nil: none
+	backoff    time.Duration      // 0: DefaultOTLPBackoff
+	spoolDir   string             // "": no spool
 }
 
 // WithExporters sets the exporters to build, overriding
@@ -156,6 +157,11 @@ func WithConsoleWriter(w io.Writer) Option {
 
 // WithProducer adds a producer of external metrics to every reader built:
 // each collection or scrape includes what p produces. Nil is ignored.
+// OTEL_METRICS_PRODUCERS adds its own beside it (see the package
+// documentation); in code, the equivalent of OTEL_METRICS_PRODUCERS=prometheus
+// for the periodic readers is WithProducer(prometheus.NewMetricProducer())
+// of go.opentelemetry.io/contrib/bridges/prometheus (the Prometheus
+// exporter drops what that bridge produces).
 func WithProducer(p sdkmetric.Producer) Option {
 	return optionFunc(func(c *config) {
 		if p != nil {
@@ -226,6 +232,7 @@ func newConfig(opts []Option) config {
 	if c.consoleOut == nil {
 		c.consoleOut = os.Stdout
 	}
+	c.bridge = envBridge()
 	// The SDK reads the environment variables itself when no option is
 	// set, and hands any positive value to its ticker; read them first so
 	// that their values get the same floors. A value the SDK would refuse
@@ -263,18 +270,15 @@ func envMillis(key string) time.Duration {
 
 // exporterNames returns the exporters to build: the option's list, else
 // OTEL_METRICS_EXPORTER's, else "otlp"; lower-cased, trimmed and without
-// duplicates. An unknown name, or "none" beside another name, is an error.
+// duplicates. In the option an unknown or empty name, or "none" beside
+// another name, is an error; in the environment it is reported through
+// otel.Handle and ignored, as the specification asks, and a list left
+// with no name means the default, "otlp".
 func (c config) exporterNames() ([]string, error) {
-	names := c.exporters
-	source := "WithExporters"
-	if names == nil {
-		source = "OTEL_METRICS_EXPORTER"
-		env := os.Getenv("OTEL_METRICS_EXPORTER")
-		if strings.TrimSpace(env) == "" {
-			return []string{OTLP}, nil
-		}
-		names = strings.Split(env, ",")
+	if c.exporters == nil {
+		return envExporterNames(), nil
 	}
+	names := c.exporters
 	var out []string
 	seen := map[string]bool{}
 	for _, n := range names {
@@ -282,10 +286,10 @@ func (c config) exporterNames() ([]string, error) {
 		switch n {
 		case OTLP, Prometheus, Console, None:
 		case "":
-			return nil, fmt.Errorf("%w: empty name in %s %q", ErrUnknownExporter, source, strings.Join(names, ","))
+			return nil, fmt.Errorf("%w: empty name in WithExporters %q", ErrUnknownExporter, strings.Join(names, ","))
 		default:
-			return nil, fmt.Errorf("%w: %q in %s (want %s, %s, %s or %s)",
-				ErrUnknownExporter, n, source, OTLP, Prometheus, Console, None)
+			return nil, fmt.Errorf("%w: %q in WithExporters (want %s, %s, %s or %s)",
+				ErrUnknownExporter, n, OTLP, Prometheus, Console, None)
 		}
 		if !seen[n] {
 			seen[n] = true
@@ -293,8 +297,8 @@ func (c config) exporterNames() ([]string, error) {
 		}
 	}
 	if seen[None] && len(out) > 1 {
-		return nil, fmt.Errorf("%w: %q cannot be combined with other exporters in %s %q",
-			ErrUnknownExporter, None, source, strings.Join(names, ","))
+		return nil, fmt.Errorf("%w: %q cannot be combined with other exporters in WithExporters %q",
+			ErrUnknownExporter, None, strings.Join(names, ","))
 	}
 	if seen[None] {
 		return nil, nil
@@ -302,29 +306,78 @@ func (c config) exporterNames() ([]string, error) {
 	return out, nil
 }
 
-// otlpProtocol returns the OTLP transport: the option's, else the
-// environment's, else http/protobuf.
-func (c config) otlpProtocol() (string, error) {
-	p, source := c.protocol, "WithOTLPProtocol"
-	if p == "" {
-		p, source = os.Getenv("OTEL_EXPORTER_OTLP_METRICS_PROTOCOL"), "OTEL_EXPORTER_OTLP_METRICS_PROTOCOL"
+// envExporterNames returns the exporters OTEL_METRICS_EXPORTER names.
+// Unknown and empty members ("logging", which the specification tells new
+// implementations not to support, is one), and "none" beside other names,
+// are reported once each and ignored; if no name is left, the default
+// "otlp" applies.
+func envExporterNames() []string {
+	const key = "OTEL_METRICS_EXPORTER"
+	env := os.Getenv(key)
+	if strings.TrimSpace(env) == "" {
+		return []string{OTLP}
 	}
-	if p == "" {
-		p, source = os.Getenv("OTEL_EXPORTER_OTLP_PROTOCOL"), "OTEL_EXPORTER_OTLP_PROTOCOL"
+	var out []string
+	seen := map[string]bool{}
+	none := false
+	for _, n := range strings.Split(env, ",") {
+		n = strings.ToLower(strings.TrimSpace(n))
+		switch n {
+		case OTLP, Prometheus, Console:
+			if !seen[n] {
+				seen[n] = true
+				out = append(out, n)
+			}
+		case None:
+			none = true
+		default:
+			if !seen[n] {
+				seen[n] = true
+				warnEnv(key, env, fmt.Sprintf("a list of %s, %s, %s or %s", OTLP, Prometheus, Console, None),
+					fmt.Sprintf("the member %.40q is ignored", n))
+			}
+		}
 	}
-	switch strings.TrimSpace(p) {
-	case "":
-		return ProtocolHTTPProtobuf, nil
-	case ProtocolGRPC:
-		return ProtocolGRPC, nil
-	case ProtocolHTTPProtobuf:
-		return ProtocolHTTPProtobuf, nil
-	default:
-		return "", fmt.Errorf("%w: %q in %s (want %s or %s)", ErrUnsupportedProtocol, p, source, ProtocolGRPC, ProtocolHTTPProtobuf)
+	switch {
+	case none && len(out) > 0:
+		warnEnv(key, env, fmt.Sprintf("%s alone or a list of other names", None), fmt.Sprintf("%s is ignored", None))
+	case none:
+		return nil
+	case len(out) == 0:
+		warnEnv(key, env, fmt.Sprintf("a list of %s, %s, %s or %s", OTLP, Prometheus, Console, None), "using the default, "+OTLP)
+		return []string{OTLP}
 	}
+	return out
 }
 
-// prometheusAddress returns host:port for the Prometheus endpoint.
+// otlpProtocol returns the OTLP transport: the option's, else the
+// environment's, else http/protobuf. An unknown protocol is an error in the
+// option; in OTEL_EXPORTER_OTLP_METRICS_PROTOCOL it is reported and
+// ignored, so that OTEL_EXPORTER_OTLP_PROTOCOL applies, and in that one it
+// is reported and ignored, so that the default applies.
+func (c config) otlpProtocol() (string, error) {
+	if c.protocol != "" {
+		switch p := strings.TrimSpace(c.protocol); p {
+		case ProtocolGRPC, ProtocolHTTPProtobuf:
+			return p, nil
+		default:
+			return "", fmt.Errorf("%w: %q in WithOTLPProtocol (want %s or %s)", ErrUnsupportedProtocol, c.protocol, ProtocolGRPC, ProtocolHTTPProtobuf)
+		}
+	}
+	p := envEnum("OTEL_EXPORTER_OTLP_METRICS_PROTOCOL", "using OTEL_EXPORTER_OTLP_PROTOCOL's or "+ProtocolHTTPProtobuf, ProtocolGRPC, ProtocolHTTPProtobuf)
+	if p == "" {
+		p = envEnum("OTEL_EXPORTER_OTLP_PROTOCOL", "using "+ProtocolHTTPProtobuf, ProtocolGRPC, ProtocolHTTPProtobuf)
+	}
+	if p == "" {
+		p = ProtocolHTTPProtobuf
+	}
+	return p, nil
+}
+
+// prometheusAddress returns host:port for the Prometheus endpoint: the
+// option's, which must be valid, else the environment's host and port,
+// else the default's. A port in OTEL_EXPORTER_PROMETHEUS_PORT that is not
+// a port number is reported and ignored.
 func (c config) prometheusAddress() (string, error) {
 	if c.promAddr != "" {
 		_, port, err := net.SplitHostPort(c.promAddr)
@@ -342,11 +395,12 @@ func (c config) prometheusAddress() (string, error) {
 		host = defHost
 	}
 	port := strings.TrimSpace(os.Getenv("OTEL_EXPORTER_PROMETHEUS_PORT"))
+	if port != "" && !validPort(port) {
+		warnEnv("OTEL_EXPORTER_PROMETHEUS_PORT", port, "a port number 0-65535", "ignored, using "+defPort)
+		port = ""
+	}
 	if port == "" {
 		port = defPort
-	}
-	if !validPort(port) {
-		return "", fmt.Errorf("%w: OTEL_EXPORTER_PROMETHEUS_PORT %q: want a port number 0-65535", ErrInvalidSetting, port)
 	}
 	return net.JoinHostPort(host, port), nil
 }

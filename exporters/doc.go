@@ -17,7 +17,7 @@
 //
 //   - OTEL_METRICS_EXPORTER: a comma-separated list of "otlp" (the default
 //     when unset), "prometheus", "console" and "none". "none" alone means no
-//     reader; it cannot be combined with other names.
+//     reader.
 //   - OTEL_EXPORTER_OTLP_METRICS_PROTOCOL, else OTEL_EXPORTER_OTLP_PROTOCOL:
 //     "http/protobuf" (the default) or "grpc".
 //   - OTEL_EXPORTER_OTLP_ENDPOINT, _HEADERS, _INSECURE, _TIMEOUT,
@@ -34,6 +34,70 @@
 //     unless asked for.
 //   - OTEL_METRIC_EXPORT_INTERVAL and OTEL_METRIC_EXPORT_TIMEOUT: the period
 //     and timeout, in milliseconds, of the periodic readers (OTLP and console).
+//   - OTEL_METRICS_PRODUCERS, the variable of contrib autoexport: a
+//     comma-separated list of "prometheus" and "none" (the default when
+//     unset). "prometheus" bridges the client_golang default registry
+//     (prometheus.DefaultGatherer: a service's own client_golang metrics,
+//     with the Go and process collectors) into every reader [New] builds:
+//     the periodic readers collect it through
+//     go.opentelemetry.io/contrib/bridges/prometheus, and the Prometheus
+//     endpoint, whose exporter drops what that bridge produces, serves the
+//     registry beside its own metrics. A name collision between the two is
+//     reported through otel.Handle at each scrape and the rest served.
+//
+// OTEL_SDK_DISABLED=true (see [SDKDisabled]) turns the SDK off: vitals.Start
+// then builds no reader at all and records into a no-op MeterProvider, so
+// nothing is exported, served or printed, while the trackers and the
+// health work locally. [New] itself does not read it: code that builds a
+// MeterProvider of its own from these readers asks SDKDisabled first.
+//
+// As the specification asks, enum values are read in any case, and a
+// value that cannot be used is reported once through
+// [go.opentelemetry.io/otel.Handle], with an error wrapping
+// [ErrInvalidSetting] that quotes it, and ignored: the default applies
+// (for a _METRICS_ variable, the generic one's value). An unknown member of
+// OTEL_METRICS_EXPORTER ("logging" included, which the specification tells
+// new implementations not to support), an empty member, or "none" beside
+// other names is dropped, and a list left empty means "otlp"; so
+// OTEL_METRICS_EXPORTER=bogus builds the OTLP reader. The same goes for a
+// protocol, OTEL_EXPORTER_PROMETHEUS_PORT that is not a port number,
+// OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE,
+// OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION,
+// OTEL_EXPORTER_OTLP_COMPRESSION and its _METRICS_ form (which vitals sets
+// explicitly where the SDK would read them otherwise, as "GZIP" for none),
+// a boolean other than "true" or "false" (taken as false), and
+// OTEL_METRICS_EXEMPLAR_FILTER. OTEL_METRIC_EXPORT_INTERVAL and _TIMEOUT,
+// OTEL_EXPORTER_OTLP_TIMEOUT and OTEL_EXPORTER_OTLP_ENDPOINT that do not
+// parse are reported by the SDK itself, through its logger, and ignored.
+// The same values given in code, through the options, are errors instead.
+//
+// # Declarative configuration
+//
+// When OTEL_CONFIG_FILE names a declarative configuration file (see
+// [ConfigFile]), vitals.Start takes the MeterProvider from it
+// ([NewDeclarative]): go.opentelemetry.io/contrib/otelconf/x v0.27.0
+// parses the file, substitutes the environment variables it refers to
+// (${NAME}, ${NAME:-default}), and builds its readers (periodic OTLP
+// gRPC or HTTP and console exporters, the pull exporter
+// "prometheus/development"), views and resource; vitals adds its views,
+// its cardinality limit, and the file's exemplar_filter, which otelconf
+// leaves out. Every other OTEL_* variable is then ignored by vitals, as the
+// specification says, OTEL_SDK_DISABLED included (the file has its own
+// "disabled"), and so are [WithExporters] and the other options of this
+// package. The OTLP exporters of the Go SDK that otelconf builds still
+// read OTEL_EXPORTER_OTLP_* for what the file leaves unset (headers, say):
+// set them in the file.
+//
+// The file's readers are otelconf's, and otelconf gives no way to add a
+// producer to them: it parses a reader's "producers" and builds none, and
+// its options reach the MeterProvider only. So vitals' producer cannot
+// reach them, and under a configuration file vitals' trackers report
+// through the provider's instruments, as under a user's MeterProvider:
+// the same data, at the SDK's cost per record and collection. The
+// experimental package otelconf/x is used because the stable otelconf
+// package builds no Prometheus pull exporter; it reads
+// OTEL_EXPERIMENTAL_CONFIG_FILE itself, which must therefore be unset or
+// name the same file.
 //
 // This follows the contrib package
 // [go.opentelemetry.io/contrib/exporters/autoexport] in names, defaults and
@@ -87,9 +151,11 @@
 // that records metrics: the periodic readers export in the background, and
 // their errors, like those of the Prometheus HTTP server, go to
 // [go.opentelemetry.io/otel.Handle]. Shutting a reader down honours the
-// deadline of its context. Configuration errors, such as an unknown exporter
-// name or protocol, are returned by [New], wrapping [ErrUnknownExporter],
-// [ErrUnsupportedProtocol] or [ErrInvalidSetting]. Durations too small to
+// deadline of its context. Configuration errors in options, such as an
+// unknown exporter name or protocol, are returned by [New], wrapping
+// [ErrUnknownExporter], [ErrUnsupportedProtocol] or [ErrInvalidSetting];
+// the same values in the environment are reported and ignored (see
+// Configuration). Durations too small to
 // be meant (an export interval under [MinExportInterval], a timeout under
 // [MinExportTimeout], a backoff under [MinOTLPBackoff]) are raised to
 // those floors.

@@ -9,14 +9,18 @@ import (
 )
 
 var (
-	// ErrUnknownExporter is returned for an exporter name other than otlp,
-	// prometheus, console and none, or for none combined with another.
+	// ErrUnknownExporter is returned for an exporter name given to
+	// [WithExporters] other than otlp, prometheus, console and none, or
+	// for none combined with another. In OTEL_METRICS_EXPORTER such names
+	// are reported and ignored.
 	ErrUnknownExporter = errors.New("exporters: unknown exporter")
-	// ErrUnsupportedProtocol is returned for an OTLP protocol other than
-	// grpc and http/protobuf.
+	// ErrUnsupportedProtocol is returned for an OTLP protocol given to
+	// [WithOTLPProtocol] other than grpc and http/protobuf. In the
+	// environment such a protocol is reported and ignored.
 	ErrUnsupportedProtocol = errors.New("exporters: unsupported OTLP protocol")
-	// ErrInvalidSetting is returned for an option or environment value that
-	// cannot be used, such as a malformed address or endpoint URL.
+	// ErrInvalidSetting is returned for an option that cannot be used, such
+	// as a malformed address or endpoint URL, and wrapped by the warnings,
+	// through otel.Handle, about environment values that are ignored.
 	ErrInvalidSetting = errors.New("exporters: invalid setting")
 )
 
@@ -95,6 +99,9 @@ func (c config) periodicOptions(exp sdkmetric.Exporter) []sdkmetric.PeriodicRead
 	}
 	for _, p := range c.producers {
 		opts = append(opts, sdkmetric.WithProducer(producerFor(p, exp)))
+	}
+	if c.bridge != nil {
+		opts = append(opts, sdkmetric.WithProducer(c.bridge))
 	}
 	return opts
 }

@@ -31,9 +31,17 @@ func clearEnv(t *testing.T) {
 	for _, k := range []string{
 		"OTEL_METRICS_EXPORTER", "OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_METRICS_PROTOCOL",
 		"OTEL_EXPORTER_PROMETHEUS_HOST", "OTEL_EXPORTER_PROMETHEUS_PORT",
+		"OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE", "OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION",
+		"OTEL_EXPORTER_OTLP_COMPRESSION", "OTEL_EXPORTER_OTLP_METRICS_COMPRESSION",
+		"OTEL_EXPORTER_OTLP_INSECURE", "OTEL_EXPORTER_OTLP_METRICS_INSECURE",
+		"OTEL_SDK_DISABLED", "OTEL_METRICS_EXEMPLAR_FILTER", "OTEL_METRICS_PRODUCERS",
+		"OTEL_CONFIG_FILE", "OTEL_EXPERIMENTAL_CONFIG_FILE",
 	} {
 		t.Setenv(k, "")
 	}
+	// otelconf/x reads this one even when set empty: unset it, for
+	// t.Setenv's cleanup to restore.
+	os.Unsetenv("OTEL_EXPERIMENTAL_CONFIG_FILE")
 }
 
 func TestExporterNames(t *testing.T) {
@@ -51,10 +59,9 @@ func TestExporterNames(t *testing.T) {
 		{name: "duplicates dropped", env: "prometheus,prometheus,otlp", want: []string{Prometheus, OTLP}},
 		{name: "none means no reader", env: "none", want: nil},
 		{name: "option overrides env", env: "console", opt: []string{Prometheus}, want: []string{Prometheus}},
-		{name: "unknown name", env: "otlp,zipkin", wantErr: ErrUnknownExporter},
-		{name: "empty member", env: "otlp,,prometheus", wantErr: ErrUnknownExporter},
-		{name: "none with another", env: "none,otlp", wantErr: ErrUnknownExporter},
 		{name: "unknown name in option", opt: []string{"jaeger"}, wantErr: ErrUnknownExporter},
+		{name: "empty name in option", opt: []string{"otlp", ""}, wantErr: ErrUnknownExporter},
+		{name: "none with another in option", opt: []string{"none", "otlp"}, wantErr: ErrUnknownExporter},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -87,8 +94,8 @@ func TestOTLPProtocol(t *testing.T) {
 		{name: "generic env", generic: "grpc", want: ProtocolGRPC},
 		{name: "metrics env wins", generic: "grpc", metrics: "http/protobuf", want: ProtocolHTTPProtobuf},
 		{name: "option wins", metrics: "http/protobuf", opt: "grpc", want: ProtocolGRPC},
-		{name: "http/json unsupported", generic: "http/json", wantErr: true},
-		{name: "garbage", opt: "carrier-pigeon", wantErr: true},
+		{name: "enum is case-insensitive", generic: " GRPC ", want: ProtocolGRPC},
+		{name: "garbage option", opt: "carrier-pigeon", wantErr: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -120,8 +127,6 @@ func TestPrometheusAddress(t *testing.T) {
 		{name: "env port only", port: "0", want: "127.0.0.1:0"},
 		{name: "IPv6 host", host: "::1", want: "[::1]:9464"},
 		{name: "option wins", port: "9999", opt: "127.0.0.1:7000", want: "127.0.0.1:7000"},
-		{name: "bad port", port: "ninety", wantErr: true},
-		{name: "port out of range", port: "70000", wantErr: true},
 		{name: "bad option", opt: "no-port", wantErr: true},
 	}
 	for _, tt := range tests {

@@ -37,7 +37,8 @@ func newOTLP(ctx context.Context, cfg config) (sdkmetric.Reader, error) {
 			return nil, fmt.Errorf("%w: WithSpoolDir %q: %w", ErrInvalidSetting, cfg.spoolDir, err)
 		}
 	}
-	exp, err := newOTLPExporter(ctx, cfg, proto, endpoint)
+	env := readOTLPEnv()
+	exp, err := newOTLPExporter(ctx, cfg, env, proto, endpoint)
 	if err != nil {
 		return nil, fmt.Errorf("OTLP %s exporter: %w", proto, err)
 	}
@@ -46,7 +47,7 @@ func newOTLP(ctx context.Context, cfg config) (sdkmetric.Reader, error) {
 	// would hold the periodic exports, the final one included, behind a
 	// delivery to a receiver that is down.
 	delivery := func() (sdkmetric.Exporter, error) {
-		return newOTLPExporter(context.Background(), cfg, proto, endpoint)
+		return newOTLPExporter(context.Background(), cfg, env, proto, endpoint)
 	}
 	return sdkmetric.NewPeriodicReader(newReliableExporter(exp, cfg, delivery), cfg.periodicOptions(exp)...), nil
 }
@@ -58,17 +59,20 @@ func newOTLP(ctx context.Context, cfg config) (sdkmetric.Reader, error) {
 // because the status code reaches the caller only as text, and makes them
 // only within the caller's context, with no time limit of its own; the
 // reliable exporter retries the rest (connections refused or broken).
-func newOTLPExporter(ctx context.Context, cfg config, proto string, endpoint *url.URL) (sdkmetric.Exporter, error) {
+//
+// env holds what must be set for the SDK to read the environment as the
+// specification says (see readOTLPEnv); the options set later win.
+func newOTLPExporter(ctx context.Context, cfg config, env otlpEnv, proto string, endpoint *url.URL) (sdkmetric.Exporter, error) {
 	maxWait := cfg.otlpBackoff()
 	first := min(firstBackoff, maxWait)
 	if proto == ProtocolGRPC {
-		opts := []otlpmetricgrpc.Option{
+		opts := append(env.grpcOptions(),
 			otlpmetricgrpc.WithDialOption(grpc.WithConnectParams(grpc.ConnectParams{
 				Backoff:           backoff.Config{BaseDelay: first, Multiplier: 2, Jitter: 0.2, MaxDelay: maxWait},
 				MinConnectTimeout: 5 * time.Second,
 			})),
 			otlpmetricgrpc.WithRetry(otlpmetricgrpc.RetryConfig{Enabled: false}),
-		}
+		)
 		if endpoint != nil {
 			opts = append(opts, otlpmetricgrpc.WithEndpointURL(endpoint.String()))
 		}
@@ -77,9 +81,9 @@ func newOTLPExporter(ctx context.Context, cfg config, proto string, endpoint *ur
 		}
 		return otlpmetricgrpc.New(ctx, opts...)
 	}
-	opts := []otlpmetrichttp.Option{
+	opts := append(env.httpOptions(),
 		otlpmetrichttp.WithRetry(otlpmetrichttp.RetryConfig{Enabled: true, InitialInterval: first, MaxInterval: maxWait, MaxElapsedTime: 0}),
-	}
+	)
 	if endpoint != nil {
 		// Like OTEL_EXPORTER_OTLP_ENDPOINT, the option is the base URL;
 		// metrics go to /v1/metrics below it.

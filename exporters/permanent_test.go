@@ -146,12 +146,14 @@ func otlpAttempts(t *testing.T, opts ...Option) (*reliableExporter, *counted) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	exp, err := newOTLPExporter(context.Background(), cfg, proto, endpoint)
+	exp, err := newOTLPExporter(context.Background(), cfg, otlpEnv{}, proto, endpoint)
 	if err != nil {
 		t.Fatal(err)
 	}
 	c := &counted{Exporter: exp}
-	e := newReliableExporter(c, cfg, func() (sdkmetric.Exporter, error) { return newOTLPExporter(context.Background(), cfg, proto, endpoint) })
+	e := newReliableExporter(c, cfg, func() (sdkmetric.Exporter, error) {
+		return newOTLPExporter(context.Background(), cfg, otlpEnv{}, proto, endpoint)
+	})
 	t.Cleanup(func() { _ = e.Shutdown(context.Background()) })
 	return e, c
 }

@@ -19,7 +19,8 @@ import (
 // PrometheusReader is a reader that serves the metrics of its MeterProvider
 // in the Prometheus text format on /metrics. Each scrape collects; nothing
 // is exported in the background. Its own Prometheus registry holds only the
-// provider's metrics, not those of the client_golang default registry.
+// provider's metrics, not those of the client_golang default registry,
+// which it serves beside them with OTEL_METRICS_PRODUCERS=prometheus.
 //
 // It is safe for concurrent use. Shutdown stops the HTTP server and the
 // reader; it is idempotent.
@@ -103,7 +104,14 @@ func newPrometheus(cfg config) (*PrometheusReader, error) {
 		)
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{
+	// The OTel Prometheus exporter drops what the client_golang bridge
+	// produces, by design: OTEL_METRICS_PRODUCERS=prometheus serves the
+	// default registry beside the provider's metrics instead.
+	var gatherer prometheus.Gatherer = reg
+	if cfg.bridge != nil {
+		gatherer = prometheus.Gatherers{reg, prometheus.DefaultGatherer}
+	}
+	mux.Handle("/metrics", promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{
 		ErrorLog:      promErrorLog{},
 		ErrorHandling: promhttp.ContinueOnError,
 		// A scraper that asks for OpenMetrics gets it, with the
