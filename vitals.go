@@ -48,7 +48,7 @@ type System struct {
 	resource *resource.Resource
 	readers  []sdkmetric.Reader
 
-	declarative *exporters.Declarative // the SDK of OTEL_CONFIG_FILE; nil without one
+	declarative exporters.DeclarativeSDK // the SDK of OTEL_CONFIG_FILE; nil without one
 
 	producer *Producer // nil: the trackers report through the provider's instruments
 	now      func() time.Time
@@ -91,7 +91,9 @@ type System struct {
 // With [WithMeterProvider] none of this is built: vitals records into the
 // given provider. When OTEL_CONFIG_FILE names a declarative configuration
 // file, the MeterProvider, its readers and its resource are the file's
-// (see [exporters.NewDeclarative]), every other OTEL_* variable and
+// (see [exporters.NewDeclarative]; the program must import
+// github.com/otelvitals/vitals/integrations/declarative, or Start fails
+// with [exporters.ErrNoDeclarative]), every other OTEL_* variable and
 // [WithExporterOptions] and [WithResource] are ignored, and vitals adds
 // its views, [WithView]'s, the cardinality limit and [WithReader]'s
 // readers to that provider; its readers cannot carry a producer, so the

@@ -10,6 +10,7 @@ import (
 
 	"github.com/otelvitals/vitals"
 	"github.com/otelvitals/vitals/e2e/internal/testbackend"
+	_ "github.com/otelvitals/vitals/integrations/declarative" // OTEL_CONFIG_FILE support
 	"github.com/otelvitals/vitals/semconv"
 )
 
@@ -25,7 +26,7 @@ func freeLoopback(t *testing.T) string {
 }
 
 // TestDeclarativeConfigFile starts vitals under OTEL_CONFIG_FILE naming
-// exporters/testdata/declarative.yaml, whose meter provider has an
+// integrations/declarative/testdata/declarative.yaml, whose meter provider has an
 // OTLP/HTTP exporter (here to a real collector) and a Prometheus pull
 // exporter (here scraped by a real Prometheus server), and checks that
 // both backends read the exact values: a counter and a histogram recorded
@@ -39,7 +40,7 @@ func TestDeclarativeConfigFile(t *testing.T) {
 	_, promPort, _ := net.SplitHostPort(promAddr)
 	ignoredAddr := freeLoopback(t)
 	_, ignoredPort, _ := net.SplitHostPort(ignoredAddr)
-	file, err := filepath.Abs(filepath.Join("..", "exporters", "testdata", "declarative.yaml"))
+	file, err := filepath.Abs(filepath.Join("..", "integrations", "declarative", "testdata", "declarative.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}

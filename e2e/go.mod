@@ -7,10 +7,13 @@ replace github.com/otelvitals/vitals => ../
 
 replace github.com/otelvitals/vitals/integrations/openfeature => ../integrations/openfeature
 
+replace github.com/otelvitals/vitals/integrations/declarative => ../integrations/declarative
+
 require (
 	github.com/jackc/pgx/v5 v5.12.0
 	github.com/open-feature/go-sdk v1.20.0
 	github.com/otelvitals/vitals v0.0.0-00010101000000-000000000000
+	github.com/otelvitals/vitals/integrations/declarative v0.0.0-00010101000000-000000000000
 	github.com/otelvitals/vitals/integrations/openfeature v0.0.0-00010101000000-000000000000
 	go.opentelemetry.io/otel v1.47.0
 	go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetricgrpc v1.47.0

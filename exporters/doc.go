@@ -75,29 +75,15 @@
 //
 // When OTEL_CONFIG_FILE names a declarative configuration file (see
 // [ConfigFile]), vitals.Start takes the MeterProvider from it
-// ([NewDeclarative]): go.opentelemetry.io/contrib/otelconf/x v0.27.0
-// parses the file, substitutes the environment variables it refers to
-// (${NAME}, ${NAME:-default}), and builds its readers (periodic OTLP
-// gRPC or HTTP and console exporters, the pull exporter
-// "prometheus/development"), views and resource; vitals adds its views,
-// its cardinality limit, and the file's exemplar_filter, which otelconf
-// leaves out. Every other OTEL_* variable is then ignored by vitals, as the
-// specification says, OTEL_SDK_DISABLED included (the file has its own
-// "disabled"), and so are [WithExporters] and the other options of this
-// package. The OTLP exporters of the Go SDK that otelconf builds still
-// read OTEL_EXPORTER_OTLP_* for what the file leaves unset (headers, say):
-// set them in the file.
-//
-// The file's readers are otelconf's, and otelconf gives no way to add a
-// producer to them: it parses a reader's "producers" and builds none, and
-// its options reach the MeterProvider only. So vitals' producer cannot
-// reach them, and under a configuration file vitals' trackers report
-// through the provider's instruments, as under a user's MeterProvider:
-// the same data, at the SDK's cost per record and collection. The
-// experimental package otelconf/x is used because the stable otelconf
-// package builds no Prometheus pull exporter; it reads
-// OTEL_EXPERIMENTAL_CONFIG_FILE itself, which must therefore be unset or
-// name the same file.
+// ([NewDeclarative]), and every other OTEL_* variable is ignored by
+// vitals, as the specification says, OTEL_SDK_DISABLED included, and so
+// are [WithExporters] and the other options of this package. The file is
+// built by the builder a program links in by importing
+// github.com/otelvitals/vitals/integrations/declarative, a module of its
+// own (otelconf/x, which it uses, links the cloud resource detectors and
+// Kubernetes' client); without it, [NewDeclarative] returns
+// [ErrNoDeclarative], which names the import. See that package for what
+// the file may hold and how vitals' trackers report under it.
 //
 // This follows the contrib package
 // [go.opentelemetry.io/contrib/exporters/autoexport] in names, defaults and
