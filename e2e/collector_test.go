@@ -6,6 +6,7 @@ import (
 	"net"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -194,7 +195,12 @@ func TestPrometheusServerScrapes(t *testing.T) {
 	var cumulative uint64
 	for i, b := range bounds {
 		cumulative += rec.wantCounts[i]
-		le := strconv.FormatFloat(b, 'g', -1, 64) // the exporter's formatting of le
+		// Prometheus scrapes in OpenMetrics, which the endpoint offers,
+		// and OpenMetrics writes an integral bound as a float: le="1.0".
+		le := strconv.FormatFloat(b, 'g', -1, 64)
+		if !strings.ContainsAny(le, ".e") {
+			le += ".0"
+		}
 		checks = append(checks, struct {
 			query string
 			want  float64
