@@ -5,13 +5,17 @@ go 1.26.0
 // The e2e suites test the vitals beside them, never a released one.
 replace github.com/otelvitals/vitals => ../
 
+replace github.com/otelvitals/vitals/integrations/goredis => ../integrations/goredis
+
 replace github.com/otelvitals/vitals/integrations/openfeature => ../integrations/openfeature
 
 require (
 	github.com/jackc/pgx/v5 v5.12.0
 	github.com/open-feature/go-sdk v1.20.0
 	github.com/otelvitals/vitals v0.0.0-00010101000000-000000000000
+	github.com/otelvitals/vitals/integrations/goredis v0.0.0-00010101000000-000000000000
 	github.com/otelvitals/vitals/integrations/openfeature v0.0.0-00010101000000-000000000000
+	github.com/redis/go-redis/v9 v9.23.0
 	go.opentelemetry.io/otel v1.47.0
 	go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetricgrpc v1.47.0
 	go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetrichttp v1.47.0
@@ -45,6 +49,7 @@ require (
 	go.opentelemetry.io/otel/exporters/stdout/stdoutmetric v1.47.0 // indirect
 	go.opentelemetry.io/otel/log v1.47.0 // indirect
 	go.opentelemetry.io/otel/trace v1.47.0 // indirect
+	go.uber.org/atomic v1.12.0 // indirect
 	go.uber.org/mock v0.6.0 // indirect
 	golang.org/x/net v0.59.0 // indirect
 	golang.org/x/sync v0.24.0 // indirect
