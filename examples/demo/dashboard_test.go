@@ -115,7 +115,7 @@ func TestDashboardNamesExist(t *testing.T) {
 			labels[strings.ReplaceAll(string(k), ".", "_")] = true
 		}
 	}
-	token := regexp.MustCompile(`vitals_[a-z_]+`)
+	token := regexp.MustCompile(`\b(vitals|db_client|feature_flag)_[a-z_]+`)
 	for panel, expr := range dashboardExprs(t) {
 		for _, name := range token.FindAllString(expr, -1) {
 			if !labels[name] && !metrics[name] {
