@@ -13,6 +13,7 @@ import (
 	"github.com/grafana/grafana-foundation-sdk/go/stat"
 	"github.com/grafana/grafana-foundation-sdk/go/timeseries"
 	"github.com/prometheus/otlptranslator"
+	"go.opentelemetry.io/otel/attribute"
 
 	"github.com/otelvitals/vitals/internal/metricsdoc"
 	"github.com/otelvitals/vitals/semconv"
@@ -75,13 +76,13 @@ func newMetric(def semconv.Metric) (metric, error) {
 }
 
 // label returns the Prometheus label the exporter makes of an attribute key.
-func label(k any) (string, error) {
+func label(k attribute.Key) (string, error) {
 	namer := otlptranslator.LabelNamer{}
-	return namer.Build(fmt.Sprint(k))
+	return namer.Build(string(k))
 }
 
 // mustLabel is label for the keys of package semconv, which translate.
-func mustLabel(k any) string {
+func mustLabel(k attribute.Key) string {
 	l, err := label(k)
 	if err != nil {
 		panic(err)
