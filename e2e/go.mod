@@ -5,6 +5,8 @@ go 1.26.0
 // The e2e suites test the vitals beside them, never a released one.
 replace github.com/otelvitals/vitals => ../
 
+replace github.com/otelvitals/vitals/integrations/goredis => ../integrations/goredis
+
 replace github.com/otelvitals/vitals/integrations/openfeature => ../integrations/openfeature
 
 replace github.com/otelvitals/vitals/integrations/declarative => ../integrations/declarative
@@ -14,7 +16,9 @@ require (
 	github.com/open-feature/go-sdk v1.20.0
 	github.com/otelvitals/vitals v0.0.0-00010101000000-000000000000
 	github.com/otelvitals/vitals/integrations/declarative v0.0.0-00010101000000-000000000000
+	github.com/otelvitals/vitals/integrations/goredis v0.0.0-00010101000000-000000000000
 	github.com/otelvitals/vitals/integrations/openfeature v0.0.0-00010101000000-000000000000
+	github.com/redis/go-redis/v9 v9.23.0
 	go.opentelemetry.io/otel v1.47.0
 	go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetricgrpc v1.47.0
 	go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetrichttp v1.47.0
@@ -90,6 +94,7 @@ require (
 	go.opentelemetry.io/otel/log v1.47.0 // indirect
 	go.opentelemetry.io/otel/sdk/log v1.47.0 // indirect
 	go.opentelemetry.io/otel/trace v1.47.0 // indirect
+	go.uber.org/atomic v1.12.0 // indirect
 	go.uber.org/mock v0.6.0 // indirect
 	go.uber.org/multierr v1.11.0 // indirect
 	go.yaml.in/yaml/v2 v2.4.4 // indirect

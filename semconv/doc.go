@@ -57,8 +57,10 @@
 //
 // # Reference
 //
-// [All] lists every definition; docs/metrics.md is generated from it with
-// go generate, and a test fails when that table is stale.
+// [All] lists every definition; docs/metrics.md and the Grafana dashboard
+// examples/grafana/vitals-dashboard.json are generated from it with go
+// generate, and tests fail when either is stale.
 package semconv // import "github.com/otelvitals/vitals/semconv"
 
 //go:generate go run ../internal/cmd/metricsdoc -o ../docs/metrics.md -readme ../README.md
+//go:generate go -C ../examples/grafana/gen run . -o ../vitals-dashboard.json

@@ -100,7 +100,18 @@ type Sample struct {
 
 // Query runs an instant query through /api/v1/query and returns its vector.
 func (p *Prometheus) Query(ctx context.Context, query string) ([]Sample, error) {
-	u := p.URL + "/api/v1/query?" + url.Values{"query": {query}}.Encode()
+	return p.QueryAt(ctx, query, time.Time{})
+}
+
+// QueryAt runs an instant query evaluated at the time at (now if at is
+// zero) and returns its vector: queries evaluated at one time read the
+// same samples.
+func (p *Prometheus) QueryAt(ctx context.Context, query string, at time.Time) ([]Sample, error) {
+	v := url.Values{"query": {query}}
+	if !at.IsZero() {
+		v.Set("time", strconv.FormatFloat(float64(at.UnixMilli())/1000, 'f', 3, 64))
+	}
+	u := p.URL + "/api/v1/query?" + v.Encode()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return nil, err
