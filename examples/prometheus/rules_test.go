@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -140,7 +141,7 @@ func githubAnchors(t *testing.T, name string) map[string]bool {
 		a := b.String()
 		if n := seen[a]; n > 0 {
 			seen[a]++
-			a += "-" + string(rune('0'+n))
+			a += "-" + strconv.Itoa(n)
 		} else {
 			seen[a] = 1
 		}
