@@ -20,9 +20,10 @@ NESTED      := $(dir $(wildcard integrations/*/go.mod)) examples/grafana/gen/
 demo:
 	$(GO) run ./examples/demo $(DEMO_FLAGS)
 
-## rules: check the Prometheus config and alert rules, and run their unit tests
+## rules: check the Prometheus config, recording and alert rules, and run
+## their unit tests
 rules:
-	cd examples/prometheus && promtool check config prometheus.yml && promtool check rules alerts.yml && promtool test rules alerts_test.yml
+	cd examples/prometheus && promtool check config prometheus.yml && promtool check rules recording.yml alerts.yml && promtool test rules recording_test.yml alerts_test.yml
 
 ## test: install and build the backends, lint, then run unit, race and
 ## example tests in the core module and in each nested module

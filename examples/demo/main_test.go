@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+	"go.yaml.in/yaml/v3"
 )
 
 func TestMain(m *testing.M) {
@@ -69,26 +70,16 @@ func TestDemoRuns(t *testing.T) {
 			t.Errorf("/metrics lacks %s", want)
 		}
 	}
-	// Every metric the alert rules use is one the demo exports.
-	rules, err := os.ReadFile(filepath.Join("..", "prometheus", "alerts.yml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	metricName := regexp.MustCompile(`(vitals_[a-z_]+)[^=a-z_]`) // not a label: no "=" after it
-	for _, line := range strings.Split(string(rules), "\n") {
-		if strings.Contains(line, "expr:") {
-			for _, m := range metricName.FindAllStringSubmatch(line+" ", -1) {
-				names = append(names, m[1])
-			}
-		}
-	}
+	// Every vitals metric the alert rules read, directly or through the
+	// recording rules, is one the demo exports.
+	names := alertMetrics(t)
+	t.Logf("the alerts read %v", names)
 	if len(names) < 8 {
 		t.Fatalf("found only %v in alerts.yml", names)
 	}
 	for _, name := range names {
 		if !strings.Contains(body, "\n"+name+"{") {
-			t.Errorf("alerts.yml uses %s, which the demo does not export", name)
+			t.Errorf("alerts.yml reads %s, which the demo does not export", name)
 		}
 	}
 
@@ -149,4 +140,61 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.w.Write(p)
+}
+
+// alertMetrics returns the vitals metrics (vitals_*) the expressions of
+// examples/prometheus/alerts.yml read, with those of the recording rules
+// of recording.yml for each recorded series they read.
+func alertMetrics(t *testing.T) []string {
+	t.Helper()
+	exprs := func(file string) map[string]string {
+		raw, err := os.ReadFile(filepath.Join("..", "prometheus", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var f struct {
+			Groups []struct {
+				Rules []struct {
+					Record string `yaml:"record"`
+					Alert  string `yaml:"alert"`
+					Expr   string `yaml:"expr"`
+				} `yaml:"rules"`
+			} `yaml:"groups"`
+		}
+		if err := yaml.Unmarshal(raw, &f); err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		out := map[string]string{}
+		for _, g := range f.Groups {
+			for _, r := range g.Rules {
+				out[r.Record+r.Alert] = r.Expr
+			}
+		}
+		return out
+	}
+	recorded := exprs("recording.yml")
+	// Labels sit in braces and in grouping clauses; what is left that looks
+	// like a name is a metric, a function or a keyword.
+	labels := regexp.MustCompile(`\{[^}]*\}|\b(?:by|without|on|ignoring)\s*\([^)]*\)`)
+	name := regexp.MustCompile(`[a-zA-Z_:][a-zA-Z0-9_:]*`)
+	seen := map[string]bool{}
+	var names []string
+	var read func(expr string)
+	read = func(expr string) {
+		for _, n := range name.FindAllString(labels.ReplaceAllString(expr, " "), -1) {
+			if seen[n] {
+				continue
+			}
+			seen[n] = true
+			if e, ok := recorded[n]; ok {
+				read(e)
+			} else if strings.HasPrefix(n, "vitals_") {
+				names = append(names, n)
+			}
+		}
+	}
+	for _, e := range exprs("alerts.yml") {
+		read(e)
+	}
+	return names
 }

@@ -37,6 +37,15 @@ type Prometheus struct {
 // sample can be queried; use [Prometheus.WaitFor] rather than sleeping.
 func StartPrometheus(t testing.TB, targets ...string) *Prometheus {
 	t.Helper()
+	return StartPrometheusWithRules(t, nil, targets...)
+}
+
+// StartPrometheusWithRules is [StartPrometheus] with the rule files
+// ruleFiles (paths, such as examples/prometheus/recording.yml) loaded and
+// evaluated every second. [Prometheus.Rules] reports how their evaluations
+// went.
+func StartPrometheusWithRules(t testing.TB, ruleFiles []string, targets ...string) *Prometheus {
+	t.Helper()
 	bin := binary(PrometheusEnv, "/usr/bin/prometheus")
 	if bin == "" {
 		missing(t, "Prometheus server not found (%s or /usr/bin/prometheus; install Debian's prometheus package)", PrometheusEnv)
@@ -47,15 +56,24 @@ func StartPrometheus(t testing.TB, targets ...string) *Prometheus {
 	for i, tg := range targets {
 		quoted[i] = strconv.Quote(tg)
 	}
+	rules := make([]string, len(ruleFiles))
+	for i, f := range ruleFiles {
+		abs, err := filepath.Abs(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rules[i] = strconv.Quote(abs)
+	}
 	config := fmt.Sprintf(`global:
   scrape_interval: 1s
   scrape_timeout: 1s
   evaluation_interval: 1s
+rule_files: [%s]
 scrape_configs:
   - job_name: vitals
     static_configs:
       - targets: [%s]
-`, strings.Join(quoted, ", "))
+`, strings.Join(rules, ", "), strings.Join(quoted, ", "))
 	cfgPath := filepath.Join(dir, "prometheus.yml")
 	if err := os.WriteFile(cfgPath, []byte(config), 0o644); err != nil {
 		t.Fatal(err)
@@ -239,4 +257,70 @@ func (p *Prometheus) WaitFor(ctx context.Context, query string, ok func([]Sample
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
+}
+
+// RuleState is the state of one loaded rule, as /api/v1/rules reports it.
+type RuleState struct {
+	// Group is the name of the rule's group.
+	Group string
+	// Name is the recorded series of a recording rule, the alert's name
+	// of an alerting rule.
+	Name string
+	// Type is "recording" or "alerting".
+	Type string
+	// Query is the rule's expression.
+	Query string
+	// Health is "ok" once an evaluation succeeded, "err" after one
+	// failed, "unknown" before the first.
+	Health string
+	// LastError is the error of the last evaluation, empty when it
+	// succeeded.
+	LastError string
+	// State is an alert's: "inactive", "pending" or "firing"; empty for
+	// a recording rule.
+	State string
+}
+
+// Rules returns the state of every rule the server loaded, in the order of
+// its groups, through /api/v1/rules.
+func (p *Prometheus) Rules(ctx context.Context) ([]RuleState, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.URL+"/api/v1/rules", nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Status string `json:"status"`
+		Error  string `json:"error"`
+		Data   struct {
+			Groups []struct {
+				Name  string `json:"name"`
+				Rules []struct {
+					Name      string `json:"name"`
+					Type      string `json:"type"`
+					Query     string `json:"query"`
+					Health    string `json:"health"`
+					LastError string `json:"lastError"`
+					State     string `json:"state"`
+				} `json:"rules"`
+			} `json:"groups"`
+		} `json:"data"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		return nil, fmt.Errorf("rules: decoding the answer (HTTP %d): %w", resp.StatusCode, err)
+	}
+	if body.Status != "success" {
+		return nil, fmt.Errorf("rules: %s", body.Error)
+	}
+	var out []RuleState
+	for _, g := range body.Data.Groups {
+		for _, r := range g.Rules {
+			out = append(out, RuleState{Group: g.Name, Name: r.Name, Type: r.Type, Query: r.Query, Health: r.Health, LastError: r.LastError, State: r.State})
+		}
+	}
+	return out, nil
 }
