@@ -294,14 +294,16 @@ type demo struct {
 	cmd         *exec.Cmd
 	done        chan error
 	out         string // the file its output goes to
+	addr        string // its service, host:port
 	metricsAddr string // its Prometheus endpoint, host:port
 }
 
 // startDemo builds examples/demo as make demo runs it, starts it on free
 // loopback ports with a generated load of 200 requests a second, and waits
-// until its service and its Prometheus endpoint answer. The demo stops on
-// its own after five minutes, should the test not stop it.
-func startDemo(t *testing.T) *demo {
+// until its service and its Prometheus endpoint answer. Flags given in
+// args come after the test's own, so they win (-rate 0: no load). The demo
+// stops on its own after five minutes, should the test not stop it.
+func startDemo(t *testing.T, args ...string) *demo {
 	t.Helper()
 	root := testbackend.Root(t)
 	bin := filepath.Join(t.TempDir(), "demo")
@@ -316,11 +318,12 @@ func startDemo(t *testing.T) *demo {
 		metricsAddr: net.JoinHostPort("127.0.0.1", strconv.Itoa(testbackend.FreePort(t))),
 	}
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(testbackend.FreePort(t)))
+	d.addr = addr
 	logf, err := os.Create(d.out)
 	if err != nil {
 		t.Fatal(err)
 	}
-	d.cmd = exec.Command(bin, "-addr", addr, "-metrics", d.metricsAddr, "-rate", "200", "-duration", "5m")
+	d.cmd = exec.Command(bin, append([]string{"-addr", addr, "-metrics", d.metricsAddr, "-rate", "200", "-duration", "5m"}, args...)...)
 	d.cmd.Stdout, d.cmd.Stderr = logf, logf
 	if err := d.cmd.Start(); err != nil {
 		logf.Close()
