@@ -22,6 +22,7 @@ import (
 	"github.com/otelvitals/vitals/instrument/conn"
 	"github.com/otelvitals/vitals/instrument/feature"
 	"github.com/otelvitals/vitals/instrument/queue"
+	"github.com/otelvitals/vitals/integrations/admission"
 	"github.com/otelvitals/vitals/integrations/nethttp"
 	"github.com/otelvitals/vitals/integrations/sqldb"
 )
@@ -215,6 +216,47 @@ func TestScenarioBusyKeepAliveServer(t *testing.T) {
 	w.advance(time.Minute)
 	if s := w.conns.Snapshot().Pools[0]; s.InUse < clients {
 		t.Fatalf("%d connections in use, want at least %d", s.InUse, clients)
+	}
+	expect(t, w.report(), healthscore.Healthy)
+	close(release)
+	done.Wait()
+}
+
+// TestScenarioAdmissionAtItsLimit serves as many long requests at once as
+// an admission limiter has slots: every slot is taken, none waits, nothing
+// is turned away. The limiter is at work, not backed up: healthy.
+func TestScenarioAdmissionAtItsLimit(t *testing.T) {
+	w := newWorld(t, healthscore.DefaultHold, healthscore.Policy{})
+	const slots = 4
+	limit := admission.New(w.queues, "api", admission.Config{Limit: slots, QueueLength: 50, Timeout: time.Second})
+	release := make(chan struct{})
+	var inside sync.WaitGroup
+	url := serve(t, w, w.conns.Pool("http", "api"), limit.Handler(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		inside.Done()
+		<-release
+		io.WriteString(rw, "ok")
+	})))
+	inside.Add(slots)
+	var done sync.WaitGroup
+	for range slots {
+		done.Add(1)
+		go func() {
+			defer done.Done()
+			resp, err := (&http.Client{Transport: &http.Transport{}}).Get(url)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}()
+	}
+	inside.Wait()
+	w.advance(time.Minute)
+	for _, q := range w.queues.Snapshot().Queues {
+		if q.Name == "api_in_flight" && q.Depth != slots {
+			t.Fatalf("%d requests running, want %d", q.Depth, slots)
+		}
 	}
 	expect(t, w.report(), healthscore.Healthy)
 	close(release)

@@ -84,7 +84,12 @@ func New(m *queue.Monitor, name string, cfg Config) *Limiter {
 		return l
 	}
 	name = semconv.CleanValueFunc(name, semconv.MaxValueLength-len(inFlightSuffix), nil)
-	l.inFlight = m.Queue(queue.TypeHTTP, name+inFlightSuffix, cfg.Limit)
+	// The running requests are reported without a capacity: at its limit
+	// the limiter is at work, not backed up, and the health rules, the
+	// overflow count and queue alerts must not judge it as a backlog. The
+	// admission queue carries the verdict: its waits, its fill and its
+	// rejections.
+	l.inFlight = m.Queue(queue.TypeHTTP, name+inFlightSuffix, 0)
 	if cfg.Limit > 0 {
 		l.waiting = m.Queue(queue.TypeHTTP, name, cfg.QueueLength)
 	}

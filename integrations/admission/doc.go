@@ -26,10 +26,16 @@
 //     vitals.queue.rejections); one that waits longer than Timeout, or whose
 //     client gives up, leaves with its wait recorded and is counted as
 //     rejected.
-//   - name + "_in_flight": the requests running, against Limit.
+//   - name + "_in_flight": the requests running (at most Limit), reported
+//     without a capacity. A limiter at its limit is at work, not backed up:
+//     with a capacity, a busy but healthy server would count an overflow
+//     at every request that takes the last slot, and the health rules
+//     would judge the running requests as a full queue. The admission
+//     queue carries the verdict: the requests that wait, how long, and
+//     those turned away.
 //
 // With Limit 0 nothing is limited: every request is admitted at once and
-// only the in-flight queue (of unknown capacity) is reported.
+// only the in-flight queue is reported.
 //
 // # Bad input
 //

@@ -61,7 +61,6 @@ func Example() {
 	// Output:
 	// 200 hello
 	// api http: 50
-	// api_in_flight http: 4
 	// api http: 0
 	// api_in_flight http: 0
 }

@@ -118,7 +118,7 @@ func TestLoadThroughPrometheus(t *testing.T) {
 		{`vitals_queue_overflows_total{vitals_queue_name="api"}`, func(v float64) bool { return v >= 1 }, ">= 1"},
 		{`vitals_queue_rejections_total{vitals_queue_name="api"}`, func(v float64) bool { return v == float64(busy.Load()) }, fmt.Sprint(busy.Load())},
 		{`vitals_queue_wait_duration_seconds_count{vitals_queue_name="api"}`, func(v float64) bool { return v == float64(queued.Load()) }, fmt.Sprint(queued.Load())},
-		{`vitals_queue_capacity{vitals_queue_name="api_in_flight"}`, func(v float64) bool { return v == 4 }, "4"},
+		{`vitals_queue_max_depth{vitals_queue_name="api_in_flight"}`, func(v float64) bool { return v == 4 }, "4, the limit"},
 	}
 	for _, c := range checks {
 		res, err := prom.WaitFor(ctx, c.query, func(s []testbackend.Sample) bool { return len(s) == 1 && c.ok(s[0].Value) })
@@ -127,5 +127,10 @@ func TestLoadThroughPrometheus(t *testing.T) {
 			continue
 		}
 		t.Logf("%s = %v", c.query, res[0].Value)
+	}
+	// The running requests have no capacity: at the limit, the limiter is
+	// at work, not a queue to judge full.
+	if res, err := prom.Query(ctx, `vitals_queue_capacity{vitals_queue_name="api_in_flight"}`); err != nil || len(res) != 0 {
+		t.Errorf("the in-flight queue has a capacity: %+v, %v", res, err)
 	}
 }
