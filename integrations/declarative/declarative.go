@@ -1,10 +1,17 @@
 package declarative
 
 import (
+	"net/url"
+	"strings"
+
+	otelsemconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+
 	"context"
 	"fmt"
 	"os"
 	"sync"
+
+	"github.com/otelvitals/vitals/internal/instance"
 
 	otelconf "go.opentelemetry.io/contrib/otelconf/x"
 	"go.opentelemetry.io/otel/metric"
@@ -56,6 +63,7 @@ func build(ctx context.Context, file string, opts ...sdkmetric.Option) (exporter
 	if err != nil {
 		return nil, fmt.Errorf("%w: OTEL_CONFIG_FILE %s: %w", exporters.ErrInvalidSetting, file, err)
 	}
+	withInstanceID(model)
 	if mp := model.MeterProvider; mp != nil {
 		filter := exemplar.TraceBasedFilter
 		if mp.ExemplarFilter != nil {
@@ -110,4 +118,35 @@ func (d *fileSDK) ForceFlush(ctx context.Context) error {
 func (d *fileSDK) Shutdown(ctx context.Context) error {
 	d.shutdownOnce.Do(func() { d.shutdownErr = d.sdk.Shutdown(ctx) })
 	return d.shutdownErr
+}
+
+// withInstanceID gives the file's resource vitals' service.instance.id (a
+// random UUID made once per process, the same vitals.Start gives) unless
+// the file names one, in its attributes or its attributes_list (which
+// otelconf would drop: it is carried over), so that replicas configured by
+// one file stay apart behind a collector.
+func withInstanceID(model *otelconf.OpenTelemetryConfiguration) {
+	if model.Resource == nil {
+		model.Resource = &otelconf.Resource{}
+	}
+	r := model.Resource
+	for _, a := range r.Attributes {
+		if a.Name == string(otelsemconv.ServiceInstanceIDKey) {
+			return
+		}
+	}
+	id := instance.ID()
+	// otelconf v0.27.0 leaves attributes_list out of the resource: an ID
+	// given there is taken from it, not replaced.
+	if r.AttributesList != nil {
+		for _, kv := range strings.Split(*r.AttributesList, ",") {
+			k, v, ok := strings.Cut(kv, "=")
+			if ok && strings.TrimSpace(k) == string(otelsemconv.ServiceInstanceIDKey) {
+				if u, err := url.PathUnescape(strings.TrimSpace(v)); err == nil {
+					id = u
+				}
+			}
+		}
+	}
+	r.Attributes = append(r.Attributes, otelconf.AttributeNameValue{Name: string(otelsemconv.ServiceInstanceIDKey), Value: id})
 }

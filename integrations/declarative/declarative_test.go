@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -119,6 +120,10 @@ func TestDeclarativeFile(t *testing.T) {
 	}
 	if name, _ := d.Resource().Set().Value(semconv.ServiceNameKey); name.AsString() != "vitals-declarative" {
 		t.Errorf("service.name %q, want the file's vitals-declarative", name.AsString())
+	}
+	// The file names no instance: vitals' own ID keeps replicas apart.
+	if id, _ := d.Resource().Set().Value(semconv.ServiceInstanceIDKey); !uuid4.MatchString(id.AsString()) {
+		t.Errorf("service.instance.id %q, want a generated version 4 UUID", id.AsString())
 	}
 	c, err := d.MeterProvider().Meter("declarative").Int64Counter("declarative.jobs")
 	if err != nil {
@@ -279,4 +284,35 @@ func freeAddr(t *testing.T) string {
 	}
 	defer l.Close()
 	return l.Addr().String()
+}
+
+// uuid4 matches a version 4, RFC 4122 variant UUID.
+var uuid4 = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+
+// TestDeclarativeKeepsTheFilesInstanceID checks that a
+// service.instance.id the file gives, in its attributes or its
+// attributes_list, is kept.
+func TestDeclarativeKeepsTheFilesInstanceID(t *testing.T) {
+	dir := t.TempDir()
+	for name, res := range map[string]string{
+		"attributes":      "  attributes:\n    - name: service.instance.id\n      value: pod-7\n",
+		"attributes_list": "  attributes_list: service.instance.id=pod-7,team=a\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			clearEnv(t)
+			file := filepath.Join(dir, name+".yaml")
+			if err := os.WriteFile(file, []byte("file_format: \"1.0\"\nresource:\n"+res+"meter_provider:\n  readers: []\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			t.Setenv("OTEL_CONFIG_FILE", file)
+			d, err := exporters.NewDeclarative(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer d.Shutdown(context.Background())
+			if id, _ := d.Resource().Set().Value(semconv.ServiceInstanceIDKey); id.AsString() != "pod-7" {
+				t.Errorf("service.instance.id %q, want the file's pod-7", id.AsString())
+			}
+		})
+	}
 }

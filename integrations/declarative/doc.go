@@ -15,6 +15,13 @@
 // SDK that otelconf builds still read OTEL_EXPORTER_OTLP_* for what the
 // file leaves unset (headers, say): set them in the file.
 //
+// The file's resource gets the service.instance.id vitals.Start would give
+// (a random UUID per process) unless the file names one, so that replicas
+// configured by one file stay apart behind a collector. The file's
+// Prometheus pull exporter is otelconf's too, and serves the text format
+// only: exemplars reach Prometheus through vitals' own exporter, or over
+// OTLP.
+//
 // The file's readers are otelconf's, which gives no way to add a producer
 // to them (it parses a reader's "producers" and builds none), so under a
 // configuration file vitals' trackers report through the provider's
