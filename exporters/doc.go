@@ -24,7 +24,11 @@
 //     _COMPRESSION, _CERTIFICATE, their _METRICS_ forms, and
 //     OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: read by the OTLP
 //     exporters of the OpenTelemetry Go SDK themselves, with the meaning the
-//     specification gives them. Under delta (or lowmemory) every sum and
+//     specification gives them. With no endpoint in the environment or
+//     [WithOTLPEndpoint], the endpoint is the specification's default,
+//     http://localhost:4318 (HTTP) or http://localhost:4317 (gRPC), in plain
+//     text, where the Go SDK's own default is the same port over TLS.
+//     Under delta (or lowmemory) every sum and
 //     histogram of vitals.Producer follows the exporter's temporality per
 //     instrument kind, as the SDK's own instruments do: each reader built
 //     gets a view of the producer of its own.

@@ -11,7 +11,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
@@ -297,4 +299,41 @@ func freeAddr(t *testing.T) string {
 	}
 	defer l.Close()
 	return l.Addr().String()
+}
+
+// TestOTLPDefaultEndpointIsPlainHTTP checks that, with no endpoint given
+// in the environment or the options, OTLP over HTTP goes to the
+// specification's default, http://localhost:4318 (the Go SDK's own default
+// is the same port over TLS, which a local collector does not speak).
+func TestOTLPDefaultEndpointIsPlainHTTP(t *testing.T) {
+	clearEnv(t)
+	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "")
+	t.Setenv("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "")
+	lis, err := net.Listen("tcp", "127.0.0.1:4318")
+	if err != nil {
+		t.Skipf("127.0.0.1:4318, the default endpoint, is taken: %v", err)
+	}
+	var posts atomic.Int64
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/v1/metrics" && r.TLS == nil {
+			posts.Add(1)
+		}
+	})}
+	go srv.Serve(lis)
+	defer srv.Close()
+	readers, err := New(context.Background(), WithExporters(OTLP), WithOTLPProtocol(ProtocolHTTPProtobuf))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(readers[0]))
+	c, _ := mp.Meter("t").Int64Counter("default.endpoint")
+	c.Add(context.Background(), 1)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := mp.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if posts.Load() == 0 {
+		t.Fatal("nothing reached http://localhost:4318/v1/metrics")
+	}
 }

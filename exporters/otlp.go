@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"os"
 	"path"
 	"strings"
 	"time"
@@ -63,6 +64,12 @@ func newOTLP(ctx context.Context, cfg config) (sdkmetric.Reader, error) {
 // env holds what must be set for the SDK to read the environment as the
 // specification says (see readOTLPEnv); the options set later win.
 func newOTLPExporter(ctx context.Context, cfg config, env otlpEnv, proto string, endpoint *url.URL) (sdkmetric.Exporter, error) {
+	if endpoint == nil && os.Getenv("OTEL_EXPORTER_OTLP_ENDPOINT") == "" && os.Getenv("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT") == "" {
+		// The specification's defaults, plain http on loopback; the Go
+		// SDK's own default is the same port over TLS, which a local
+		// collector does not speak.
+		endpoint = defaultOTLPEndpoint(proto)
+	}
 	maxWait := cfg.otlpBackoff()
 	first := min(firstBackoff, maxWait)
 	if proto == ProtocolGRPC {
@@ -153,4 +160,13 @@ func headerProblem(proto, name, value string) string {
 		}
 	}
 	return ""
+}
+
+// defaultOTLPEndpoint is the specification's default endpoint for proto:
+// http://localhost:4317 for gRPC, http://localhost:4318 for HTTP.
+func defaultOTLPEndpoint(proto string) *url.URL {
+	if proto == ProtocolGRPC {
+		return &url.URL{Scheme: "http", Host: "localhost:4317"}
+	}
+	return &url.URL{Scheme: "http", Host: "localhost:4318"}
 }
