@@ -57,9 +57,11 @@ type Config struct {
 	// Exemplars turns on exemplars (trace-based filter) in the MeterProvider
 	// that Start builds. Off by default: exemplars make each collection about
 	// eight times dearer. OTEL_METRICS_EXEMPLAR_FILTER, when set, wins.
-	// With exemplars on, feature durations, the histogram recorded with the
-	// caller's context, go through the SDK's histogram instead of vitals'
-	// faster path, which cannot keep exemplars.
+	// With exemplars on, the durations recorded with the caller's context
+	// (Feature.Record, Cache.HitContext and its siblings,
+	// Ticket.LeaveContext, Conn.CloseContext) go through the SDK's
+	// histograms instead of vitals' faster path, which cannot keep
+	// exemplars, and carry the trace.
 	Exemplars bool
 }
 
@@ -107,14 +109,15 @@ func (c Config) Validate() error {
 	bad := func(field string, value any, allowed string) {
 		errs = append(errs, &ConfigError{Field: field, Value: value, Allowed: allowed})
 	}
+	// In the order of the fields.
+	if c.CardinalityLimit < 1 || c.CardinalityLimit > maxCardinalityLimit {
+		bad("CardinalityLimit", c.CardinalityLimit, fmt.Sprintf("1 to %d (0 means the default)", maxCardinalityLimit))
+	}
 	if c.CollectionBudget < time.Millisecond || c.CollectionBudget > time.Minute {
 		bad("CollectionBudget", c.CollectionBudget, "1ms to 1m0s (0 means the default)")
 	}
 	if t := c.LivenessTimeout; t != 0 && (t < time.Second || t > 2*time.Hour) {
 		bad("LivenessTimeout", t, "1s to 2h0m0s (0 means the default)")
-	}
-	if c.CardinalityLimit < 1 || c.CardinalityLimit > maxCardinalityLimit {
-		bad("CardinalityLimit", c.CardinalityLimit, fmt.Sprintf("1 to %d (0 means the default)", maxCardinalityLimit))
 	}
 	return errors.Join(errs...)
 }

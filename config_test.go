@@ -87,7 +87,7 @@ func TestConfigValidateRejects(t *testing.T) {
 func TestConfigValidateReportsAll(t *testing.T) {
 	err := vitals.Config{CollectionBudget: -1, LivenessTimeout: -1, CardinalityLimit: -1}.Validate()
 	got := configErrorFields(err)
-	want := []string{"CollectionBudget", "LivenessTimeout", "CardinalityLimit"}
+	want := []string{"CardinalityLimit", "CollectionBudget", "LivenessTimeout"}
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Fatalf("fields %v, want %v", got, want)
 	}

@@ -143,8 +143,7 @@ func TestStartWarnsOnUnknownExporter(t *testing.T) {
 		t.Errorf("the receiver got %q, want an OTLP/HTTP export", req)
 	}
 	checkHandled(t, got(),
-		`exporters: invalid setting: OTEL_METRICS_EXPORTER="bogus": want a list of otlp, prometheus, console or none; the member "bogus" is ignored`,
-		`exporters: invalid setting: OTEL_METRICS_EXPORTER="bogus": want a list of otlp, prometheus, console or none; using the default, otlp`)
+		`exporters: invalid setting: OTEL_METRICS_EXPORTER="bogus": want a list of otlp, prometheus, console or none; the member "bogus" is ignored; using the default, otlp`)
 }
 
 // consoleRun starts a System exporting to the console, named by

@@ -317,7 +317,7 @@ func envExporterNames() []string {
 	if strings.TrimSpace(env) == "" {
 		return []string{OTLP}
 	}
-	var out []string
+	var out, ignored []string
 	seen := map[string]bool{}
 	none := false
 	for _, n := range strings.Split(env, ",") {
@@ -333,19 +333,25 @@ func envExporterNames() []string {
 		default:
 			if !seen[n] {
 				seen[n] = true
-				warnEnv(key, env, fmt.Sprintf("a list of %s, %s, %s or %s", OTLP, Prometheus, Console, None),
-					fmt.Sprintf("the member %.40q is ignored", n))
+				ignored = append(ignored, fmt.Sprintf("the member %.40q is ignored", n))
 			}
 		}
 	}
+	// One warning for the variable, saying all that is done about it.
+	want := fmt.Sprintf("a list of %s, %s, %s or %s", OTLP, Prometheus, Console, None)
 	switch {
 	case none && len(out) > 0:
-		warnEnv(key, env, fmt.Sprintf("%s alone or a list of other names", None), fmt.Sprintf("%s is ignored", None))
+		warnEnv(key, env, fmt.Sprintf("%s alone or a list of other names", None), strings.Join(append(ignored, fmt.Sprintf("%s is ignored", None)), "; "))
 	case none:
+		if len(ignored) > 0 {
+			warnEnv(key, env, want, strings.Join(ignored, "; "))
+		}
 		return nil
 	case len(out) == 0:
-		warnEnv(key, env, fmt.Sprintf("a list of %s, %s, %s or %s", OTLP, Prometheus, Console, None), "using the default, "+OTLP)
+		warnEnv(key, env, want, strings.Join(append(ignored, "using the default, "+OTLP), "; "))
 		return []string{OTLP}
+	case len(ignored) > 0:
+		warnEnv(key, env, want, strings.Join(ignored, "; "))
 	}
 	return out
 }

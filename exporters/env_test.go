@@ -87,12 +87,10 @@ func TestEnvExporterNamesWarnAndDefault(t *testing.T) {
 		warn []string
 	}{
 		{env: "bogus", want: []string{OTLP}, warn: []string{
-			`exporters: invalid setting: OTEL_METRICS_EXPORTER="bogus": ` + exporterWant + `; the member "bogus" is ignored`,
-			`exporters: invalid setting: OTEL_METRICS_EXPORTER="bogus": ` + exporterWant + `; using the default, otlp`,
+			`exporters: invalid setting: OTEL_METRICS_EXPORTER="bogus": ` + exporterWant + `; the member "bogus" is ignored; using the default, otlp`,
 		}},
 		{env: "logging", want: []string{OTLP}, warn: []string{
-			`exporters: invalid setting: OTEL_METRICS_EXPORTER="logging": ` + exporterWant + `; the member "logging" is ignored`,
-			`exporters: invalid setting: OTEL_METRICS_EXPORTER="logging": ` + exporterWant + `; using the default, otlp`,
+			`exporters: invalid setting: OTEL_METRICS_EXPORTER="logging": ` + exporterWant + `; the member "logging" is ignored; using the default, otlp`,
 		}},
 		{env: "prometheus,zipkin,zipkin", want: []string{Prometheus}, warn: []string{
 			`exporters: invalid setting: OTEL_METRICS_EXPORTER="prometheus,zipkin,zipkin": ` + exporterWant + `; the member "zipkin" is ignored`,

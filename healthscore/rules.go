@@ -160,8 +160,15 @@ func cacheEntity(s cache.Entry, p Policy) Entity {
 		r.score(RuleHitRatio, s.WindowHitRatio, "1", floorAt(100*s.WindowHitRatio/p.CacheTargetHitRatio, p.UnhealthyBelow),
 			"cache %s hit ratio %.0f%% over %d lookups (target %.0f%%)", n, 100*s.WindowHitRatio, s.WindowLookups, 100*p.CacheTargetHitRatio)
 		if s.LatencyMeasured {
+			// The efficiency is the hit ratio times the share of a miss's
+			// cost a hit saves: say which of the two holds it down.
+			saved := 0.0
+			if s.WindowHitRatio > 0 {
+				saved = s.Efficiency / s.WindowHitRatio
+			}
 			r.score(RuleEfficiency, s.Efficiency, "1", floorAt(100*s.Efficiency/p.CacheMinEfficiency, p.UnhealthyBelow),
-				"cache %s efficiency %.2f (minimum %.2f): hits save little of what misses cost", n, s.Efficiency, p.CacheMinEfficiency)
+				"cache %s efficiency %.2f (minimum %.2f): %.0f%% of lookups hit, each saving %.0f%% of a miss's cost",
+				n, s.Efficiency, p.CacheMinEfficiency, 100*s.WindowHitRatio, 100*saved)
 		} else {
 			r.abstain(RuleEfficiency, s.Efficiency, "1", "misses not measurably dearer than hits (their fill is not timed): the hit ratio judges alone")
 		}

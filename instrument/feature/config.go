@@ -123,13 +123,15 @@ func WithLocation(loc *time.Location) Option {
 // they are counted: SipHash-2-4, a keyed hash made for short inputs, under
 // a 128-bit key derived from key by HMAC-SHA256 once. Processes with the
 // same key hash a user alike, so their users can be counted together
-// ([Analytics.SetUserSink]); the hash costs about 15 ns a use. Without a key (the default, and what nil keeps), each
-// process hashes with a random secret seed (hash/maphash, about 5 ns):
-// counts are exact within a process, and a user's hash means nothing
-// outside it. The key is copied. A key of fewer than [MinHashKeyLength]
-// (16) or more than [MaxHashKeyLength] (1024) bytes is refused: [New]
-// returns [ErrHashKeyLength], with analytics that hash with the random
-// seed.
+// ([Analytics.SetUserSink]); the hash costs about 10 ns a use. Without a
+// key (the default, and what nil keeps), each process hashes with a random
+// secret seed (hash/maphash, about 4 ns): a user's hash is the same
+// throughout the process and means nothing outside it. Either way, the
+// distinct users are a HyperLogLog estimate (see the package
+// documentation). The key is copied. A key of fewer than
+// [MinHashKeyLength] (16) or more than [MaxHashKeyLength] (1024) bytes is
+// refused: [New] returns [ErrHashKeyLength], with analytics that hash with
+// the random seed.
 func WithUserHashKey(key []byte) Option {
 	return optionFunc(func(c *config) {
 		c.key = nil

@@ -20,6 +20,12 @@
 // (destroyed: a hijacked connection, such as a WebSocket, has left the
 // server, and its lifetime as an HTTP connection ends there).
 //
+// A connection held by one request for longer than the tracker's retention
+// (conn.WithRetention, default 24h) expires as a connection held and
+// forgotten would, and the health rules count it as leaked: give a server
+// of long streams (server-sent events, long polls) a retention above its
+// longest request.
+//
 // Nothing here panics on nil: a nil pool tracks nothing, and
 // [TrackServer] of a nil server does nothing.
 package nethttp // import "github.com/otelvitals/vitals/integrations/nethttp"
