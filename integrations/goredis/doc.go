@@ -166,7 +166,8 @@
 // buffer in pipelined PFADDs every second and reads the counts with
 // PFCOUNT every 15 seconds. Redis down: local counts go on, the fleet
 // gauge is absent, the error is reported once, and sending resumes when
-// Redis is back. See [FleetUsers].
+// Redis is back; the count never reads below the process's own estimate,
+// which matters after a restart that lost the window. See [FleetUsers].
 //
 // # Bad input
 //

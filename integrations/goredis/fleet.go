@@ -56,7 +56,9 @@ var ErrNilAnalytics = errors.New("goredis: nil analytics")
 // counted), the fleet gauge is absent rather than stale, and the error goes
 // to otel.Handle once per outage. Sending resumes when Redis answers again.
 // A Redis that restarts without persistence has lost the window's users;
-// the count then starts again from what the fleet sends after it.
+// the count then starts again from what the fleet sends after it, and
+// never reads below this process's own estimate, which the fleet's
+// includes.
 //
 // Keys share a hash tag per feature, so the PFCOUNT over a feature's
 // quarters works on Redis Cluster too.
@@ -478,6 +480,13 @@ func (u *FleetUsers) refresh(ctx context.Context) error {
 		u.counts.Store(nil)
 		return u.fail(fmt.Errorf("goredis: fleet users: counting in Redis: %w", err))
 	}
+	// The fleet has at least this process's users: after Redis lost the
+	// window (a restart without persistence), the count is never below
+	// what this process alone saw.
+	local := map[[2]string]int64{}
+	for _, e := range u.a.Snapshot().Features {
+		local[[2]string{e.Type, e.Name}] = int64(e.UniqueUsers)
+	}
 	counts := make(map[*feature.Feature]int64, len(asks))
 	u.mu.Lock()
 	for _, a := range asks {
@@ -486,7 +495,7 @@ func (u *FleetUsers) refresh(ctx context.Context) error {
 			delete(u.features, a.f)
 			continue
 		}
-		counts[a.f] = n
+		counts[a.f] = max(n, local[[2]string{a.f.Type(), a.f.Name()}])
 	}
 	u.mu.Unlock()
 	u.counts.Store(&counts)
