@@ -2,6 +2,7 @@ package queue
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/otelvitals/vitals/internal/keyset"
 	"github.com/otelvitals/vitals/internal/rejected"
 	"github.com/otelvitals/vitals/semconv"
+	"go.opentelemetry.io/otel"
 )
 
 // ScopeName is the instrumentation scope of the monitor's meter.
@@ -35,6 +37,10 @@ type Monitor struct {
 	done    chan struct{}
 	stopped atomic.Bool
 	sampled atomic.Pointer[time.Time] // when sampleAll last completed; nil before
+
+	probing       atomic.Bool   // a read's round of probes is running
+	stuckReported atomic.Bool   // a stuck probe went to otel.Handle
+	probeWait     time.Duration // how long a read waits for its probes; 0: probeWait (tests shorten it)
 }
 
 // state is one read of the monitor: its snapshot, and the handle of each
@@ -121,6 +127,11 @@ func (m *Monitor) Queue(queueType, name string, capacity int) *Queue {
 // returns its handle. The probe is read at every collection and, once the
 // monitor is started, at every sample interval; each read is a sample. A
 // nil probe makes Observe the same as [Monitor.Queue] with capacity 0.
+// Keep probes quick: a collection waits at most a second for its round of
+// probes, and while a probe has not returned, collections and snapshots go
+// on with the last samples (the stuck probe is reported to otel.Handle
+// once), and the background sampler, stopped at it, fails vitals'
+// liveness check.
 //
 //	jobs := make(chan Job, 100)
 //	m.Observe(queue.TypeMLInference, "inference_jobs", queue.Chan(jobs))
@@ -207,14 +218,45 @@ func (m *Monitor) run(ctx context.Context, stop, done chan struct{}) {
 	}
 }
 
+// probeWait is how long a read waits for its round of probes; a round
+// that takes longer goes on in the background, and the read uses the
+// samples it has.
+const probeWait = time.Second
+
 // readProbes samples every probed queue, before a fresh read of the
 // monitor: each read takes one sample of each probe, and a read reused
-// takes none.
+// takes none. A probe that does not return must not stop every export and
+// health probe with it: the round runs on a goroutine of its own, the read
+// waits for it at most probeWait, and while a round is still running (a
+// probe stuck) reads start no other and use the last samples. The stuck
+// probe is reported to otel.Handle once; the sampler, which calls probes
+// too, stops at it, which the liveness check of vitals.System reports.
 func (m *Monitor) readProbes(int64) {
-	now := m.shell.Mono.Nanotime()
-	for _, q := range m.queueList() {
-		if q.probe != nil {
-			q.read(now)
+	if !m.probing.CompareAndSwap(false, true) {
+		return // the last round is still running
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer m.probing.Store(false)
+		now := m.shell.Mono.Nanotime()
+		for _, q := range m.queueList() {
+			if q.probe != nil {
+				q.read(now)
+			}
+		}
+	}()
+	wait := m.probeWait
+	if wait <= 0 {
+		wait = probeWait
+	}
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	select {
+	case <-done:
+	case <-timer.C:
+		if !m.stuckReported.Swap(true) {
+			otel.Handle(fmt.Errorf("queue: a probe has not returned in %v; reads go on with the last samples until it does", wait))
 		}
 	}
 }
