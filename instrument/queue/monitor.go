@@ -3,6 +3,7 @@ package queue
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -232,6 +233,10 @@ const probeWait = time.Second
 // probe is reported to otel.Handle once; the sampler, which calls probes
 // too, stops at it, which the liveness check of vitals.System reports.
 func (m *Monitor) readProbes(int64) {
+	queues := m.queueList()
+	if !slices.ContainsFunc(queues, func(q *Queue) bool { return q.probe != nil }) {
+		return // nothing to probe: no round, no goroutine
+	}
 	if !m.probing.CompareAndSwap(false, true) {
 		return // the last round is still running
 	}
@@ -240,7 +245,7 @@ func (m *Monitor) readProbes(int64) {
 		defer close(done)
 		defer m.probing.Store(false)
 		now := m.shell.Mono.Nanotime()
-		for _, q := range m.queueList() {
+		for _, q := range queues {
 			if q.probe != nil {
 				q.read(now)
 			}
