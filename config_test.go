@@ -9,6 +9,9 @@ import (
 
 	"github.com/otelvitals/vitals"
 	"github.com/otelvitals/vitals/exporters"
+	"github.com/otelvitals/vitals/instrument/cache"
+	"github.com/otelvitals/vitals/instrument/conn"
+	"github.com/otelvitals/vitals/instrument/feature"
 	"github.com/otelvitals/vitals/instrument/queue"
 )
 
@@ -147,4 +150,29 @@ func configErrorFields(err error) []string {
 	}
 	walk(err)
 	return fields
+}
+
+// TestClampedTrackerOptionsAreReported starts vitals with tracker options
+// out of range: each is clamped (or, for the overflow threshold, left at
+// its default), as its option documents, and reported once through
+// otel.Handle, naming the option, the value given and the value used.
+func TestClampedTrackerOptionsAreReported(t *testing.T) {
+	got := captureHandle(t)
+	sys, err := vitals.Start(context.Background(), vitals.WithExporterOptions(exporters.WithExporters(exporters.None)),
+		vitals.WithConnOptions(conn.WithRetention(time.Nanosecond), conn.WithWindow(48*time.Hour)),
+		vitals.WithQueueOptions(queue.WithSampleInterval(time.Second), queue.WithWindow(time.Nanosecond), queue.WithOverflowThreshold(1.5)),
+		vitals.WithCacheOptions(cache.WithWindow(time.Millisecond)),
+		vitals.WithFeatureOptions(feature.WithWindow(time.Second)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sys.Shutdown(context.Background())
+	checkHandled(t, got(),
+		"conn.WithRetention(1ns): out of range, 1s used (allowed 1s to 720h0m0s)",
+		"conn.WithWindow(48h0m0s): out of range, 24h0m0s used (allowed 1s to 24h0m0s)",
+		"queue.WithOverflowThreshold(1.5): out of range, the default 0.8 used (allowed above 0 up to 1)",
+		"queue.WithWindow(1ns): out of range, 1s used (allowed 1s to 24h0m0s)",
+		"cache.WithWindow(1ms): out of range, 1s used (allowed 1s to 24h0m0s)",
+		"feature.WithWindow(1s): out of range, 1m0s used (allowed 1m0s to 720h0m0s)",
+	)
 }

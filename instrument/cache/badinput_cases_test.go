@@ -253,7 +253,7 @@ func badCacheCases() []badCase {
 		},
 		{
 			Name: "cache window 1ns", API: "cache.WithWindow", Input: "1ns",
-			Result: "clamped to cache.MinWindow (1s), so the window's 30 buckets are 1/30 s wide, never 0",
+			Result: "clamped to cache.MinWindow (1s), reported to otel.Handle, so the window's 30 buckets are 1/30 s wide, never 0",
 			Call: func(t *testing.T, r *badRig) error {
 				m := r.New(cache.WithWindow(1))
 				m.Cache(cache.TypeApplication, "bad").CountHit()

@@ -55,7 +55,7 @@ func newConfig(opts []Option) config {
 	if c.window <= 0 {
 		c.window = DefaultWindow
 	}
-	c.window = min(max(c.window, MinWindow), MaxWindow)
+	c.window = core.Clamp("cache.WithWindow", c.window, MinWindow, MaxWindow)
 	if c.maxCaches <= 0 {
 		c.maxCaches = DefaultMaxCaches
 	}

@@ -92,8 +92,8 @@
 // lookup while it is behind counts in the window's latest bucket, never
 // over a newer one, and an [Op] timed across the step takes 0.
 //
-// A window out of range is clamped, never refused: to [MinWindow] (1s) to
-// [MaxWindow] (24h), so that the window's
+// A window out of range is clamped, and reported to otel.Handle, never
+// refused: to [MinWindow] (1s) to [MaxWindow] (24h), so that the window's
 // buckets never shrink to nothing; values <= 0 keep the default.
 //
 // Nil handles are no-ops: every method of a nil [*Monitor], [*Cache] or

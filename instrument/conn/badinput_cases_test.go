@@ -292,7 +292,7 @@ func badConnCases() []badCase {
 		},
 		{
 			Name: "retention 1ns", API: "conn.WithRetention", Input: "1ns",
-			Result: "clamped to conn.MinRetention (1s): an idle connection expires after 1s, and the expiry goroutine ticks every 250ms, not every ns",
+			Result: "clamped to conn.MinRetention (1s), reported to otel.Handle: an idle connection expires after 1s, and the expiry goroutine ticks every 250ms, not every ns",
 			Call: func(t *testing.T, r *badRig) error {
 				tr := r.New(conn.WithRetention(1))
 				tr.Pool("database", "bad").Open()
@@ -310,7 +310,7 @@ func badConnCases() []badCase {
 		},
 		{
 			Name: "connection window 1ns", API: "conn.WithWindow", Input: "1ns",
-			Result: "clamped to conn.MinWindow (1s), so the window's 30 buckets are 1/30 s wide, never 0",
+			Result: "clamped to conn.MinWindow (1s), reported to otel.Handle, so the window's 30 buckets are 1/30 s wide, never 0",
 			Call: func(t *testing.T, r *badRig) error {
 				tr := r.New(conn.WithWindow(1))
 				tr.Pool("database", "bad").Open()

@@ -63,7 +63,7 @@ func newConfig(opts []Option) config {
 	if c.retention <= 0 {
 		c.retention = DefaultRetention
 	}
-	c.retention = min(max(c.retention, MinRetention), MaxRetention)
+	c.retention = core.Clamp("conn.WithRetention", c.retention, MinRetention, MaxRetention)
 	if c.maxPools <= 0 {
 		c.maxPools = DefaultMaxPools
 	}
@@ -77,7 +77,7 @@ func newConfig(opts []Option) config {
 	if c.window <= 0 {
 		c.window = DefaultWindow
 	}
-	c.window = min(max(c.window, MinWindow), MaxWindow)
+	c.window = core.Clamp("conn.WithWindow", c.window, MinWindow, MaxWindow)
 	return c
 }
 

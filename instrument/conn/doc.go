@@ -130,11 +130,11 @@
 // comes out negative, and a use while it is behind does not make a
 // connection look idle for longer than it was.
 //
-// Options out of range are clamped, never refused: a retention to
-// [MinRetention] (1s) to [MaxRetention] (720h), a window to [MinWindow]
-// (1s) to [MaxWindow] (24h), so that no
-// value has the expiry goroutine spin or the window's buckets shrink to
-// nothing; values <= 0 keep the defaults.
+// Options out of range are clamped, and reported to otel.Handle, never
+// refused: a retention to [MinRetention] (1s) to [MaxRetention] (720h), a
+// window to [MinWindow] (1s) to [MaxWindow] (24h), so that no value has the
+// expiry goroutine spin or the window's buckets shrink to nothing; values
+// <= 0 keep the defaults.
 //
 // Nil handles are no-ops: every method of a nil [*Tracker], [*Pool] or
 // [*Conn] does nothing and returns zero values (a nil Pool, a nil Conn, an

@@ -232,7 +232,7 @@ func badFeatureCases() []badCase {
 		},
 		{
 			Name: "feature window 1ns", API: "feature.WithWindow", Input: "1ns",
-			Result: "clamped to feature.MinWindow (1m), so the window's quarters are 15s wide, never 0",
+			Result: "clamped to feature.MinWindow (1m), reported to otel.Handle, so the window's quarters are 15s wide, never 0",
 			Call: func(t *testing.T, r *badRig) error {
 				a := r.New(feature.WithWindow(1))
 				a.Feature(feature.TypeAPIEndpoint, "bad").Record(context.Background(), "u", "", 0, true)

@@ -72,7 +72,7 @@ func newConfig(opts []Option) config {
 	if c.window <= 0 {
 		c.window = DefaultWindow
 	}
-	c.window = min(max(c.window, MinWindow), MaxWindow)
+	c.window = core.Clamp("feature.WithWindow", c.window, MinWindow, MaxWindow)
 	if c.location == nil {
 		c.location = time.UTC
 	}

@@ -88,8 +88,8 @@
 // over a newer one, and a use timed across the step by Start or Do takes
 // 0.
 //
-// A window out of range is clamped, never refused: to [MinWindow] (1m) to
-// [MaxWindow] (720h), so that the window's
+// A window out of range is clamped, and reported to otel.Handle, never
+// refused: to [MinWindow] (1m) to [MaxWindow] (720h), so that the window's
 // quarters never shrink to nothing; values <= 0 keep the default.
 //
 // Nil handles are no-ops: every method of nil [*Analytics] or a nil

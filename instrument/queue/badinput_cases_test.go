@@ -269,7 +269,7 @@ func badQueueCases() []badCase {
 		},
 		{
 			Name: "sample interval 1ns", API: "queue.WithSampleInterval", Input: "1ns, sampler running 50ms",
-			Result: "clamped to queue.MinSampleInterval (10ms): at most one sample per 10ms, no core spun",
+			Result: "clamped to queue.MinSampleInterval (10ms), reported to otel.Handle: at most one sample per 10ms, no core spun",
 			Call: func(t *testing.T, r *badRig) error {
 				m := r.New(queue.WithSampleInterval(1))
 				m.Queue(queue.TypeHTTP, "bad", 0).Enter() // sampled in the background from now on
@@ -286,7 +286,7 @@ func badQueueCases() []badCase {
 		},
 		{
 			Name: "queue window 1ns", API: "queue.WithWindow", Input: "1ns, with WithSampleInterval(10ms)",
-			Result: "clamped to queue.MinWindow (1s), so the window's 30 buckets are 1/30 s wide, never 0",
+			Result: "clamped to queue.MinWindow (1s), reported to otel.Handle, so the window's 30 buckets are 1/30 s wide, never 0",
 			Call: func(t *testing.T, r *badRig) error {
 				m := r.New(queue.WithSampleInterval(10*time.Millisecond), queue.WithWindow(1))
 				_ = m.Queue(queue.TypeHTTP, "bad", 10).Sample(1)
@@ -321,15 +321,15 @@ func badQueueCases() []badCase {
 		},
 		{
 			Name: "NaN overflow threshold", API: "queue.WithOverflowThreshold", Input: "NaN",
-			Result: "default 0.8 kept: a depth of 8 of 10 overflows", Call: threshold(math.NaN()), Check: thresholdCheck,
+			Result: "default 0.8 kept, reported to otel.Handle: a depth of 8 of 10 overflows", Call: threshold(math.NaN()), Check: thresholdCheck,
 		},
 		{
 			Name: "+Inf overflow threshold", API: "queue.WithOverflowThreshold", Input: "+Inf",
-			Result: "default 0.8 kept", Call: threshold(math.Inf(1)), Check: thresholdCheck,
+			Result: "default 0.8 kept, reported to otel.Handle", Call: threshold(math.Inf(1)), Check: thresholdCheck,
 		},
 		{
 			Name: "-Inf overflow threshold", API: "queue.WithOverflowThreshold", Input: "-Inf",
-			Result: "default 0.8 kept", Call: threshold(math.Inf(-1)), Check: thresholdCheck,
+			Result: "default 0.8 kept, reported to otel.Handle", Call: threshold(math.Inf(-1)), Check: thresholdCheck,
 		},
 	}
 }

@@ -1,9 +1,11 @@
 package queue
 
 import (
+	"fmt"
 	"math"
 	"time"
 
+	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/metric"
 
 	"github.com/otelvitals/vitals/instrument"
@@ -62,15 +64,23 @@ func newConfig(opts []Option) config {
 	if c.interval <= 0 {
 		c.interval = DefaultSampleInterval
 	}
-	c.interval = min(max(c.interval, MinSampleInterval), MaxSampleInterval)
-	if math.IsNaN(c.threshold) || c.threshold <= 0 || c.threshold > 1 {
+	c.interval = core.Clamp("queue.WithSampleInterval", c.interval, MinSampleInterval, MaxSampleInterval)
+	if math.IsNaN(c.threshold) || c.threshold < 0 || c.threshold > 1 {
+		otel.Handle(fmt.Errorf("queue.WithOverflowThreshold(%v): out of range, the default %v used (allowed above 0 up to 1)", c.threshold, DefaultOverflowThreshold))
 		c.threshold = DefaultOverflowThreshold
 	}
-	if c.window <= 0 {
+	if c.threshold == 0 {
+		c.threshold = DefaultOverflowThreshold
+	}
+	given := c.window > 0
+	if !given {
 		c.window = DefaultWindow
 	}
-	c.window = min(max(c.window, MinWindow), MaxWindow)
+	c.window = core.Clamp("queue.WithWindow", c.window, MinWindow, MaxWindow)
 	if c.window < c.interval {
+		if given { // the default is raised to a long interval silently
+			otel.Handle(fmt.Errorf("queue.WithWindow(%v): shorter than the sample interval, %v used", c.window, c.interval))
+		}
 		c.window = c.interval
 	}
 	if c.maxQueues <= 0 {
@@ -110,8 +120,8 @@ func WithSampleInterval(d time.Duration) Option {
 }
 
 // WithOverflowThreshold sets the utilization (depth over capacity) at or
-// above which a queue overflows. Default 0.8; values outside (0, 1] keep
-// the default.
+// above which a queue overflows. Default 0.8; 0 keeps the default, and so
+// does a value outside (0, 1], reported to otel.Handle.
 func WithOverflowThreshold(u float64) Option {
 	return optionFunc(func(c *config) { c.threshold = u })
 }

@@ -88,10 +88,10 @@
 // the step is 0, and the window's statistics stay where they were until
 // the clock is past their newest bucket again.
 //
-// Options out of range are clamped, never refused: the sample interval to
-// [MinSampleInterval] (10ms) to [MaxSampleInterval] (1h), the window to
-// [MinWindow] (1s) to [MaxWindow] (24h) and then to at least the sample
-// interval, so that no value has the
+// Options out of range are clamped, and reported to otel.Handle, never
+// refused: the sample interval to [MinSampleInterval] (10ms) to
+// [MaxSampleInterval] (1h), the window to [MinWindow] (1s) to [MaxWindow]
+// (24h) and then to at least the sample interval, so that no value has the
 // sampler spin or the window's buckets shrink to nothing; values <= 0 keep
 // the defaults.
 //
