@@ -5,17 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"log"
-	"slices"
-	"strings"
 	"time"
 
-	"go.opentelemetry.io/otel/attribute"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
-	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/otelvitals/vitals"
 	"github.com/otelvitals/vitals/exporters"
 	"github.com/otelvitals/vitals/instrument/feature"
+	"github.com/otelvitals/vitals/internal/metrictest"
 	"github.com/otelvitals/vitals/semconv"
 )
 
@@ -114,53 +111,6 @@ func ExampleFeature_Do() {
 	// Output: <nil> ranker-v2
 }
 
-// printExported collects reader and prints the points of the metric
-// named name, sorted: the values of their attributes, then the point's
-// value (a histogram's count).
-func printExported(ctx context.Context, reader sdkmetric.Reader, name string) {
-	var rm metricdata.ResourceMetrics
-	if err := reader.Collect(ctx, &rm); err != nil {
-		log.Fatal(err)
-	}
-	var lines []string
-	add := func(attrs attribute.Set, v any) {
-		var vals []string
-		for _, kv := range attrs.ToSlice() {
-			vals = append(vals, kv.Value.String())
-		}
-		lines = append(lines, fmt.Sprintf("%s: %v", strings.Join(vals, " "), v))
-	}
-	for _, sm := range rm.ScopeMetrics {
-		for _, m := range sm.Metrics {
-			if m.Name != name {
-				continue
-			}
-			switch d := m.Data.(type) {
-			case metricdata.Sum[int64]:
-				for _, p := range d.DataPoints {
-					add(p.Attributes, p.Value)
-				}
-			case metricdata.Sum[float64]:
-				for _, p := range d.DataPoints {
-					add(p.Attributes, p.Value)
-				}
-			case metricdata.Gauge[int64]:
-				for _, p := range d.DataPoints {
-					add(p.Attributes, p.Value)
-				}
-			case metricdata.Gauge[float64]:
-				for _, p := range d.DataPoints {
-					add(p.Attributes, p.Value)
-				}
-			case metricdata.Histogram[float64]:
-				for _, p := range d.DataPoints {
-					add(p.Attributes, p.Count)
-				}
-			}
-		}
-	}
-	slices.Sort(lines)
-	for _, l := range lines {
-		fmt.Println(l)
-	}
-}
+// printExported prints what reader exports of a metric; see
+// metrictest.PrintExported.
+var printExported = metrictest.PrintExported

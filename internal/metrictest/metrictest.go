@@ -2,6 +2,10 @@ package metrictest
 
 import (
 	"context"
+	"fmt"
+	"log"
+	"slices"
+	"strings"
 	"testing"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -116,5 +120,39 @@ func Want[T comparable](t testing.TB, rm metricdata.ResourceMetrics, want T, nam
 	got, ok := Point(rm, name, kv...)
 	if g, isT := got.(T); !ok || !isT || g != want {
 		t.Errorf("%s %v = %v (found %v), want %v", name, kv, got, ok, want)
+	}
+}
+
+// PrintExported collects reader and prints the points of metric name,
+// sorted, one a line: the values of their attributes, then the point's
+// value (a histogram's count). With only, it prints just the points one of
+// whose attribute values is in only. The package examples print what they
+// export with it.
+func PrintExported(ctx context.Context, reader sdkmetric.Reader, name string, only ...string) {
+	var rm metricdata.ResourceMetrics
+	if err := reader.Collect(ctx, &rm); err != nil {
+		log.Fatal(err)
+	}
+	var lines []string
+	EachPoint(rm, func(n string, attrs attribute.Set, v any) {
+		if n != name {
+			return
+		}
+		if h, ok := v.(metricdata.HistogramDataPoint[float64]); ok {
+			v = h.Count
+		}
+		var vals []string
+		keep := len(only) == 0
+		for _, kv := range attrs.ToSlice() {
+			vals = append(vals, kv.Value.String())
+			keep = keep || slices.Contains(only, kv.Value.String())
+		}
+		if keep {
+			lines = append(lines, fmt.Sprintf("%s: %v", strings.Join(vals, " "), v))
+		}
+	})
+	slices.Sort(lines)
+	for _, l := range lines {
+		fmt.Println(l)
 	}
 }
