@@ -31,8 +31,9 @@
 //   - internal/testbackend: the harness, starting the OpenTelemetry
 //     Collector (built from internal/otelcol/builder.yaml by make
 //     collector), Debian's Prometheus, PostgreSQL and Redis on loopback
-//     ports, for each test its own;
-//   - internal/metrictest: point lookups in a collection.
+//     ports, for each test its own (the point lookups are the core
+//     module's internal/metrictest, which this module's import path may
+//     import).
 //
 // # Running
 //

@@ -13,11 +13,11 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/otelvitals/vitals"
-	"github.com/otelvitals/vitals/e2e/internal/metrictest"
 	"github.com/otelvitals/vitals/instrument/cache"
 	"github.com/otelvitals/vitals/instrument/conn"
 	"github.com/otelvitals/vitals/instrument/feature"
 	"github.com/otelvitals/vitals/instrument/queue"
+	"github.com/otelvitals/vitals/internal/metrictest"
 	"github.com/otelvitals/vitals/semconv"
 )
 
