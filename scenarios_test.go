@@ -188,18 +188,31 @@ func TestScenarioIdleServer(t *testing.T) {
 // requests at once, on a server without a maximum.
 func TestScenarioBusyKeepAliveServer(t *testing.T) {
 	w := newWorld(t, healthscore.DefaultHold, healthscore.Policy{})
-	pool := w.conns.Pool("http", "api")
-	release := make(chan struct{})
-	var inside sync.WaitGroup
-	url := serve(t, w, pool, http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+	const clients = 100
+	release := holdRequests(t, clients, func(h http.Handler) string { return serve(t, w, w.conns.Pool("http", "api"), h) })
+	w.advance(time.Minute)
+	if s := w.conns.Snapshot().Pools[0]; s.InUse < clients {
+		t.Fatalf("%d connections in use, want at least %d", s.InUse, clients)
+	}
+	expect(t, w.report(), healthscore.Healthy)
+	release()
+}
+
+// holdRequests serves, through serve, a handler that holds every request
+// until released, and sends it n requests at once, each on a connection of
+// its own. It returns once all n are inside the handler; the function it
+// returns lets them finish and waits for their clients.
+func holdRequests(t *testing.T, n int, serve func(http.Handler) string) (release func()) {
+	t.Helper()
+	hold := make(chan struct{})
+	var inside, done sync.WaitGroup
+	inside.Add(n)
+	url := serve(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		inside.Done()
-		<-release
+		<-hold
 		io.WriteString(rw, "ok")
 	}))
-	const clients = 100
-	inside.Add(clients)
-	var done sync.WaitGroup
-	for range clients {
+	for range n {
 		done.Add(1)
 		go func() {
 			defer done.Done()
@@ -213,13 +226,10 @@ func TestScenarioBusyKeepAliveServer(t *testing.T) {
 		}()
 	}
 	inside.Wait()
-	w.advance(time.Minute)
-	if s := w.conns.Snapshot().Pools[0]; s.InUse < clients {
-		t.Fatalf("%d connections in use, want at least %d", s.InUse, clients)
+	return func() {
+		close(hold)
+		done.Wait()
 	}
-	expect(t, w.report(), healthscore.Healthy)
-	close(release)
-	done.Wait()
 }
 
 // TestScenarioAdmissionAtItsLimit serves as many long requests at once as
@@ -229,29 +239,7 @@ func TestScenarioAdmissionAtItsLimit(t *testing.T) {
 	w := newWorld(t, healthscore.DefaultHold, healthscore.Policy{})
 	const slots = 4
 	limit := admission.New(w.queues, "api", admission.Config{Limit: slots, QueueLength: 50, Timeout: time.Second})
-	release := make(chan struct{})
-	var inside sync.WaitGroup
-	url := serve(t, w, w.conns.Pool("http", "api"), limit.Handler(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		inside.Done()
-		<-release
-		io.WriteString(rw, "ok")
-	})))
-	inside.Add(slots)
-	var done sync.WaitGroup
-	for range slots {
-		done.Add(1)
-		go func() {
-			defer done.Done()
-			resp, err := (&http.Client{Transport: &http.Transport{}}).Get(url)
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-		}()
-	}
-	inside.Wait()
+	release := holdRequests(t, slots, func(h http.Handler) string { return serve(t, w, w.conns.Pool("http", "api"), limit.Handler(h)) })
 	w.advance(time.Minute)
 	for _, q := range w.queues.Snapshot().Queues {
 		if q.Name == "api_in_flight" && q.Depth != slots {
@@ -259,8 +247,7 @@ func TestScenarioAdmissionAtItsLimit(t *testing.T) {
 		}
 	}
 	expect(t, w.report(), healthscore.Healthy)
-	close(release)
-	done.Wait()
+	release()
 }
 
 // stallDriver is a database/sql driver whose connections do nothing:
